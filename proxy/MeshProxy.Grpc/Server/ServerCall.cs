@@ -18,7 +18,8 @@ internal sealed class ServerCall : IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Lock _stateLock = new();
     private readonly string? _requestEncoding;
-    private readonly string? _responseEncoding;
+    private readonly string _acceptEncoding;
+    private string? _responseEncoding;
     private ITimer? _deadlineTimer;
     private Task? _deadlineTask;
     private bool _finished;
@@ -32,7 +33,8 @@ internal sealed class ServerCall : IAsyncDisposable
         _options = options;
         _logger = logger;
         _requestEncoding = GrpcCompression.Normalize(requestEncoding);
-        _responseEncoding = ChooseResponseEncoding(options.ResponseCompressionAlgorithm, httpContext.Request.Headers[GrpcProtocol.AcceptEncodingHeader].ToString());
+        _acceptEncoding = httpContext.Request.Headers[GrpcProtocol.AcceptEncodingHeader].ToString();
+        _responseEncoding = ChooseResponseEncoding(options.ResponseCompressionAlgorithm, _acceptEncoding);
         _cts = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted);
 
         var deadline = DateTime.MaxValue;
@@ -64,6 +66,25 @@ internal sealed class ServerCall : IAsyncDisposable
     public CancellationToken CancellationToken => _cts.Token;
 
     public bool DeadlineExceeded => _deadlineExceeded;
+
+    /// <summary>The grpc-encoding of response messages; changeable until the response headers are sent.</summary>
+    public string? ResponseEncoding => _responseEncoding;
+
+    public void SetResponseEncoding(string? algorithm)
+    {
+        if (_headersSent)
+        {
+            throw new InvalidOperationException("Response compression must be chosen before the response headers are sent.");
+        }
+
+        if (algorithm is not null && !GrpcCompression.IsCompressing(algorithm))
+        {
+            throw new ArgumentException($"Unsupported response compression '{algorithm}'; use gzip or deflate.", nameof(algorithm));
+        }
+
+        // A client that does not accept the algorithm gets identity: compression.md forbids using an unaccepted one.
+        _responseEncoding = algorithm is null ? null : ChooseResponseEncoding(algorithm, _acceptEncoding);
+    }
 
     public ValueTask<T?> ReadMessageAsync<T>(MessageParser<T> parser, CancellationToken cancellationToken)
         where T : class, IMessage<T> =>

@@ -41,6 +41,17 @@ public sealed class ServerCallContext
     /// <summary>The status sent when the handler returns normally. Default OK.</summary>
     public Status Status { get; set; } = Status.DefaultSuccess;
 
+    /// <summary>
+    /// The grpc-encoding of response messages ("gzip", "deflate", or null for none); starts from
+    /// <see cref="GrpcServerOptions.ResponseCompressionAlgorithm"/>. Settable until the response headers are sent; an
+    /// algorithm the client's grpc-accept-encoding does not list falls back to none.
+    /// </summary>
+    public string? ResponseCompressionAlgorithm
+    {
+        get => _call.ResponseEncoding;
+        set => _call.SetResponseEncoding(value);
+    }
+
     /// <summary>The HTTP exchange under the call.</summary>
     public HttpContext HttpContext => _call.HttpContext;
 
