@@ -72,6 +72,8 @@ public sealed class TestService
             case "wait-for-cancel":
             {
                 var seen = ExpectCancellation(context.RequestHeaders.GetValue(TestIdHeader) ?? "none");
+                // Headers tell the client the handler is running, so it can cancel without guessing.
+                await context.WriteResponseHeadersAsync(new Metadata());
                 try
                 {
                     await Task.Delay(Timeout.Infinite, context.CancellationToken);

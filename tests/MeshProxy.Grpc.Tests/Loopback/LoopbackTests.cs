@@ -138,7 +138,7 @@ public sealed class LoopbackTests(GrpcServerFixture server) : IClassFixture<Grpc
             TestMethods.GetUser,
             new GetUserRequest { UserId = "wait-for-cancel" },
             new CallOptions(Headers: new Metadata { { TestService.TestIdHeader, testId } }, CancellationToken: cts.Token));
-        await call.ResponseHeadersAsync.WaitAsync(TimeSpan.FromMilliseconds(200)).ContinueWith(_ => { }); // let the request reach the server
+        await call.ResponseHeadersAsync.DefaultTimeout();
         await cts.CancelAsync();
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync).DefaultTimeout();
