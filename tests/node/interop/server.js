@@ -17,6 +17,12 @@ function whenCancelled(testId, callback) {
   cancellations.set(testId, entry);
   if (entry.reason) callback(entry.reason); else entry.waiters.push(callback);
 }
+// getDeadline() gives a Date or a number of ms since the epoch (Infinity when the client sent no grpc-timeout).
+function deadlineMs(call) {
+  const deadline = call.getDeadline();
+  return deadline instanceof Date ? deadline.getTime() : Number(deadline);
+}
+
 function labelsOf(metadata) {
   const labels = {};
   for (const [key, value] of Object.entries(metadata.getMap())) {
@@ -37,15 +43,15 @@ function getUser(call, callback) {
     trailers.add('x-trailer-bin', Buffer.from([1, 2, 3, 0xff]));
     callback(null, { user_id: id, labels: labelsOf(call.metadata) }, trailers);
   } else if (id === 'deadline-info') {
-    const deadline = call.getDeadline();
-    const remaining = deadline instanceof Date ? String(deadline.getTime() - Date.now()) : 'none';
+    const deadline = deadlineMs(call);
+    const remaining = Number.isFinite(deadline) ? String(deadline - Date.now()) : 'none';
     callback(null, { user_id: id, display_name: remaining });
   } else if (id === 'wait-for-cancel') {
     const testId = String(call.metadata.get('x-test-id')[0] || 'none');
-    const deadline = call.getDeadline();
+    const deadline = deadlineMs(call);
     call.sendMetadata(new grpc.Metadata());
     call.on('cancelled', () => {
-      const expired = deadline instanceof Date && Date.now() >= deadline.getTime() - 5;
+      const expired = Number.isFinite(deadline) && Date.now() >= deadline - 5;
       noteCancellation(testId, expired ? 'deadline' : 'cancelled');
     });
   } else if (id.startsWith('cancel-seen:')) {
