@@ -28,6 +28,8 @@ internal sealed class RegexValidator : IConfigValidator
 
         try
         {
+            // Compile the pattern as written first, so an error message quotes the operator's text, not our anchors.
+            _ = new Regex(pattern, RegexOptions.CultureInvariant, FullMatchRegex.MatchTimeout);
             _ = FullMatchRegex.Create(pattern);
         }
         catch (ArgumentException ex)
