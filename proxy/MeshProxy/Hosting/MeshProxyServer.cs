@@ -56,7 +56,8 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        // YARP reports each forwarding failure as a Warning with a stack; GrpcProxyEndpoint logs the same event once, in our catalogue.
+        builder.Logging.AddFilter("Yarp", LogLevel.Error);
         builder.Logging.AddFilter("MeshProxy", LogLevel.Information);
         if (logs is null)
         {

@@ -4,9 +4,9 @@
 //   x-fail: CODE [x-fail-message-bin: UTF-8 TEXT]  reply with that status before any message (a Trailers-Only reply)
 //   x-sleep-ms: N                        wait N ms before replying (cancellation ends the wait)
 //   x-stream-count: N                    server streams send N messages
-//   x-record-cancel: ID                  print {"cancelled":"ID"} when the call is cancelled
+//   x-record-cancel: ID                  print {"cancelled":"ID","by":"cancel"|"deadline"} when the call ends early
 //   x-echo-bin: BYTES                    sent back as the trailer x-echo-bin, with grpc-status-details-bin
-// Initial metadata carries x-backend (the server name) and x-authority; trailers carry x-backend and x-inflight
+// Initial metadata carries x-backend (the server name), x-authority and x-deadline-left-ms (from grpc-timeout); trailers carry x-backend and x-inflight
 // (calls in flight on that server when the reply was sent).
 'use strict';
 const { load } = require('./protos');
@@ -31,13 +31,31 @@ function trailers(name, call) {
   return md;
 }
 
+function msLeft(call) {
+  const deadline = typeof call.getDeadline === 'function' ? call.getDeadline() : Infinity;
+  const at = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+  return Number.isFinite(at) ? at - Date.now() : Infinity;
+}
+
+// A call ends early either by RST_STREAM (the 'cancelled' event) or by the deadline the proxy forwarded in
+// grpc-timeout, which grpc-js enforces itself without a 'cancelled' event; both are recorded, with how.
 function watchCancel(call) {
   const id = first(call.metadata, 'x-record-cancel');
-  call.on('cancelled', () => {
-    if (id !== undefined) {
-      process.stdout.write(JSON.stringify({ cancelled: String(id) }) + '\n');
+  if (id === undefined) {
+    return;
+  }
+  let recorded = false;
+  const record = by => {
+    if (!recorded) {
+      recorded = true;
+      process.stdout.write(JSON.stringify({ cancelled: String(id), by }) + '\n');
     }
-  });
+  };
+  call.on('cancelled', () => record('cancel'));
+  const left = msLeft(call);
+  if (Number.isFinite(left)) {
+    setTimeout(() => record('deadline'), Math.max(0, left));
+  }
 }
 
 function sleep(call) {
@@ -68,6 +86,8 @@ function headers(name, call) {
   const md = new grpc.Metadata();
   md.set('x-backend', name);
   md.set('x-authority', typeof call.getHost === 'function' ? String(call.getHost()) : '');
+  const left = msLeft(call);
+  md.set('x-deadline-left-ms', Number.isFinite(left) ? String(left) : 'none');
   return md;
 }
 
