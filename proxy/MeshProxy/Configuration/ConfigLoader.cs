@@ -128,7 +128,8 @@ internal static class ConfigLoader
             map.String("exact"),
             map.String("prefix"),
             map.String("regex"),
-            map.Bool("present"));
+            // A malformed 'present' still counts as the condition given, so the error is not doubled by "one of ... is required".
+            map.Bool("present") ?? (map.Has("present") ? false : null));
         map.ReportUnknownKeys();
         return result;
     }
