@@ -9,29 +9,46 @@ namespace MeshProxy.FunctionalTests;
 public sealed class DeadlineTests(SidecarFixture fixture, ITestOutputHelper output) : SidecarTestBase(fixture, output)
 {
     [Fact]
-    public async Task GrpcTimeout_Expires_ProxyAnswersDeadlineExceededAndCancelsUpstream()
+    public async Task GrpcTimeout_BackendIgnoresIt_ProxyAnswersDeadlineExceededAndCancelsUpstream()
     {
-        // No client-side deadline here: only the proxy enforces the grpc-timeout header.
+        // No client-side deadline and a backend that ignores grpc-timeout: only the proxy can end this call.
         var id = Guid.NewGuid().ToString("N");
         using var client = GrpcHttp.CreateClient();
-        using var request = GrpcHttp.UnaryRequest(Proxy, "/users.v1.UserService/GetUser", ("grpc-timeout", "200m"), ("x-sleep-ms", "20000"), ("x-record-cancel", id));
+        using var request = GrpcHttp.UnaryRequest(Proxy, "/hang.v1.Hang/Call", ("grpc-timeout", "200m"), ("x-record-cancel", id));
 
         using var response = await client.SendAsync(request).DefaultTimeout();
 
         Assert.Equal("4", GrpcHttp.Status(response));
-        await Fixture.Backends.WaitForCancellationAsync(id).DefaultTimeout();
+        Assert.Equal("deadline exceeded at the proxy", response.Headers.GetValues("grpc-message").Single());
+        var forwarded = await Fixture.Hanging.WaitForAbortAsync(id).DefaultTimeout();
+        Assert.NotNull(forwarded);
+        Assert.True(MeshProxy.Grpc.GrpcTimeout.TryParse(forwarded, out var left) && left > TimeSpan.Zero && left <= TimeSpan.FromMilliseconds(200), forwarded);
     }
 
     [Fact]
-    public async Task RouteTimeout_Expires_DeadlineExceededAndUpstreamCancelled()
+    public async Task RouteTimeout_BackendIgnoresIt_DeadlineExceededAndUpstreamCancelled()
     {
+        var id = Guid.NewGuid().ToString("N");
+
+        var result = await GrpcJsClient.CallAsync(Proxy, "/hang.v1.Hang/WithRouteTimeout", new Dictionary<string, string> { ["x-record-cancel"] = id }).DefaultTimeout();
+
+        Assert.Equal(4, result.Code);
+        Assert.Equal("deadline exceeded at the proxy", result.Details);
+        var forwarded = await Fixture.Hanging.WaitForAbortAsync(id).DefaultTimeout();
+        Assert.True(MeshProxy.Grpc.GrpcTimeout.TryParse(forwarded, out var left) && left > TimeSpan.Zero && left <= TimeSpan.FromMilliseconds(300), forwarded);
+    }
+
+    [Fact]
+    public async Task RouteTimeout_GrpcJsBackend_CallEndsWithDeadlineExceeded()
+    {
+        // grpc-js enforces the grpc-timeout the proxy forwarded, so either side may end the call first: the caller
+        // gets DEADLINE_EXCEEDED and the backend knows the call ended, by RST_STREAM or by its own deadline.
         var id = Guid.NewGuid().ToString("N");
         var metadata = new Dictionary<string, string> { ["x-sleep-ms"] = "20000", ["x-record-cancel"] = id };
 
         var result = await GrpcJsClient.CallAsync(Proxy, "/payments.v1.PaymentService/ChargeCard", metadata).DefaultTimeout();
 
         Assert.Equal(4, result.Code);
-        Assert.Equal("deadline exceeded at the proxy", result.Details);
         await Fixture.Backends.WaitForCancellationAsync(id).DefaultTimeout();
     }
 

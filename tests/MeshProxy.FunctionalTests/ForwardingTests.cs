@@ -22,12 +22,14 @@ public sealed class ForwardingTests(SidecarFixture fixture, ITestOutputHelper ou
     }
 
     [Fact]
-    public async Task Unary_ThroughProxy_KeepsCallerAuthority()
+    public async Task Unary_ThroughProxy_IsTransparent()
     {
         var result = await GrpcJsClient.CallAsync(Proxy, "/users.v1.UserService/GetUser").DefaultTimeout();
 
-        // Like Envoy as a sidecar, :authority reaches the backend as the caller sent it (the proxy's address).
+        // Like Envoy as a sidecar, :authority reaches the backend as the caller sent it (the proxy's address), and
+        // the proxy adds no forwarding headers.
         Assert.Equal(Proxy.Authority, result.Header("x-authority"));
+        Assert.Equal("none", result.Header("x-forwarding-headers"));
     }
 
     [Fact]

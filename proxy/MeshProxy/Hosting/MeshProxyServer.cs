@@ -96,6 +96,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
             HostingLog.ListenerBound(logger, name.ToString().ToLowerInvariant(), options.EndPoint.ToString() ?? string.Empty);
         }
 
+        ConfigurationLog.ConfigApplied(logger, config.Version ?? "(none)");
         server._readiness.MarkReady();
         HostingLog.ProxyReady(logger, config.Version ?? "(none)", config.Routes.Count, config.Clusters.Count);
         return server;

@@ -7,7 +7,4 @@ internal static partial class ConfigurationLog
 {
     [LoggerMessage(EventId = 1100, EventName = "ConfigApplied", Level = LogLevel.Information, Message = "Applied config version {Version}.")]
     public static partial void ConfigApplied(ILogger logger, string version);
-
-    [LoggerMessage(EventId = 1101, EventName = "ConfigInvalid", Level = LogLevel.Error, Message = "Config {Source} is invalid: {Error}")]
-    public static partial void ConfigInvalid(ILogger logger, string source, string error);
 }

@@ -12,11 +12,14 @@ namespace MeshProxy.FunctionalTests.Infrastructure;
 public sealed class SidecarFixture : IAsyncLifetime
 {
     private NodeBackends? _backends;
+    private HangingBackend? _hanging;
     private MeshProxyServer? _proxy;
 
     public XunitLoggerProvider Logs { get; } = new(output: null);
 
     public NodeBackends Backends => _backends ?? throw new InvalidOperationException("Not started.");
+
+    public HangingBackend Hanging => _hanging ?? throw new InvalidOperationException("Not started.");
 
     internal MeshProxyServer Proxy => _proxy ?? throw new InvalidOperationException("Not started.");
 
@@ -25,7 +28,8 @@ public sealed class SidecarFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _backends = await NodeBackends.StartAsync(6);
-        _proxy = await MeshProxyServer.StartAsync(Config(_backends.Ports, DeadPort()), Logs).DefaultTimeout();
+        _hanging = await HangingBackend.StartAsync().DefaultTimeout();
+        _proxy = await MeshProxyServer.StartAsync(Config(_backends.Ports, _hanging.Port, DeadPort()), Logs).DefaultTimeout();
     }
 
     public async Task DisposeAsync()
@@ -39,6 +43,11 @@ public sealed class SidecarFixture : IAsyncLifetime
         {
             await _backends.DisposeAsync();
         }
+
+        if (_hanging is not null)
+        {
+            await _hanging.DisposeAsync();
+        }
     }
 
     /// <summary>A loopback port nobody listens on: bound, read, released.</summary>
@@ -51,7 +60,7 @@ public sealed class SidecarFixture : IAsyncLifetime
         return port;
     }
 
-    private static string Config(IReadOnlyList<int> ports, int deadPort) => $$"""
+    private static string Config(IReadOnlyList<int> ports, int hangingPort, int deadPort) => $$"""
         version: "functional-tests"
         listeners:
           grpc:  { address: 127.0.0.1, port: 0 }
@@ -105,6 +114,13 @@ public sealed class SidecarFixture : IAsyncLifetime
             match: { method: /payments.v1.PaymentService/ChargeCard }
             cluster: b5
             timeout: 300ms
+          - name: hang
+            match: { method: /hang.v1.Hang/Call }
+            cluster: hang
+          - name: hang-with-timeout
+            match: { method: /hang.v1.Hang/WithRouteTimeout }
+            cluster: hang
+            timeout: 300ms
           - name: inventory-updates-down
             match: { method: /inventory.v1.InventoryService/StreamInventoryUpdates }
             cluster: down
@@ -115,6 +131,7 @@ public sealed class SidecarFixture : IAsyncLifetime
           b3: { destinations: [ { address: "http://127.0.0.1:{{ports[3]}}" } ] }
           b4: { destinations: [ { address: "http://127.0.0.1:{{ports[4]}}" } ] }
           b5: { destinations: [ { address: "http://127.0.0.1:{{ports[5]}}" } ] }
+          hang: { destinations: [ { address: "http://127.0.0.1:{{hangingPort}}" } ] }
           down: { destinations: [ { address: "http://127.0.0.1:{{deadPort}}" } ], connectTimeout: 2s }
         """;
 }

@@ -6,7 +6,8 @@
 //   x-stream-count: N                    server streams send N messages
 //   x-record-cancel: ID                  print {"cancelled":"ID","by":"cancel"|"deadline"} when the call ends early
 //   x-echo-bin: BYTES                    sent back as the trailer x-echo-bin, with grpc-status-details-bin
-// Initial metadata carries x-backend (the server name), x-authority and x-deadline-left-ms (from grpc-timeout); trailers carry x-backend and x-inflight
+// Initial metadata carries x-backend (the server name), x-authority, x-forwarding-headers (any X-Forwarded-*/Forwarded/Via
+// received) and x-deadline-left-ms (from grpc-timeout); trailers carry x-backend and x-inflight
 // (calls in flight on that server when the reply was sent).
 'use strict';
 const { load } = require('./protos');
@@ -86,6 +87,8 @@ function headers(name, call) {
   const md = new grpc.Metadata();
   md.set('x-backend', name);
   md.set('x-authority', typeof call.getHost === 'function' ? String(call.getHost()) : '');
+  const forwarded = Object.keys(call.metadata.getMap()).filter(k => k.startsWith('x-forwarded-') || k === 'forwarded' || k === 'via');
+  md.set('x-forwarding-headers', forwarded.length > 0 ? forwarded.join(',') : 'none');
   const left = msLeft(call);
   md.set('x-deadline-left-ms', Number.isFinite(left) ? String(left) : 'none');
   return md;
