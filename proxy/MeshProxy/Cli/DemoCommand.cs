@@ -60,6 +60,11 @@ internal static class DemoCommand
 
             return await RunCommand.ServeAsync(load.Config, context, server => PrintCalls(server, context.Out)).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
+        {
+            // Ctrl+C while the backends were starting.
+            return ExitCodes.Ok;
+        }
         finally
         {
             foreach (var child in children)
@@ -69,7 +74,8 @@ internal static class DemoCommand
         }
     }
 
-    private static string ReadEmbeddedConfig()
+    /// <summary>The text of config/demo.yaml, embedded in the executable.</summary>
+    internal static string ReadEmbeddedConfig()
     {
         using var stream = typeof(DemoCommand).Assembly.GetManifestResourceStream("MeshProxy.demo.yaml")
             ?? throw new InvalidOperationException("The embedded resource MeshProxy.demo.yaml is missing from the build.");
