@@ -103,4 +103,16 @@ public sealed class DeadlineTests(SidecarFixture fixture, ITestOutputHelper outp
 
         Assert.Equal("none", response.Headers.GetValues("x-deadline-left-ms").Single());
     }
+
+    [Fact]
+    public async Task StreamIdleTimeout_NoBytes_UnavailableAndUpstreamCancelled()
+    {
+        var id = Guid.NewGuid().ToString("N");
+
+        var result = await GrpcJsClient.CallAsync(Proxy, "/hang.v1.Hang/Idle", new Dictionary<string, string> { ["x-record-cancel"] = id }).DefaultTimeout();
+
+        Assert.Equal(14, result.Code);
+        Assert.Contains("stream idle timeout", result.Details, StringComparison.Ordinal);
+        Assert.Null(await Fixture.Hanging.WaitForAbortAsync(id).DefaultTimeout());
+    }
 }

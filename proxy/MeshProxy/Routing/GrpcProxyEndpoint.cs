@@ -149,9 +149,9 @@ internal sealed class GrpcProxyEndpoint
             return;
         }
 
-        // Nothing reached the caller: whatever YARP prepared (502/504) becomes UNAVAILABLE, the status gRPC clients
-        // treat as transient (a retry may succeed), as Envoy maps connect failures and resets before headers.
+        // Nothing reached the caller: whatever YARP prepared (502/504) becomes a gRPC status.
         RoutingLog.UpstreamUnavailable(_logger, route.Name, cluster, destination, error, exception);
-        await TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.Unavailable, $"upstream {cluster} unavailable ({error})").ConfigureAwait(false);
+        var (code, message) = ForwarderErrorStatus.For(error, cluster);
+        await TrailersOnlyResponse.WriteAsync(context.Response, code, message).ConfigureAwait(false);
     }
 }

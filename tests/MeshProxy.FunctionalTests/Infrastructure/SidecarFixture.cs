@@ -121,6 +121,10 @@ public sealed class SidecarFixture : IAsyncLifetime
             match: { method: /hang.v1.Hang/WithRouteTimeout }
             cluster: hang
             timeout: 300ms
+          - name: hang-idle
+            match: { method: /hang.v1.Hang/Idle }
+            cluster: hang
+            streamIdleTimeout: 300ms
           - name: inventory-updates-down
             match: { method: /inventory.v1.InventoryService/StreamInventoryUpdates }
             cluster: down
