@@ -1,0 +1,123 @@
+using System.Text.Json;
+using MeshProxy.Configuration;
+
+namespace MeshProxy.Admin;
+
+/// <summary>Writes a config as JSON with the same keys and duration syntax as the YAML file, so a dump reads like the source.</summary>
+internal static class ConfigJsonWriter
+{
+    public static void Write(Utf8JsonWriter writer, MeshProxyConfig config)
+    {
+        writer.WriteStartObject();
+        if (config.Version is null)
+        {
+            writer.WriteNull("version");
+        }
+        else
+        {
+            writer.WriteString("version", config.Version);
+        }
+
+        writer.WriteStartObject("listeners");
+        WriteListener(writer, "grpc", config.Listeners.Grpc);
+        WriteListener(writer, "rest", config.Listeners.Rest);
+        WriteListener(writer, "ops", config.Listeners.Ops);
+        WriteListener(writer, "admin", config.Listeners.Admin);
+        writer.WriteEndObject();
+
+        writer.WriteStartArray("routes");
+        foreach (var route in config.Routes)
+        {
+            WriteRoute(writer, route);
+        }
+
+        writer.WriteEndArray();
+
+        writer.WriteStartObject("clusters");
+        foreach (var cluster in config.Clusters)
+        {
+            WriteCluster(writer, cluster);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteListener(Utf8JsonWriter writer, string name, ListenerConfig listener)
+    {
+        writer.WriteStartObject(name);
+        writer.WriteString("address", listener.Address);
+        writer.WriteNumber("port", listener.Port);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteRoute(Utf8JsonWriter writer, RouteConfig route)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("name", route.Name);
+        writer.WriteStartObject("match");
+        WriteIfSet(writer, "method", route.Match.Method);
+        WriteIfSet(writer, "prefix", route.Match.Prefix);
+        WriteIfSet(writer, "regex", route.Match.Regex);
+        writer.WriteStartArray("headers");
+        foreach (var header in route.Match.Headers)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", header.Name);
+            WriteIfSet(writer, "exact", header.Exact);
+            WriteIfSet(writer, "prefix", header.Prefix);
+            WriteIfSet(writer, "regex", header.Regex);
+            if (header.Present is { } present)
+            {
+                writer.WriteBoolean("present", present);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        writer.WriteStartArray("backends");
+        foreach (var backend in route.Backends)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("cluster", backend.Cluster);
+            writer.WriteNumber("weight", backend.Weight);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteString("timeout", Duration.Format(route.Timeout));
+        writer.WriteString("streamIdleTimeout", Duration.Format(route.StreamIdleTimeout));
+        writer.WriteEndObject();
+    }
+
+    private static void WriteCluster(Utf8JsonWriter writer, ClusterConfig cluster)
+    {
+        writer.WriteStartObject(cluster.Name);
+        writer.WriteStartArray("destinations");
+        foreach (var destination in cluster.Destinations)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", destination.Name);
+            writer.WriteString("address", destination.Address);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteString("loadBalancing", "roundRobin");
+        writer.WriteString("connectTimeout", Duration.Format(cluster.ConnectTimeout));
+        writer.WriteStartObject("http2");
+        writer.WriteString("connectionsPerDestination", cluster.Http2.MultipleConnections ? "multiple" : "single");
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteIfSet(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+}

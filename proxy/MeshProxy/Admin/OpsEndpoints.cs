@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Http;
+
+namespace MeshProxy.Admin;
+
+/// <summary>
+/// The ops listener, for the kubelet: <c>/healthz/live</c> is 200 while the process serves at all;
+/// <c>/healthz/ready</c> is 200 once the config is loaded and the listeners are bound, 503 before and while stopping.
+/// </summary>
+internal sealed class OpsEndpoints(ReadinessState readiness)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        var response = context.Response;
+        response.ContentType = "text/plain";
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        {
+            response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            return Task.CompletedTask;
+        }
+
+        switch (context.Request.Path.Value)
+        {
+            case "/healthz/live":
+                return response.WriteAsync("live\n", context.RequestAborted);
+            case "/healthz/ready" when readiness.IsReady:
+                return response.WriteAsync("ready\n", context.RequestAborted);
+            case "/healthz/ready":
+                response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return response.WriteAsync("not ready\n", context.RequestAborted);
+            default:
+                response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+        }
+    }
+}

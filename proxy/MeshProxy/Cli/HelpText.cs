@@ -1,0 +1,19 @@
+namespace MeshProxy.Cli;
+
+/// <summary>The text of <c>meshproxy --help</c>.</summary>
+internal static class HelpText
+{
+    public const string Usage = """
+        Usage: meshproxy [COMMAND] [OPTIONS]
+
+        Commands:
+          run --config FILE   Run the sidecar on a config file (the default command).
+          validate FILE       Check a config file without starting; prints every error with its path.
+          demo                Start the sample backends and a sidecar routing to them; Ctrl+C stops all.
+          convert ...         Convert between protobuf binary and ProtoJSON (see meshproxy convert --help).
+          --help              Show this text.
+
+        Exit codes: 0 ok, 1 runtime or validation failure, 2 usage error.
+
+        """;
+}

@@ -1,0 +1,17 @@
+namespace MeshProxy.Configuration;
+
+/// <summary>A set of interchangeable upstream destinations and how to reach them.</summary>
+/// <param name="Name">Unique, [a-z0-9-_.].</param>
+/// <param name="Destinations">h2c endpoints.</param>
+/// <param name="LoadBalancing">How a destination is picked. Default roundRobin.</param>
+/// <param name="ConnectTimeout">TCP connect timeout. Default 5s.</param>
+/// <param name="Http2">HTTP/2 connection settings.</param>
+internal sealed record ClusterConfig(
+    string Name,
+    EquatableArray<DestinationConfig> Destinations,
+    LoadBalancingKind LoadBalancing,
+    TimeSpan ConnectTimeout,
+    Http2Config Http2)
+{
+    public static TimeSpan DefaultConnectTimeout { get; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,193 @@
+using System.Collections.Immutable;
+using MeshProxy.Configuration.Validation;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace MeshProxy.Configuration;
+
+/// <summary>
+/// Turns YAML text into a <see cref="MeshProxyConfig"/>: structure and types first (every unknown key and type error
+/// with its path), then every semantic rule (<see cref="ConfigValidator"/>); all errors are collected before failing.
+/// </summary>
+internal static class ConfigLoader
+{
+    public static ConfigLoadResult LoadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return ConfigLoadResult.Failure([new ConfigError(string.Empty, $"cannot read {path}: {ex.Message}")]);
+        }
+
+        return Load(text);
+    }
+
+    public static ConfigLoadResult Load(string yaml)
+    {
+        var errors = new ConfigErrors();
+        YamlNode? root = null;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(yaml));
+            root = stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null;
+            if (stream.Documents.Count > 1)
+            {
+                errors.Add(string.Empty, "expected one YAML document, found several");
+            }
+        }
+        catch (YamlException ex)
+        {
+            return ConfigLoadResult.Failure([new ConfigError(string.Empty, $"invalid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.InnerException?.Message ?? ex.Message}")]);
+        }
+
+        var config = ReadRoot(root, errors);
+        ConfigValidator.Validate(config, errors);
+        return errors.HasErrors ? ConfigLoadResult.Failure(errors.All) : ConfigLoadResult.Success(config);
+    }
+
+    private static MeshProxyConfig ReadRoot(YamlNode? root, ConfigErrors errors)
+    {
+        var map = YamlMapping.From(root, string.Empty, errors);
+        var version = map.String("version");
+        var listeners = ReadListeners(map.Node("listeners"), map.Child("listeners"), errors);
+        var routes = map.Sequence("routes").Select(item => ReadRoute(item.Node, item.Path, errors)).ToImmutableArray();
+        var clusters = map.NamedEntries("clusters").Select(e => ReadCluster(e.Name, e.Node, e.Path, errors)).ToImmutableArray();
+        map.ReportUnknownKeys();
+        return new MeshProxyConfig(version, listeners, new(routes), new(clusters));
+    }
+
+    private static ListenersConfig ReadListeners(YamlNode? node, string path, ConfigErrors errors)
+    {
+        var map = YamlMapping.From(node, path, errors);
+        var defaults = ListenersConfig.Default;
+        var result = new ListenersConfig(
+            ReadListener(map, "grpc", defaults.Grpc, errors),
+            ReadListener(map, "rest", defaults.Rest, errors),
+            ReadListener(map, "ops", defaults.Ops, errors),
+            ReadListener(map, "admin", defaults.Admin, errors));
+        map.ReportUnknownKeys();
+        return result;
+    }
+
+    private static ListenerConfig ReadListener(YamlMapping parent, string key, ListenerConfig defaults, ConfigErrors errors)
+    {
+        var map = YamlMapping.From(parent.Node(key), parent.Child(key), errors);
+        var result = new ListenerConfig(map.String("address") ?? defaults.Address, map.Int("port") ?? defaults.Port);
+        map.ReportUnknownKeys();
+        return result;
+    }
+
+    private static RouteConfig ReadRoute(YamlNode node, string path, ConfigErrors errors)
+    {
+        var map = YamlMapping.From(node, path, errors);
+        var name = map.String("name") ?? string.Empty;
+        var match = ReadMatch(map.Node("match"), map.Child("match"), errors);
+
+        ImmutableArray<BackendConfig> backends;
+        var cluster = map.String("cluster");
+        if (map.Has("backends"))
+        {
+            if (cluster is not null)
+            {
+                errors.Add(map.Child("cluster"), "give either 'cluster' or 'backends', not both");
+            }
+
+            backends = map.Sequence("backends").Select(b => ReadBackend(b.Node, b.Path, errors)).ToImmutableArray();
+        }
+        else
+        {
+            map.Node("backends");
+            backends = cluster is null ? [] : [new BackendConfig(cluster, BackendConfig.DefaultWeight)];
+        }
+
+        var timeout = map.Duration("timeout") ?? TimeSpan.Zero;
+        var idle = map.Duration("streamIdleTimeout") ?? RouteConfig.DefaultStreamIdleTimeout;
+        map.ReportUnknownKeys();
+        return new RouteConfig(name, match, new(backends), timeout, idle);
+    }
+
+    private static RouteMatchConfig ReadMatch(YamlNode? node, string path, ConfigErrors errors)
+    {
+        var map = YamlMapping.From(node, path, errors);
+        var headers = map.Sequence("headers").Select(h => ReadHeader(h.Node, h.Path, errors)).ToImmutableArray();
+        var result = new RouteMatchConfig(map.String("method"), map.String("prefix"), map.String("regex"), new(headers));
+        map.ReportUnknownKeys();
+        return result;
+    }
+
+    private static HeaderMatchConfig ReadHeader(YamlNode node, string path, ConfigErrors errors)
+    {
+        var map = YamlMapping.From(node, path, errors);
+        var result = new HeaderMatchConfig(
+            map.String("name") ?? string.Empty,
+            map.String("exact"),
+            map.String("prefix"),
+            map.String("regex"),
+            // A malformed 'present' still counts as the condition given, so the error is not doubled by "one of ... is required".
+            map.Bool("present") ?? (map.Has("present") ? false : null));
+        map.ReportUnknownKeys();
+        return result;
+    }
+
+    private static BackendConfig ReadBackend(YamlNode node, string path, ConfigErrors errors)
+    {
+        var map = YamlMapping.From(node, path, errors);
+        var result = new BackendConfig(map.String("cluster") ?? string.Empty, map.Int("weight") ?? BackendConfig.DefaultWeight);
+        map.ReportUnknownKeys();
+        return result;
+    }
+
+    private static ClusterConfig ReadCluster(string name, YamlNode? node, string path, ConfigErrors errors)
+    {
+        var map = YamlMapping.From(node, path, errors);
+        var destinations = map.Sequence("destinations").Select(d => ReadDestination(d.Node, d.Path, errors)).ToImmutableArray();
+
+        var loadBalancing = LoadBalancingKind.RoundRobin;
+        if (map.String("loadBalancing") is { } lb && lb != "roundRobin")
+        {
+            errors.Add(map.Child("loadBalancing"), $"unknown policy '{lb}'; supported: roundRobin");
+        }
+
+        var connectTimeout = map.Duration("connectTimeout") ?? ClusterConfig.DefaultConnectTimeout;
+        var http2 = ReadHttp2(map.Node("http2"), map.Child("http2"), errors);
+        map.ReportUnknownKeys();
+        return new ClusterConfig(name, new(destinations), loadBalancing, connectTimeout, http2);
+    }
+
+    private static Http2Config ReadHttp2(YamlNode? node, string path, ConfigErrors errors)
+    {
+        var map = YamlMapping.From(node, path, errors);
+        var multiple = Http2Config.Default.MultipleConnections;
+        switch (map.String("connectionsPerDestination"))
+        {
+            case null:
+                break;
+            case "multiple":
+                multiple = true;
+                break;
+            case "single":
+                multiple = false;
+                break;
+            case var other:
+                errors.Add(map.Child("connectionsPerDestination"), $"expected 'single' or 'multiple', found '{other}'");
+                break;
+        }
+
+        map.ReportUnknownKeys();
+        return new Http2Config(multiple);
+    }
+
+    private static DestinationConfig ReadDestination(YamlNode node, string path, ConfigErrors errors)
+    {
+        var map = YamlMapping.From(node, path, errors);
+        var address = map.String("address") ?? string.Empty;
+        var result = new DestinationConfig(map.String("name") ?? address, address);
+        map.ReportUnknownKeys();
+        return result;
+    }
+}

@@ -1,0 +1,12 @@
+namespace MeshProxy.Configuration;
+
+/// <summary>The whole sidecar configuration: one immutable snapshot of a config file.</summary>
+/// <param name="Version">Free-form label shown by the admin listener; null when the file has none.</param>
+/// <param name="Listeners">Where the sidecar listens.</param>
+/// <param name="Routes">gRPC routes in file order (precedence is by specificity, see <c>RouteTable</c>).</param>
+/// <param name="Clusters">Upstream clusters in file order; names are unique.</param>
+internal sealed record MeshProxyConfig(
+    string? Version,
+    ListenersConfig Listeners,
+    EquatableArray<RouteConfig> Routes,
+    EquatableArray<ClusterConfig> Clusters);

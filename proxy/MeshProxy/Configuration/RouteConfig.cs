@@ -1,0 +1,17 @@
+namespace MeshProxy.Configuration;
+
+/// <summary>A gRPC route: which calls it takes and where they go.</summary>
+/// <param name="Name">Unique, [a-z0-9-_.].</param>
+/// <param name="Match">Method and header conditions.</param>
+/// <param name="Backends">Weighted clusters; the <c>cluster:</c> shorthand is one backend of weight 100.</param>
+/// <param name="Timeout">Max call duration when the caller sends no shorter grpc-timeout; zero means none. Default 0s.</param>
+/// <param name="StreamIdleTimeout">No bytes either way for this long ends the stream; zero means never. Default 5m.</param>
+internal sealed record RouteConfig(
+    string Name,
+    RouteMatchConfig Match,
+    EquatableArray<BackendConfig> Backends,
+    TimeSpan Timeout,
+    TimeSpan StreamIdleTimeout)
+{
+    public static TimeSpan DefaultStreamIdleTimeout { get; } = TimeSpan.FromMinutes(5);
+}

@@ -1,0 +1,33 @@
+namespace MeshProxy.Configuration.Validation;
+
+/// <summary>Runs every rule; each adds all of its errors, so one pass reports everything wrong with a file.</summary>
+internal static class ConfigValidator
+{
+    private static readonly IConfigValidator[] Rules =
+    [
+        new ListenerAddressValidator(),
+        new ListenerPortValidator(),
+        new AdminLoopbackValidator(),
+        new RouteNameValidator(),
+        new UniqueRouteNameValidator(),
+        new MatchKindValidator(),
+        new MethodSyntaxValidator(),
+        new PrefixSyntaxValidator(),
+        new RegexValidator(),
+        new HeaderMatcherValidator(),
+        new DuplicateMatchValidator(),
+        new BackendClusterValidator(),
+        new BackendWeightValidator(),
+        new DurationValidator(),
+        new ClusterNameValidator(),
+        new DestinationValidator(),
+    ];
+
+    public static void Validate(MeshProxyConfig config, ConfigErrors errors)
+    {
+        foreach (var rule in Rules)
+        {
+            rule.Validate(config, errors);
+        }
+    }
+}

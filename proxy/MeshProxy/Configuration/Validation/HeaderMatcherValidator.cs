@@ -1,0 +1,33 @@
+namespace MeshProxy.Configuration.Validation;
+
+/// <summary>A header matcher names a header and has exactly one condition.</summary>
+internal sealed class HeaderMatcherValidator : IConfigValidator
+{
+    public void Validate(MeshProxyConfig config, ConfigErrors errors)
+    {
+        for (var i = 0; i < config.Routes.Count; i++)
+        {
+            var headers = config.Routes[i].Match.Headers;
+            for (var h = 0; h < headers.Count; h++)
+            {
+                var header = headers[h];
+                var path = ConfigPaths.Header(i, h);
+                if (header.Name.Length == 0)
+                {
+                    errors.Add($"{path}.name", "is required");
+                }
+                else if (header.Name.StartsWith(':') || header.Name.AsSpan().ContainsAny(" \t\r\n:"))
+                {
+                    errors.Add($"{path}.name", $"'{header.Name}' is not a header name");
+                }
+
+                if (header.ConditionCount != 1)
+                {
+                    errors.Add(path, header.ConditionCount == 0
+                        ? "one of 'exact', 'prefix', 'regex' or 'present' is required"
+                        : "give exactly one of 'exact', 'prefix', 'regex' or 'present'");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
+
+namespace MeshProxy.Hosting;
+
+/// <summary>
+/// Separates the listeners of one Kestrel server. Each ListenOptions gets connection middleware that stamps the
+/// connection with its listener name; the request dispatcher reads it back from the connection items. Unlike
+/// <c>RequireHost("*:port")</c> or comparing local ports this needs no port number, so ephemeral ports (tests) and
+/// wildcard addresses work, and unlike one WebApplication per listener it keeps one host, one DI container and one
+/// lifetime to stop.
+/// </summary>
+internal static class ListenerTagging
+{
+    private static readonly object Key = new();
+
+    public static void Tag(IConnectionBuilder listen, ListenerName name) =>
+        listen.Use(next => connection =>
+        {
+            connection.Items[Key] = name;
+            return next(connection);
+        });
+
+    public static ListenerName? Of(HttpContext context) =>
+        context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(Key, out var value) == true && value is ListenerName name
+            ? name
+            : null;
+}

@@ -1,0 +1,190 @@
+using System.Net;
+using MeshProxy.Admin;
+using MeshProxy.Configuration;
+using MeshProxy.Observability;
+using MeshProxy.Routing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MeshProxy.Hosting;
+
+/// <summary>
+/// A running sidecar: one Kestrel server with four listeners (gRPC h2c, REST, ops, admin) told apart by
+/// <see cref="ListenerTagging"/>. <c>run</c> and the tests start it the same way; tests bind port 0 and read
+/// <see cref="EndPoint"/> back.
+/// </summary>
+internal sealed class MeshProxyServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly IReadOnlyDictionary<ListenerName, ListenOptions> _listeners;
+    private readonly ReadinessState _readiness;
+
+    private MeshProxyServer(WebApplication app, IReadOnlyDictionary<ListenerName, ListenOptions> listeners)
+    {
+        _app = app;
+        _listeners = listeners;
+        _readiness = app.Services.GetRequiredService<ReadinessState>();
+    }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Loads YAML and starts; an invalid config throws <see cref="ConfigLoadException"/> listing every error.</summary>
+    public static Task<MeshProxyServer> StartAsync(string yaml, ILoggerProvider? logs = null, CancellationToken cancellationToken = default)
+    {
+        var result = ConfigLoader.Load(yaml);
+        return result.Succeeded
+            ? StartAsync(result.Config, logs, cancellationToken)
+            : throw new ConfigLoadException(result.Errors);
+    }
+
+    /// <summary>Starts the sidecar on a valid config; returns once every listener is bound and the proxy is ready.</summary>
+    /// <param name="config">A config that passed validation.</param>
+    /// <param name="logs">Where logs go; null logs to the console.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <param name="configureServices">Lets tests substitute services (time, randomness).</param>
+    public static async Task<MeshProxyServer> StartAsync(
+        MeshProxyConfig config,
+        ILoggerProvider? logs = null,
+        CancellationToken cancellationToken = default,
+        Action<IServiceCollection>? configureServices = null)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // YARP reports each forwarding failure as a Warning with a stack; GrpcProxyEndpoint logs the same event once, in our catalogue.
+        builder.Logging.AddFilter("Yarp", LogLevel.Error);
+        builder.Logging.AddFilter("MeshProxy", LogLevel.Information);
+        if (logs is null)
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
+        else
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
+        builder.Services.AddMeshProxy();
+        configureServices?.Invoke(builder.Services);
+
+        var listeners = new Dictionary<ListenerName, ListenOptions>();
+        builder.WebHost.ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, config.Listeners, listeners));
+
+        var app = builder.Build();
+        var snapshots = app.Services.GetRequiredService<ProxySnapshotProvider>();
+        snapshots.Apply(config);
+        app.Run(CreateDispatcher(app.Services));
+
+        var server = new MeshProxyServer(app, listeners);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<MeshProxyServer>();
+        foreach (var (name, options) in listeners)
+        {
+            HostingLog.ListenerBound(logger, name.ToString().ToLowerInvariant(), options.EndPoint.ToString() ?? string.Empty);
+        }
+
+        ConfigurationLog.ConfigApplied(logger, config.Version ?? "(none)");
+        server._readiness.MarkReady();
+        HostingLog.ProxyReady(logger, config.Version ?? "(none)", config.Routes.Count, config.Clusters.Count);
+        return server;
+    }
+
+    /// <summary>The bound endpoint of a listener (the real port when the config said 0).</summary>
+    public IPEndPoint EndPoint(ListenerName listener) =>
+        _listeners[listener].IPEndPoint ?? throw new InvalidOperationException($"Listener {listener} is not an IP endpoint.");
+
+    /// <summary>An http:// address a local client can dial for a listener (a wildcard bind is reached via loopback).</summary>
+    public Uri Address(ListenerName listener)
+    {
+        var endPoint = EndPoint(listener);
+        var host = endPoint.Address.Equals(IPAddress.Any) ? IPAddress.Loopback
+            : endPoint.Address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
+            : endPoint.Address;
+        return new Uri($"http://{new IPEndPoint(host, endPoint.Port)}");
+    }
+
+    /// <summary>Completes when the host is asked to stop (Ctrl+C, SIGTERM, or the token).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        _readiness.MarkNotReady();
+        try
+        {
+            await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static void ConfigureKestrel(KestrelServerOptions kestrel, ListenersConfig config, Dictionary<ListenerName, ListenOptions> listeners)
+    {
+        kestrel.AddServerHeader = false;
+
+        // gRPC streams are long-lived and may idle: no data-rate minimums (a quiet server-stream is not a slow
+        // client), room for many concurrent streams per connection, and idle connections kept for long.
+        kestrel.Limits.MinRequestBodyDataRate = null;
+        kestrel.Limits.MinResponseDataRate = null;
+        kestrel.Limits.KeepAliveTimeout = TimeSpan.FromHours(1);
+        kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+
+        Listen(kestrel, ListenerName.Grpc, config.Grpc, HttpProtocols.Http2, listeners);
+        Listen(kestrel, ListenerName.Rest, config.Rest, HttpProtocols.Http1, listeners);
+        Listen(kestrel, ListenerName.Ops, config.Ops, HttpProtocols.Http1, listeners);
+        Listen(kestrel, ListenerName.Admin, config.Admin, HttpProtocols.Http1, listeners);
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, ListenerName name, ListenerConfig config, HttpProtocols protocols, Dictionary<ListenerName, ListenOptions> listeners) =>
+        kestrel.Listen(IPAddress.Parse(config.Address), config.Port, options =>
+        {
+            // Http2 alone on cleartext is h2c with prior knowledge, which is what gRPC clients speak.
+            options.Protocols = protocols;
+            ListenerTagging.Tag(options, name);
+            listeners[name] = options;
+        });
+
+    private static RequestDelegate CreateDispatcher(IServiceProvider services)
+    {
+        var grpc = services.GetRequiredService<GrpcProxyEndpoint>();
+        var ops = services.GetRequiredService<OpsEndpoints>();
+        var admin = services.GetRequiredService<AdminEndpoints>();
+        return context =>
+        {
+            switch (ListenerTagging.Of(context))
+            {
+                case ListenerName.Grpc:
+                    // gRPC bodies are streams of messages; per-message limits are the backend's job.
+                    if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                    {
+                        limit.MaxRequestBodySize = null;
+                    }
+
+                    return grpc.InvokeAsync(context);
+                case ListenerName.Rest:
+                    return RestPlaceholderEndpoint.InvokeAsync(context);
+                case ListenerName.Ops:
+                    return ops.InvokeAsync(context);
+                case ListenerName.Admin:
+                    return admin.InvokeAsync(context);
+                default:
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+            }
+        };
+    }
+}

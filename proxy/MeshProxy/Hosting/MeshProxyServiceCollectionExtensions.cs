@@ -1,0 +1,23 @@
+using MeshProxy.Admin;
+using MeshProxy.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace MeshProxy.Hosting;
+
+/// <summary>Registers the proxy's services; TryAdd lets tests substitute time and randomness.</summary>
+internal static class MeshProxyServiceCollectionExtensions
+{
+    public static IServiceCollection AddMeshProxy(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(Random.Shared);
+        services.AddHttpForwarder();
+        services.TryAddSingleton(sp => new ProxySnapshotProvider(sp.GetRequiredService<Random>()));
+        services.TryAddSingleton<GrpcProxyEndpoint>();
+        services.TryAddSingleton<ReadinessState>();
+        services.TryAddSingleton<OpsEndpoints>();
+        services.TryAddSingleton<AdminEndpoints>();
+        return services;
+    }
+}

@@ -1,0 +1,157 @@
+using MeshProxy.Grpc;
+using MeshProxy.Observability;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace MeshProxy.Routing;
+
+/// <summary>
+/// The request handler of the gRPC listener: route the call by :path and headers, pick a cluster and destination,
+/// apply the deadline, forward with YARP, and turn every failure decided before the response started into a gRPC
+/// status (gRPC callers always get gRPC answers).
+/// </summary>
+internal sealed class GrpcProxyEndpoint
+{
+    private readonly ProxySnapshotProvider _snapshots;
+    private readonly IHttpForwarder _forwarder;
+    private readonly HttpTransformer _transformer;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public GrpcProxyEndpoint(ProxySnapshotProvider snapshots, IHttpForwarder forwarder, TimeProvider time, ILogger<GrpcProxyEndpoint> logger)
+    {
+        _snapshots = snapshots;
+        _forwarder = forwarder;
+        _time = time;
+        _transformer = new GrpcRequestTransformer(time);
+        _logger = logger;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+
+        // 1. Only gRPC on this listener (PROTOCOL-HTTP2.md: POST with content-type application/grpc*). Anything else is
+        //    not a gRPC caller, so it gets a plain HTTP status rather than a grpc-status it would not read.
+        if (!GrpcProtocol.IsGrpcContentType(request.ContentType))
+        {
+            RoutingLog.NotGrpc(_logger, request.Method, request.Path.Value ?? string.Empty, request.ContentType);
+            context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+            return;
+        }
+
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            RoutingLog.NotGrpc(_logger, request.Method, request.Path.Value ?? string.Empty, request.ContentType);
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            context.Response.Headers.Allow = HttpMethods.Post;
+            return;
+        }
+
+        // 2. Route on one snapshot, read once.
+        var path = request.Path.Value ?? string.Empty;
+        var snapshot = _snapshots.Current;
+        if (snapshot is null)
+        {
+            await TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.Unavailable, "the proxy has no configuration yet").ConfigureAwait(false);
+            return;
+        }
+
+        var route = snapshot.Routes.Match(path, request.Headers);
+        if (route is null)
+        {
+            RoutingLog.NoRoute(_logger, path);
+            await TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.Unimplemented, $"no route for {path}").ConfigureAwait(false);
+            return;
+        }
+
+        // 3. Pick the cluster (weighted) and the destination (the cluster's load-balancing policy).
+        var cluster = route.Backends.Pick();
+        var destination = cluster.PickDestination();
+        if (destination is null)
+        {
+            RoutingLog.NoDestination(_logger, route.Name, cluster.Name);
+            await TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.Unavailable, $"no destination in cluster {cluster.Name}").ConfigureAwait(false);
+            return;
+        }
+
+        // 4. The deadline is the shorter of the caller's grpc-timeout and the route's timeout (PROTOCOL-HTTP2.md,
+        //    Timeout). It cancels the upstream call; the transformer sends upstream the time that is left.
+        var timeout = Deadline(request, route);
+        if (timeout is null)
+        {
+            var error = await _forwarder.SendAsync(context, destination.Prefix, cluster.Client, route.RequestConfig, _transformer, context.RequestAborted).ConfigureAwait(false);
+            if (error != ForwarderError.None)
+            {
+                await ReportAsync(context, route, cluster.Name, destination.Name, error, deadline: null, deadlineExpired: false).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        context.Features.Set(new CallDeadline(_time.GetTimestamp(), timeout.Value));
+        using var deadlineSource = new CancellationTokenSource(timeout.Value, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadlineSource.Token);
+        var result = await _forwarder.SendAsync(context, destination.Prefix, cluster.Client, route.RequestConfig, _transformer, linked.Token).ConfigureAwait(false);
+        if (result != ForwarderError.None)
+        {
+            var expired = deadlineSource.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested;
+            await ReportAsync(context, route, cluster.Name, destination.Name, result, timeout, expired).ConfigureAwait(false);
+        }
+    }
+
+    private TimeSpan? Deadline(HttpRequest request, Route route)
+    {
+        TimeSpan? timeout = route.Config.Timeout > TimeSpan.Zero ? route.Config.Timeout : null;
+        var header = request.Headers[GrpcProtocol.TimeoutHeader];
+        if (header.Count == 0)
+        {
+            return timeout;
+        }
+
+        if (!GrpcTimeout.TryParse(header[0], out var callerTimeout))
+        {
+            // grpc-dotnet also ignores a malformed grpc-timeout rather than failing the call.
+            RoutingLog.InvalidTimeout(_logger, header[0] ?? string.Empty);
+            return timeout;
+        }
+
+        return timeout is { } t && t < callerTimeout ? t : callerTimeout;
+    }
+
+    private async Task ReportAsync(HttpContext context, Route route, string cluster, string destination, ForwarderError error, TimeSpan? deadline, bool deadlineExpired)
+    {
+        var path = context.Request.Path.Value ?? string.Empty;
+        if (deadlineExpired)
+        {
+            RoutingLog.DeadlineExceeded(_logger, route.Name, deadline ?? TimeSpan.Zero, path);
+            if (!context.Response.HasStarted)
+            {
+                await TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.DeadlineExceeded, "deadline exceeded at the proxy").ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            // The caller went away (RST_STREAM or a closed connection): nobody is left to answer.
+            RoutingLog.CallCanceled(_logger, route.Name, path, error);
+            return;
+        }
+
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        if (context.Response.HasStarted)
+        {
+            // YARP has reset the stream already: a status can no longer be sent without lying about the messages.
+            RoutingLog.StreamFailed(_logger, route.Name, path, error, exception);
+            return;
+        }
+
+        // Nothing reached the caller: whatever YARP prepared (502/504) becomes a gRPC status.
+        RoutingLog.UpstreamUnavailable(_logger, route.Name, cluster, destination, error, exception);
+        var (code, message) = ForwarderErrorStatus.For(error, cluster);
+        await TrailersOnlyResponse.WriteAsync(context.Response, code, message).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,35 @@
+using System.Diagnostics.CodeAnalysis;
+using MeshProxy.Configuration;
+using MeshProxy.TrafficPolicy;
+
+namespace MeshProxy.Routing;
+
+/// <summary>
+/// Holds the live snapshot. A call reads <see cref="Current"/> once and uses that snapshot to the end, so a swap
+/// never mixes two configs inside one call; <see cref="Apply"/> builds the whole next snapshot before swapping.
+/// </summary>
+internal sealed class ProxySnapshotProvider : IDisposable
+{
+    private readonly ClusterRegistry _clusters = new();
+    private readonly Random _random;
+    private volatile ProxySnapshot? _current;
+
+    public ProxySnapshotProvider(Random random) => _random = random;
+
+    public ProxySnapshot? Current => _current;
+
+    [MemberNotNull(nameof(_current))]
+    public ProxySnapshot Apply(MeshProxyConfig config)
+    {
+        var clusters = _clusters.Apply(config.Clusters);
+        var routes = config.Routes.Select((route, order) => new Route(
+            route,
+            order,
+            new BackendPicker(route.Backends.Select(b => (clusters[b.Cluster], b.Weight)), _random)));
+        var snapshot = new ProxySnapshot(config, new RouteTable(routes));
+        _current = snapshot;
+        return snapshot;
+    }
+
+    public void Dispose() => _clusters.Dispose();
+}

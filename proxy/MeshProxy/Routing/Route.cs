@@ -1,0 +1,55 @@
+using MeshProxy.Configuration;
+using MeshProxy.TrafficPolicy;
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace MeshProxy.Routing;
+
+/// <summary>A route of one snapshot, compiled: header matchers built, backends bound to live cluster state.</summary>
+internal sealed class Route
+{
+    private readonly HeaderMatcher[] _headers;
+
+    public Route(RouteConfig config, int order, BackendPicker backends)
+    {
+        Config = config;
+        Order = order;
+        _headers = config.Match.Headers.Select(h => new HeaderMatcher(h)).ToArray();
+        Backends = backends;
+        RequestConfig = new ForwarderRequestConfig
+        {
+            // gRPC needs HTTP/2 end to end: trailers carry the status (PROTOCOL-HTTP2.md).
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            // YARP's ActivityTimeout resets on every read or write, so it is exactly a stream idle timeout.
+            ActivityTimeout = config.StreamIdleTimeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : config.StreamIdleTimeout,
+            AllowResponseBuffering = false,
+        };
+    }
+
+    public RouteConfig Config { get; }
+
+    public string Name => Config.Name;
+
+    /// <summary>Position in the file; breaks ties between equally specific routes.</summary>
+    public int Order { get; }
+
+    public int HeaderMatcherCount => _headers.Length;
+
+    public BackendPicker Backends { get; }
+
+    public ForwarderRequestConfig RequestConfig { get; }
+
+    public bool HeadersMatch(IHeaderDictionary headers)
+    {
+        foreach (var matcher in _headers)
+        {
+            if (!matcher.IsMatch(headers))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

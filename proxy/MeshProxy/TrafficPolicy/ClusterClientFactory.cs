@@ -1,0 +1,36 @@
+using System.Net;
+using MeshProxy.Configuration;
+
+namespace MeshProxy.TrafficPolicy;
+
+/// <summary>
+/// One <see cref="HttpMessageInvoker"/> per cluster over a <see cref="SocketsHttpHandler"/> set up for proxying: no
+/// proxy, redirects, decompression or cookies (a sidecar is transparent), several HTTP/2 connections when the
+/// server's stream limit is reached, a connect timeout, and no overall timeout (deadlines are per call).
+/// </summary>
+internal static class ClusterClientFactory
+{
+    /// <summary>Idle pooled connections are closed after this long.</summary>
+    public static readonly TimeSpan PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2);
+
+    public static HttpMessageInvoker Create(ClusterConfig config)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            EnableMultipleHttp2Connections = config.Http2.MultipleConnections,
+            ConnectTimeout = config.ConnectTimeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : config.ConnectTimeout,
+            PooledConnectionIdleTimeout = PooledConnectionIdleTimeout,
+
+            // Keep idle HTTP/2 connections to the backend verified, so a dead peer is found before a call uses it.
+            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            ActivityHeadersPropagator = null,
+        };
+        return new HttpMessageInvoker(handler, disposeHandler: true);
+    }
+}
