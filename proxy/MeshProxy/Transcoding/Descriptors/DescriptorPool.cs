@@ -55,7 +55,7 @@ internal sealed class DescriptorPool
         var messages = new Dictionary<string, MessageType>(StringComparer.Ordinal);
         foreach (var descriptor in descriptors)
         {
-            messages.TryAdd(descriptor.FullName, new MessageType(descriptor));
+            messages.TryAdd(descriptor.FullName, new MessageType(descriptor, this));
         }
 
         // Second pass: link field types now that every message exists (recursive types point at themselves).

@@ -18,9 +18,10 @@ internal sealed class MessageType
     private readonly FrozenDictionary<string, ProtoField> _byName;
     private readonly FrozenDictionary<string, ProtoField>.AlternateLookup<ReadOnlySpan<char>> _byNameSpan;
 
-    public MessageType(MessageDescriptor descriptor)
+    public MessageType(MessageDescriptor descriptor, DescriptorPool pool)
     {
         Descriptor = descriptor;
+        Pool = pool;
         FullName = descriptor.FullName;
         WellKnown = WellKnownOf(FullName);
         var fields = new ProtoField[descriptor.Fields.InDeclarationOrder().Count];
@@ -30,7 +31,7 @@ internal sealed class MessageType
         var i = 0;
         foreach (var fd in descriptor.Fields.InDeclarationOrder())
         {
-            var field = new ProtoField(fd, i);
+            var field = new ProtoField(fd, i, this);
             fields[i++] = field;
             if (field.Number <= DenseLimit)
             {
@@ -70,6 +71,9 @@ internal sealed class MessageType
     }
 
     public MessageDescriptor Descriptor { get; }
+
+    /// <summary>The pool this type belongs to (resolves <c>google.protobuf.Any</c> type URLs).</summary>
+    public DescriptorPool Pool { get; }
 
     public string FullName { get; }
 

@@ -11,8 +11,9 @@ internal sealed class ProtoField
 {
     private MessageType? _messageType;
 
-    public ProtoField(FieldDescriptor descriptor, int index)
+    public ProtoField(FieldDescriptor descriptor, int index, MessageType containingType)
     {
+        ContainingType = containingType;
         Number = descriptor.FieldNumber;
         Index = index;
         Name = descriptor.Name;
@@ -31,6 +32,9 @@ internal sealed class ProtoField
         Tag = WireFormat.EncodeTag(Number, WireType);
         PackedTag = WireFormat.EncodeTag(Number, WireType.LengthDelimited);
     }
+
+    /// <summary>The message this field belongs to.</summary>
+    public MessageType ContainingType { get; }
 
     public int Number { get; }
 
