@@ -157,11 +157,12 @@ internal sealed partial class JsonToProtoConverter
                 return Error($"number {Describe(ref reader)} is out of range for a float");
             }
 
-            value = new ScalarValue(BitConverter.SingleToUInt32Bits(single), single == 0);
+            // Implicit presence compares bits, as protobuf C++ does: -0.0 is written (docs/protojson.md).
+            value = new ScalarValue(BitConverter.SingleToUInt32Bits(single), BitConverter.SingleToUInt32Bits(single) == 0);
             return ScalarStatus.Ok;
         }
 
-        value = new ScalarValue(BitConverter.DoubleToUInt64Bits(number), number == 0);
+        value = new ScalarValue(BitConverter.DoubleToUInt64Bits(number), BitConverter.DoubleToUInt64Bits(number) == 0);
         return ScalarStatus.Ok;
     }
 
@@ -188,7 +189,8 @@ internal sealed partial class JsonToProtoConverter
 
         if (!parsed)
         {
-            if (!Utf8Parser.TryParse(text, out decimal d, out consumed, 'E') || consumed != text.Length)
+            var format = text.IndexOfAny((byte)'e', (byte)'E') >= 0 ? 'E' : 'G';
+            if (!Utf8Parser.TryParse(text, out decimal d, out consumed, format) || consumed != text.Length)
             {
                 return Error($"integer {Quote(text)} is out of range");
             }

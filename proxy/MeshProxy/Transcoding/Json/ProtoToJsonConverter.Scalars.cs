@@ -36,9 +36,8 @@ internal sealed partial class ProtoToJsonConverter
         var raw = ReadRaw(data, field.WireType, entry.Start, entry.End);
         return field.Type switch
         {
-            FieldType.Float => BitConverter.UInt32BitsToSingle((uint)raw) == 0,
-            FieldType.Double => BitConverter.UInt64BitsToDouble(raw) == 0,
-            FieldType.Int32 or FieldType.Enum or FieldType.UInt32 or FieldType.SInt32 => (uint)raw == 0,
+            FieldType.Float => (uint)raw == 0,
+                        FieldType.Int32 or FieldType.Enum or FieldType.UInt32 or FieldType.SInt32 => (uint)raw == 0,
             _ => raw == 0,
         };
     }

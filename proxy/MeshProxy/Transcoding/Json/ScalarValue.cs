@@ -24,6 +24,6 @@ internal readonly ref struct ScalarValue
 
     public ReadOnlySpan<byte> Bytes { get; }
 
-    /// <summary>The field's default (0, false, empty; -0.0 counts as 0 as in Google.Protobuf's generated code).</summary>
+    /// <summary>The field's default (0, false, empty; for floats all bits zero, so -0.0 is not default, as in protobuf C++).</summary>
     public bool IsDefault { get; }
 }
