@@ -12,9 +12,6 @@ internal static class Program
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
         var commandLine = CommandLine.CreateDefault();
-
-        // The lead wires `convert` here:
-        // commandLine.Add("convert", (a, _) => ConvertCommand.RunAsync(a, Console.OpenStandardInput(), Console.OpenStandardOutput(), Console.Error));
         return await commandLine.RunAsync(args, CommandContext.Console(shutdown.Token)).ConfigureAwait(false);
 
         void Stop(PosixSignalContext context)
