@@ -1,6 +1,7 @@
 using System.Net;
 using MeshProxy.Admin;
 using MeshProxy.Configuration;
+using MeshProxy.Configuration.Validation;
 using MeshProxy.Observability;
 using MeshProxy.Routing;
 using Microsoft.AspNetCore.Builder;
@@ -43,7 +44,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
     }
 
     /// <summary>Starts the sidecar on a valid config; returns once every listener is bound and the proxy is ready.</summary>
-    /// <param name="config">A config that passed validation.</param>
+    /// <param name="config">The config; it is validated again and an invalid one throws <see cref="ConfigLoadException"/>.</param>
     /// <param name="logs">Where logs go; null logs to the console.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <param name="configureServices">Lets tests substitute services (time, randomness).</param>
@@ -53,6 +54,14 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         CancellationToken cancellationToken = default,
         Action<IServiceCollection>? configureServices = null)
     {
+        // A config built in code skipped the loader: hold it to the same rules before anything binds.
+        var errors = new ConfigErrors();
+        ConfigValidator.Validate(config, errors);
+        if (errors.HasErrors)
+        {
+            throw new ConfigLoadException(errors.All);
+        }
+
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);

@@ -26,8 +26,6 @@ internal sealed class BackendPicker
         _backends = list.ToArray();
     }
 
-    public IReadOnlyList<ClusterState> Clusters => _backends.Select(b => b.Cluster).ToArray();
-
     public ClusterState Pick()
     {
         if (_backends.Length == 1)

@@ -17,7 +17,8 @@ internal sealed class ClusterState : IDisposable
         Destinations = config.Destinations.Select(d => new DestinationState(d.Name, d.Address.TrimEnd('/'))).ToArray();
         _picker = config.LoadBalancing switch
         {
-            _ => new RoundRobinPicker(),
+            LoadBalancingKind.RoundRobin => new RoundRobinPicker(),
+            _ => throw new ArgumentOutOfRangeException(nameof(config), config.LoadBalancing, "Unknown load-balancing policy."),
         };
     }
 
