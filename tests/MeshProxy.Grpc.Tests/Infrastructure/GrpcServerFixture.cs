@@ -58,5 +58,12 @@ public sealed class GrpcServerFixture : IAsyncLifetime
             await _app.StopAsync().DefaultTimeout();
             await _app.DisposeAsync();
         }
+
+        // The only error the server may log is the one handler that throws on purpose.
+        var unexpected = Logs.Errors.Where(e => !e.Contains("[HandlerError] Handler of /users.v1.UserService/GetUser", StringComparison.Ordinal)).ToArray();
+        if (unexpected.Length > 0)
+        {
+            throw new InvalidOperationException("Unexpected error logs:\n" + string.Join('\n', unexpected));
+        }
     }
 }

@@ -98,6 +98,16 @@ public sealed class TestService
                 throw new RpcException(Status.FromRpcStatus(rpcStatus), new Metadata { { "x-error-trailer", "yes" } });
             }
 
+            case var reset when reset.StartsWith("reset:", StringComparison.Ordinal):
+            {
+                // The server resets the stream with this HTTP/2 error code, as a crashing or refusing server would.
+                var feature = context.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResetFeature>()!;
+                await context.WriteResponseHeadersAsync(new Metadata());
+                feature.Reset(int.Parse(reset["reset:".Length..], System.Globalization.CultureInfo.InvariantCulture));
+                await Task.Delay(Timeout.Infinite, context.CancellationToken);
+                throw new InvalidOperationException("Unreachable.");
+            }
+
             case "throw":
                 throw new InvalidOperationException("secret detail");
 

@@ -258,6 +258,18 @@ public sealed class LoopbackTests(GrpcServerFixture server) : IClassFixture<Grpc
         Assert.Equal(expected, ex.StatusCode);
     }
 
+    [Theory]
+    [InlineData(0x8, StatusCode.Cancelled)] // CANCEL
+    [InlineData(0x7, StatusCode.Unavailable)] // REFUSED_STREAM
+    [InlineData(0x2, StatusCode.Internal)] // INTERNAL_ERROR
+    [InlineData(0xB, StatusCode.ResourceExhausted)] // ENHANCE_YOUR_CALM
+    public async Task Unary_ServerResetsStream_MapsErrorCodePerSpec(int errorCode, StatusCode expected)
+    {
+        using var call = _channel.UnaryAsync(TestMethods.GetUser, new GetUserRequest { UserId = "reset:" + errorCode });
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync).DefaultTimeout();
+        Assert.Equal(expected, ex.StatusCode);
+    }
+
     [Fact]
     public async Task Unary_ConnectionRefused_Unavailable()
     {
