@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Health.V1;
 using MeshProxy.Grpc.Client;
+using MeshProxy.Grpc.Health;
 using MeshProxy.Grpc.Tests.Infrastructure;
 using MeshProxy.Samples.Payments.V1;
 using MeshProxy.Samples.Users.V1;
@@ -334,11 +335,11 @@ public sealed class LoopbackTests(GrpcServerFixture server) : IClassFixture<Grpc
     public async Task Health_CheckAndWatch_FollowRegistry()
     {
         var service = "svc-" + Guid.NewGuid().ToString("N");
-        var check = _channel.UnaryAsync(HealthServiceDefinitionMethods.Check, new HealthCheckRequest { Service = service });
+        using var check = _channel.UnaryAsync(HealthServiceDefinition.CheckMethod, new HealthCheckRequest { Service = service });
         var notFound = await Assert.ThrowsAsync<RpcException>(() => check.ResponseAsync).DefaultTimeout();
         Assert.Equal(StatusCode.NotFound, notFound.StatusCode);
 
-        using var watch = _channel.ServerStreamingAsync(HealthServiceDefinitionMethods.Watch, new HealthCheckRequest { Service = service });
+        using var watch = _channel.ServerStreamingAsync(HealthServiceDefinition.WatchMethod, new HealthCheckRequest { Service = service });
         Assert.True(await watch.ResponseStream.MoveNext().DefaultTimeout());
         Assert.Equal(ServingStatus.ServiceUnknown, watch.ResponseStream.Current.Status);
 
@@ -349,14 +350,7 @@ public sealed class LoopbackTests(GrpcServerFixture server) : IClassFixture<Grpc
         Assert.True(await watch.ResponseStream.MoveNext().DefaultTimeout());
         Assert.Equal(ServingStatus.NotServing, watch.ResponseStream.Current.Status);
 
-        var checkNow = await _channel.UnaryAsync(HealthServiceDefinitionMethods.Check, new HealthCheckRequest { Service = service }).ResponseAsync.DefaultTimeout();
+        var checkNow = await _channel.UnaryAsync(HealthServiceDefinition.CheckMethod, new HealthCheckRequest { Service = service }).ResponseAsync.DefaultTimeout();
         Assert.Equal(ServingStatus.NotServing, checkNow.Status);
-    }
-
-    private static class HealthServiceDefinitionMethods
-    {
-        public static Method<HealthCheckRequest, HealthCheckResponse> Check => Health.HealthServiceDefinition.CheckMethod;
-
-        public static Method<HealthCheckRequest, HealthCheckResponse> Watch => Health.HealthServiceDefinition.WatchMethod;
     }
 }
