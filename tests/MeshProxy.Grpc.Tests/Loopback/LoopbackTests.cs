@@ -271,6 +271,17 @@ public sealed class LoopbackTests(GrpcServerFixture server) : IClassFixture<Grpc
         Assert.Equal(expected, ex.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/no-status")]
+    [InlineData("/not-grpc")]
+    public async Task Unary_OkHttpButNoGrpcStatusOrContentType_Internal(string prefix)
+    {
+        using var channel = GrpcChannel.ForAddress(new Uri(server.Address, prefix));
+        using var call = channel.UnaryAsync(TestMethods.GetUser, new GetUserRequest());
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync).DefaultTimeout();
+        Assert.Equal(StatusCode.Internal, ex.StatusCode);
+    }
+
     [Fact]
     public async Task Unary_ConnectionRefused_Unavailable()
     {
