@@ -108,6 +108,9 @@ public sealed class TestService
                 throw new InvalidOperationException("Unreachable.");
             }
 
+            case var code when code.StartsWith("status:", StringComparison.Ordinal):
+                throw new RpcException(new Status((StatusCode)int.Parse(code["status:".Length..], System.Globalization.CultureInfo.InvariantCulture), "status " + code));
+
             case "throw":
                 throw new InvalidOperationException("secret detail");
 
