@@ -122,11 +122,26 @@ public sealed class TestService
         }
     }
 
-    private static async Task ListUsersAsync(ListUsersRequest request, IServerStreamWriter<User> stream, ServerCallContext context)
+    private async Task ListUsersAsync(ListUsersRequest request, IServerStreamWriter<User> stream, ServerCallContext context)
     {
         for (var i = 0; i < request.PageSize; i++)
         {
             await stream.WriteAsync(new User { UserId = "u" + i, Plan = request.Plan }, context.CancellationToken);
+        }
+
+        if (request.Plan == Plan.Pro)
+        {
+            // After the messages, wait until the deadline or the client ends the call.
+            var seen = ExpectCancellation(context.RequestHeaders.GetValue(TestIdHeader) ?? "none");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                seen.TrySetResult(context.HttpContext.RequestAborted.IsCancellationRequested ? "cancelled" : "deadline");
+                throw;
+            }
         }
 
         if (request.Plan == Plan.Enterprise)

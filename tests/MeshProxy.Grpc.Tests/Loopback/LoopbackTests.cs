@@ -296,6 +296,36 @@ public sealed class LoopbackTests(GrpcServerFixture server) : IClassFixture<Grpc
     }
 
     [Fact]
+    public async Task Unary_ServerNeverAnswers_LocalDeadlineExceeded()
+    {
+        // A listener that accepts the connection and never speaks HTTP/2: only the client's own timer can end the call.
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var accepted = listener.AcceptSocketAsync();
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
+        using var call = channel.UnaryAsync(TestMethods.GetUser, new GetUserRequest(), new CallOptions(Deadline: DateTime.UtcNow.AddMilliseconds(300)));
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync).DefaultTimeout();
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        (await accepted.DefaultTimeout()).Dispose();
+    }
+
+    [Fact]
+    public async Task ServerStreaming_DeadlineAfterMessages_DeadlineExceeded()
+    {
+        var testId = Guid.NewGuid().ToString("N");
+        var seen = server.Service.ExpectCancellation(testId);
+        using var call = _channel.ServerStreamingAsync(
+            TestMethods.ListUsers,
+            new ListUsersRequest { PageSize = 1, Plan = Plan.Pro },
+            new CallOptions(Headers: new Metadata { { TestService.TestIdHeader, testId } }, Deadline: DateTime.UtcNow.AddMilliseconds(500)));
+        Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout());
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext()).DefaultTimeout();
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        Assert.Contains(await seen.Task.DefaultTimeout(), new[] { "deadline", "cancelled" });
+    }
+
+    [Fact]
     public async Task Unary_ConnectionRefused_Unavailable()
     {
         // Bind then release a port so nothing listens on it.
