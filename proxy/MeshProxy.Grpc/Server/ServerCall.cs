@@ -56,7 +56,7 @@ internal sealed class ServerCall : IAsyncDisposable
             }
         }
 
-        Context = new ServerCallContext(this, method, MetadataHeaders.FromHeaders(httpContext.Request.Headers), deadline);
+        Context = new ServerCallContext(this, method, deadline);
     }
 
     public HttpContext HttpContext { get; }

@@ -8,12 +8,12 @@ namespace MeshProxy.Grpc.Server;
 public sealed class ServerCallContext
 {
     private readonly ServerCall _call;
+    private Metadata? _requestHeaders;
 
-    internal ServerCallContext(ServerCall call, string method, Metadata requestHeaders, DateTime deadline)
+    internal ServerCallContext(ServerCall call, string method, DateTime deadline)
     {
         _call = call;
         Method = method;
-        RequestHeaders = requestHeaders;
         Deadline = deadline;
     }
 
@@ -30,7 +30,8 @@ public sealed class ServerCallContext
     public DateTime Deadline { get; }
 
     /// <summary>Custom metadata the client sent (reserved headers excluded).</summary>
-    public Metadata RequestHeaders { get; }
+    /// <remarks>Built on first use: most handlers never look, and the headers stay on the HttpContext until then.</remarks>
+    public Metadata RequestHeaders => _requestHeaders ??= MetadataHeaders.FromHeaders(HttpContext.Request.Headers);
 
     /// <summary>Fires when the client cancels (RST_STREAM or disconnect) or the deadline passes.</summary>
     public CancellationToken CancellationToken => _call.CancellationToken;

@@ -45,6 +45,17 @@ public sealed class GrpcServerFixture : IAsyncLifetime
         app.MapGrpcFallback();
         // Plain HTTP endpoints for the client's HTTP-status mapping.
         app.MapPost("/http-status/{code:int}/{**rest}", (HttpContext context, int code) => { context.Response.StatusCode = code; return Task.CompletedTask; });
+        // A 200 gRPC response that never sends grpc-status, and a 200 that is not gRPC at all.
+        app.MapPost("/no-status/{**rest}", (HttpContext context) =>
+        {
+            context.Response.ContentType = "application/grpc";
+            return Task.CompletedTask;
+        });
+        app.MapPost("/not-grpc/{**rest}", (HttpContext context) =>
+        {
+            context.Response.ContentType = "text/html";
+            return context.Response.WriteAsync("<html></html>");
+        });
         await app.StartAsync().DefaultTimeout();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         Address = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
@@ -57,6 +68,13 @@ public sealed class GrpcServerFixture : IAsyncLifetime
         {
             await _app.StopAsync().DefaultTimeout();
             await _app.DisposeAsync();
+        }
+
+        // The only error the server may log is the one handler that throws on purpose.
+        var unexpected = Logs.Errors.Where(e => !e.Contains("[HandlerError] Handler of /users.v1.UserService/GetUser", StringComparison.Ordinal)).ToArray();
+        if (unexpected.Length > 0)
+        {
+            throw new InvalidOperationException("Unexpected error logs:\n" + string.Join('\n', unexpected));
         }
     }
 }

@@ -98,6 +98,19 @@ public sealed class TestService
                 throw new RpcException(Status.FromRpcStatus(rpcStatus), new Metadata { { "x-error-trailer", "yes" } });
             }
 
+            case var reset when reset.StartsWith("reset:", StringComparison.Ordinal):
+            {
+                // The server resets the stream with this HTTP/2 error code, as a crashing or refusing server would.
+                var feature = context.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResetFeature>()!;
+                await context.WriteResponseHeadersAsync(new Metadata());
+                feature.Reset(int.Parse(reset["reset:".Length..], System.Globalization.CultureInfo.InvariantCulture));
+                await Task.Delay(Timeout.Infinite, context.CancellationToken);
+                throw new InvalidOperationException("Unreachable.");
+            }
+
+            case var code when code.StartsWith("status:", StringComparison.Ordinal):
+                throw new RpcException(new Status((StatusCode)int.Parse(code["status:".Length..], System.Globalization.CultureInfo.InvariantCulture), "status " + code));
+
             case "throw":
                 throw new InvalidOperationException("secret detail");
 
@@ -109,11 +122,26 @@ public sealed class TestService
         }
     }
 
-    private static async Task ListUsersAsync(ListUsersRequest request, IServerStreamWriter<User> stream, ServerCallContext context)
+    private async Task ListUsersAsync(ListUsersRequest request, IServerStreamWriter<User> stream, ServerCallContext context)
     {
         for (var i = 0; i < request.PageSize; i++)
         {
             await stream.WriteAsync(new User { UserId = "u" + i, Plan = request.Plan }, context.CancellationToken);
+        }
+
+        if (request.Plan == Plan.Pro)
+        {
+            // After the messages, wait until the deadline or the client ends the call.
+            var seen = ExpectCancellation(context.RequestHeaders.GetValue(TestIdHeader) ?? "none");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                seen.TrySetResult(context.HttpContext.RequestAborted.IsCancellationRequested ? "cancelled" : "deadline");
+                throw;
+            }
         }
 
         if (request.Plan == Plan.Enterprise)

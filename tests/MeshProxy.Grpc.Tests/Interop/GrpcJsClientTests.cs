@@ -46,6 +46,13 @@ public sealed class GrpcJsClientTests(GrpcJsClientFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public void EveryStatusCode_ReadByGrpcJs()
+    {
+        var seen = fixture["statusCodes"].EnumerateArray().Select(e => (Code(e), e.GetProperty("details").GetString())).ToArray();
+        Assert.Equal(Enumerable.Range(1, 16).Select(c => (c, (string?)("status status:" + c))), seen);
+    }
+
+    [Fact]
     public void HandlerThrows_UnknownWithoutExceptionText()
     {
         Assert.Equal((int)StatusCode.Unknown, Code(fixture["handlerThrows"]));

@@ -14,6 +14,19 @@ public sealed class GrpcJsServerTests(GrpcJsServerFixture server) : IClassFixtur
 
     public void Dispose() => _channel.Dispose();
 
+    public static TheoryData<int> NonOkCodes => [.. Enumerable.Range(1, 16)];
+
+    [Theory]
+    [MemberData(nameof(NonOkCodes))]
+    public async Task Unary_EveryStatusCode_RoundTrips(int code)
+    {
+        using var call = _channel.UnaryAsync(TestMethods.GetUser, new GetUserRequest { UserId = "status:" + code });
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync).DefaultTimeout();
+        Assert.Equal((StatusCode)code, ex.StatusCode);
+        Assert.Equal("status status:" + code, ex.Status.Detail);
+        Assert.Equal(ex.Status, call.GetStatus());
+    }
+
     [Fact]
     public async Task Unary_Ok()
     {

@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Health.V1;
 using MeshProxy.Grpc.Client;
+using MeshProxy.Grpc.Health;
 using MeshProxy.Grpc.Tests.Infrastructure;
 using MeshProxy.Samples.Payments.V1;
 using MeshProxy.Samples.Users.V1;
@@ -18,6 +19,19 @@ public sealed class LoopbackTests(GrpcServerFixture server) : IClassFixture<Grpc
     private readonly GrpcChannel _channel = GrpcChannel.ForAddress(server.Address);
 
     public void Dispose() => _channel.Dispose();
+
+    public static TheoryData<int> NonOkCodes => [.. Enumerable.Range(1, 16)];
+
+    [Theory]
+    [MemberData(nameof(NonOkCodes))]
+    public async Task Unary_EveryStatusCode_RoundTrips(int code)
+    {
+        using var call = _channel.UnaryAsync(TestMethods.GetUser, new GetUserRequest { UserId = "status:" + code });
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync).DefaultTimeout();
+        Assert.Equal((StatusCode)code, ex.StatusCode);
+        Assert.Equal("status status:" + code, ex.Status.Detail);
+        Assert.Equal(ex.Status, call.GetStatus());
+    }
 
     [Fact]
     public async Task Unary_Ok_ReturnsResponseAndOkStatus()
@@ -258,6 +272,59 @@ public sealed class LoopbackTests(GrpcServerFixture server) : IClassFixture<Grpc
         Assert.Equal(expected, ex.StatusCode);
     }
 
+    [Theory]
+    [InlineData(0x8, StatusCode.Cancelled)] // CANCEL
+    [InlineData(0x7, StatusCode.Unavailable)] // REFUSED_STREAM
+    [InlineData(0x2, StatusCode.Internal)] // INTERNAL_ERROR
+    [InlineData(0xB, StatusCode.ResourceExhausted)] // ENHANCE_YOUR_CALM
+    public async Task Unary_ServerResetsStream_MapsErrorCodePerSpec(int errorCode, StatusCode expected)
+    {
+        using var call = _channel.UnaryAsync(TestMethods.GetUser, new GetUserRequest { UserId = "reset:" + errorCode });
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync).DefaultTimeout();
+        Assert.Equal(expected, ex.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/no-status")]
+    [InlineData("/not-grpc")]
+    public async Task Unary_OkHttpButNoGrpcStatusOrContentType_Internal(string prefix)
+    {
+        using var channel = GrpcChannel.ForAddress(new Uri(server.Address, prefix));
+        using var call = channel.UnaryAsync(TestMethods.GetUser, new GetUserRequest());
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync).DefaultTimeout();
+        Assert.Equal(StatusCode.Internal, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task Unary_ServerNeverAnswers_LocalDeadlineExceeded()
+    {
+        // A listener that accepts the connection and never speaks HTTP/2: only the client's own timer can end the call.
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var accepted = listener.AcceptSocketAsync();
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
+        using var call = channel.UnaryAsync(TestMethods.GetUser, new GetUserRequest(), new CallOptions(Deadline: DateTime.UtcNow.AddMilliseconds(300)));
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync).DefaultTimeout();
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        (await accepted.DefaultTimeout()).Dispose();
+    }
+
+    [Fact]
+    public async Task ServerStreaming_DeadlineAfterMessages_DeadlineExceeded()
+    {
+        var testId = Guid.NewGuid().ToString("N");
+        var seen = server.Service.ExpectCancellation(testId);
+        using var call = _channel.ServerStreamingAsync(
+            TestMethods.ListUsers,
+            new ListUsersRequest { PageSize = 1, Plan = Plan.Pro },
+            new CallOptions(Headers: new Metadata { { TestService.TestIdHeader, testId } }, Deadline: DateTime.UtcNow.AddMilliseconds(500)));
+        Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout());
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext()).DefaultTimeout();
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        Assert.Contains(await seen.Task.DefaultTimeout(), new[] { "deadline", "cancelled" });
+    }
+
     [Fact]
     public async Task Unary_ConnectionRefused_Unavailable()
     {
@@ -322,11 +389,11 @@ public sealed class LoopbackTests(GrpcServerFixture server) : IClassFixture<Grpc
     public async Task Health_CheckAndWatch_FollowRegistry()
     {
         var service = "svc-" + Guid.NewGuid().ToString("N");
-        var check = _channel.UnaryAsync(HealthServiceDefinitionMethods.Check, new HealthCheckRequest { Service = service });
+        using var check = _channel.UnaryAsync(HealthServiceDefinition.CheckMethod, new HealthCheckRequest { Service = service });
         var notFound = await Assert.ThrowsAsync<RpcException>(() => check.ResponseAsync).DefaultTimeout();
         Assert.Equal(StatusCode.NotFound, notFound.StatusCode);
 
-        using var watch = _channel.ServerStreamingAsync(HealthServiceDefinitionMethods.Watch, new HealthCheckRequest { Service = service });
+        using var watch = _channel.ServerStreamingAsync(HealthServiceDefinition.WatchMethod, new HealthCheckRequest { Service = service });
         Assert.True(await watch.ResponseStream.MoveNext().DefaultTimeout());
         Assert.Equal(ServingStatus.ServiceUnknown, watch.ResponseStream.Current.Status);
 
@@ -337,14 +404,7 @@ public sealed class LoopbackTests(GrpcServerFixture server) : IClassFixture<Grpc
         Assert.True(await watch.ResponseStream.MoveNext().DefaultTimeout());
         Assert.Equal(ServingStatus.NotServing, watch.ResponseStream.Current.Status);
 
-        var checkNow = await _channel.UnaryAsync(HealthServiceDefinitionMethods.Check, new HealthCheckRequest { Service = service }).ResponseAsync.DefaultTimeout();
+        var checkNow = await _channel.UnaryAsync(HealthServiceDefinition.CheckMethod, new HealthCheckRequest { Service = service }).ResponseAsync.DefaultTimeout();
         Assert.Equal(ServingStatus.NotServing, checkNow.Status);
-    }
-
-    private static class HealthServiceDefinitionMethods
-    {
-        public static Method<HealthCheckRequest, HealthCheckResponse> Check => Health.HealthServiceDefinition.CheckMethod;
-
-        public static Method<HealthCheckRequest, HealthCheckResponse> Watch => Health.HealthServiceDefinition.WatchMethod;
     }
 }

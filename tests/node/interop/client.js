@@ -59,6 +59,11 @@ async function main() {
   results.metadata = await unary(users, 'GetUser', { user_id: 'echo-metadata' }, md);
 
   results.errorDetails = await unary(users, 'GetUser', { user_id: 'error-details' });
+  results.statusCodes = [];
+  for (let code = 1; code <= 16; code++) {
+    const seen = await unary(users, 'GetUser', { user_id: 'status:' + code });
+    results.statusCodes.push({ code: seen.code, details: seen.details });
+  }
   results.handlerThrows = await unary(users, 'GetUser', { user_id: 'throw' });
 
   results.unimplemented = await new Promise((resolve) => {

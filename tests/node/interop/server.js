@@ -62,6 +62,8 @@ function getUser(call, callback) {
     trailers.add('x-error-trailer', 'yes');
     trailers.add('grpc-status-details-bin', rpcStatusWithDebugInfo(9, message, 'TEST_REASON'));
     callback({ code: grpc.status.FAILED_PRECONDITION, details: message, metadata: trailers });
+  } else if (id.startsWith('status:')) {
+    callback({ code: Number(id.substring('status:'.length)), details: 'status ' + id });
   } else if (id === 'throw') {
     callback(new Error('secret detail'));
   } else if (id === 'not-found') {
