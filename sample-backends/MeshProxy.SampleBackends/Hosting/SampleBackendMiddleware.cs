@@ -49,13 +49,30 @@ internal sealed class SampleBackendMiddleware(
         SampleBackendLog.FaultInjected(logger, method, fault.Status, fault.AfterMessages, fault.Latency);
         if (fault.Latency > TimeSpan.Zero)
         {
+            // A server honours grpc-timeout while it stalls too: a deadline shorter than the latency ends the call
+            // with DEADLINE_EXCEEDED when it passes, as a slow real service would (PROTOCOL-HTTP2.md, Timeout).
+            var timeout = context.Request.Headers[GrpcProtocol.TimeoutHeader].ToString();
+            var wait = fault.Latency;
+            var deadlineFirst = false;
+            if (timeout.Length > 0 && GrpcTimeout.TryParse(timeout, out var budget) && budget < wait)
+            {
+                wait = budget;
+                deadlineFirst = true;
+            }
+
             try
             {
-                await Task.Delay(fault.Latency, timeProvider, context.RequestAborted).ConfigureAwait(false);
+                await Task.Delay(wait, timeProvider, context.RequestAborted).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
             {
-                // The client gave up (or its deadline passed) while we waited; nobody is left to answer.
+                // The client gave up while we waited; nobody is left to answer.
+                return;
+            }
+
+            if (deadlineFirst)
+            {
+                await TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.DeadlineExceeded, "Deadline Exceeded").ConfigureAwait(false);
                 return;
             }
         }
