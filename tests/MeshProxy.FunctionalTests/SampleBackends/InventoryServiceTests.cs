@@ -145,6 +145,23 @@ public sealed class InventoryServiceTests(ITestOutputHelper output)
         await GrpcAssert.FailsWith(StatusCode.Cancelled, () => next);
     }
 
+    [Fact]
+    public async Task StreamInventoryUpdates_BackendStops_StreamEndsUnavailable()
+    {
+        var backend = await TestBackend.StartAsync(output);
+        await using (backend)
+        {
+            using var call = backend.Channel.ServerStreamingAsync(InventoryServiceMethods.StreamInventoryUpdates,
+                new StreamInventoryUpdatesRequest { Skus = { "sku-apple" } });
+            Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout());
+
+            var stopping = backend.Handle.DisposeAsync().AsTask();
+
+            await GrpcAssert.FailsWith(StatusCode.Unavailable, () => call.ResponseStream.MoveNext());
+            await stopping.DefaultTimeout();
+        }
+    }
+
     [Theory]
     [InlineData("sku-missing", 0, StatusCode.NotFound)]
     [InlineData("sku-apple", -1, StatusCode.InvalidArgument)]

@@ -37,6 +37,17 @@ public sealed class PaymentServiceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ChargeCard_SameKeyConcurrently_ExactlyOneCharge()
+    {
+        await using var backend = await TestBackend.StartAsync(output);
+
+        var charges = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => ChargeAsync(backend, Request("key-race", units: 7))));
+
+        Assert.Single(charges.Select(c => c.ChargeId).Distinct());
+        Assert.Single(await TransactionsAsync(backend, "acct-1003"));
+    }
+
+    [Fact]
     public async Task ChargeCard_DeclinedToken_DeclinedWithoutTransaction()
     {
         await using var backend = await TestBackend.StartAsync(output);
