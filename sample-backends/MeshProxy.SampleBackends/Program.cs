@@ -43,8 +43,26 @@ internal static class Program
         // Logs go to stderr, so stdout carries only the "listening on" line that launchers wait for.
         using var logs = LoggerFactory.Create(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
+            // The host logs a failed start with its stack trace; Main reports that failure itself, in one line.
+            .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None)
             .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
-        await using var backend = await SampleBackend.StartAsync(parsed.Options, new LoggerFactoryProvider(logs), stop.Token).ConfigureAwait(false);
+        SampleBackendHandle backend;
+        try
+        {
+            backend = await SampleBackend.StartAsync(parsed.Options, new LoggerFactoryProvider(logs), stop.Token).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            // Kestrel reports a port in use or an address this host does not have as an IOException.
+            Console.Error.WriteLine($"Could not listen on {parsed.Options.Address}:{parsed.Options.Port}: {ex.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return 0;
+        }
+
+        await using var running = backend.ConfigureAwait(false);
         Console.Out.WriteLine($"listening on {backend.Address.GetLeftPart(UriPartial.Authority)} version={backend.Version}");
         Console.Out.Flush();
         try

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MeshProxy.Grpc;
 using MeshProxy.Grpc.Client;
+using MeshProxy.SampleBackends;
 using MeshProxy.SampleBackends.Users;
 using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
@@ -61,6 +62,18 @@ public sealed class ExecutableTests
         Assert.Contains("NOPE", result.StandardError, StringComparison.Ordinal);
         Assert.Contains("Usage:", result.StandardError, StringComparison.Ordinal);
         Assert.Empty(result.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Executable_PortInUse_ExitsWithClearError()
+    {
+        await using var occupant = await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0 }).DefaultTimeout();
+
+        var result = await ProcessRunner.RunAsync("dotnet", [Dll, "--port", occupant.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)], null, TimeSpan.FromSeconds(60)).DefaultTimeout();
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"Could not listen on 127.0.0.1:{occupant.Port}", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
     }
 
     private static async Task<string> ReadListeningLineAsync(Process process)
