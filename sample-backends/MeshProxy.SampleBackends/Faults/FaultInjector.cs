@@ -11,7 +11,7 @@ namespace MeshProxy.SampleBackends.Faults;
 internal sealed class FaultInjector
 {
     private readonly Random _random;
-    private readonly Lock _randomLock = new();
+    private readonly Lock _lock = new();
     private volatile ActiveRule[] _rules = [];
 
     public FaultInjector(Random random) => _random = random;
@@ -35,7 +35,7 @@ internal sealed class FaultInjector
     {
         ArgumentNullException.ThrowIfNull(rule);
         var active = new ActiveRule(Normalize(rule));
-        lock (_randomLock)
+        lock (_lock)
         {
             _rules = [.. _rules, active];
         }
@@ -46,7 +46,7 @@ internal sealed class FaultInjector
     {
         ArgumentNullException.ThrowIfNull(rules);
         var active = rules.Select(r => new ActiveRule(Normalize(r))).ToArray();
-        lock (_randomLock)
+        lock (_lock)
         {
             _rules = active;
         }
@@ -60,7 +60,7 @@ internal sealed class FaultInjector
             throw new ArgumentException(error, nameof(method));
         }
 
-        lock (_randomLock)
+        lock (_lock)
         {
             var kept = _rules.Where(r => r.Rule.Method != normalized).ToArray();
             var removed = kept.Length != _rules.Length;
@@ -71,7 +71,7 @@ internal sealed class FaultInjector
 
     public void Clear()
     {
-        lock (_randomLock)
+        lock (_lock)
         {
             _rules = [];
         }
@@ -114,8 +114,8 @@ internal sealed class FaultInjector
 
     private double NextDouble()
     {
-        // Random is not thread-safe; one lock keeps a seeded sequence reproducible for calls made one after another.
-        lock (_randomLock)
+        // Random is not thread-safe; the lock also keeps a seeded sequence reproducible for calls made one after another.
+        lock (_lock)
         {
             return _random.NextDouble();
         }
@@ -148,6 +148,11 @@ internal sealed class FaultInjector
         if (rule.Rate is < 0 or > 1 || rule.First < 0 || rule.AfterMessages < 0 || rule.Latency < TimeSpan.Zero)
         {
             throw new ArgumentException($"Fault on {rule.Method}: rate must be in [0, 1] and first, after-messages and latency not negative.", nameof(rule));
+        }
+
+        if (rule.Rate is not null && rule.First is not null)
+        {
+            throw new ArgumentException($"Fault on {rule.Method}: rate and first cannot be combined.", nameof(rule));
         }
 
         return rule with { Method = method };
