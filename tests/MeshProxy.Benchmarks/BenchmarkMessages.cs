@@ -34,10 +34,10 @@ internal static class BenchmarkMessages
         var m = Small();
         m.FString = "a somewhat longer description of the order, with some text in it";
         m.FBytes = ByteString.CopyFrom(Enumerable.Range(0, 48).Select(i => (byte)i).ToArray());
-        m.RString.Add(Enumerable.Range(0, 8).Select(i => $"tag-{i}"));
+        m.RString.Add(Enumerable.Range(0, 16).Select(i => $"tag-number-{i}"));
         m.RDouble.Add(Enumerable.Range(0, 12).Select(i => i * 1.25));
         m.RInt64.Add(Enumerable.Range(0, 12).Select(i => (long)i * 1_000_000_007));
-        m.RNested.Add(Enumerable.Range(0, 8).Select(i => new Everything.Types.Nested { A = i, B = $"item {i}" }));
+        m.RNested.Add(Enumerable.Range(0, 16).Select(i => new Everything.Types.Nested { A = i, B = $"line item {i}" }));
         m.WDuration = new Duration { Seconds = 30, Nanos = 250_000_000 };
         m.WStruct = new Struct { Fields = { ["retry"] = Value.ForBool(true), ["limit"] = Value.ForNumber(100), ["name"] = Value.ForString("checkout") } };
         m.WInt64 = 99;
@@ -48,9 +48,9 @@ internal static class BenchmarkMessages
     private static Everything Large()
     {
         var m = Medium();
-        m.RNested.Add(Enumerable.Range(0, 2000).Select(i => new Everything.Types.Nested { A = i, B = $"item number {i}", Child = new Everything.Types.Nested { A = -i } }));
-        m.RInt64.Add(Enumerable.Range(0, 2000).Select(i => (long)i * 7_919));
-        for (var i = 0; i < 300; i++)
+        m.RNested.Add(Enumerable.Range(0, 2400).Select(i => new Everything.Types.Nested { A = i, B = $"item number {i}", Child = new Everything.Types.Nested { A = -i } }));
+        m.RInt64.Add(Enumerable.Range(0, 2400).Select(i => (long)i * 7_919));
+        for (var i = 0; i < 400; i++)
         {
             m.MInt32[i] = $"value {i}";
         }
