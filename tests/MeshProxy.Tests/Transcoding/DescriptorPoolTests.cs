@@ -70,6 +70,21 @@ public sealed class DescriptorPoolTests
     }
 
     [Fact]
+    public void Load_UnresolvableTypeReference_ThrowsDoesNotLink()
+    {
+        var file = new FileDescriptorProto { Name = "broken.proto", Package = "broken", Syntax = "proto3" };
+        file.MessageType.Add(new DescriptorProto
+        {
+            Name = "Holder",
+            Field = { new FieldDescriptorProto { Name = "x", Number = 1, Type = FieldDescriptorProto.Types.Type.Message, TypeName = ".broken.Missing", Label = FieldDescriptorProto.Types.Label.Optional } },
+        });
+        var set = new FileDescriptorSet { File = { file } };
+        var error = Assert.Throws<DescriptorSetException>(() => DescriptorPool.Load(set.ToByteArray()));
+        Assert.StartsWith("The descriptor set does not link:", error.Message, StringComparison.Ordinal);
+        Assert.Contains("broken.Missing", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LoadFile_MissingFile_ThrowsDescriptorSetException()
     {
         var error = Assert.Throws<DescriptorSetException>(() => DescriptorPool.LoadFile("/nonexistent/meshproxy.pb"));

@@ -110,6 +110,19 @@ public sealed class ProtoJsonCodecTests
     }
 
     [Fact]
+    public void BinaryToJson_EmitDefaultsAmplification_StopsAtOutputLimit()
+    {
+        // 10,000 empty recursive messages: 30 KB of protobuf, megabytes of JSON once every default is written.
+        var message = new Everything();
+        message.RNested.Add(Enumerable.Range(0, 10_000).Select(_ => new Everything.Types.Nested()));
+        var options = new JsonFormatOptions { EmitDefaultValues = true, MaxOutputBytes = 100_000 };
+        var result = CodecTestData.ToJson(message.ToByteArray(), out _, options: options);
+        Assert.False(result.IsSuccess);
+        Assert.Contains("JSON output exceeds the limit of 100000 bytes", result.Error.Message, StringComparison.Ordinal);
+        Assert.True(CodecTestData.ToJson(message.ToByteArray(), out _, options: options with { MaxOutputBytes = 10_000_000 }).IsSuccess);
+    }
+
+    [Fact]
     public void BinaryToJson_UnknownFieldsAndGroups_SkippedInJson()
     {
         // fInt32 = 5, unknown field 1000 (string "abc"), unknown group 1001 holding a varint, fString = "x".
