@@ -123,6 +123,30 @@ public sealed class ProtoJsonCodecTests
     }
 
     [Fact]
+    public void BinaryToJson_AnyWithUnknownType_ErrorAtItsPath()
+    {
+        var message = new Everything { RAny = { Any.Pack(new Small()), new Any { TypeUrl = "type.googleapis.com/no.such.Type", Value = ByteString.CopyFrom(1, 2) } } };
+        var result = CodecTestData.ToJson(message.ToByteArray(), out _);
+        Assert.False(result.IsSuccess);
+        Assert.Equal("$.rAny[1]: cannot resolve type URL \"type.googleapis.com/no.such.Type\" in the descriptor set", result.Error.ToString());
+    }
+
+    [Fact]
+    public void BinaryToJson_CallerWriter_WritesOneValueIntoIt()
+    {
+        var message = new Everything { FString = "x", WDuration = new Duration { Seconds = 2 } };
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            Assert.True(ProtoJsonCodec.BinaryToJson(message.ToByteArray(), CodecTestData.Everything, writer).IsSuccess);
+            writer.WriteEndArray();
+        }
+
+        CodecTestData.AssertJsonEquivalent("[{\"fString\": \"x\", \"wDuration\": \"2s\"}]", Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
+    [Fact]
     public void BinaryToJson_UnknownFieldsAndGroups_SkippedInJson()
     {
         // fInt32 = 5, unknown field 1000 (string "abc"), unknown group 1001 holding a varint, fString = "x".
