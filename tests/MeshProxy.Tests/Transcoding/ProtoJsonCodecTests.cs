@@ -214,6 +214,25 @@ public sealed class ProtoJsonCodecTests
         Assert.Contains("\"rInt32\": [ 1, 2, 3 ]", expected, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(20)]
+    public void BinaryToJson_RepeatedMapKeys_LaterEntryWins(int distinctKeys)
+    {
+        // Small and large maps take different de-duplication paths; both must keep the last entry per key.
+        var binary = new List<byte>();
+        foreach (var (key, value) in Enumerable.Range(0, distinctKeys).Select(k => (k, $"v{k}")).Concat([(1, "again"), (0, "last")]))
+        {
+            var entry = new Everything { MInt32 = { [key] = value } }.ToByteArray();
+            binary.AddRange(entry);
+        }
+
+        var bytes = binary.ToArray();
+        var expected = CodecTestData.Formatter.Format(Everything.Parser.ParseFrom(bytes));
+        CodecTestData.AssertJsonEquivalent(expected, CodecTestData.ToJsonOrThrow(bytes));
+        Assert.Contains("\"0\": \"last\"", expected, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void JsonToBinary_LongValues_LengthPrefixesGrowCorrectly()
     {
