@@ -11,7 +11,7 @@ namespace MeshProxy.Tests.Transcoding;
 /// </summary>
 public sealed class ProtoJsonDifferentialTests(ITestOutputHelper output)
 {
-    private static int Iterations => int.TryParse(Environment.GetEnvironmentVariable("MESHPROXY_DIFF_ITERATIONS"), out var n) ? n : 1500;
+    private static int Iterations => int.TryParse(Environment.GetEnvironmentVariable("MESHPROXY_DIFF_ITERATIONS"), out var n) ? n : 2000;
 
     private static int Seed => int.TryParse(Environment.GetEnvironmentVariable("MESHPROXY_DIFF_SEED"), out var s) ? s : 20261122;
 

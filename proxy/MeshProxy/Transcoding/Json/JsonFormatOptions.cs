@@ -22,4 +22,11 @@ internal sealed record JsonFormatOptions
 
     /// <summary>Largest protobuf input accepted, in bytes. Default: 64 MiB.</summary>
     public long MaxInputBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Largest JSON output, in bytes, checked at each message. JSON can be far larger than its protobuf (with
+    /// <see cref="EmitDefaultValues"/>, a 2-byte empty submessage becomes every default field), so this bounds the
+    /// amplification a hostile payload can cause. Default: 256 MiB.
+    /// </summary>
+    public long MaxOutputBytes { get; init; } = 256L * 1024 * 1024;
 }

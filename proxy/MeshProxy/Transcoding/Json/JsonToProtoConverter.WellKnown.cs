@@ -264,7 +264,7 @@ internal sealed partial class JsonToProtoConverter
                 return Fail("Struct key is not valid UTF-8");
             }
 
-            _path.PushKey(System.Text.Encoding.UTF8.GetString(key));
+            _path.PushKey(key);
             _out.WriteTag(Field1Bytes);
             _out.WriteLengthPrefixed(key);
             reader.Read();

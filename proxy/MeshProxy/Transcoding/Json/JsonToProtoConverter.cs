@@ -334,7 +334,7 @@ internal sealed partial class JsonToProtoConverter
             _out.WriteTag(field.Tag);
             var entry = _out.BeginLengthPrefixed();
             var keyText = CopyString(ref reader);
-            _path.PushKey(System.Text.Encoding.UTF8.GetString(keyText));
+            _path.PushKey(keyText);
             if (!ParseMapKey(keyText, keyField, out var key))
             {
                 return false;

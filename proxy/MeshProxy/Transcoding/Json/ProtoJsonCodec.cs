@@ -227,17 +227,4 @@ internal static class ProtoJsonCodec
             t_scratch = null;
         }
     }
-
-    private sealed class NullBufferWriter : IBufferWriter<byte>
-    {
-        public static readonly NullBufferWriter Instance = new();
-
-        public void Advance(int count)
-        {
-        }
-
-        public Memory<byte> GetMemory(int sizeHint = 0) => new byte[Math.Max(sizeHint, 1)];
-
-        public Span<byte> GetSpan(int sizeHint = 0) => new byte[Math.Max(sizeHint, 1)];
-    }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Text;
@@ -208,68 +209,90 @@ internal sealed partial class ProtoToJsonConverter
         var count = groupEnd - groupStart;
 
         // Keys first: a later entry with the same key replaces an earlier one (protobuf.dev, "Encoding", maps).
-        var keys = new string[count];
-        var valueRanges = new (int Start, int End, bool Present)[count];
-        for (var i = 0; i < count; i++)
+        var keys = ArrayPool<string>.Shared.Rent(count);
+        var valueRanges = ArrayPool<(int Start, int End, bool Present)>.Shared.Rent(count);
+        try
         {
-            var entry = _entries[groupStart + i];
-            if (!ReadMapEntry(data[entry.Start..entry.End], keyField, valueField, out keys[i], out var vs, out var ve, out var present))
-            {
-                return false;
-            }
-
-            valueRanges[i] = (entry.Start + vs, entry.Start + ve, present);
-        }
-
-        Dictionary<string, int>? lastIndex = null;
-        if (count > 1)
-        {
-            lastIndex = new Dictionary<string, int>(count, StringComparer.Ordinal);
             for (var i = 0; i < count; i++)
             {
-                lastIndex[keys[i]] = i;
-            }
-        }
-
-        _writer.WriteStartObject();
-        for (var i = 0; i < count; i++)
-        {
-            if (lastIndex is not null && lastIndex[keys[i]] != i)
-            {
-                continue;
-            }
-
-            _writer.WritePropertyName(keys[i]);
-            _path.PushKey(keys[i]);
-            var (vs, ve, present) = valueRanges[i];
-            bool ok;
-            if (!present)
-            {
-                ok = true;
-                if (valueField.IsMessage)
+                var entry = _entries[groupStart + i];
+                if (!ReadMapEntry(data[entry.Start..entry.End], keyField, valueField, out keys[i], out var vs, out var ve, out var present))
                 {
-                    ok = WriteMessage([], valueField.MessageType);
+                    return false;
+                }
+
+                valueRanges[i] = (entry.Start + vs, entry.Start + ve, present);
+            }
+
+            // Small maps compare pairwise; larger ones use a table (duplicates are rare, but must not cost O(n^2)).
+            Dictionary<string, int>? lastIndex = null;
+            if (count > 8)
+            {
+                lastIndex = new Dictionary<string, int>(count, StringComparer.Ordinal);
+                for (var i = 0; i < count; i++)
+                {
+                    lastIndex[keys[i]] = i;
+                }
+            }
+
+            _writer.WriteStartObject();
+            for (var i = 0; i < count; i++)
+            {
+                if (lastIndex is not null ? lastIndex[keys[i]] != i : IsReplacedLater(keys, i, count))
+                {
+                    continue;
+                }
+
+                _writer.WritePropertyName(keys[i]);
+                _path.PushKey(keys[i]);
+                var (vs, ve, present) = valueRanges[i];
+                bool ok;
+                if (!present)
+                {
+                    ok = true;
+                    if (valueField.IsMessage)
+                    {
+                        ok = WriteMessage([], valueField.MessageType);
+                    }
+                    else
+                    {
+                        WriteDefault(valueField);
+                    }
                 }
                 else
                 {
-                    WriteDefault(valueField);
+                    ok = valueField.IsMessage ? WriteMessage(data[vs..ve], valueField.MessageType) : WriteScalar(data, valueField, vs, ve);
                 }
-            }
-            else
-            {
-                ok = valueField.IsMessage ? WriteMessage(data[vs..ve], valueField.MessageType) : WriteScalar(data, valueField, vs, ve);
+
+                if (!ok)
+                {
+                    return false;
+                }
+
+                _path.Pop();
             }
 
-            if (!ok)
-            {
-                return false;
-            }
+            _writer.WriteEndObject();
+            return true;
+        }
+        finally
+        {
+            ArrayPool<string>.Shared.Return(keys, clearArray: true);
+            ArrayPool<(int Start, int End, bool Present)>.Shared.Return(valueRanges);
+        }
+    }
 
-            _path.Pop();
+    private static bool IsReplacedLater(string[] keys, int index, int count)
+    {
+        for (var j = index + 1; j < count; j++)
+        {
+            if (string.Equals(keys[j], keys[index], StringComparison.Ordinal))
+            {
+                return true;
+            }
         }
 
-        _writer.WriteEndObject();
-        return true;
+        return false;
     }
 
     /// <summary>Reads one map entry message: the key as JSON key text, and the range of the (last) value.</summary>

@@ -66,6 +66,11 @@ internal sealed partial class ProtoToJsonConverter
             return Fail($"nesting depth exceeds the limit of {_options.MaxDepth}");
         }
 
+        if (_writer.BytesCommitted + _writer.BytesPending > _options.MaxOutputBytes)
+        {
+            return Fail($"JSON output exceeds the limit of {_options.MaxOutputBytes} bytes");
+        }
+
         var ok = type.WellKnown == WellKnownType.None || type.WellKnown == WellKnownType.Empty
             ? WriteObject(data, type)
             : WriteWellKnown(data, type);

@@ -163,7 +163,7 @@ internal static class WireReader
     public static string Describe(WireReadResult result) => result switch
     {
         WireReadResult.Truncated => "truncated protobuf input",
-        WireReadResult.MalformedVarint => "malformed varint",
+        WireReadResult.MalformedVarint => "truncated or malformed varint",
         WireReadResult.InvalidTag => "invalid field number in tag",
         WireReadResult.InvalidWireType => "invalid wire type",
         WireReadResult.LengthOutOfRange => "length-delimited value runs past the end of its message",
