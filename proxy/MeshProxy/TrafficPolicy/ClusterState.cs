@@ -37,6 +37,9 @@ internal sealed class ClusterState : IDisposable
 
     public DestinationState? PickDestination() => _picker.Pick(Destinations);
 
+    /// <summary>True once the client is disposed (diagnostics and tests).</summary>
+    public bool ClientDisposed => Volatile.Read(ref _inFlight) < 0;
+
     /// <summary>Counts a call that is about to use <see cref="Client"/>; pair with <see cref="EndCall"/>.</summary>
     public void BeginCall() => Interlocked.Increment(ref _inFlight);
 
