@@ -18,7 +18,7 @@ internal static partial class ConfigurationLog
     public static partial void ConfigReloadError(ILogger logger, string path, string reason);
 
     [LoggerMessage(EventId = 1104, EventName = "ConfigWatchStarted", Level = LogLevel.Information, Message = "Watching {Path} for config edits (file-system events: {Watching}, poll every {PollInterval}).")]
-    public static partial void ConfigWatchStarted(ILogger logger, string path, bool watching, TimeSpan pollInterval);
+    public static partial void ConfigWatchStarted(ILogger logger, string path, bool watching, string pollInterval);
 
     [LoggerMessage(EventId = 1105, EventName = "ConfigWatchFailed", Level = LogLevel.Warning, Message = "The file-system watcher on {Directory} failed; the poll keeps checking the file.")]
     public static partial void ConfigWatchFailed(ILogger logger, string directory, Exception exception);

@@ -43,7 +43,11 @@ internal sealed class ConfigFileWatcher : IDisposable
             _watcher.EnableRaisingEvents = true;
         }
 
-        ConfigurationLog.ConfigWatchStarted(_logger, _path, options.WatchFileSystem, options.PollInterval);
+        ConfigurationLog.ConfigWatchStarted(
+            _logger,
+            _path,
+            options.WatchFileSystem,
+            options.PollInterval == Timeout.InfiniteTimeSpan ? "never" : Duration.Format(options.PollInterval));
     }
 
     /// <summary>Reads the file now and applies it when its content changed (the timers call this too).</summary>
