@@ -19,7 +19,7 @@ internal sealed class ConfigFileWatcher : IDisposable
     private readonly ConfigReloader _reloader;
     private readonly ILogger _logger;
     private readonly ReloadTrigger _trigger;
-    private readonly FileSystemWatcher? _watcher;
+    private FileSystemWatcher? _watcher;
 
     public ConfigFileWatcher(string path, ConfigReloader reloader, ConfigReloadOptions options, TimeProvider time, ILogger<ConfigFileWatcher> logger)
     {
@@ -40,13 +40,24 @@ internal sealed class ConfigFileWatcher : IDisposable
             _watcher.Deleted += OnChanged;
             _watcher.Renamed += OnChanged;
             _watcher.Error += OnError;
-            _watcher.EnableRaisingEvents = true;
+            try
+            {
+                _watcher.EnableRaisingEvents = true;
+            }
+            catch (IOException ex)
+            {
+                // Typically the inotify instance limit (fs.inotify.max_user_instances) on a crowded node: the poll
+                // still catches every edit, only later, so keep serving rather than fail the start.
+                ConfigurationLog.ConfigWatchFailed(_logger, directory, ex);
+                _watcher.Dispose();
+                _watcher = null;
+            }
         }
 
         ConfigurationLog.ConfigWatchStarted(
             _logger,
             _path,
-            options.WatchFileSystem,
+            _watcher is not null,
             options.PollInterval == Timeout.InfiniteTimeSpan ? "never" : Duration.Format(options.PollInterval));
     }
 
