@@ -51,14 +51,9 @@ internal sealed class ConfigReloader
     /// <summary>SHA-256 of file content, lowercase hex.</summary>
     public static string Hash(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content));
 
-    /// <summary>Parses and validates file content exactly as a reload does (empty content is an error).</summary>
-    public static ConfigLoadResult Load(ReadOnlySpan<byte> content)
-    {
-        var text = Encoding.UTF8.GetString(content).TrimStart('\uFEFF');
-        return string.IsNullOrWhiteSpace(text)
-            ? ConfigLoadResult.Failure([new ConfigError(string.Empty, "the config file is empty")])
-            : ConfigLoader.Load(text);
-    }
+    /// <summary>Parses and validates file content with <see cref="ConfigLoader"/>, as <c>meshproxy validate</c> does.</summary>
+    public static ConfigLoadResult Load(ReadOnlySpan<byte> content) =>
+        ConfigLoader.Load(Encoding.UTF8.GetString(content).TrimStart('\uFEFF'));
 
     /// <summary>Publishes the first config (generation 1); <paramref name="hash"/> is null for a config built in code.</summary>
     public void Start(MeshProxyConfig config, string? hash)

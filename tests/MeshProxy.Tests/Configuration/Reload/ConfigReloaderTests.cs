@@ -125,6 +125,7 @@ public sealed class ConfigReloaderTests : IDisposable
 
         Assert.Equal(ConfigReloadOutcome.Refused, outcome);
         Assert.Equal("the config file is empty", Assert.Single(_reloader.Status!.LastError!.Errors).Message);
+        Assert.Equal(ConfigLoader.Load(text).Errors, _reloader.Status.LastError.Errors);
         Assert.Equal("v1", _snapshots.Current!.Config.Version);
     }
 
