@@ -1,5 +1,6 @@
 using MeshProxy.Grpc;
 using MeshProxy.Observability;
+using MeshProxy.TrafficPolicy;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
@@ -75,6 +76,22 @@ internal sealed class GrpcProxyEndpoint
             await TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.Unavailable, $"no destination in cluster {cluster.Name}").ConfigureAwait(false);
             return;
         }
+
+        // A reload may retire this cluster while the call runs; the count keeps its client alive until the call ends.
+        cluster.BeginCall();
+        try
+        {
+            await ForwardAsync(context, route, cluster, destination).ConfigureAwait(false);
+        }
+        finally
+        {
+            cluster.EndCall();
+        }
+    }
+
+    private async Task ForwardAsync(HttpContext context, Route route, ClusterState cluster, DestinationState destination)
+    {
+        var request = context.Request;
 
         // 4. The deadline is the shorter of the caller's grpc-timeout and the route's timeout (PROTOCOL-HTTP2.md,
         //    Timeout). It cancels the upstream call; the transformer sends upstream the time that is left.

@@ -10,11 +10,21 @@ namespace MeshProxy.Routing;
 /// </summary>
 internal sealed class ProxySnapshotProvider : IDisposable
 {
-    private readonly ClusterRegistry _clusters = new();
+    private readonly ClusterRegistry _clusters;
     private readonly Random _random;
     private volatile ProxySnapshot? _current;
 
-    public ProxySnapshotProvider(Random random) => _random = random;
+    /// <param name="random">Drives weighted backend picks.</param>
+    /// <param name="time">Times the grace period of clusters a reload removed.</param>
+    /// <param name="retiredClusterGrace">How long a removed cluster's client stays usable before it is disposed (once idle).</param>
+    public ProxySnapshotProvider(Random random, TimeProvider time, TimeSpan retiredClusterGrace)
+    {
+        _random = random;
+        _clusters = new ClusterRegistry(time, retiredClusterGrace);
+    }
+
+    /// <summary>Clusters a reload removed that are still in their grace period.</summary>
+    public int RetiringClusters => _clusters.RetiringCount;
 
     public ProxySnapshot? Current => _current;
 
