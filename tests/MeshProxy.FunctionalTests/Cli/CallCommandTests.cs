@@ -117,6 +117,16 @@ public sealed class CallCommandTests(SampleStackFixture stack)
     }
 
     [Fact]
+    public async Task Bidi_ServerFailsMidStream_PrintsAnswersSoFarThenStatus()
+    {
+        var result = await CallRunner.RunAsync([Authority, "payments.v1.PaymentService/PaymentChat", "-d", """{"text":"hello"} {"text":""} {"text":"never read"}"""]);
+
+        Assert.True(result.ExitCode == ExitCodes.Failure, result.ToString());
+        Assert.Equal("support", Assert.Single(result.Documents()).GetProperty("sender").GetString());
+        Assert.Equal("ERROR: INVALID_ARGUMENT (3): A chat message needs text.", result.Stderr.TrimEnd());
+    }
+
+    [Fact]
     public async Task Verbose_CanaryHeader_PrintsV2HeadersAndTrailersToStderr()
     {
         var result = await CallRunner.RunAsync([Authority, "users.v1.UserService/GetUser", "-v", "-H", "x-canary: true", "-d", """{"userId":"u-1001"}"""]);

@@ -53,7 +53,7 @@ internal sealed class CallInvoker(GrpcChannel channel, Method<RawMessage, RawMes
                     using var call = channel.DuplexStreamingAsync(method, options);
                     (headers, trailers) = (() => call.ResponseHeadersAsync, call.GetTrailers);
                     // Requests go out while responses print, as a bidi peer may answer before the client is done.
-                    var writing = WriteAllAsync(call.RequestStream, requests);
+                    var writing = WriteAllIgnoringStatusAsync(call.RequestStream, requests);
                     decodeError = await PrintStreamAsync(call.ResponseStream, call.ResponseHeadersAsync).ConfigureAwait(false);
                     await writing.ConfigureAwait(false);
                     await printer.PrintMetadataAsync("Response trailers", call.GetTrailers()).ConfigureAwait(false);
@@ -110,6 +110,21 @@ internal sealed class CallInvoker(GrpcChannel channel, Method<RawMessage, RawMes
 
     private async Task PrintHeadersAsync(Task<Metadata> headers) =>
         await printer.PrintMetadataAsync("Response headers", await headers.ConfigureAwait(false)).ConfigureAwait(false);
+
+    /// <summary>
+    /// For bidi: a call that failed, or that the server ended before reading every request (its right, as the call
+    /// ends with its status), fails the write too; the read side already reports the outcome.
+    /// </summary>
+    private static async Task WriteAllIgnoringStatusAsync(IClientStreamWriter<RawMessage> requests, IReadOnlyList<RawMessage> messages)
+    {
+        try
+        {
+            await WriteAllAsync(requests, messages).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException)
+        {
+        }
+    }
 
     private static async Task WriteAllAsync(IClientStreamWriter<RawMessage> requests, IReadOnlyList<RawMessage> messages)
     {
