@@ -18,6 +18,9 @@ internal sealed class CommandLine
         // convert speaks bytes, not text, so it takes the process's raw standard streams.
         commandLine.Add("convert", (args, context) =>
             ConvertCommand.RunAsync(args, System.Console.OpenStandardInput(), System.Console.OpenStandardOutput(), context.Error));
+        // call reads its -d @- input as bytes and prints text, flushed per response message.
+        commandLine.Add("call", (args, context) =>
+            CallCommand.RunAsync(args, System.Console.OpenStandardInput(), context.Out, context.Error, context.Cancellation));
         return commandLine;
     }
 

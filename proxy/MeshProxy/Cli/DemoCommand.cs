@@ -148,16 +148,22 @@ internal static class DemoCommand
     private static void PrintCalls(MeshProxyServer server, TextWriter output)
     {
         var grpc = server.Address(ListenerName.Grpc);
+        var prefix = DemoCalls.CommandPrefix();
+        var calls = new System.Text.StringBuilder();
+        foreach (var call in DemoCalls.All)
+        {
+            calls.Append("  # ").AppendLine(call.Description)
+                .Append("  ").AppendLine(DemoCalls.Format(call, prefix, grpc.Authority));
+        }
+
         output.WriteLine($"""
 
             MeshProxy demo is up. gRPC (h2c) on {grpc.Authority}, REST on {server.Address(ListenerName.Rest).Authority},
             probes on {server.Address(ListenerName.Ops)}healthz/ready, config dump on {server.Address(ListenerName.Admin)}config.
             users.v1.UserService goes 90% to v1 and 10% to v2; send x-canary: true to always reach v2.
 
-            Try (from the repository root, with grpcurl installed):
-              grpcurl -plaintext -import-path protos -proto users/v1/users.proto -d '{"{"}"user_id":"u1"{"}"}' {grpc.Authority} users.v1.UserService/GetUser
-              grpcurl -plaintext -import-path protos -proto users/v1/users.proto -H 'x-canary: true' -d '{"{"}"user_id":"u1"{"}"}' {grpc.Authority} users.v1.UserService/GetUser
-              grpcurl -plaintext -import-path protos -proto inventory/v1/inventory.proto -d '{"{"}"sku":"sku-1"{"}"}' {grpc.Authority} inventory.v1.InventoryService/CheckStock
+            Try, in another terminal (meshproxy call --help lists its options):
+            {calls.ToString().TrimEnd()}
               curl http://{server.Address(ListenerName.Admin).Authority}/config
 
             Ctrl+C stops the sidecar and the backends.
