@@ -107,8 +107,17 @@ internal static class ConfigLoader
 
         var timeout = map.Duration("timeout") ?? TimeSpan.Zero;
         var idle = map.Duration("streamIdleTimeout") ?? RouteConfig.DefaultStreamIdleTimeout;
+        var hashOn = map.Has("hashOn") ? ReadHashOn(map.Node("hashOn"), map.Child("hashOn"), errors) : null;
         map.ReportUnknownKeys();
-        return new RouteConfig(name, match, new(backends), timeout, idle);
+        return new RouteConfig(name, match, new(backends), timeout, idle) { HashOn = hashOn };
+    }
+
+    private static HashOnConfig ReadHashOn(YamlNode? node, string path, ConfigErrors errors)
+    {
+        var map = YamlMapping.From(node, path, errors);
+        var result = new HashOnConfig(map.String("header") ?? string.Empty);
+        map.ReportUnknownKeys();
+        return result;
     }
 
     private static RouteMatchConfig ReadMatch(YamlNode? node, string path, ConfigErrors errors)
@@ -148,9 +157,22 @@ internal static class ConfigLoader
         var destinations = map.Sequence("destinations").Select(d => ReadDestination(d.Node, d.Path, errors)).ToImmutableArray();
 
         var loadBalancing = LoadBalancingKind.RoundRobin;
-        if (map.String("loadBalancing") is { } lb && lb != "roundRobin")
+        if (map.String("loadBalancing") is { } lb)
         {
-            errors.Add(map.Child("loadBalancing"), $"unknown policy '{lb}'; supported: roundRobin");
+            // Exact names (Envoy/YARP vocabulary), case-sensitive like every other enum-like key in the file.
+            LoadBalancingKind? parsed = lb switch
+            {
+                "roundRobin" => LoadBalancingKind.RoundRobin,
+                "leastRequests" => LoadBalancingKind.LeastRequests,
+                "powerOfTwoChoices" => LoadBalancingKind.PowerOfTwoChoices,
+                _ => null,
+            };
+            if (parsed is null)
+            {
+                errors.Add(map.Child("loadBalancing"), $"unknown policy '{lb}'; supported: roundRobin, leastRequests, powerOfTwoChoices");
+            }
+
+            loadBalancing = parsed ?? LoadBalancingKind.RoundRobin;
         }
 
         var connectTimeout = map.Duration("connectTimeout") ?? ClusterConfig.DefaultConnectTimeout;

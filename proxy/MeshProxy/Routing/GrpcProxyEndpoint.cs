@@ -1,5 +1,6 @@
 using MeshProxy.Grpc;
 using MeshProxy.Observability;
+using MeshProxy.TrafficPolicy;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
@@ -67,7 +68,7 @@ internal sealed class GrpcProxyEndpoint
         }
 
         // 3. Pick the cluster (weighted) and the destination (the cluster's load-balancing policy).
-        var cluster = route.Backends.Pick();
+        var cluster = route.Backends.Pick(request.Headers);
         var destination = cluster.PickDestination();
         if (destination is null)
         {
@@ -76,7 +77,24 @@ internal sealed class GrpcProxyEndpoint
             return;
         }
 
-        // 4. The deadline is the shorter of the caller's grpc-timeout and the route's timeout (PROTOCOL-HTTP2.md,
+        // 4. Count the call against the destination until it has fully ended (YARP's SendAsync returns after the last
+        //    byte of a stream, or on failure), so least-request policies see real load and nothing leaks on exceptions.
+        destination.RequestStarted();
+        try
+        {
+            await ForwardAsync(context, route, cluster, destination).ConfigureAwait(false);
+        }
+        finally
+        {
+            destination.RequestEnded();
+        }
+    }
+
+    private async Task ForwardAsync(HttpContext context, Route route, ClusterState cluster, DestinationState destination)
+    {
+        var request = context.Request;
+
+        // 5. The deadline is the shorter of the caller's grpc-timeout and the route's timeout (PROTOCOL-HTTP2.md,
         //    Timeout). It cancels the upstream call; the transformer sends upstream the time that is left.
         var timeout = Deadline(request, route);
         if (timeout is null)

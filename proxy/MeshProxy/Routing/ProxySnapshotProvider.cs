@@ -10,11 +10,15 @@ namespace MeshProxy.Routing;
 /// </summary>
 internal sealed class ProxySnapshotProvider : IDisposable
 {
-    private readonly ClusterRegistry _clusters = new();
+    private readonly ClusterRegistry _clusters;
     private readonly Random _random;
     private volatile ProxySnapshot? _current;
 
-    public ProxySnapshotProvider(Random random) => _random = random;
+    public ProxySnapshotProvider(Random random)
+    {
+        _random = random;
+        _clusters = new ClusterRegistry(random);
+    }
 
     public ProxySnapshot? Current => _current;
 
@@ -25,7 +29,7 @@ internal sealed class ProxySnapshotProvider : IDisposable
         var routes = config.Routes.Select((route, order) => new Route(
             route,
             order,
-            new BackendPicker(route.Backends.Select(b => (clusters[b.Cluster], b.Weight)), _random)));
+            new BackendPicker(route.Backends.Select(b => (clusters[b.Cluster], b.Weight)), _random, route.HashOn?.Header)));
         var snapshot = new ProxySnapshot(config, new RouteTable(routes));
         _current = snapshot;
         return snapshot;

@@ -6,9 +6,10 @@ namespace MeshProxy.TrafficPolicy;
 /// Owns the live <see cref="ClusterState"/>s. Applying a config keeps the state (and warm connections) of every
 /// cluster whose config is equal (record equality) and builds the rest.
 /// </summary>
-internal sealed class ClusterRegistry : IDisposable
+internal sealed class ClusterRegistry(Random? random = null) : IDisposable
 {
     private readonly Lock _lock = new();
+    private readonly Random _random = random ?? Random.Shared;
     private Dictionary<string, ClusterState> _clusters = new(StringComparer.Ordinal);
     private readonly List<ClusterState> _retired = [];
 
@@ -21,7 +22,7 @@ internal sealed class ClusterRegistry : IDisposable
             {
                 next[config.Name] = _clusters.TryGetValue(config.Name, out var existing) && existing.Config.Equals(config)
                     ? existing
-                    : new ClusterState(config, ClusterClientFactory.Create(config));
+                    : new ClusterState(config, ClusterClientFactory.Create(config), _random);
             }
 
             // Calls in flight may still use a replaced client; it is disposed with the registry, not mid-call.

@@ -10,7 +10,10 @@ internal sealed class ClusterState : IDisposable
 {
     private readonly IDestinationPicker _picker;
 
-    public ClusterState(ClusterConfig config, HttpMessageInvoker client)
+    /// <param name="config">The cluster's config.</param>
+    /// <param name="client">The cluster's HTTP client.</param>
+    /// <param name="random">Randomness for powerOfTwoChoices; safe for concurrent use. Default <see cref="Random.Shared"/>.</param>
+    public ClusterState(ClusterConfig config, HttpMessageInvoker client, Random? random = null)
     {
         Config = config;
         Client = client;
@@ -18,6 +21,8 @@ internal sealed class ClusterState : IDisposable
         _picker = config.LoadBalancing switch
         {
             LoadBalancingKind.RoundRobin => new RoundRobinPicker(),
+            LoadBalancingKind.LeastRequests => new LeastRequestsPicker(),
+            LoadBalancingKind.PowerOfTwoChoices => new PowerOfTwoChoicesPicker(random ?? Random.Shared),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.LoadBalancing, "Unknown load-balancing policy."),
         };
     }
