@@ -7,7 +7,7 @@ namespace MeshProxy.Benchmarks;
 
 /// <summary>
 /// Per-call cost of the canary and load-balancing picks. Every one must report 0 B allocated: they run on every
-/// forwarded call.
+/// forwarded call. Results are returned as object (a reference, no boxing) since the picked types are internal.
 /// </summary>
 [MemoryDiagnoser]
 public class TrafficPolicyPickBenchmarks : IDisposable
@@ -43,19 +43,19 @@ public class TrafficPolicyPickBenchmarks : IDisposable
     }
 
     [Benchmark(Baseline = true)]
-    public ClusterState WeightedRandom() => _sticky.Pick(_withoutUser);
+    public object? WeightedRandom() => _sticky.Pick(_withoutUser);
 
     [Benchmark]
-    public ClusterState StickyByHeader() => _sticky.Pick(_withUser);
+    public object? StickyByHeader() => _sticky.Pick(_withUser);
 
     [Benchmark]
-    public DestinationState? RoundRobin() => _roundRobin.Pick(_destinations);
+    public object? RoundRobin() => _roundRobin.Pick(_destinations);
 
     [Benchmark]
-    public DestinationState? LeastRequests() => _leastRequests.Pick(_destinations);
+    public object? LeastRequests() => _leastRequests.Pick(_destinations);
 
     [Benchmark]
-    public DestinationState? PowerOfTwoChoices() => _powerOfTwo.Pick(_destinations);
+    public object? PowerOfTwoChoices() => _powerOfTwo.Pick(_destinations);
 
     [GlobalCleanup]
     public void Dispose()
