@@ -1,11 +1,15 @@
 using System.Text.Json;
+using MeshProxy.Configuration.Reload;
 using MeshProxy.Routing;
 using Microsoft.AspNetCore.Http;
 
 namespace MeshProxy.Admin;
 
-/// <summary>The admin listener (loopback only): <c>GET /config</c> dumps the live config as JSON with its version.</summary>
-internal sealed class AdminEndpoints(ProxySnapshotProvider snapshots)
+/// <summary>
+/// The admin listener (loopback only): <c>GET /config</c> dumps the live config as JSON with its version, and under
+/// <c>reload</c> its generation, content hash, when it was applied and the last refused edit (null when none).
+/// </summary>
+internal sealed class AdminEndpoints(ProxySnapshotProvider snapshots, ConfigReloader reloader)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -32,7 +36,7 @@ internal sealed class AdminEndpoints(ProxySnapshotProvider snapshots)
         var writer = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { Indented = true });
         await using (writer.ConfigureAwait(false))
         {
-            ConfigJsonWriter.Write(writer, snapshot.Config);
+            ConfigJsonWriter.Write(writer, snapshot.Config, reloader.Status);
             await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
         }
     }

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using MeshProxy.Configuration;
+using MeshProxy.Configuration.Reload;
 
 namespace MeshProxy.Admin;
 
 /// <summary>Writes a config as JSON with the same keys and duration syntax as the YAML file, so a dump reads like the source.</summary>
 internal static class ConfigJsonWriter
 {
-    public static void Write(Utf8JsonWriter writer, MeshProxyConfig config)
+    public static void Write(Utf8JsonWriter writer, MeshProxyConfig config, ConfigReloadStatus? reload = null)
     {
         writer.WriteStartObject();
         if (config.Version is null)
@@ -40,7 +41,55 @@ internal static class ConfigJsonWriter
         }
 
         writer.WriteEndObject();
+        if (reload is not null)
+        {
+            WriteReload(writer, reload);
+        }
+
         writer.WriteEndObject();
+    }
+
+    private static void WriteReload(Utf8JsonWriter writer, ConfigReloadStatus reload)
+    {
+        writer.WriteStartObject("reload");
+        writer.WriteNumber("generation", reload.Generation);
+        WriteNullable(writer, "hash", reload.Hash);
+        writer.WriteString("appliedAt", reload.AppliedAt);
+        if (reload.LastError is not { } failure)
+        {
+            writer.WriteNull("lastError");
+        }
+        else
+        {
+            writer.WriteStartObject("lastError");
+            WriteNullable(writer, "hash", failure.Hash);
+            writer.WriteString("at", failure.At);
+            writer.WriteStartArray("errors");
+            foreach (var error in failure.Errors)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("path", error.Path);
+                writer.WriteString("message", error.Message);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, value);
+        }
     }
 
     private static void WriteListener(Utf8JsonWriter writer, string name, ListenerConfig listener)

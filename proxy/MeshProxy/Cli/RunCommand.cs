@@ -1,4 +1,5 @@
 using MeshProxy.Configuration;
+using MeshProxy.Configuration.Reload;
 using MeshProxy.Hosting;
 
 namespace MeshProxy.Cli;
@@ -29,28 +30,34 @@ internal static class RunCommand
             return ExitCodes.Usage;
         }
 
-        var result = ConfigLoader.LoadFile(path);
-        if (!result.Succeeded)
+        // The file is watched: edits apply live, invalid ones are refused and logged (see ConfigFileWatcher).
+        return await ServeAsync(
+            ct => MeshProxyServer.StartFromFileAsync(path, ConfigReloadOptions.Default, logs: null, ct),
+            context,
+            onReady: null,
+            path).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts the sidecar and blocks until shutdown; a failed start (port in use...) is exit code 1.</summary>
+    public static Task<int> ServeAsync(MeshProxyConfig config, CommandContext context, Action<MeshProxyServer>? onReady) =>
+        ServeAsync(ct => MeshProxyServer.StartAsync(config, logs: null, ct), context, onReady, source: null);
+
+    private static async Task<int> ServeAsync(Func<CancellationToken, Task<MeshProxyServer>> start, CommandContext context, Action<MeshProxyServer>? onReady, string? source)
+    {
+        MeshProxyServer server;
+        try
         {
-            context.Error.WriteLine($"{path}: {result.Errors.Count} error(s)");
-            foreach (var error in result.Errors)
+            server = await start(context.Cancellation).ConfigureAwait(false);
+        }
+        catch (ConfigLoadException ex) when (source is not null)
+        {
+            context.Error.WriteLine($"{source}: {ex.Errors.Count} error(s)");
+            foreach (var error in ex.Errors)
             {
                 context.Error.WriteLine($"  {error}");
             }
 
             return ExitCodes.Failure;
-        }
-
-        return await ServeAsync(result.Config, context, onReady: null).ConfigureAwait(false);
-    }
-
-    /// <summary>Starts the sidecar and blocks until shutdown; a failed start (port in use...) is exit code 1.</summary>
-    public static async Task<int> ServeAsync(MeshProxyConfig config, CommandContext context, Action<MeshProxyServer>? onReady)
-    {
-        MeshProxyServer server;
-        try
-        {
-            server = await MeshProxyServer.StartAsync(config, logs: null, context.Cancellation).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
         {

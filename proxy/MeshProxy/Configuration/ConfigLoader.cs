@@ -28,6 +28,13 @@ internal static class ConfigLoader
 
     public static ConfigLoadResult Load(string yaml)
     {
+        // An empty file is never meant: it is a truncated write or a ConfigMap key that went missing, and loading it
+        // as "no routes" would drop all traffic (on a live reload, too).
+        if (string.IsNullOrWhiteSpace(yaml.TrimStart('\uFEFF')))
+        {
+            return ConfigLoadResult.Failure([new ConfigError(string.Empty, "the config file is empty")]);
+        }
+
         var errors = new ConfigErrors();
         YamlNode? root = null;
         try

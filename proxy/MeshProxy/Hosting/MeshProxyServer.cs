@@ -1,6 +1,7 @@
 using System.Net;
 using MeshProxy.Admin;
 using MeshProxy.Configuration;
+using MeshProxy.Configuration.Reload;
 using MeshProxy.Configuration.Validation;
 using MeshProxy.Observability;
 using MeshProxy.Routing;
@@ -24,6 +25,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly IReadOnlyDictionary<ListenerName, ListenOptions> _listeners;
     private readonly ReadinessState _readiness;
+    private ConfigFileWatcher? _watcher;
 
     private MeshProxyServer(WebApplication app, IReadOnlyDictionary<ListenerName, ListenOptions> listeners)
     {
@@ -43,16 +45,81 @@ internal sealed class MeshProxyServer : IAsyncDisposable
             : throw new ConfigLoadException(result.Errors);
     }
 
+    /// <summary>
+    /// Loads a config file, starts on it and then follows its edits live (<see cref="ConfigFileWatcher"/>). An invalid
+    /// or unreadable file throws <see cref="ConfigLoadException"/> listing every error; a bad later edit is refused and
+    /// logged while the last good config stays live.
+    /// </summary>
+    /// <param name="path">The config file (it may be a symlink, as in a Kubernetes ConfigMap volume).</param>
+    /// <param name="reload">How edits are followed; null is <see cref="ConfigReloadOptions.Default"/>.</param>
+    /// <param name="logs">Where logs go; null logs to the console.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <param name="configureServices">Lets tests substitute services (time, randomness).</param>
+    public static async Task<MeshProxyServer> StartFromFileAsync(
+        string path,
+        ConfigReloadOptions? reload = null,
+        ILoggerProvider? logs = null,
+        CancellationToken cancellationToken = default,
+        Action<IServiceCollection>? configureServices = null)
+    {
+        reload ??= ConfigReloadOptions.Default;
+        reload.Validate();
+        byte[] content;
+        try
+        {
+            content = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigLoadException([new ConfigError(string.Empty, $"cannot read {path}: {ex.Message}")]);
+        }
+
+        // The reload path's loader, so the first load and every edit obey exactly the same rules.
+        var result = ConfigReloader.Load(content);
+        if (!result.Succeeded)
+        {
+            throw new ConfigLoadException(result.Errors);
+        }
+
+        var server = await StartAsync(result.Config, logs, cancellationToken, services =>
+        {
+            services.AddSingleton(reload);
+            configureServices?.Invoke(services);
+        }, ConfigReloader.Hash(content)).ConfigureAwait(false);
+
+        try
+        {
+            var services = server.Services;
+            server._watcher = new ConfigFileWatcher(
+                path,
+                services.GetRequiredService<ConfigReloader>(),
+                reload,
+                services.GetRequiredService<TimeProvider>(),
+                services.GetRequiredService<ILogger<ConfigFileWatcher>>());
+
+            // An edit between the first read and the watcher's start has no event left to announce it: look once now.
+            server._watcher.Check();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>Starts the sidecar on a valid config; returns once every listener is bound and the proxy is ready.</summary>
     /// <param name="config">The config; it is validated again and an invalid one throws <see cref="ConfigLoadException"/>.</param>
     /// <param name="logs">Where logs go; null logs to the console.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <param name="configureServices">Lets tests substitute services (time, randomness).</param>
+    /// <param name="contentHash">The hash of the file the config came from, shown by the admin listener; null for a config built in code.</param>
     public static async Task<MeshProxyServer> StartAsync(
         MeshProxyConfig config,
         ILoggerProvider? logs = null,
         CancellationToken cancellationToken = default,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        string? contentHash = null)
     {
         // A config built in code skipped the loader: hold it to the same rules before anything binds.
         var errors = new ConfigErrors();
@@ -84,8 +151,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, config.Listeners, listeners));
 
         var app = builder.Build();
-        var snapshots = app.Services.GetRequiredService<ProxySnapshotProvider>();
-        snapshots.Apply(config);
+        app.Services.GetRequiredService<ConfigReloader>().Start(config, contentHash);
         app.Run(CreateDispatcher(app.Services));
 
         var server = new MeshProxyServer(app, listeners);
@@ -128,9 +194,13 @@ internal sealed class MeshProxyServer : IAsyncDisposable
     /// <summary>Completes when the host is asked to stop (Ctrl+C, SIGTERM, or the token).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 
+    /// <summary>Follows the config file's edits; null when the sidecar was started on a config built in code.</summary>
+    public ConfigFileWatcher? ConfigWatcher => _watcher;
+
     public async ValueTask DisposeAsync()
     {
         _readiness.MarkNotReady();
+        _watcher?.Dispose();
         try
         {
             await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);

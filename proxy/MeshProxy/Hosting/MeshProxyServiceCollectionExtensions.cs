@@ -1,4 +1,5 @@
 using MeshProxy.Admin;
+using MeshProxy.Configuration.Reload;
 using MeshProxy.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,7 +14,12 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(Random.Shared);
         services.AddHttpForwarder();
-        services.TryAddSingleton(sp => new ProxySnapshotProvider(sp.GetRequiredService<Random>()));
+        services.TryAddSingleton(ConfigReloadOptions.Default);
+        services.TryAddSingleton(sp => new ProxySnapshotProvider(
+            sp.GetRequiredService<Random>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ConfigReloadOptions>().RetiredClusterGrace));
+        services.TryAddSingleton<ConfigReloader>();
         services.TryAddSingleton<GrpcProxyEndpoint>();
         services.TryAddSingleton<ReadinessState>();
         services.TryAddSingleton<OpsEndpoints>();

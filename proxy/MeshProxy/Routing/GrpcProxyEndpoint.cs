@@ -77,8 +77,10 @@ internal sealed class GrpcProxyEndpoint
             return;
         }
 
-        // 4. Count the call against the destination until it has fully ended (YARP's SendAsync returns after the last
-        //    byte of a stream, or on failure), so least-request policies see real load and nothing leaks on exceptions.
+        // 4. Count the call until it has fully ended (YARP's SendAsync returns after the last byte of a stream, or on
+        //    failure): the cluster's count keeps its client alive if a reload retires it meanwhile; the destination's
+        //    feeds the least-request policies. Both are released in finally, so nothing leaks on exceptions.
+        cluster.BeginCall();
         destination.RequestStarted();
         try
         {
@@ -87,6 +89,7 @@ internal sealed class GrpcProxyEndpoint
         finally
         {
             destination.RequestEnded();
+            cluster.EndCall();
         }
     }
 

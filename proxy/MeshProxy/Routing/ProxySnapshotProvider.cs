@@ -14,11 +14,17 @@ internal sealed class ProxySnapshotProvider : IDisposable
     private readonly Random _random;
     private volatile ProxySnapshot? _current;
 
-    public ProxySnapshotProvider(Random random)
+    /// <param name="random">Drives weighted backend picks and powerOfTwoChoices; safe for concurrent use.</param>
+    /// <param name="time">Times the grace period of clusters a reload removed.</param>
+    /// <param name="retiredClusterGrace">How long a removed cluster's client stays usable before it is disposed (once idle).</param>
+    public ProxySnapshotProvider(Random random, TimeProvider time, TimeSpan retiredClusterGrace)
     {
         _random = random;
-        _clusters = new ClusterRegistry(random);
+        _clusters = new ClusterRegistry(time, retiredClusterGrace, random);
     }
+
+    /// <summary>Clusters a reload removed that are still in their grace period.</summary>
+    public int RetiringClusters => _clusters.RetiringCount;
 
     public ProxySnapshot? Current => _current;
 

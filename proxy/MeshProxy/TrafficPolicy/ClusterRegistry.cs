@@ -6,17 +6,36 @@ namespace MeshProxy.TrafficPolicy;
 /// Owns the live <see cref="ClusterState"/>s. Applying a config keeps the state (and warm connections) of every
 /// cluster whose config is equal (record equality) and builds the rest.
 /// </summary>
-internal sealed class ClusterRegistry(Random? random = null) : IDisposable
+/// <remarks>
+/// A cluster that leaves the config is retired in two steps: first a grace period, because a call may have read the
+/// previous snapshot a moment ago and not yet started on the client; then <see cref="ClusterState.Retire"/>, which
+/// disposes the client once its last in-flight call ends. A live stream is never cut by a reload.
+/// </remarks>
+internal sealed class ClusterRegistry : IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly Random _random = random ?? Random.Shared;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _retireAfter;
+    private readonly Dictionary<ClusterState, ITimer> _retiring = [];
+    private readonly Random _random;
     private Dictionary<string, ClusterState> _clusters = new(StringComparer.Ordinal);
-    private readonly List<ClusterState> _retired = [];
+    private bool _disposed;
+
+    /// <param name="time">Times the grace period of retired clusters.</param>
+    /// <param name="retireAfter">Grace period before a removed cluster is retired.</param>
+    /// <param name="random">Randomness for powerOfTwoChoices; safe for concurrent use. Default <see cref="Random.Shared"/>.</param>
+    public ClusterRegistry(TimeProvider time, TimeSpan retireAfter, Random? random = null)
+    {
+        _time = time;
+        _retireAfter = retireAfter;
+        _random = random ?? Random.Shared;
+    }
 
     public IReadOnlyDictionary<string, ClusterState> Apply(IEnumerable<ClusterConfig> configs)
     {
         lock (_lock)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             var next = new Dictionary<string, ClusterState>(StringComparer.Ordinal);
             foreach (var config in configs)
             {
@@ -25,10 +44,29 @@ internal sealed class ClusterRegistry(Random? random = null) : IDisposable
                     : new ClusterState(config, ClusterClientFactory.Create(config), _random);
             }
 
-            // Calls in flight may still use a replaced client; it is disposed with the registry, not mid-call.
-            _retired.AddRange(_clusters.Values.Where(old => !next.ContainsValue(old)));
+            foreach (var old in _clusters.Values)
+            {
+                if (!next.ContainsValue(old))
+                {
+                    var retired = old;
+                    _retiring[old] = _time.CreateTimer(_ => Retire(retired), null, _retireAfter, Timeout.InfiniteTimeSpan);
+                }
+            }
+
             _clusters = next;
             return next;
+        }
+    }
+
+    /// <summary>Clusters replaced by a reload whose grace period has not ended yet (diagnostics and tests).</summary>
+    public int RetiringCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _retiring.Count;
+            }
         }
     }
 
@@ -36,13 +74,40 @@ internal sealed class ClusterRegistry(Random? random = null) : IDisposable
     {
         lock (_lock)
         {
-            foreach (var state in _clusters.Values.Concat(_retired))
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            foreach (var (state, timer) in _retiring)
+            {
+                timer.Dispose();
+                state.Dispose();
+            }
+
+            foreach (var state in _clusters.Values)
             {
                 state.Dispose();
             }
 
             _clusters.Clear();
-            _retired.Clear();
+            _retiring.Clear();
         }
+    }
+
+    private void Retire(ClusterState state)
+    {
+        lock (_lock)
+        {
+            if (_disposed || !_retiring.Remove(state, out var timer))
+            {
+                return;
+            }
+
+            timer.Dispose();
+        }
+
+        state.Retire();
     }
 }

@@ -10,6 +10,11 @@ internal sealed class ClusterState : IDisposable
 {
     private readonly IDestinationPicker _picker;
 
+    // Calls in flight on this cluster's client; a retired cluster disposes its client once this reaches zero, so a
+    // reload never breaks a live stream. -1 once disposed.
+    private int _inFlight;
+    private volatile bool _retired;
+
     /// <param name="config">The cluster's config.</param>
     /// <param name="client">The cluster's HTTP client.</param>
     /// <param name="random">Randomness for powerOfTwoChoices; safe for concurrent use. Default <see cref="Random.Shared"/>.</param>
@@ -37,5 +42,42 @@ internal sealed class ClusterState : IDisposable
 
     public DestinationState? PickDestination() => _picker.Pick(Destinations);
 
-    public void Dispose() => Client.Dispose();
+    /// <summary>True once the client is disposed (diagnostics and tests).</summary>
+    public bool ClientDisposed => Volatile.Read(ref _inFlight) < 0;
+
+    /// <summary>Counts a call that is about to use <see cref="Client"/>; pair with <see cref="EndCall"/>.</summary>
+    public void BeginCall() => Interlocked.Increment(ref _inFlight);
+
+    /// <summary>Ends a call; the last call on a retired cluster disposes its client.</summary>
+    public void EndCall()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0 && _retired)
+        {
+            DisposeIfIdle();
+        }
+    }
+
+    /// <summary>
+    /// Marks the cluster as no longer in any snapshot: its client is disposed now when no call uses it, or else
+    /// when the last call ends.
+    /// </summary>
+    public void Retire()
+    {
+        _retired = true;
+        DisposeIfIdle();
+    }
+
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _inFlight, -1);
+        Client.Dispose();
+    }
+
+    private void DisposeIfIdle()
+    {
+        if (Interlocked.CompareExchange(ref _inFlight, -1, 0) == 0)
+        {
+            Client.Dispose();
+        }
+    }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using MeshProxy.Grpc.Client;
 using MeshProxy.Hosting;
 using MeshProxy.SampleBackends;
@@ -33,7 +31,7 @@ public sealed class SampleStackFixture : IAsyncLifetime
     {
         _v1 = await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1", Version = "v1" }, Logs).DefaultTimeout();
         _v2 = await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1", Version = "v2" }, Logs).DefaultTimeout();
-        _proxy = await MeshProxyServer.StartAsync(Config(_v1.Port, _v2.Port, DeadPort()), Logs).DefaultTimeout();
+        _proxy = await MeshProxyServer.StartAsync(Config(_v1.Port, _v2.Port, LoopbackPort.Unused()), Logs).DefaultTimeout();
         Channel = GrpcChannel.ForAddress(GrpcAddress);
     }
 
@@ -56,14 +54,6 @@ public sealed class SampleStackFixture : IAsyncLifetime
         }
     }
 
-    private static int DeadPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     private static string Config(int v1, int v2, int dead) => $$"""
         version: "end-to-end"

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
 
@@ -29,7 +27,7 @@ public sealed class SidecarFixture : IAsyncLifetime
     {
         _backends = await NodeBackends.StartAsync(6);
         _hanging = await HangingBackend.StartAsync().DefaultTimeout();
-        _proxy = await MeshProxyServer.StartAsync(Config(_backends.Ports, _hanging.Port, DeadPort()), Logs).DefaultTimeout();
+        _proxy = await MeshProxyServer.StartAsync(Config(_backends.Ports, _hanging.Port, LoopbackPort.Unused()), Logs).DefaultTimeout();
     }
 
     public async Task DisposeAsync()
@@ -50,15 +48,6 @@ public sealed class SidecarFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A loopback port nobody listens on: bound, read, released.</summary>
-    private static int DeadPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     private static string Config(IReadOnlyList<int> ports, int hangingPort, int deadPort) => $$"""
         version: "functional-tests"

@@ -76,23 +76,16 @@ public class GrpcFrameReaderTests
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
     }
 
-    [Fact]
-    public void TryReadMessage_CompressedFlagWithoutEncoding_Internal()
+    [Theory]
+    [InlineData(1)] // compressed, but the call negotiated no grpc-encoding
+    [InlineData(2)] // only 0 and 1 are defined
+    public void TryReadMessage_CompressedFlagWithoutEncodingOrInvalidFlag_Internal(byte flag)
     {
         var frame = Frame(SampleUser());
-        frame[0] = 1;
+        frame[0] = flag;
         var sequence = new ReadOnlySequence<byte>(frame);
         var ex = Assert.Throws<RpcException>(() => GrpcFrameReader.TryReadMessage(ref sequence, User.Parser, Max, null, out _));
         Assert.Equal(StatusCode.Internal, ex.StatusCode);
-    }
-
-    [Fact]
-    public void TryReadMessage_InvalidFlag_Internal()
-    {
-        var frame = Frame(SampleUser());
-        frame[0] = 2;
-        var sequence = new ReadOnlySequence<byte>(frame);
-        Assert.Equal(StatusCode.Internal, Assert.Throws<RpcException>(() => GrpcFrameReader.TryReadMessage(ref sequence, User.Parser, Max, null, out _)).StatusCode);
     }
 
     [Theory]

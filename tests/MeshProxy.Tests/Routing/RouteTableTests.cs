@@ -6,7 +6,7 @@ namespace MeshProxy.Tests.Routing;
 
 public sealed class RouteTableTests : IDisposable
 {
-    private readonly ProxySnapshotProvider _provider = new(new Random(1));
+    private readonly ProxySnapshotProvider _provider = new(new Random(1), TimeProvider.System, TimeSpan.FromSeconds(10));
 
     public void Dispose() => _provider.Dispose();
 

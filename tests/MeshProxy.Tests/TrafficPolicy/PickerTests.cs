@@ -37,7 +37,7 @@ public sealed class PickerTests
     [Fact]
     public void ClusterRegistry_EqualConfig_KeepsState()
     {
-        using var registry = new ClusterRegistry();
+        using var registry = new ClusterRegistry(TimeProvider.System, TimeSpan.FromSeconds(5));
         var config = Config("c", "http://127.0.0.1:1");
 
         var first = registry.Apply([config])["c"];

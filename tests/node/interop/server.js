@@ -23,6 +23,16 @@ function deadlineMs(call) {
   return deadline instanceof Date ? deadline.getTime() : Number(deadline);
 }
 
+// Records under the call's x-test-id how it ended: 'deadline' once its deadline has passed, else 'cancelled'.
+function noteWhenCancelled(call) {
+  const testId = String(call.metadata.get('x-test-id')[0] || 'none');
+  const deadline = deadlineMs(call);
+  call.on('cancelled', () => {
+    const expired = Number.isFinite(deadline) && Date.now() >= deadline - 5;
+    noteCancellation(testId, expired ? 'deadline' : 'cancelled');
+  });
+}
+
 function labelsOf(metadata) {
   const labels = {};
   for (const [key, value] of Object.entries(metadata.getMap())) {
@@ -47,13 +57,8 @@ function getUser(call, callback) {
     const remaining = Number.isFinite(deadline) ? String(deadline - Date.now()) : 'none';
     callback(null, { user_id: id, display_name: remaining });
   } else if (id === 'wait-for-cancel') {
-    const testId = String(call.metadata.get('x-test-id')[0] || 'none');
-    const deadline = deadlineMs(call);
     call.sendMetadata(new grpc.Metadata());
-    call.on('cancelled', () => {
-      const expired = Number.isFinite(deadline) && Date.now() >= deadline - 5;
-      noteCancellation(testId, expired ? 'deadline' : 'cancelled');
-    });
+    noteWhenCancelled(call);
   } else if (id.startsWith('cancel-seen:')) {
     whenCancelled(id.substring('cancel-seen:'.length), (reason) => callback(null, { user_id: id, display_name: reason }));
   } else if (id === 'error-details') {
@@ -79,7 +84,9 @@ server.addService(proto.users.v1.UserService.service, {
   CreateUser: (call, callback) => callback(null, call.request.user || {}),
   ListUsers: (call) => {
     for (let i = 0; i < call.request.page_size; i++) call.write({ user_id: 'u' + i, plan: call.request.plan });
-    if (call.request.plan === 'PLAN_ENTERPRISE') {
+    if (call.request.plan === 'PLAN_PRO') {
+      noteWhenCancelled(call); // after the messages, wait until the deadline or the client ends the call
+    } else if (call.request.plan === 'PLAN_ENTERPRISE') {
       call.emit('error', { code: grpc.status.ABORTED, details: 'stream aborted after messages' });
     } else {
       call.end();
