@@ -166,20 +166,14 @@ internal static class ConfigLoader
         var loadBalancing = LoadBalancingKind.RoundRobin;
         if (map.String("loadBalancing") is { } lb)
         {
-            // Exact names (Envoy/YARP vocabulary), case-sensitive like every other enum-like key in the file.
-            LoadBalancingKind? parsed = lb switch
+            if (LoadBalancingNames.TryParse(lb, out var parsed))
             {
-                "roundRobin" => LoadBalancingKind.RoundRobin,
-                "leastRequests" => LoadBalancingKind.LeastRequests,
-                "powerOfTwoChoices" => LoadBalancingKind.PowerOfTwoChoices,
-                _ => null,
-            };
-            if (parsed is null)
-            {
-                errors.Add(map.Child("loadBalancing"), $"unknown policy '{lb}'; supported: roundRobin, leastRequests, powerOfTwoChoices");
+                loadBalancing = parsed.Value;
             }
-
-            loadBalancing = parsed ?? LoadBalancingKind.RoundRobin;
+            else
+            {
+                errors.Add(map.Child("loadBalancing"), $"unknown policy '{lb}'; supported: {LoadBalancingNames.Supported}");
+            }
         }
 
         var connectTimeout = map.Duration("connectTimeout") ?? ClusterConfig.DefaultConnectTimeout;

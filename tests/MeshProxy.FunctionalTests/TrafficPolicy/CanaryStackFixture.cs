@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using MeshProxy.Grpc.Client;
 using MeshProxy.Hosting;
 using MeshProxy.SampleBackends;
@@ -41,7 +39,7 @@ public sealed class CanaryStackFixture : IAsyncLifetime
         _v1b = await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1", Version = "v1" }, Logs).DefaultTimeout();
         _v2 = await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1", Version = "v2" }, Logs).DefaultTimeout();
         _proxy = await MeshProxyServer.StartAsync(
-            ConfigLoaderResult(Config(_v1a.Port, _v1b.Port, _v2.Port, DeadPort())),
+            ConfigLoaderResult(Config(_v1a.Port, _v1b.Port, _v2.Port, LoopbackPort.Unused())),
             Logs,
             configureServices: services => services.AddSingleton(new Random(Seed))).DefaultTimeout();
         Channel = GrpcChannel.ForAddress(_proxy.Address(ListenerName.Grpc));
@@ -68,15 +66,6 @@ public sealed class CanaryStackFixture : IAsyncLifetime
     {
         var result = Configuration.ConfigLoader.Load(yaml);
         return result.Succeeded ? result.Config : throw new Configuration.ConfigLoadException(result.Errors);
-    }
-
-    private static int DeadPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private static string Config(int v1a, int v1b, int v2, int dead) => $$"""

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using MeshProxy.Admin;
 using MeshProxy.Configuration;
 
 namespace MeshProxy.Tests.TrafficPolicy;
@@ -69,6 +71,23 @@ public sealed class TrafficPolicyConfigTests
         var errors = Errors(Route(option));
 
         Assert.True(errors.Any(e => e.Path == path && e.Message.Contains(message, StringComparison.Ordinal)), $"expected '{path}: ...{message}...' in:\n{string.Join('\n', errors)}");
+    }
+
+    [Fact]
+    public void ConfigDump_ShowsHashOnAndPolicyAsConfigured()
+    {
+        var config = LoadValid(Route("hashOn: { header: x-user-id }").Replace("    destinations: [ { address: \"http://127.0.0.1:50052\" } ]", "    destinations: [ { address: \"http://127.0.0.1:50052\" } ]\n    loadBalancing: powerOfTwoChoices", StringComparison.Ordinal));
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            ConfigJsonWriter.Write(writer, config);
+        }
+
+        using var json = JsonDocument.Parse(buffer.WrittenMemory);
+        var root = json.RootElement;
+        Assert.Equal("x-user-id", root.GetProperty("routes")[0].GetProperty("hashOn").GetProperty("header").GetString());
+        Assert.Equal("roundRobin", root.GetProperty("clusters").GetProperty("v1").GetProperty("loadBalancing").GetString());
+        Assert.Equal("powerOfTwoChoices", root.GetProperty("clusters").GetProperty("v2").GetProperty("loadBalancing").GetString());
     }
 
     private static string Route(string option) => $$"""

@@ -12,7 +12,7 @@ internal sealed class LoadBalancingValidator : IConfigValidator
         {
             if (!Enum.IsDefined(cluster.LoadBalancing))
             {
-                errors.Add($"{ConfigPaths.Cluster(cluster.Name)}.loadBalancing", $"unknown policy '{cluster.LoadBalancing}'; supported: roundRobin, leastRequests, powerOfTwoChoices");
+                errors.Add($"{ConfigPaths.Cluster(cluster.Name)}.loadBalancing", $"unknown policy '{cluster.LoadBalancing}'; supported: {LoadBalancingNames.Supported}");
             }
         }
     }
