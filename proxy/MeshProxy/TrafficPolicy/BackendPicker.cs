@@ -60,6 +60,9 @@ internal sealed class BackendPicker
         }
     }
 
+    /// <summary>The backends that can be picked (positive weight), in config order.</summary>
+    public IReadOnlyList<ClusterState> Clusters => _clusters;
+
     /// <summary>The header that makes the pick sticky, or null.</summary>
     public string? HashHeader => _hashHeader;
 

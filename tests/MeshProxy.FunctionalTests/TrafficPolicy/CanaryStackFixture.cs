@@ -33,6 +33,25 @@ public sealed class CanaryStackFixture : IAsyncLifetime
 
     public GrpcChannel Channel { get; private set; } = null!;
 
+    /// <summary>
+    /// Waits until no destination of the route's clusters counts a call in flight. The caller sees a call end (its
+    /// trailers) a moment before the sidecar's handler releases the count, so a test that depends on the count
+    /// waits for it. Yields rather than sleeps, bounded by the default timeout.
+    /// </summary>
+    internal async Task WaitForIdleAsync(string path, Microsoft.AspNetCore.Http.IHeaderDictionary headers)
+    {
+        var route = _proxy!.Services.GetRequiredService<Routing.ProxySnapshotProvider>().Current!.Routes.Match(path, headers)
+            ?? throw new InvalidOperationException($"no route for {path}");
+        var wait = Task.Run(async () =>
+        {
+            while (route.Backends.Clusters.Any(c => c.Destinations.Any(d => d.InFlight != 0)))
+            {
+                await Task.Yield();
+            }
+        });
+        await wait.DefaultTimeout();
+    }
+
     public async Task InitializeAsync()
     {
         _v1a = await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1", Version = "v1" }, Logs).DefaultTimeout();

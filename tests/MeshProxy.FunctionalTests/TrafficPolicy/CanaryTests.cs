@@ -5,6 +5,7 @@ using MeshProxy.SampleBackends.Users;
 using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
 using MeshProxy.TrafficPolicy;
+using Microsoft.AspNetCore.Http;
 
 namespace MeshProxy.FunctionalTests.TrafficPolicy;
 
@@ -71,6 +72,7 @@ public sealed class CanaryTests(CanaryStackFixture stack) : IClassFixture<Canary
             using var call = stack.Channel.ServerStreamingAsync(UserServiceMethods.ListUsers, new ListUsersRequest(), new CallOptions(Headers: headers));
             await GrpcAssert.ReadAllAsync(call.ResponseStream);
             Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+            await stack.WaitForIdleAsync("/users.v1.UserService/ListUsers", new HeaderDictionary { ["x-user-id"] = V1User() });
         }
 
         // A stream whose in-flight count was not released would send the next call to v1b.
@@ -86,6 +88,7 @@ public sealed class CanaryTests(CanaryStackFixture stack) : IClassFixture<Canary
         {
             using var call = stack.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" }, new CallOptions(Headers: new Metadata { { "x-flaky", "1" } }));
             await GrpcAssert.FailsWith(StatusCode.Unavailable, () => call.ResponseAsync);
+            await stack.WaitForIdleAsync("/users.v1.UserService/GetUser", new HeaderDictionary { ["x-flaky"] = "1" });
         }
 
         Assert.Equal(0, stack.V1b.Calls.TotalCalls);
