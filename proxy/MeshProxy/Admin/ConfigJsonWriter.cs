@@ -138,6 +138,13 @@ internal static class ConfigJsonWriter
         writer.WriteEndArray();
         writer.WriteString("timeout", Duration.Format(route.Timeout));
         writer.WriteString("streamIdleTimeout", Duration.Format(route.StreamIdleTimeout));
+        if (route.HashOn is { } hashOn)
+        {
+            writer.WriteStartObject("hashOn");
+            writer.WriteString("header", hashOn.Header);
+            writer.WriteEndObject();
+        }
+
         writer.WriteEndObject();
     }
 
@@ -154,7 +161,7 @@ internal static class ConfigJsonWriter
         }
 
         writer.WriteEndArray();
-        writer.WriteString("loadBalancing", "roundRobin");
+        writer.WriteString("loadBalancing", LoadBalancingNames.Format(cluster.LoadBalancing));
         writer.WriteString("connectTimeout", Duration.Format(cluster.ConnectTimeout));
         writer.WriteStartObject("http2");
         writer.WriteString("connectionsPerDestination", cluster.Http2.MultipleConnections ? "multiple" : "single");

@@ -114,8 +114,17 @@ internal static class ConfigLoader
 
         var timeout = map.Duration("timeout") ?? TimeSpan.Zero;
         var idle = map.Duration("streamIdleTimeout") ?? RouteConfig.DefaultStreamIdleTimeout;
+        var hashOn = map.Has("hashOn") ? ReadHashOn(map.Node("hashOn"), map.Child("hashOn"), errors) : null;
         map.ReportUnknownKeys();
-        return new RouteConfig(name, match, new(backends), timeout, idle);
+        return new RouteConfig(name, match, new(backends), timeout, idle) { HashOn = hashOn };
+    }
+
+    private static HashOnConfig ReadHashOn(YamlNode? node, string path, ConfigErrors errors)
+    {
+        var map = YamlMapping.From(node, path, errors);
+        var result = new HashOnConfig(map.String("header") ?? string.Empty);
+        map.ReportUnknownKeys();
+        return result;
     }
 
     private static RouteMatchConfig ReadMatch(YamlNode? node, string path, ConfigErrors errors)
@@ -155,9 +164,16 @@ internal static class ConfigLoader
         var destinations = map.Sequence("destinations").Select(d => ReadDestination(d.Node, d.Path, errors)).ToImmutableArray();
 
         var loadBalancing = LoadBalancingKind.RoundRobin;
-        if (map.String("loadBalancing") is { } lb && lb != "roundRobin")
+        if (map.String("loadBalancing") is { } lb)
         {
-            errors.Add(map.Child("loadBalancing"), $"unknown policy '{lb}'; supported: roundRobin");
+            if (LoadBalancingNames.TryParse(lb, out var parsed))
+            {
+                loadBalancing = parsed.Value;
+            }
+            else
+            {
+                errors.Add(map.Child("loadBalancing"), $"unknown policy '{lb}'; supported: {LoadBalancingNames.Supported}");
+            }
         }
 
         var connectTimeout = map.Duration("connectTimeout") ?? ClusterConfig.DefaultConnectTimeout;

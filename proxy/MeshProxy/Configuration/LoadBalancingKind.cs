@@ -1,8 +1,17 @@
 namespace MeshProxy.Configuration;
 
-/// <summary>How a cluster picks a destination for a call.</summary>
+/// <summary>How a cluster picks a destination for a call (Envoy and YARP use the same names).</summary>
 internal enum LoadBalancingKind
 {
-    /// <summary>Each destination in turn.</summary>
+    /// <summary><c>roundRobin</c> (default): each destination in turn.</summary>
     RoundRobin,
+
+    /// <summary><c>leastRequests</c>: the destination with the fewest calls in flight; ties go to the first.</summary>
+    LeastRequests,
+
+    /// <summary>
+    /// <c>powerOfTwoChoices</c>: two distinct destinations at random, the one with fewer calls in flight wins. Nearly as
+    /// good as least requests without herding every sidecar onto the same idle destination.
+    /// </summary>
+    PowerOfTwoChoices,
 }

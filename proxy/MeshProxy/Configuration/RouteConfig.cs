@@ -13,5 +13,11 @@ internal sealed record RouteConfig(
     TimeSpan Timeout,
     TimeSpan StreamIdleTimeout)
 {
+    /// <summary>
+    /// Optional sticky split (<c>hashOn: { header: x-user-id }</c>): pick the backend from a stable hash of this
+    /// header's value instead of at random. Default none (weighted random).
+    /// </summary>
+    public HashOnConfig? HashOn { get; init; }
+
     public static TimeSpan DefaultStreamIdleTimeout { get; } = TimeSpan.FromMinutes(5);
 }

@@ -68,7 +68,7 @@ internal sealed class GrpcProxyEndpoint
         }
 
         // 3. Pick the cluster (weighted) and the destination (the cluster's load-balancing policy).
-        var cluster = route.Backends.Pick();
+        var cluster = route.Backends.Pick(request.Headers);
         var destination = cluster.PickDestination();
         if (destination is null)
         {
@@ -77,14 +77,18 @@ internal sealed class GrpcProxyEndpoint
             return;
         }
 
-        // A reload may retire this cluster while the call runs; the count keeps its client alive until the call ends.
+        // 4. Count the call until it has fully ended (YARP's SendAsync returns after the last byte of a stream, or on
+        //    failure): the cluster's count keeps its client alive if a reload retires it meanwhile; the destination's
+        //    feeds the least-request policies. Both are released in finally, so nothing leaks on exceptions.
         cluster.BeginCall();
+        destination.RequestStarted();
         try
         {
             await ForwardAsync(context, route, cluster, destination).ConfigureAwait(false);
         }
         finally
         {
+            destination.RequestEnded();
             cluster.EndCall();
         }
     }
@@ -93,7 +97,7 @@ internal sealed class GrpcProxyEndpoint
     {
         var request = context.Request;
 
-        // 4. The deadline is the shorter of the caller's grpc-timeout and the route's timeout (PROTOCOL-HTTP2.md,
+        // 5. The deadline is the shorter of the caller's grpc-timeout and the route's timeout (PROTOCOL-HTTP2.md,
         //    Timeout). It cancels the upstream call; the transformer sends upstream the time that is left.
         var timeout = Deadline(request, route);
         if (timeout is null)

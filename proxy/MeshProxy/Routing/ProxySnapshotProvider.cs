@@ -14,13 +14,13 @@ internal sealed class ProxySnapshotProvider : IDisposable
     private readonly Random _random;
     private volatile ProxySnapshot? _current;
 
-    /// <param name="random">Drives weighted backend picks.</param>
+    /// <param name="random">Drives weighted backend picks and powerOfTwoChoices; safe for concurrent use.</param>
     /// <param name="time">Times the grace period of clusters a reload removed.</param>
     /// <param name="retiredClusterGrace">How long a removed cluster's client stays usable before it is disposed (once idle).</param>
     public ProxySnapshotProvider(Random random, TimeProvider time, TimeSpan retiredClusterGrace)
     {
         _random = random;
-        _clusters = new ClusterRegistry(time, retiredClusterGrace);
+        _clusters = new ClusterRegistry(time, retiredClusterGrace, random);
     }
 
     /// <summary>Clusters a reload removed that are still in their grace period.</summary>
@@ -35,7 +35,7 @@ internal sealed class ProxySnapshotProvider : IDisposable
         var routes = config.Routes.Select((route, order) => new Route(
             route,
             order,
-            new BackendPicker(route.Backends.Select(b => (clusters[b.Cluster], b.Weight)), _random)));
+            new BackendPicker(route.Backends.Select(b => (clusters[b.Cluster], b.Weight)), _random, route.HashOn?.Header)));
         var snapshot = new ProxySnapshot(config, new RouteTable(routes));
         _current = snapshot;
         return snapshot;

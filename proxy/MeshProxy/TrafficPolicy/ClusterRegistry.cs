@@ -17,13 +17,18 @@ internal sealed class ClusterRegistry : IDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _retireAfter;
     private readonly Dictionary<ClusterState, ITimer> _retiring = [];
+    private readonly Random _random;
     private Dictionary<string, ClusterState> _clusters = new(StringComparer.Ordinal);
     private bool _disposed;
 
-    public ClusterRegistry(TimeProvider time, TimeSpan retireAfter)
+    /// <param name="time">Times the grace period of retired clusters.</param>
+    /// <param name="retireAfter">Grace period before a removed cluster is retired.</param>
+    /// <param name="random">Randomness for powerOfTwoChoices; safe for concurrent use. Default <see cref="Random.Shared"/>.</param>
+    public ClusterRegistry(TimeProvider time, TimeSpan retireAfter, Random? random = null)
     {
         _time = time;
         _retireAfter = retireAfter;
+        _random = random ?? Random.Shared;
     }
 
     public IReadOnlyDictionary<string, ClusterState> Apply(IEnumerable<ClusterConfig> configs)
@@ -36,7 +41,7 @@ internal sealed class ClusterRegistry : IDisposable
             {
                 next[config.Name] = _clusters.TryGetValue(config.Name, out var existing) && existing.Config.Equals(config)
                     ? existing
-                    : new ClusterState(config, ClusterClientFactory.Create(config));
+                    : new ClusterState(config, ClusterClientFactory.Create(config), _random);
             }
 
             foreach (var old in _clusters.Values)

@@ -15,7 +15,10 @@ internal sealed class ClusterState : IDisposable
     private int _inFlight;
     private volatile bool _retired;
 
-    public ClusterState(ClusterConfig config, HttpMessageInvoker client)
+    /// <param name="config">The cluster's config.</param>
+    /// <param name="client">The cluster's HTTP client.</param>
+    /// <param name="random">Randomness for powerOfTwoChoices; safe for concurrent use. Default <see cref="Random.Shared"/>.</param>
+    public ClusterState(ClusterConfig config, HttpMessageInvoker client, Random? random = null)
     {
         Config = config;
         Client = client;
@@ -23,6 +26,8 @@ internal sealed class ClusterState : IDisposable
         _picker = config.LoadBalancing switch
         {
             LoadBalancingKind.RoundRobin => new RoundRobinPicker(),
+            LoadBalancingKind.LeastRequests => new LeastRequestsPicker(),
+            LoadBalancingKind.PowerOfTwoChoices => new PowerOfTwoChoicesPicker(random ?? Random.Shared),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.LoadBalancing, "Unknown load-balancing policy."),
         };
     }

@@ -18,9 +18,11 @@ internal static class ConfigValidator
         new DuplicateMatchValidator(),
         new BackendClusterValidator(),
         new BackendWeightValidator(),
+        new HashOnValidator(),
         new DurationValidator(),
         new ClusterNameValidator(),
         new DestinationValidator(),
+        new LoadBalancingValidator(),
     ];
 
     public static void Validate(MeshProxyConfig config, ConfigErrors errors)
