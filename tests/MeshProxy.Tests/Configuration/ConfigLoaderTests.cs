@@ -66,7 +66,7 @@ public sealed class ConfigLoaderTests
     [Fact]
     public void Load_ClusterShorthand_IsOneBackendOfWeight100()
     {
-        var config = LoadValid($$"""
+        var config = ConfigAssert.LoadValid($$"""
             routes:
               - { name: r, match: { prefix: / }, cluster: c1 }
             {{Clusters}}
@@ -86,8 +86,8 @@ public sealed class ConfigLoaderTests
             {{Clusters}}
             """;
 
-        var first = LoadValid(yaml);
-        var second = LoadValid(yaml);
+        var first = ConfigAssert.LoadValid(yaml);
+        var second = ConfigAssert.LoadValid(yaml);
 
         Assert.Equal(first, second);
         Assert.Equal(first.GetHashCode(), second.GetHashCode());
@@ -150,7 +150,7 @@ public sealed class ConfigLoaderTests
     [Fact]
     public void Load_IdenticalMatches_ErrorNamesBothRoutes()
     {
-        var errors = Errors($$"""
+        var errors = ConfigAssert.Errors($$"""
             routes:
               - { name: a, match: { method: /a.B/C, headers: [ { name: x, exact: "1" }, { name: y, present: true } ] }, cluster: c1 }
               - { name: b, match: { method: /a.B/C, headers: [ { name: Y, present: true }, { name: x, exact: "1" } ] }, cluster: c2 }
@@ -166,7 +166,7 @@ public sealed class ConfigLoaderTests
     [Fact]
     public void Load_ManyErrors_ReportsAllOfThem()
     {
-        var errors = Errors("""
+        var errors = ConfigAssert.Errors("""
             listeners:
               admin: { address: 10.1.1.1, port: 99999 }
             routes:
@@ -182,28 +182,15 @@ public sealed class ConfigLoaderTests
     [Fact]
     public void Load_InvalidYaml_ReportsLine()
     {
-        var errors = Errors("routes:\n  - name: [unclosed\n");
+        var errors = ConfigAssert.Errors("routes:\n  - name: [unclosed\n");
 
         Assert.Contains("line", Assert.Single(errors).Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Load_DuplicateKey_IsErrorWithLine() =>
-        Assert.Contains("line 2", Assert.Single(Errors("version: a\nversion: b")).Message, StringComparison.Ordinal);
+        Assert.Contains("line 2", Assert.Single(ConfigAssert.Errors("version: a\nversion: b")).Message, StringComparison.Ordinal);
 
-    private static MeshProxyConfig LoadValid(string yaml)
-    {
-        var result = ConfigLoader.Load(yaml);
-        Assert.True(result.Succeeded, string.Join('\n', result.Errors));
-        return result.Config;
-    }
-
-    private static IReadOnlyList<ConfigError> Errors(string yaml)
-    {
-        var result = ConfigLoader.Load(yaml);
-        Assert.False(result.Succeeded);
-        return result.Errors;
-    }
 
     private static void AssertError(string yaml, string path, string message)
     {
@@ -211,7 +198,7 @@ public sealed class ConfigLoaderTests
         var full = yaml.StartsWith("clusters:", StringComparison.Ordinal)
             ? yaml + "\n" + Clusters["clusters:\n".Length..]
             : yaml + "\n" + Clusters;
-        var errors = Errors(full);
+        var errors = ConfigAssert.Errors(full);
         Assert.True(errors.Any(e => e.Path == path && e.Message.Contains(message, StringComparison.Ordinal)), $"expected '{path}: ...{message}...' in:\n{string.Join('\n', errors)}");
         Assert.True(errors.Count == 1, $"expected exactly one error:\n{string.Join('\n', errors)}");
     }

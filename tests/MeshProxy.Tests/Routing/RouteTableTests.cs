@@ -1,3 +1,4 @@
+using MeshProxy.Tests.Configuration;
 using MeshProxy.Configuration;
 using MeshProxy.Routing;
 using Microsoft.AspNetCore.Http;
@@ -126,9 +127,7 @@ public sealed class RouteTableTests : IDisposable
         var lines = routes.Select(r =>
             $"  - {{ name: {r.Name}, match: {{ {r.Match}{(r.Headers.Length > 0 ? ", headers: " + r.Headers : string.Empty)} }}, cluster: c }}");
         var yaml = "routes:\n" + string.Join('\n', lines) + "\nclusters:\n  c: { destinations: [ { address: \"http://127.0.0.1:1\" } ] }\n";
-        var result = ConfigLoader.Load(yaml);
-        Assert.True(result.Succeeded, string.Join('\n', result.Errors));
-        return _provider.Apply(result.Config).Routes;
+        return _provider.Apply(ConfigAssert.LoadValid(yaml)).Routes;
     }
 
     private static string Match(RouteTable table, string path, params (string Name, string Value)[] headers) =>

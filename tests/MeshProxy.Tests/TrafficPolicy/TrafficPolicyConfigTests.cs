@@ -1,3 +1,4 @@
+using MeshProxy.Tests.Configuration;
 using System.Text.Json;
 using MeshProxy.Admin;
 using MeshProxy.Configuration;
@@ -20,7 +21,7 @@ public sealed class TrafficPolicyConfigTests
     [InlineData("powerOfTwoChoices", nameof(LoadBalancingKind.PowerOfTwoChoices))]
     public void Load_LoadBalancingName_ParsesPolicy(string name, string expected)
     {
-        var config = LoadValid($$"""
+        var config = ConfigAssert.LoadValid($$"""
             clusters:
               c:
                 destinations: [ { address: "http://127.0.0.1:1" } ]
@@ -32,7 +33,7 @@ public sealed class TrafficPolicyConfigTests
 
     [Fact]
     public void Load_LoadBalancingOmitted_DefaultsToRoundRobin() =>
-        Assert.Equal(LoadBalancingKind.RoundRobin, Assert.Single(LoadValid("clusters:\n  c: { destinations: [ { address: \"http://127.0.0.1:1\" } ] }").Clusters).LoadBalancing);
+        Assert.Equal(LoadBalancingKind.RoundRobin, Assert.Single(ConfigAssert.LoadValid("clusters:\n  c: { destinations: [ { address: \"http://127.0.0.1:1\" } ] }").Clusters).LoadBalancing);
 
     [Theory]
     [InlineData("random")]
@@ -40,7 +41,7 @@ public sealed class TrafficPolicyConfigTests
     [InlineData("least_request")]
     public void Load_UnknownLoadBalancing_ErrorNamesClusterPath(string name)
     {
-        var errors = Errors($"clusters:\n  c: {{ destinations: [ {{ address: \"http://127.0.0.1:1\" }} ], loadBalancing: {name} }}");
+        var errors = ConfigAssert.Errors($"clusters:\n  c: {{ destinations: [ {{ address: \"http://127.0.0.1:1\" }} ], loadBalancing: {name} }}");
 
         var error = Assert.Single(errors);
         Assert.Equal("clusters.c.loadBalancing", error.Path);
@@ -51,13 +52,13 @@ public sealed class TrafficPolicyConfigTests
     [Fact]
     public void Load_HashOn_ParsesHeaderAndTakesPartInEquality()
     {
-        var route = Assert.Single(LoadValid(Route("hashOn: { header: x-user-id }")).Routes);
-        var plain = Assert.Single(LoadValid(Route(string.Empty)).Routes);
+        var route = Assert.Single(ConfigAssert.LoadValid(Route("hashOn: { header: x-user-id }")).Routes);
+        var plain = Assert.Single(ConfigAssert.LoadValid(Route(string.Empty)).Routes);
 
         Assert.Equal(new HashOnConfig("x-user-id"), route.HashOn);
         Assert.Null(plain.HashOn);
         Assert.NotEqual(plain, route);
-        Assert.Equal(route, Assert.Single(LoadValid(Route("hashOn: { header: x-user-id }")).Routes));
+        Assert.Equal(route, Assert.Single(ConfigAssert.LoadValid(Route("hashOn: { header: x-user-id }")).Routes));
     }
 
     [Theory]
@@ -68,7 +69,7 @@ public sealed class TrafficPolicyConfigTests
     [InlineData("hashOn: x-user-id", "routes[0].hashOn", "expected a mapping")]
     public void Load_BadHashOn_ErrorNamesPath(string option, string path, string message)
     {
-        var errors = Errors(Route(option));
+        var errors = ConfigAssert.Errors(Route(option));
 
         Assert.True(errors.Any(e => e.Path == path && e.Message.Contains(message, StringComparison.Ordinal)), $"expected '{path}: ...{message}...' in:\n{string.Join('\n', errors)}");
     }
@@ -76,7 +77,7 @@ public sealed class TrafficPolicyConfigTests
     [Fact]
     public void ConfigDump_ShowsHashOnAndPolicyAsConfigured()
     {
-        var config = LoadValid(Route("hashOn: { header: x-user-id }").Replace("    destinations: [ { address: \"http://127.0.0.1:50052\" } ]", "    destinations: [ { address: \"http://127.0.0.1:50052\" } ]\n    loadBalancing: powerOfTwoChoices", StringComparison.Ordinal));
+        var config = ConfigAssert.LoadValid(Route("hashOn: { header: x-user-id }").Replace("    destinations: [ { address: \"http://127.0.0.1:50052\" } ]", "    destinations: [ { address: \"http://127.0.0.1:50052\" } ]\n    loadBalancing: powerOfTwoChoices", StringComparison.Ordinal));
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {
@@ -98,18 +99,4 @@ public sealed class TrafficPolicyConfigTests
             {{option}}
         {{Clusters}}
         """;
-
-    private static MeshProxyConfig LoadValid(string yaml)
-    {
-        var result = ConfigLoader.Load(yaml);
-        Assert.True(result.Succeeded, string.Join('\n', result.Errors));
-        return result.Config;
-    }
-
-    private static IReadOnlyList<ConfigError> Errors(string yaml)
-    {
-        var result = ConfigLoader.Load(yaml);
-        Assert.False(result.Succeeded);
-        return result.Errors;
-    }
 }
