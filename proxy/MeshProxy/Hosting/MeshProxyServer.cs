@@ -37,11 +37,15 @@ internal sealed class MeshProxyServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Loads YAML and starts; an invalid config throws <see cref="ConfigLoadException"/> listing every error.</summary>
-    public static Task<MeshProxyServer> StartAsync(string yaml, ILoggerProvider? logs = null, CancellationToken cancellationToken = default)
+    public static Task<MeshProxyServer> StartAsync(
+        string yaml,
+        ILoggerProvider? logs = null,
+        CancellationToken cancellationToken = default,
+        Action<IServiceCollection>? configureServices = null)
     {
         var result = ConfigLoader.Load(yaml);
         return result.Succeeded
-            ? StartAsync(result.Config, logs, cancellationToken)
+            ? StartAsync(result.Config, logs, cancellationToken, configureServices)
             : throw new ConfigLoadException(result.Errors);
     }
 

@@ -1,5 +1,4 @@
-using MeshProxy.Grpc.Client;
-using MeshProxy.Hosting;
+using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.SampleBackends;
 using MeshProxy.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,25 +12,16 @@ namespace MeshProxy.FunctionalTests.TrafficPolicy;
 /// Calls are made one at a time: under leastRequests each then finds every destination idle and takes the first, so
 /// v1b is reached only if an in-flight count leaked.
 /// </summary>
-public sealed class CanaryStackFixture : IAsyncLifetime
+public sealed class CanaryStackFixture() : SampleStack("v1", "v1", "v2")
 {
     /// <summary>Seed of the sidecar's Random.</summary>
     public const int Seed = 20261122;
 
-    private SampleBackendHandle? _v1a;
-    private SampleBackendHandle? _v1b;
-    private SampleBackendHandle? _v2;
-    private MeshProxyServer? _proxy;
+    internal SampleBackendHandle V1a => Backends[0];
 
-    public XunitLoggerProvider Logs { get; } = new(output: null);
+    internal SampleBackendHandle V1b => Backends[1];
 
-    internal SampleBackendHandle V1a => _v1a ?? throw new InvalidOperationException("Not started.");
-
-    internal SampleBackendHandle V1b => _v1b ?? throw new InvalidOperationException("Not started.");
-
-    internal SampleBackendHandle V2 => _v2 ?? throw new InvalidOperationException("Not started.");
-
-    public GrpcChannel Channel { get; private set; } = null!;
+    internal SampleBackendHandle V2 => Backends[2];
 
     /// <summary>
     /// Waits until no destination of the route's clusters counts a call in flight. The caller sees a call end (its
@@ -40,7 +30,7 @@ public sealed class CanaryStackFixture : IAsyncLifetime
     /// </summary>
     internal async Task WaitForIdleAsync(string path, Microsoft.AspNetCore.Http.IHeaderDictionary headers)
     {
-        var route = _proxy!.Services.GetRequiredService<Routing.ProxySnapshotProvider>().Current!.Routes.Match(path, headers)
+        var route = Proxy.Services.GetRequiredService<Routing.ProxySnapshotProvider>().Current!.Routes.Match(path, headers)
             ?? throw new InvalidOperationException($"no route for {path}");
         var wait = Task.Run(async () =>
         {
@@ -52,48 +42,14 @@ public sealed class CanaryStackFixture : IAsyncLifetime
         await wait.DefaultTimeout();
     }
 
-    public async Task InitializeAsync()
-    {
-        _v1a = await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1", Version = "v1" }, Logs).DefaultTimeout();
-        _v1b = await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1", Version = "v1" }, Logs).DefaultTimeout();
-        _v2 = await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1", Version = "v2" }, Logs).DefaultTimeout();
-        _proxy = await MeshProxyServer.StartAsync(
-            ConfigLoaderResult(Config(_v1a.Port, _v1b.Port, _v2.Port, LoopbackPort.Unused())),
-            Logs,
-            configureServices: services => services.AddSingleton(new Random(Seed))).DefaultTimeout();
-        Channel = GrpcChannel.ForAddress(_proxy.Address(ListenerName.Grpc));
-    }
+    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton(new Random(Seed));
 
-    public async Task DisposeAsync()
-    {
-        Channel?.Dispose();
-        if (_proxy is not null)
-        {
-            await _proxy.DisposeAsync();
-        }
-
-        foreach (var backend in new[] { _v1a, _v1b, _v2 })
-        {
-            if (backend is not null)
-            {
-                await backend.DisposeAsync();
-            }
-        }
-    }
-
-    private static Configuration.MeshProxyConfig ConfigLoaderResult(string yaml)
-    {
-        var result = Configuration.ConfigLoader.Load(yaml);
-        return result.Succeeded ? result.Config : throw new Configuration.ConfigLoadException(result.Errors);
-    }
+    protected override string Config(IReadOnlyList<int> backendPorts) =>
+        Config(backendPorts[0], backendPorts[1], backendPorts[2], LoopbackPort.Unused());
 
     private static string Config(int v1a, int v1b, int v2, int dead) => $$"""
         version: "canary"
-        listeners:
-          grpc:  { address: 127.0.0.1, port: 0 }
-          rest:  { address: 127.0.0.1, port: 0 }
-          ops:   { address: 127.0.0.1, port: 0 }
-          admin: { address: 127.0.0.1, port: 0 }
+        {{LoopbackListeners}}
         routes:
           - name: users-pinned-canary
             match:
