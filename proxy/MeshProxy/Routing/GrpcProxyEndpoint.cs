@@ -103,6 +103,7 @@ internal sealed class GrpcProxyEndpoint
         if (timeout is null)
         {
             var error = await _forwarder.SendAsync(context, destination.Prefix, cluster.Client, route.RequestConfig, _transformer, context.RequestAborted).ConfigureAwait(false);
+            Record(context, destination, error, deadlineExpired: false);
             if (error != ForwarderError.None)
             {
                 await ReportAsync(context, route, cluster.Name, destination.Name, error, deadline: null, deadlineExpired: false).ConfigureAwait(false);
@@ -115,10 +116,19 @@ internal sealed class GrpcProxyEndpoint
         using var deadlineSource = new CancellationTokenSource(timeout.Value, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadlineSource.Token);
         var result = await _forwarder.SendAsync(context, destination.Prefix, cluster.Client, route.RequestConfig, _transformer, linked.Token).ConfigureAwait(false);
+        var expired = deadlineSource.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested;
+        Record(context, destination, result, expired);
         if (result != ForwarderError.None)
         {
-            var expired = deadlineSource.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested;
             await ReportAsync(context, route, cluster.Name, destination.Name, result, timeout, expired).ConfigureAwait(false);
+        }
+    }
+
+    private static void Record(HttpContext context, DestinationState destination, ForwarderError error, bool deadlineExpired)
+    {
+        if (ForwardedOutcome.Classify(context, error, deadlineExpired) is { } outcome)
+        {
+            destination.Record(outcome);
         }
     }
 

@@ -1,0 +1,44 @@
+using MeshProxy.Grpc;
+using MeshProxy.TrafficPolicy;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace MeshProxy.Routing;
+
+/// <summary>Reads what a finished YARP forward said about its destination (see <see cref="AttemptOutcomes"/>).</summary>
+internal static class ForwardedOutcome
+{
+    /// <summary>The attempt's outcome, or null when the caller went away and the attempt says nothing.</summary>
+    public static AttemptOutcome? Classify(HttpContext context, ForwarderError error, bool deadlineExpired)
+    {
+        if (deadlineExpired)
+        {
+            return AttemptOutcome.ServerError;
+        }
+
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        if (error != ForwarderError.None)
+        {
+            return AttemptOutcomes.FromForwarderError(error);
+        }
+
+        return AttemptOutcomes.FromResponse(context.Response.StatusCode, GrpcStatus(context));
+    }
+
+    /// <summary>The grpc-status the destination sent, in headers (Trailers-Only) or trailers; null when none.</summary>
+    public static StatusCode? GrpcStatus(HttpContext context)
+    {
+        var value = context.Response.Headers[GrpcProtocol.StatusHeader];
+        if (value.Count == 0 && context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers is { } trailers)
+        {
+            value = trailers[GrpcProtocol.StatusHeader];
+        }
+
+        return value.Count > 0 && int.TryParse(value[0], out var code) && code >= 0 ? (StatusCode)code : null;
+    }
+}
