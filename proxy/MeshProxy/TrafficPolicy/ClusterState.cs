@@ -42,6 +42,29 @@ internal sealed class ClusterState : IDisposable
 
     public DestinationState? PickDestination() => _picker.Pick(Destinations);
 
+    /// <summary>
+    /// The pick for a retry: the policy's choice unless that destination was tried already, else the first one not yet
+    /// tried (Envoy's previous-hosts predicate), else the policy's choice again when every destination was tried.
+    /// </summary>
+    public DestinationState? PickDestination(IReadOnlyList<DestinationState> tried)
+    {
+        var picked = _picker.Pick(Destinations);
+        if (picked is null || tried.Count == 0 || !Contains(tried, picked))
+        {
+            return picked;
+        }
+
+        foreach (var destination in Destinations)
+        {
+            if (!Contains(tried, destination))
+            {
+                return destination;
+            }
+        }
+
+        return picked;
+    }
+
     /// <summary>True once the client is disposed (diagnostics and tests).</summary>
     public bool ClientDisposed => Volatile.Read(ref _inFlight) < 0;
 
@@ -71,6 +94,19 @@ internal sealed class ClusterState : IDisposable
     {
         Interlocked.Exchange(ref _inFlight, -1);
         Client.Dispose();
+    }
+
+    private static bool Contains(IReadOnlyList<DestinationState> tried, DestinationState destination)
+    {
+        for (var i = 0; i < tried.Count; i++)
+        {
+            if (ReferenceEquals(tried[i], destination))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void DisposeIfIdle()

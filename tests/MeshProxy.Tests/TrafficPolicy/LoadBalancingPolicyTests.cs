@@ -106,6 +106,21 @@ public sealed class LoadBalancingPolicyTests
         Assert.Equal(expected, picks);
     }
 
+    [Fact]
+    public void ClusterState_RetryPick_PrefersDestinationsNotYetTried()
+    {
+        using var cluster = TestClusters.Create("c", LoadBalancingKind.RoundRobin, new Random(5), destinations: 3);
+        var first = cluster.PickDestination()!;
+
+        // Round robin would give c-1 next; with c-1 tried too, the only untried destination is c-2.
+        var tried = new List<DestinationState> { first, cluster.Destinations[1] };
+        Assert.Equal("c-2", cluster.PickDestination(tried)!.Name);
+
+        // Everything tried: the policy's choice stands (a retry still beats failing the call).
+        tried.Add(cluster.Destinations[2]);
+        Assert.NotNull(cluster.PickDestination(tried));
+    }
+
     private static DestinationState[] Destinations(int[] load)
     {
         var destinations = new DestinationState[load.Length];
