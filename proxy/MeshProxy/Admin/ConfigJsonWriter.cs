@@ -41,12 +41,47 @@ internal static class ConfigJsonWriter
         }
 
         writer.WriteEndObject();
+        if (config.Transcoding is { } transcoding)
+        {
+            WriteTranscoding(writer, transcoding);
+        }
+
         if (reload is not null)
         {
             WriteReload(writer, reload);
         }
 
         writer.WriteEndObject();
+    }
+
+    private static void WriteTranscoding(Utf8JsonWriter writer, TranscodingConfig transcoding)
+    {
+        writer.WriteStartObject("transcoding");
+        WriteStrings(writer, "descriptorSets", transcoding.DescriptorSets);
+        WriteStrings(writer, "services", transcoding.Services);
+        writer.WriteBoolean("unannotatedMethods", transcoding.UnannotatedMethods);
+        writer.WriteStartObject("print");
+        writer.WriteBoolean("emitDefaultValues", transcoding.EmitDefaultValues);
+        writer.WriteEndObject();
+        writer.WriteStartObject("parse");
+        writer.WriteBoolean("rejectUnknownFields", transcoding.RejectUnknownFields);
+        writer.WriteBoolean("rejectUnknownQueryParameters", transcoding.RejectUnknownQueryParameters);
+        writer.WriteEndObject();
+        writer.WriteNumber("maxRequestBodyBytes", transcoding.MaxRequestBodyBytes);
+        WriteStrings(writer, "forwardedHeaderPrefixes", transcoding.ForwardedHeaderPrefixes);
+        writer.WriteString("responseMetadataPrefix", transcoding.ResponseMetadataPrefix);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter writer, string name, EquatableArray<string> values)
+    {
+        writer.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            writer.WriteStringValue(value);
+        }
+
+        writer.WriteEndArray();
     }
 
     private static void WriteReload(Utf8JsonWriter writer, ConfigReloadStatus reload)

@@ -9,4 +9,8 @@ internal sealed record MeshProxyConfig(
     string? Version,
     ListenersConfig Listeners,
     EquatableArray<RouteConfig> Routes,
-    EquatableArray<ClusterConfig> Clusters);
+    EquatableArray<ClusterConfig> Clusters)
+{
+    /// <summary>The REST/JSON transcoding section; null when the file has none (the REST listener then answers 404).</summary>
+    public TranscodingConfig? Transcoding { get; init; }
+}

@@ -5,6 +5,7 @@ using MeshProxy.Configuration.Reload;
 using MeshProxy.Configuration.Validation;
 using MeshProxy.Observability;
 using MeshProxy.Routing;
+using MeshProxy.Transcoding.Rest;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -88,6 +89,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         var server = await StartAsync(result.Config, logs, cancellationToken, services =>
         {
             services.AddSingleton(reload);
+            services.AddSingleton(new TranscodingPaths(Path.GetDirectoryName(Path.GetFullPath(path)) ?? Environment.CurrentDirectory));
             configureServices?.Invoke(services);
         }, ConfigReloader.Hash(content)).ConfigureAwait(false);
 
@@ -155,7 +157,17 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, config.Listeners, listeners));
 
         var app = builder.Build();
-        app.Services.GetRequiredService<ConfigReloader>().Start(config, contentHash);
+        try
+        {
+            // Also loads the transcoding descriptor sets, which may refuse the start.
+            app.Services.GetRequiredService<ConfigReloader>().Start(config, contentHash);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         app.Run(CreateDispatcher(app.Services));
 
         var server = new MeshProxyServer(app, listeners);
@@ -244,6 +256,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
     private static RequestDelegate CreateDispatcher(IServiceProvider services)
     {
         var grpc = services.GetRequiredService<GrpcProxyEndpoint>();
+        var rest = services.GetRequiredService<RestTranscodingEndpoint>();
         var ops = services.GetRequiredService<OpsEndpoints>();
         var admin = services.GetRequiredService<AdminEndpoints>();
         return context =>
@@ -259,7 +272,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
 
                     return grpc.InvokeAsync(context);
                 case ListenerName.Rest:
-                    return RestPlaceholderEndpoint.InvokeAsync(context);
+                    return rest.InvokeAsync(context);
                 case ListenerName.Ops:
                     return ops.InvokeAsync(context);
                 case ListenerName.Admin:

@@ -1,6 +1,7 @@
 using MeshProxy.Admin;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Routing;
+using MeshProxy.Transcoding.Rest;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -19,6 +20,9 @@ internal static class MeshProxyServiceCollectionExtensions
             sp.GetRequiredService<Random>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ConfigReloadOptions>().RetiredClusterGrace));
+        services.TryAddSingleton(TranscodingPaths.CurrentDirectory);
+        services.TryAddSingleton<TranscodingSnapshotProvider>();
+        services.TryAddSingleton<RestTranscodingEndpoint>();
         services.TryAddSingleton<ConfigReloader>();
         services.TryAddSingleton<GrpcProxyEndpoint>();
         services.TryAddSingleton<ReadinessState>();

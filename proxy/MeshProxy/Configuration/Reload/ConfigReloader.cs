@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using MeshProxy.Observability;
 using MeshProxy.Routing;
+using MeshProxy.Transcoding.Rest;
 using Microsoft.Extensions.Logging;
 
 namespace MeshProxy.Configuration.Reload;
@@ -16,6 +17,7 @@ internal sealed class ConfigReloader
 {
     private readonly Lock _lock = new();
     private readonly ProxySnapshotProvider _snapshots;
+    private readonly TranscodingSnapshotProvider? _transcoding;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private TaskCompletionSource<ConfigReloadStatus> _next = NewSignal();
@@ -26,9 +28,10 @@ internal sealed class ConfigReloader
     // refused edit is logged once rather than on every poll.
     private string? _lastSeenHash;
 
-    public ConfigReloader(ProxySnapshotProvider snapshots, TimeProvider time, ILogger<ConfigReloader> logger)
+    public ConfigReloader(ProxySnapshotProvider snapshots, TimeProvider time, ILogger<ConfigReloader> logger, TranscodingSnapshotProvider? transcoding = null)
     {
         _snapshots = snapshots;
+        _transcoding = transcoding;
         _time = time;
         _logger = logger;
     }
@@ -60,7 +63,16 @@ internal sealed class ConfigReloader
     {
         lock (_lock)
         {
+            // The descriptor sets live outside the config: a first load that cannot use them stops the start.
+            var errors = new ConfigErrors();
+            var transcoding = _transcoding?.Prepare(config.Transcoding, errors);
+            if (errors.HasErrors)
+            {
+                throw new ConfigLoadException(errors.All);
+            }
+
             _snapshots.Apply(config);
+            _transcoding?.Publish(config.Transcoding, transcoding);
             _live = config;
             _lastSeenHash = hash;
             Publish(new ConfigReloadStatus(1, hash, _time.GetUtcNow(), LastError: null));
@@ -101,6 +113,7 @@ internal sealed class ConfigReloader
 
             var errors = new ConfigErrors();
             MeshProxyConfig? config = null;
+            TranscodingSnapshot? transcoding = null;
             if (content is null)
             {
                 errors.Add(string.Empty, readError ?? "the config file cannot be read");
@@ -112,6 +125,7 @@ internal sealed class ConfigReloader
                 {
                     config = result.Config;
                     ListenerChangeValidator.Validate(_live.Listeners, config.Listeners, errors);
+                    transcoding = _transcoding?.Prepare(config.Transcoding, errors);
                 }
                 else
                 {
@@ -135,6 +149,7 @@ internal sealed class ConfigReloader
             }
 
             _snapshots.Apply(config);
+            _transcoding?.Publish(config.Transcoding, transcoding);
             _live = config;
             var applied = new ConfigReloadStatus(status.Generation + 1, hash, _time.GetUtcNow(), LastError: null);
             ConfigurationLog.ConfigReloaded(_logger, config.Version ?? "(none)", applied.Generation, hash!);

@@ -1,0 +1,85 @@
+using System.Buffers;
+using System.Text.Json;
+using Google.Protobuf;
+using MeshProxy.Grpc;
+using MeshProxy.Transcoding.Descriptors;
+using MeshProxy.Transcoding.Json;
+
+namespace MeshProxy.Transcoding.Rest;
+
+/// <summary>
+/// The body of every REST error: a <c>google.rpc.Status</c> in ProtoJSON, <c>{"code", "message", "details"}</c>
+/// (AIP-193; the shape of Envoy's and grpc-gateway's errors). Details come from <c>grpc-status-details-bin</c>; each
+/// <c>Any</c> is printed with its fields when its type is in the configured pool or among the standard error details,
+/// and as <c>{"@type", "value": base64}</c> (the Any's own fields) when it is not.
+/// </summary>
+internal static class RestStatusBody
+{
+    private static readonly JsonFormatOptions DetailFormat = new() { EmitDefaultValues = false };
+
+    /// <summary>Writes the Status object. <paramref name="statusDetails"/> is a serialized google.rpc.Status or null.</summary>
+    public static void Write(Utf8JsonWriter writer, StatusCode code, string? message, byte[]? statusDetails, DescriptorPool? pool)
+    {
+        Google.Rpc.Status? details = null;
+        if (statusDetails is { Length: > 0 })
+        {
+            try
+            {
+                details = Google.Rpc.Status.Parser.ParseFrom(statusDetails);
+            }
+            catch (InvalidProtocolBufferException)
+            {
+                // A malformed details trailer must not hide the status itself.
+                details = null;
+            }
+        }
+
+        writer.WriteStartObject();
+        writer.WriteNumber("code", (int)code);
+        writer.WriteString("message", string.IsNullOrEmpty(message) ? details?.Message ?? string.Empty : message);
+        writer.WriteStartArray("details");
+        if (details is not null)
+        {
+            foreach (var any in details.Details)
+            {
+                WriteAny(writer, any, pool);
+            }
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The Status object as UTF-8 bytes.</summary>
+    public static byte[] Create(StatusCode code, string? message, byte[]? statusDetails = null, DescriptorPool? pool = null)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            Write(writer, code, message, statusDetails, pool);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteAny(Utf8JsonWriter writer, Google.Protobuf.WellKnownTypes.Any any, DescriptorPool? pool)
+    {
+        var typeName = any.TypeUrl[(any.TypeUrl.LastIndexOf('/') + 1)..];
+        var resolving = pool?.FindMessage(typeName) is not null ? pool : StatusDetailsPool.Pool.FindMessage(typeName) is not null ? StatusDetailsPool.Pool : null;
+        if (resolving?.FindMessage("google.protobuf.Any") is { } anyType)
+        {
+            // The codec leaves a partial value on failure: print into a scratch buffer and copy only a whole value.
+            var scratch = new ArrayBufferWriter<byte>(256);
+            if (ProtoJsonCodec.BinaryToJson(any.ToByteArray(), anyType, scratch, DetailFormat).IsSuccess)
+            {
+                writer.WriteRawValue(scratch.WrittenSpan, skipInputValidation: true);
+                return;
+            }
+        }
+
+        writer.WriteStartObject();
+        writer.WriteString("@type", any.TypeUrl);
+        writer.WriteBase64String("value", any.Value.Span);
+        writer.WriteEndObject();
+    }
+}

@@ -1,0 +1,259 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using MeshProxy.Grpc;
+using MeshProxy.Observability;
+using MeshProxy.Routing;
+using MeshProxy.Transcoding.Rules;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace MeshProxy.Transcoding.Rest;
+
+/// <summary>
+/// The request handler of the REST listener: match the HTTP rule, build the gRPC request, and run the call through
+/// <see cref="GrpcProxyEndpoint"/> exactly as a native gRPC call to that method (same route table, canary split,
+/// policies and deadline), the way Envoy's grpc_json_transcoder filter sits in front of its router. The REST
+/// request is presented to the gRPC endpoint as an HTTP/2 gRPC request through replaced features on a layered
+/// context (<see cref="FeatureCollection"/> over the connection's): the gRPC side sees POST :path
+/// /pkg.Service/Method with gRPC frames as its body, and what it writes back is captured, converted and written to
+/// the real response.
+/// </summary>
+internal sealed class RestTranscodingEndpoint
+{
+    /// <summary>GET on this path serves the OpenAPI document of the live rules.</summary>
+    public const string OpenApiPath = "/openapi.json";
+
+    // Response messages larger than this are refused: the JSON written from them can only be larger.
+    private const int MaxResponseMessageBytes = 64 * 1024 * 1024;
+
+    private readonly GrpcProxyEndpoint _grpc;
+    private readonly TranscodingSnapshotProvider _snapshots;
+    private readonly ILogger _logger;
+
+    public RestTranscodingEndpoint(GrpcProxyEndpoint grpc, TranscodingSnapshotProvider snapshots, ILogger<RestTranscodingEndpoint> logger)
+    {
+        _grpc = grpc;
+        _snapshots = snapshots;
+        _logger = logger;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var rawPath = RawPath(context);
+
+        // 1. One snapshot for the whole call.
+        var snapshot = _snapshots.Current;
+        if (snapshot is null)
+        {
+            await RefuseAsync(context, StatusCodes.Status404NotFound, $"no REST route for {request.Method} {rawPath}").ConfigureAwait(false);
+            return;
+        }
+
+        if (rawPath == OpenApiPath && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)))
+        {
+            await WriteOpenApiAsync(context, snapshot).ConfigureAwait(false);
+            return;
+        }
+
+        // 2. The HTTP rule.
+        var match = snapshot.Table.Match(request.Method, rawPath);
+        switch (match.Kind)
+        {
+            case RuleMatchKind.NotFound:
+                await RefuseAsync(context, StatusCodes.Status404NotFound, $"no REST route for {request.Method} {rawPath}").ConfigureAwait(false);
+                return;
+            case RuleMatchKind.MethodNotAllowed:
+                await RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, $"{request.Method} is not allowed on {rawPath}", match.Allow).ConfigureAwait(false);
+                return;
+        }
+
+        var binding = match.Binding!;
+
+        // 3. The request body of the gRPC call: one framed message, or frames produced as the JSON stream arrives.
+        Stream body;
+        JsonStreamRequestBody? streamed = null;
+        if (binding.ClientStreaming)
+        {
+            // The limit applies per message (each JSON value); the stream as a whole may be long.
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = null;
+            }
+
+            streamed = new JsonStreamRequestBody(request.BodyReader, binding, match.Variables, request.QueryString, snapshot.BuildOptions, snapshot.Config.MaxRequestBodyBytes);
+            body = streamed;
+        }
+        else
+        {
+            var frame = await ReadRequestAsync(context, snapshot, binding, match.Variables).ConfigureAwait(false);
+            if (frame is null)
+            {
+                return;
+            }
+
+            body = new MemoryStream(frame, writable: false);
+        }
+
+        // 4. Run the call through the gRPC endpoint on a layered context, and write the REST response.
+        var writer = new RestResponseWriter(context, binding, snapshot, _logger);
+        var capture = new UpstreamResponseCapture(context.Response, MaxResponseMessageBytes, writer.OnMessageAsync);
+        writer.Attach(capture);
+        try
+        {
+            var inner = CreateInnerContext(context, binding, snapshot, body, capture);
+            await _grpc.InvokeAsync(inner).ConfigureAwait(false);
+            await writer.FinishAsync(capture, streamed?.Error).ConfigureAwait(false);
+        }
+        finally
+        {
+            capture.Release();
+            await body.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static HttpContext CreateInnerContext(HttpContext context, HttpBinding binding, TranscodingSnapshot snapshot, Stream body, UpstreamResponseCapture capture)
+    {
+        IHeaderDictionary headers = new HeaderDictionary
+        {
+            ["content-type"] = GrpcProtocol.ContentType,
+            [GrpcProtocol.TeHeader] = GrpcProtocol.TeTrailers,
+
+            // Messages come back uncompressed, so each one can be printed as it arrives.
+            [GrpcProtocol.AcceptEncodingHeader] = "identity",
+        };
+        if (context.Request.Headers.Host is { Count: > 0 } host)
+        {
+            headers["host"] = host;
+        }
+
+        RestHeaderMapping.ToGrpc(context.Request.Headers, headers, snapshot.Config.ForwardedHeaderPrefixes);
+
+        var outer = context.Features.Get<IHttpRequestFeature>();
+        var requestFeature = new HttpRequestFeature
+        {
+            // YARP streams the request (and completes the response explicitly) only for HTTP/2 gRPC requests
+            // (HttpForwarder: isStreamingRequest = IsHttp2OrGreater(Protocol) && IsGrpcContentType).
+            Protocol = "HTTP/2",
+            Scheme = outer?.Scheme ?? "http",
+            Method = HttpMethods.Post,
+            PathBase = string.Empty,
+            Path = binding.GrpcPath,
+            QueryString = string.Empty,
+            RawTarget = binding.GrpcPath,
+            Headers = headers,
+            Body = body,
+        };
+
+        var features = new FeatureCollection(context.Features);
+        var requestExtras = new InnerRequestFeatures(body);
+        features.Set<IHttpRequestFeature>(requestFeature);
+        features.Set<IHttpRequestBodyDetectionFeature>(requestExtras);
+        features.Set<IRequestBodyPipeFeature>(requestExtras);
+        features.Set<IHttpUpgradeFeature>(requestExtras);
+        features.Set<IHttpResponseFeature>(capture);
+        features.Set<IHttpResponseBodyFeature>(capture);
+        features.Set<IHttpResponseTrailersFeature>(capture);
+        return new DefaultHttpContext(features);
+    }
+
+    /// <summary>Reads the body within the limit and builds the framed request message; null once a refusal is written.</summary>
+    private async Task<byte[]?> ReadRequestAsync(HttpContext context, TranscodingSnapshot snapshot, HttpBinding binding, IReadOnlyList<PathVariable> variables)
+    {
+        var request = context.Request;
+        var max = snapshot.Config.MaxRequestBodyBytes;
+        if (request.ContentLength > max)
+        {
+            await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, $"the request body of {request.ContentLength} bytes is larger than the limit of {max}").ConfigureAwait(false);
+            return null;
+        }
+
+        var reader = request.BodyReader;
+        ReadResult result;
+        try
+        {
+            while (true)
+            {
+                result = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+                if (result.Buffer.Length > max)
+                {
+                    reader.AdvanceTo(result.Buffer.End);
+                    await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, $"the request body is larger than the limit of {max} bytes").ConfigureAwait(false);
+                    return null;
+                }
+
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+
+                reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            await RefuseAsync(context, ex.StatusCode, ex.Message).ConfigureAwait(false);
+            return null;
+        }
+
+        try
+        {
+            var output = new ArrayBufferWriter<byte>(256);
+            output.GetSpan(GrpcProtocol.MessagePrefixLength)[..GrpcProtocol.MessagePrefixLength].Clear();
+            output.Advance(GrpcProtocol.MessagePrefixLength);
+            var error = RequestMessageBuilder.Build(binding, variables, request.QueryString, result.Buffer, request.ContentType, snapshot.BuildOptions, output);
+            if (error is not null)
+            {
+                await RefuseAsync(context, error.HttpStatus, error.Message).ConfigureAwait(false);
+                return null;
+            }
+
+            var frame = output.WrittenSpan.ToArray();
+            BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1, 4), (uint)(frame.Length - GrpcProtocol.MessagePrefixLength));
+            return frame;
+        }
+        finally
+        {
+            reader.AdvanceTo(result.Buffer.End);
+        }
+    }
+
+    private Task RefuseAsync(HttpContext context, int status, string message, string? allow = null)
+    {
+        TranscodingLog.RequestRefused(_logger, context.Request.Method, context.Request.Path.Value ?? string.Empty, status, message);
+        return RestErrorResponse.WriteAsync(context, status, message, allow);
+    }
+
+    private static async Task WriteOpenApiAsync(HttpContext context, TranscodingSnapshot snapshot)
+    {
+        var document = snapshot.OpenApi;
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.ContentLength = document.Length;
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await context.Response.Body.WriteAsync(document, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The path as received, still percent-encoded, without the query (what the rule templates match).</summary>
+    private static string RawPath(HttpContext context)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(raw))
+        {
+            return context.Request.Path.Value ?? "/";
+        }
+
+        if (!raw.StartsWith('/'))
+        {
+            // absolute-form (RFC 9112, 3.2.2): keep the path of the URI.
+            return Uri.TryCreate(raw, UriKind.Absolute, out var uri) ? uri.GetComponents(UriComponents.Path | UriComponents.KeepDelimiter, UriFormat.UriEscaped) : "/";
+        }
+
+        var query = raw.IndexOf('?', StringComparison.Ordinal);
+        return query < 0 ? raw : raw[..query];
+    }
+}

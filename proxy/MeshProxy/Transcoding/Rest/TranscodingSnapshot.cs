@@ -1,0 +1,46 @@
+using MeshProxy.Configuration;
+using MeshProxy.Transcoding.Json;
+using MeshProxy.Transcoding.Rules;
+
+namespace MeshProxy.Transcoding.Rest;
+
+/// <summary>
+/// Everything a REST call reads, built once per config and descriptor set content: the rule table and the options
+/// derived from the <c>transcoding:</c> section. Immutable; a call reads one snapshot and keeps it to its end.
+/// </summary>
+internal sealed class TranscodingSnapshot
+{
+    private readonly Lazy<byte[]> _openApi;
+
+    public TranscodingSnapshot(TranscodingConfig config, HttpRuleTable table, IReadOnlyList<string> files, string hash)
+    {
+        Config = config;
+        Table = table;
+        Files = files;
+        Hash = hash;
+        BuildOptions = new RequestBuildOptions
+        {
+            RejectUnknownQueryParameters = config.RejectUnknownQueryParameters,
+            Json = new JsonParseOptions { IgnoreUnknownFields = !config.RejectUnknownFields },
+        };
+        FormatOptions = new JsonFormatOptions { EmitDefaultValues = config.EmitDefaultValues };
+        _openApi = new Lazy<byte[]>(() => OpenApiDocumentWriter.Write(table, "MeshProxy REST API", serverUrl: null));
+    }
+
+    public TranscodingConfig Config { get; }
+
+    public HttpRuleTable Table { get; }
+
+    /// <summary>The resolved descriptor set files.</summary>
+    public IReadOnlyList<string> Files { get; }
+
+    /// <summary>SHA-256 over the descriptor set files' content.</summary>
+    public string Hash { get; }
+
+    public RequestBuildOptions BuildOptions { get; }
+
+    public JsonFormatOptions FormatOptions { get; }
+
+    /// <summary>The OpenAPI document of the table, written on first use and then served from memory.</summary>
+    public byte[] OpenApi => _openApi.Value;
+}

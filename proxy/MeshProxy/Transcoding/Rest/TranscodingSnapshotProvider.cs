@@ -1,0 +1,220 @@
+using MeshProxy.Configuration;
+using MeshProxy.Configuration.Reload;
+using MeshProxy.Observability;
+using Microsoft.Extensions.Logging;
+
+namespace MeshProxy.Transcoding.Rest;
+
+/// <summary>
+/// Holds the live <see cref="TranscodingSnapshot"/> and follows two sources of change: the config (the
+/// <see cref="ConfigReloader"/> calls <see cref="Prepare"/> before it swaps and <see cref="Publish"/> after) and the
+/// descriptor set files themselves, watched like the config file (<see cref="ReloadTrigger"/>: directory events,
+/// debounce, poll). A file change that does not load is logged error by error and the live routes stay.
+/// </summary>
+internal sealed class TranscodingSnapshotProvider : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly TranscodingPaths _paths;
+    private readonly ConfigReloadOptions _reload;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly List<FileSystemWatcher> _watchers = [];
+    private ReloadTrigger? _trigger;
+    private TranscodingConfig? _config;
+    private string? _lastSeenHash;
+    private volatile TranscodingSnapshot? _current;
+    private TaskCompletionSource<TranscodingSnapshot?> _next = NewSignal();
+    private bool _disposed;
+
+    public TranscodingSnapshotProvider(TranscodingPaths paths, ConfigReloadOptions reload, TimeProvider time, ILogger<TranscodingSnapshotProvider> logger)
+    {
+        _paths = paths;
+        _reload = reload;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The live snapshot; null when the config has no <c>transcoding:</c> section.</summary>
+    public TranscodingSnapshot? Current => _current;
+
+    /// <summary>Completes after the next applied descriptor set change or refusal, with the live snapshot then.</summary>
+    public Task<TranscodingSnapshot?> NextChange
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _next.Task;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Loads what <paramref name="config"/> names; null (and no error) for a config without the section. When the
+    /// section equals the live one the live snapshot is reused (the watcher follows the files).
+    /// </summary>
+    public TranscodingSnapshot? Prepare(TranscodingConfig? config, ConfigErrors errors)
+    {
+        if (config is null)
+        {
+            return null;
+        }
+
+        if (_current is { } live && live.Config == config)
+        {
+            return live;
+        }
+
+        var files = config.DescriptorSets.Select(_paths.Resolve).ToArray();
+        return DescriptorSetLoader.Read(files, errors) is { } read
+            ? DescriptorSetLoader.Build(config, files, read.Contents, read.Hash, errors)
+            : null;
+    }
+
+    /// <summary>Makes a prepared snapshot live and (re)starts watching its files.</summary>
+    public void Publish(TranscodingConfig? config, TranscodingSnapshot? snapshot)
+    {
+        List<IDisposable> retired = [];
+        lock (_lock)
+        {
+            var previous = _current;
+            _config = config;
+            _current = snapshot;
+            _lastSeenHash = snapshot?.Hash;
+            if (snapshot is not null && !ReferenceEquals(previous, snapshot))
+            {
+                TranscodingLog.RulesLoaded(_logger, snapshot.Table.Bindings.Count, snapshot.Files.Count, snapshot.Hash);
+            }
+
+            if (previous?.Files.SequenceEqual(snapshot?.Files ?? []) != true)
+            {
+                retired = Detach();
+                Watch(snapshot?.Files ?? []);
+            }
+        }
+
+        // Outside the lock: a trigger's Dispose waits for a check in progress, and a check takes the lock.
+        retired.ForEach(r => r.Dispose());
+    }
+
+    /// <summary>Reads the live config's descriptor sets again and applies them when their content changed.</summary>
+    public bool CheckDescriptorSets()
+    {
+        try
+        {
+            lock (_lock)
+            {
+                if (_config is not { } config || _current is not { } live || _disposed)
+                {
+                    return false;
+                }
+
+                var errors = new ConfigErrors();
+                var read = DescriptorSetLoader.Read(live.Files, errors);
+                if (read is { } r && (r.Hash == _lastSeenHash))
+                {
+                    return false;
+                }
+
+                _lastSeenHash = read?.Hash;
+                var next = read is { } content ? DescriptorSetLoader.Build(config, live.Files, content.Contents, content.Hash, errors) : null;
+                if (next is null)
+                {
+                    TranscodingLog.DescriptorSetReloadRefused(_logger, errors.All.Count);
+                    foreach (var error in errors.All)
+                    {
+                        TranscodingLog.DescriptorSetError(_logger, error.Path, error.Message);
+                    }
+
+                    Signal(live);
+                    return false;
+                }
+
+                _current = next;
+                TranscodingLog.RulesLoaded(_logger, next.Table.Bindings.Count, next.Files.Count, next.Hash);
+                Signal(next);
+                return true;
+            }
+        }
+        catch (Exception ex)
+        {
+            // Runs on a timer thread: never throw there.
+            TranscodingLog.DescriptorSetCheckFailed(_logger, ex);
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        List<IDisposable> retired;
+        lock (_lock)
+        {
+            _disposed = true;
+            retired = Detach();
+        }
+
+        retired.ForEach(r => r.Dispose());
+    }
+
+    private void Signal(TranscodingSnapshot? snapshot)
+    {
+        var done = _next;
+        _next = NewSignal();
+        done.SetResult(snapshot);
+    }
+
+    private void Watch(IReadOnlyList<string> files)
+    {
+        if (files.Count == 0 || _disposed)
+        {
+            return;
+        }
+
+        _trigger = new ReloadTrigger(_time, _reload.Debounce, _reload.PollInterval, () => CheckDescriptorSets());
+        if (!_reload.WatchFileSystem)
+        {
+            return;
+        }
+
+        foreach (var directory in files.Select(Path.GetDirectoryName).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            var watcher = new FileSystemWatcher(directory)
+            {
+                IncludeSubdirectories = false,
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+            };
+            watcher.Changed += OnChanged;
+            watcher.Created += OnChanged;
+            watcher.Deleted += OnChanged;
+            watcher.Renamed += OnChanged;
+            try
+            {
+                watcher.EnableRaisingEvents = true;
+                _watchers.Add(watcher);
+            }
+            catch (Exception ex) when (ex is IOException or ArgumentException)
+            {
+                // The inotify limit or a missing directory: the poll still sees every change, only later.
+                TranscodingLog.DescriptorSetWatchFailed(_logger, directory, ex);
+                watcher.Dispose();
+            }
+        }
+    }
+
+    private List<IDisposable> Detach()
+    {
+        List<IDisposable> retired = [.. _watchers];
+        if (_trigger is not null)
+        {
+            retired.Add(_trigger);
+        }
+
+        _watchers.Clear();
+        _trigger = null;
+        return retired;
+    }
+
+    private void OnChanged(object sender, FileSystemEventArgs e) => _trigger?.Signal();
+
+    private static TaskCompletionSource<TranscodingSnapshot?> NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

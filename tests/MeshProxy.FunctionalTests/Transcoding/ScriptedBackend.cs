@@ -1,0 +1,220 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net;
+using Google.Api;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using MeshProxy.Testing.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MeshProxy.FunctionalTests.Transcoding;
+
+/// <summary>
+/// An h2c backend for meshproxy.testing.v1.TranscodingTestService that answers frame by frame, so tests control what
+/// plain gRPC servers never do on their own: a stream held open after its first message until the test releases it,
+/// a status with google.rpc details, a reply without any grpc-status, metadata in headers and trailers.
+/// </summary>
+public sealed class ScriptedBackend : IAsyncDisposable
+{
+    private const string Service = "/meshproxy.testing.v1.TranscodingTestService/";
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _gates = new();
+
+    private ScriptedBackend(WebApplication app) => _app = app;
+
+    public int Port { get; private set; }
+
+    public static async Task<ScriptedBackend> StartAsync()
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
+        var app = builder.Build();
+        var backend = new ScriptedBackend(app);
+        app.Run(backend.HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        backend.Port = new Uri(address).Port;
+        return backend;
+    }
+
+    /// <summary>Lets the Ticks (or Download) stream of this run continue past its first message.</summary>
+    public void Release(string run) => Gate(run).TrySetResult();
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var gate in _gates.Values)
+        {
+            gate.TrySetResult();
+        }
+
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private TaskCompletionSource Gate(string run) => _gates.GetOrAdd(run, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? string.Empty;
+        var request = await ReadMessageAsync(context);
+        context.Response.ContentType = "application/grpc";
+        switch (path)
+        {
+            case Service + "Ticks":
+            {
+                var ticks = TicksRequest.Parser.ParseFrom(request);
+                await WriteAsync(context, new Tick { Index = 0, Run = ticks.Run });
+                await Gate(ticks.Run).Task.WaitAsync(context.RequestAborted);
+                for (var i = 1; i < ticks.Count; i++)
+                {
+                    await WriteAsync(context, new Tick { Index = i, Run = ticks.Run });
+                }
+
+                if (ticks.Run.StartsWith("fail", StringComparison.Ordinal))
+                {
+                    Trailers(context, 5, "the run ended badly");
+                    return;
+                }
+
+                Trailers(context, 0, null);
+                return;
+            }
+
+            case Service + "Download":
+            {
+                var ticks = TicksRequest.Parser.ParseFrom(request);
+                for (var i = 0; i < ticks.Count; i++)
+                {
+                    await WriteAsync(context, new HttpBody { ContentType = "text/plain", Data = ByteString.CopyFromUtf8($"chunk-{i}\n") });
+                    if (i == 0)
+                    {
+                        await Gate(ticks.Run).Task.WaitAsync(context.RequestAborted);
+                    }
+                }
+
+                Trailers(context, 0, null);
+                return;
+            }
+
+            case Service + "Upload":
+            {
+                var body = HttpBody.Parser.ParseFrom(request);
+                await WriteAsync(context, new HttpBody { ContentType = body.ContentType, Data = ByteString.CopyFrom([.. body.Data.Reverse()]) });
+                Trailers(context, 0, null);
+                return;
+            }
+
+            case Service + "ListItems":
+                await WriteAsync(context, new ProbeReply { Scenario = "items", Items = { "a", "b", "c" } });
+                Trailers(context, 0, null);
+                return;
+
+            case Service + "Probe":
+                await ProbeAsync(context, ProbeRequest.Parser.ParseFrom(request));
+                return;
+
+            default:
+                context.Response.Headers["grpc-status"] = "12";
+                return;
+        }
+    }
+
+    private static async Task ProbeAsync(HttpContext context, ProbeRequest probe)
+    {
+        switch (probe.Scenario)
+        {
+            case "details":
+            {
+                var status = new Google.Rpc.Status
+                {
+                    Code = 3,
+                    Message = "text is invalid",
+                    Details =
+                    {
+                        Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = "text", Description = "must not be empty" } } }),
+                        new Any { TypeUrl = "type.googleapis.com/unknown.v1.Thing", Value = ByteString.CopyFrom(1, 2, 3) },
+                    },
+                };
+                context.Response.Headers["grpc-status"] = "3";
+                context.Response.Headers["grpc-message"] = "text is invalid";
+                context.Response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray()).TrimEnd('=');
+                return;
+            }
+
+            case "nostatus":
+                await WriteAsync(context, new ProbeReply { Scenario = probe.Scenario });
+                return;
+
+            default:
+            {
+                var reply = new ProbeReply { Scenario = probe.Scenario, Text = probe.Text, Number = probe.Number };
+                foreach (var (name, values) in context.Request.Headers.OrderBy(h => h.Key, StringComparer.Ordinal))
+                {
+                    reply.Metadata.Add($"{name}={values}");
+                }
+
+                context.Response.Headers["x-echo"] = "in-headers";
+                await WriteAsync(context, reply);
+                context.Response.AppendTrailer("x-echo-trailer", "in-trailers");
+                Trailers(context, 0, null);
+                return;
+            }
+        }
+    }
+
+    private static async Task<byte[]> ReadMessageAsync(HttpContext context)
+    {
+        var reader = context.Request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(context.RequestAborted);
+            var buffer = result.Buffer;
+            if (buffer.Length >= 5)
+            {
+                var prefix = buffer.Slice(0, 5).ToArray();
+                var length = BinaryPrimitives.ReadUInt32BigEndian(prefix.AsSpan(1));
+                if (buffer.Length >= 5 + length)
+                {
+                    var message = buffer.Slice(5, length).ToArray();
+                    reader.AdvanceTo(buffer.GetPosition(5 + length));
+                    return message;
+                }
+            }
+
+            if (result.IsCompleted)
+            {
+                reader.AdvanceTo(buffer.End);
+                return [];
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext context, IMessage message)
+    {
+        var bytes = message.ToByteArray();
+        var frame = new byte[5 + bytes.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)bytes.Length);
+        bytes.CopyTo(frame, 5);
+        await context.Response.BodyWriter.WriteAsync(frame, context.RequestAborted);
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    private static void Trailers(HttpContext context, int code, string? message)
+    {
+        context.Response.AppendTrailer("grpc-status", code.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (message is not null)
+        {
+            context.Response.AppendTrailer("grpc-message", message);
+        }
+    }
+}
