@@ -156,9 +156,9 @@ public sealed class ScriptedBackend : IAsyncDisposable
             default:
             {
                 var reply = new ProbeReply { Scenario = probe.Scenario, Text = probe.Text, Number = probe.Number };
-                foreach (var (name, values) in context.Request.Headers.OrderBy(h => h.Key, StringComparer.Ordinal))
+                foreach (var (name, values) in context.Request.Headers.OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase))
                 {
-                    reply.Metadata.Add($"{name}={values}");
+                    reply.Metadata.Add($"{name.ToLowerInvariant()}={values}");
                 }
 
                 context.Response.Headers["x-echo"] = "in-headers";

@@ -143,7 +143,9 @@ internal sealed class JsonStreamRequestBody : Stream
         var error = RequestMessageBuilder.Build(_binding, _variables, _query, json, "application/json", _options, _frame);
         if (error is not null)
         {
-            var message = error.Message.StartsWith('$') ? $"$[{index}]{error.Message[1..]}" : $"message {index}: {error.Message}";
+            // Point the JSON path into the stream: "$.amount" of the third message is "$[2].amount".
+            var root = error.Message.IndexOf('$', StringComparison.Ordinal);
+            var message = root < 0 ? $"message {index}: {error.Message}" : $"{error.Message[..root]}$[{index}]{error.Message[(root + 1)..]}";
             throw Fail(error.HttpStatus, message);
         }
 

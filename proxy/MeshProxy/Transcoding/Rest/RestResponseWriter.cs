@@ -293,7 +293,8 @@ internal sealed class RestResponseWriter
     {
         try
         {
-            body = Google.Api.HttpBody.Parser.ParseFrom(message);
+            // Google.Api.CommonProtos 2.0.0's generated code predates span parsing: parse from an array.
+            body = Google.Api.HttpBody.Parser.ParseFrom(message.ToArray());
             return true;
         }
         catch (InvalidProtocolBufferException ex)
