@@ -19,6 +19,7 @@ internal sealed class JsonValueSplitter
 {
     private Mode _mode;
     private bool _needComma;
+    private bool _afterComma;
 
     // Scan state of the value being read, relative to its first byte.
     private long _scanned;
@@ -84,6 +85,12 @@ internal sealed class JsonValueSplitter
                     _mode = Mode.Lines;
                     continue;
                 case Mode.Array when next == (byte)']':
+                    if (_afterComma)
+                    {
+                        error = $"expected a JSON value for message {Index} after ','";
+                        return false;
+                    }
+
                     reader.Advance(1);
                     _mode = Mode.Ended;
                     continue;
@@ -96,6 +103,7 @@ internal sealed class JsonValueSplitter
 
                     reader.Advance(1);
                     _needComma = false;
+                    _afterComma = true;
                     SkipWhitespace(ref reader);
                     consumed = reader.Position;
                     if (!reader.TryPeek(out _))
@@ -136,6 +144,7 @@ internal sealed class JsonValueSplitter
         _inString = false;
         _escaped = false;
         _needComma = _mode == Mode.Array;
+        _afterComma = false;
         Index++;
         return true;
     }
