@@ -42,6 +42,39 @@ internal static class DemoCalls
             []),
     ];
 
+    /// <summary>The REST/JSON calls the demo prints as curl lines (the same methods through the REST listener).</summary>
+    public static IReadOnlyList<RestDemoCall> Rest { get; } =
+    [
+        new("REST: get a user (same route, same 90/10 split); -i shows grpc-metadata-x-backend-version",
+            "GET",
+            "/v1/users/u-1001",
+            null,
+            ["-i"],
+            ["\"displayName\":\"Ada Lovelace\"", "grpc-metadata-x-backend-version: v"]),
+        new("REST: stream the PRO users as newline-delimited JSON",
+            "GET",
+            "/v1/users?plan=PLAN_PRO",
+            null,
+            [],
+            ["{\"result\":{\"userId\":\"u-1002\"", "{\"result\":{\"userId\":\"u-1004\""]),
+        new("REST: reserve stock (body \"*\" plus the path's {sku})",
+            "POST",
+            "/v1/inventory/sku-apple:reserve",
+            """{"quantity":2,"orderId":"demo-order-1"}""",
+            [],
+            ["\"sku\":\"sku-apple\"", "\"quantity\":2"]),
+        new("REST: an unknown user is HTTP 404 with a google.rpc.Status body",
+            "GET",
+            "/v1/users/u-0000",
+            null,
+            [],
+            ["\"code\":5"]),
+    ];
+
+    /// <summary>One curl line to paste into a POSIX shell.</summary>
+    public static string Format(RestDemoCall call, string authority) =>
+        "curl " + string.Join(' ', call.Arguments(authority).Select(Quote));
+
     /// <summary>How to start this executable from a shell: its apphost, or <c>dotnet meshproxy.dll</c> under dotnet.</summary>
     public static string CommandPrefix() =>
         CommandPrefix(Environment.ProcessPath, typeof(DemoCalls).Assembly.Location is { Length: > 0 } location

@@ -156,6 +156,16 @@ internal static class DemoCommand
                 .Append("  ").AppendLine(DemoCalls.Format(call, prefix, grpc.Authority));
         }
 
+        var rest = server.Address(ListenerName.Rest).Authority;
+        foreach (var call in DemoCalls.Rest)
+        {
+            calls.Append("  # ").AppendLine(call.Description)
+                .Append("  ").AppendLine(DemoCalls.Format(call, rest));
+        }
+
+        calls.Append("  # REST: the OpenAPI document of every REST route").AppendLine()
+            .Append("  curl -sS http://").Append(rest).AppendLine("/openapi.json");
+
         output.WriteLine($"""
 
             MeshProxy demo is up. gRPC (h2c) on {grpc.Authority}, REST on {server.Address(ListenerName.Rest).Authority},
