@@ -24,7 +24,7 @@ internal static class RestErrorResponse
         }
 
         var body = new ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(body))
+        using (var writer = new Utf8JsonWriter(body, RestStatusBody.WriterOptions))
         {
             RestStatusBody.Write(writer, code, message, details, pool);
         }

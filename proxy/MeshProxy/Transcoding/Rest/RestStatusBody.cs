@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Google.Protobuf;
 using MeshProxy.Grpc;
@@ -16,6 +17,12 @@ namespace MeshProxy.Transcoding.Rest;
 internal static class RestStatusBody
 {
     private static readonly JsonFormatOptions DetailFormat = new() { EmitDefaultValues = false };
+
+    /// <summary>
+    /// The body is JSON for API clients, never embedded in HTML, so quotes and non-ASCII text stay readable
+    /// (<c>'u-1'</c> rather than <c>\u0027u-1\u0027</c>), as the codec writes them too.
+    /// </summary>
+    public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Writes the Status object. <paramref name="statusDetails"/> is a serialized google.rpc.Status or null.</summary>
     public static void Write(Utf8JsonWriter writer, StatusCode code, string? message, byte[]? statusDetails, DescriptorPool? pool)
@@ -54,7 +61,7 @@ internal static class RestStatusBody
     public static byte[] Create(StatusCode code, string? message, byte[]? statusDetails = null, DescriptorPool? pool = null)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             Write(writer, code, message, statusDetails, pool);
         }
