@@ -7,11 +7,21 @@ namespace MeshProxy.Transcoding.Rest;
 /// Request-side features of the inner gRPC call that must not fall through to Kestrel's HTTP/1.1 connection: YARP
 /// asks <see cref="IHttpRequestBodyDetectionFeature"/> whether to send a body (Kestrel says no for a GET), readers may
 /// use <see cref="IRequestBodyPipeFeature"/> (Kestrel's would read the REST body, not our frames), and an HTTP/1.1
-/// Upgrade header must not turn the call into a WebSocket proxy.
+/// Upgrade header must not turn the call into a WebSocket proxy. <see cref="IHttpRequestLifetimeFeature.Abort"/> is
+/// kept here too: YARP aborts the request to reset a gRPC stream that failed after its headers, which for a REST
+/// caller must end the inner call only, not the HTTP/1.1 connection we still write the error on.
 /// </summary>
-internal sealed class InnerRequestFeatures(Stream body) : IHttpRequestBodyDetectionFeature, IRequestBodyPipeFeature, IHttpUpgradeFeature
+internal sealed class InnerRequestFeatures(Stream body, CancellationToken requestAborted)
+    : IHttpRequestBodyDetectionFeature, IRequestBodyPipeFeature, IHttpUpgradeFeature, IHttpRequestLifetimeFeature
 {
     private PipeReader? _reader;
+
+    /// <summary>True once the gRPC side aborted the inner call (a stream reset after the response started).</summary>
+    public bool Aborted { get; private set; }
+
+    public CancellationToken RequestAborted { get; set; } = requestAborted;
+
+    public void Abort() => Aborted = true;
 
     public bool CanHaveBody => true;
 

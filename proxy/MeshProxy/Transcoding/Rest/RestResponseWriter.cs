@@ -117,7 +117,10 @@ internal sealed class RestResponseWriter
     }
 
     /// <summary>Ends the REST response once the inner call has returned.</summary>
-    public async Task FinishAsync(UpstreamResponseCapture capture, RequestBodyError? requestError)
+    /// <param name="capture">What the inner call wrote.</param>
+    /// <param name="requestError">Why a streamed request body was refused, if it was.</param>
+    /// <param name="deadlineExpired">The call's deadline passed (the gRPC endpoint cuts a started stream without a status then).</param>
+    public async Task FinishAsync(UpstreamResponseCapture capture, RequestBodyError? requestError, bool deadlineExpired)
     {
         if (_context.RequestAborted.IsCancellationRequested)
         {
@@ -125,7 +128,7 @@ internal sealed class RestResponseWriter
             return;
         }
 
-        var (httpStatus, status) = Outcome(capture, requestError);
+        var (httpStatus, status) = Outcome(capture, requestError, deadlineExpired);
         if (!_started)
         {
             if (status.Code == StatusCode.OK)
@@ -175,7 +178,7 @@ internal sealed class RestResponseWriter
         await output.FlushAsync(_context.RequestAborted).ConfigureAwait(false);
     }
 
-    private (int HttpStatus, UpstreamStatus Status) Outcome(UpstreamResponseCapture capture, RequestBodyError? requestError)
+    private (int HttpStatus, UpstreamStatus Status) Outcome(UpstreamResponseCapture capture, RequestBodyError? requestError, bool deadlineExpired)
     {
         if (requestError is not null)
         {
@@ -194,6 +197,11 @@ internal sealed class RestResponseWriter
 
         if (!UpstreamStatus.TryRead(capture.Trailers, capture.Headers, out var status))
         {
+            if (deadlineExpired)
+            {
+                return (StatusCodes.Status504GatewayTimeout, new UpstreamStatus(StatusCode.DeadlineExceeded, "deadline exceeded at the proxy", null));
+            }
+
             TranscodingLog.UpstreamWithoutStatus(_logger, _binding.GrpcPath, capture.StatusCode);
             var code = capture.StatusCode == StatusCodes.Status200OK ? StatusCode.Internal : HttpStatusMapping.ToGrpc(capture.StatusCode);
             return (StatusCodes.Status502BadGateway, new UpstreamStatus(code, $"the upstream answered HTTP {capture.StatusCode} without a grpc-status", null));

@@ -30,12 +30,14 @@ internal sealed class RestTranscodingEndpoint
 
     private readonly GrpcProxyEndpoint _grpc;
     private readonly TranscodingSnapshotProvider _snapshots;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public RestTranscodingEndpoint(GrpcProxyEndpoint grpc, TranscodingSnapshotProvider snapshots, ILogger<RestTranscodingEndpoint> logger)
+    public RestTranscodingEndpoint(GrpcProxyEndpoint grpc, TranscodingSnapshotProvider snapshots, TimeProvider time, ILogger<RestTranscodingEndpoint> logger)
     {
         _grpc = grpc;
         _snapshots = snapshots;
+        _time = time;
         _logger = logger;
     }
 
@@ -105,7 +107,8 @@ internal sealed class RestTranscodingEndpoint
         {
             var inner = CreateInnerContext(context, binding, snapshot, body, capture);
             await _grpc.InvokeAsync(inner).ConfigureAwait(false);
-            await writer.FinishAsync(capture, streamed?.Error).ConfigureAwait(false);
+            var expired = inner.Features.Get<CallDeadline>() is { } deadline && deadline.Remaining(_time) <= TimeSpan.Zero;
+            await writer.FinishAsync(capture, streamed?.Error, expired).ConfigureAwait(false);
         }
         finally
         {
@@ -148,11 +151,12 @@ internal sealed class RestTranscodingEndpoint
         };
 
         var features = new FeatureCollection(context.Features);
-        var requestExtras = new InnerRequestFeatures(body);
+        var requestExtras = new InnerRequestFeatures(body, context.RequestAborted);
         features.Set<IHttpRequestFeature>(requestFeature);
         features.Set<IHttpRequestBodyDetectionFeature>(requestExtras);
         features.Set<IRequestBodyPipeFeature>(requestExtras);
         features.Set<IHttpUpgradeFeature>(requestExtras);
+        features.Set<IHttpRequestLifetimeFeature>(requestExtras);
         features.Set<IHttpResponseFeature>(capture);
         features.Set<IHttpResponseBodyFeature>(capture);
         features.Set<IHttpResponseTrailersFeature>(capture);
