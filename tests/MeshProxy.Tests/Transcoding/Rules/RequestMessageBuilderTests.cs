@@ -335,4 +335,22 @@ public sealed class RequestMessageBuilderTests
         Assert.Null(error);
         Assert.Empty(bytes);
     }
+
+    [Fact]
+    public void Build_PatchWithTwoFieldMasks_FillsNeither()
+    {
+        var table = SyntheticRules.Table(("Update", "UpdateWithTwoMasksRequest", new Google.Api.HttpRule { Patch = "/v1/{book.name}", Body = "book" }));
+        var (message, error) = RuleTestData.Request<UpdateWithTwoMasksRequest>(table, "PATCH", "/v1/b1", "{\"title\": \"T\"}");
+        Assert.Null(error);
+        Assert.Equal(new UpdateWithTwoMasksRequest { Book = new Book { Name = "b1", Title = "T" } }, message);
+    }
+
+    [Fact]
+    public void Build_NonPatchWithFieldMask_NotFilled()
+    {
+        var table = SyntheticRules.Table(("Update", "UpdateBookRequest", new Google.Api.HttpRule { Put = "/v1/{book.name}", Body = "book" }));
+        var (message, error) = RuleTestData.Request<UpdateBookRequest>(table, "PUT", "/v1/b1", "{\"title\": \"T\"}");
+        Assert.Null(error);
+        Assert.Null(message!.UpdateMask);
+    }
 }
