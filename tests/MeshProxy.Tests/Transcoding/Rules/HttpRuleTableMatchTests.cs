@@ -135,6 +135,20 @@ public sealed class HttpRuleTableMatchTests
         Assert.Equal("Plain", table.Match("GET", "/v1/a:other").Binding!.MethodName);
     }
 
+    [Fact]
+    public void Match_VerbReadingOnlyOtherMethod_PlainReadingMatchWins()
+    {
+        var table = SyntheticRules.Table(
+            ("Get", "GetBookRequest", SyntheticRules.Get("/v1/{name}")),
+            ("Cancel", "GetBookRequest", new HttpRule { Post = "/v1/{name}:cancel", Body = "*" }));
+        var get = table.Match("GET", "/v1/a:cancel");
+        Assert.Equal("Get", get.Binding!.MethodName);
+        Assert.Equal("a:cancel", get.Variables[0].Value);
+        Assert.Equal("Cancel", table.Match("POST", "/v1/a:cancel").Binding!.MethodName);
+        Assert.Equal("GET", table.Match("PUT", "/v1/a:other").Allow);
+        Assert.Equal("POST", table.Match("PUT", "/v1/a:cancel").Allow);
+    }
+
     [Theory]
     [InlineData("/t/v1/access/a%2Fb", "a/b")]
     [InlineData("/t/v1/access/a%252Fb", "a%2Fb")]

@@ -353,4 +353,43 @@ public sealed class RequestMessageBuilderTests
         Assert.Null(error);
         Assert.Null(message!.UpdateMask);
     }
+
+    [Fact]
+    public void Build_QueryEveryIntegerKind_SameAsGoogleProtobufParser()
+    {
+        const string query = "fInt32=-2147483648&fUint32=4294967295&fSint32=-5&fSint64=-9223372036854775808&fFixed32=7&fFixed64=18446744073709551615"
+            + "&fSfixed32=-9&fSfixed64=-10&fUint64=1e2&fInt64=7&fDouble=-1.5e3&fFloat=NaN&fBool=false&fBytes=AAE&fLevel=LEVEL_HIGH&rInt32=1&rInt32=0";
+        var message = Ok<Everything>("GET", "/t/v1/everything/s/5/0?" + query);
+        var expected = CodecTestData.Parser.Parse<Everything>(
+            "{\"fString\": \"s\", \"fInt64\": \"5\", \"fUint64\": \"100\", \"fInt32\": -2147483648, \"fUint32\": 4294967295, \"fSint32\": -5, \"fSint64\": \"-9223372036854775808\","
+            + "\"fFixed32\": 7, \"fFixed64\": \"18446744073709551615\", \"fSfixed32\": -9, \"fSfixed64\": \"-10\", \"fDouble\": -1500, \"fFloat\": \"NaN\","
+            + "\"fBytes\": \"AAE=\", \"fLevel\": \"LEVEL_HIGH\", \"rInt32\": [1, 0]}");
+        Assert.Equal(expected, message);
+    }
+
+    [Theory]
+    [InlineData("fInt32=2147483648")]
+    [InlineData("fUint32=-1")]
+    [InlineData("fUint64=18446744073709551616")]
+    [InlineData("fInt32=1.5")]
+    [InlineData("fInt32=%20")]
+    [InlineData("fLevel=LEVEL_NOPE")]
+    public void Build_QueryIntegerOutOfRangeOrMalformed_BadRequest(string query) =>
+        Assert.Equal(400, Fails("GET", "/t/v1/everything/s/5/0?" + query).HttpStatus);
+
+    [Theory]
+    [InlineData("fInt32=+7", 7)]
+    [InlineData("fInt32=007", 7)]
+    [InlineData("fInt32=7.0", 7)]
+    public void Build_QueryNonCanonicalInteger_AsTheCodecReadsIt(string query, int expected)
+    {
+        var (message, error) = RuleTestData.Request<Everything>(Library, "GET", "/t/v1/everything/s/5/0?" + query);
+        var codec = CodecTestData.ToBinary($"{{\"fInt32\": \"{query[7..]}\"}}", out var binary);
+        Assert.Equal(codec.IsSuccess, error is null);
+        if (error is null)
+        {
+            Assert.Equal(expected, message!.FInt32);
+            Assert.Equal(Everything.Parser.ParseFrom(binary).FInt32, message.FInt32);
+        }
+    }
 }
