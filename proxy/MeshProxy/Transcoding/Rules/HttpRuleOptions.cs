@@ -15,7 +15,8 @@ internal sealed record HttpRuleOptions
     public bool UnannotatedMethods { get; init; }
 
     public bool Equals(HttpRuleOptions? other) =>
-        other is not null && UnannotatedMethods == other.UnannotatedMethods && Services.SequenceEqual(other.Services);
+        other is not null && UnannotatedMethods == other.UnannotatedMethods
+        && (Services.IsDefault ? [] : Services).SequenceEqual(other.Services.IsDefault ? [] : other.Services);
 
-    public override int GetHashCode() => HashCode.Combine(UnannotatedMethods, Services.Length);
+    public override int GetHashCode() => HashCode.Combine(UnannotatedMethods, Services.IsDefault ? 0 : Services.Length);
 }

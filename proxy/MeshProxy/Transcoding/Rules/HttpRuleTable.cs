@@ -10,7 +10,8 @@ namespace MeshProxy.Transcoding.Rules;
 /// Matching (per request, no regex): the path is split into segment ranges without allocating; each HTTP method has its
 /// bindings sorted most specific first (<see cref="PathTemplate.CompareSpecificity"/>), so the first template that
 /// matches wins whatever the file order was. A trailing <c>:x</c> is a verb only when some rule declares verb <c>x</c>;
-/// templates are tried with the verb split off first, then with the colon as part of the last segment.
+/// templates are tried with the verb split off first, then with the colon as part of the last segment (a match there
+/// beats a 405 under the verb reading).
 /// </para>
 /// </summary>
 internal sealed class HttpRuleTable
@@ -67,12 +68,16 @@ internal sealed class HttpRuleTable
             var verb = lastSegment[(colon + 1)..];
             ranges[^1] = new Range(last.Start, last.Start.Value + colon);
             var withVerb = MatchPath(httpMethod, path, verb);
-            if (withVerb.Kind != RuleMatchKind.NotFound)
+            if (withVerb.Kind == RuleMatchKind.Matched)
             {
                 return withVerb;
             }
 
+            // A 405 under the verb reading still loses to a binding that serves the request under the plain reading
+            // (GET /v1/a:cancel with only POST declaring :cancel, and GET /v1/{name}).
             ranges[^1] = last;
+            var plain = MatchPath(httpMethod, path, []);
+            return plain.Kind == RuleMatchKind.Matched || withVerb.Kind == RuleMatchKind.NotFound ? plain : withVerb;
         }
 
         // 2. Without a verb: a colon, if any, belongs to the last segment.

@@ -7,7 +7,7 @@ namespace MeshProxy.Transcoding.Rules;
 
 /// <content>
 /// PATCH field mask filling, as grpc-gateway does for partial updates: when a PATCH rule has a body and the input has a
-/// top-level <c>google.protobuf.FieldMask</c> field the client left unset (in body and query), the mask lists the keys
+/// top-level <c>google.protobuf.FieldMask</c> field (exactly one) the client left unset (in body and query), the mask lists the keys
 /// the JSON body object sets, as proto field names, relative to the body's message. Nested objects of plain message
 /// fields expand to dotted paths (<c>address.city</c>); maps, Struct and other well-known types keep the top key,
 /// because their inner keys are data, not fields.
@@ -26,13 +26,18 @@ internal static partial class RequestMessageBuilder
             return;
         }
 
+        // Exactly one top-level FieldMask, as grpc-gateway requires: with two, which one the body describes is a guess.
         ProtoField? mask = null;
         foreach (var field in binding.Input.Fields)
         {
             if (field.IsMessage && !field.IsRepeated && field.MessageType.WellKnown == WellKnownType.FieldMask)
             {
+                if (mask is not null)
+                {
+                    return;
+                }
+
                 mask = field;
-                break;
             }
         }
 

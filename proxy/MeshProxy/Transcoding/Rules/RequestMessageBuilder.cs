@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text;
 using Google.Protobuf.Reflection;
 using MeshProxy.Transcoding.Descriptors;
@@ -24,6 +23,10 @@ internal static partial class RequestMessageBuilder
     // google/api/httpbody.proto: string content_type = 1; bytes data = 2.
     private const uint HttpBodyContentTypeTag = (1 << 3) | 2;
     private const uint HttpBodyDataTag = (2 << 3) | 2;
+
+    // Query and path bytes, written before the body but sent after it. Build is not re-entrant, so one per thread will do.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_tail;
 
     /// <summary>
     /// Builds the request message into <paramref name="output"/>; returns null on success. On failure nothing is
@@ -63,8 +66,9 @@ internal static partial class RequestMessageBuilder
 
         // 3. Query parameters and path variables go to a small side buffer first, so that a bad one leaves the output
         //    untouched; they follow the body on the wire.
-        var textOptions = options.Json with { IgnoreUnknownFields = false };
-        var tail = new ArrayBufferWriter<byte>();
+        var textOptions = options.TextJson;
+        var tail = t_tail ??= new ArrayBufferWriter<byte>(256);
+        tail.ResetWrittenCount();
         var queryState = new QueryState();
         if (query.HasValue && WriteQuery(binding, variables, query.Value!, options, textOptions, tail, ref queryState) is { } queryError)
         {
@@ -99,6 +103,12 @@ internal static partial class RequestMessageBuilder
         }
 
         output.Write(tail.WrittenSpan);
+        if (tail.Capacity > 64 * 1024)
+        {
+            // One request with a huge query should not pin its buffer to the thread.
+            t_tail = null;
+        }
+
         return null;
     }
 
@@ -190,20 +200,13 @@ internal static partial class RequestMessageBuilder
     }
 
     /// <summary>
-    /// One field from URL text. Enums also take their number (grpc-gateway and Envoy accept both), which the codec's
-    /// string form does not, so numbers are encoded here directly.
+    /// One field from URL text: the common kinds encoded directly (enums by name or number, which the codec's string form
+    /// alone would not take), the rest through the codec's text conversion.
     /// </summary>
     private static bool TryWriteFieldText(IReadOnlyList<ProtoField> path, string text, JsonParseOptions options, IBufferWriter<byte> output, out string? error)
     {
-        var leaf = path[^1];
-        if (leaf.Type == FieldType.Enum && text.Length > 0 && (char.IsAsciiDigit(text[0]) || text[0] == '-')
-            && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
+        if (FieldTextEncoder.TryEncode(path, text, options.CaseInsensitiveEnums, output))
         {
-            var value = (ulong)(long)number;
-            var payload = ProtoEnvelope.VarintSize(leaf.Tag) + ProtoEnvelope.VarintSize(value);
-            ProtoEnvelope.WritePrefixes(output, path, path.Count - 1, payload);
-            ProtoEnvelope.WriteVarint(output, leaf.Tag);
-            ProtoEnvelope.WriteVarint(output, value);
             error = null;
             return true;
         }
