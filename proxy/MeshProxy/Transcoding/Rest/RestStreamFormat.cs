@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
 namespace MeshProxy.Transcoding.Rest;
@@ -53,7 +52,4 @@ internal static class RestStreamFormats
         RestStreamFormat.JsonArray => "application/json; charset=utf-8",
         _ => NdJsonContentType,
     };
-
-    /// <summary>The Accept header of a request, for logs.</summary>
-    public static RestStreamFormat From(HttpRequest request) => From(request.Headers.Accept);
 }
