@@ -150,6 +150,16 @@ public sealed class TranscodingErrorTests(TranscodingStackFixture stack)
     }
 
     [Fact]
+    public async Task NonJsonContentType_OnClientStream_Is415()
+    {
+        using var response = await Rest.SendAsync(HttpMethod.Post, "/v1/payments:batchCharge", RestClient.Json("a,b,c", "text/csv"), HttpCompletionOption.ResponseContentRead).DefaultTimeout();
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Contains("text/csv", json.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StreamFailingBeforeFirstMessage_GetsMappedStatusAndBody()
     {
         const string Method = "users.v1.UserService/ListUsers";

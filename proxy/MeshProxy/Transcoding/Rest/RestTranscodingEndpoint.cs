@@ -79,6 +79,12 @@ internal sealed class RestTranscodingEndpoint
         JsonStreamRequestBody? streamed = null;
         if (binding.ClientStreaming)
         {
+            if (!IsJsonStream(request.ContentType))
+            {
+                await RefuseAsync(context, StatusCodes.Status415UnsupportedMediaType, $"a streaming request body must be a JSON array or newline-delimited JSON, not {request.ContentType}").ConfigureAwait(false);
+                return;
+            }
+
             // The limit applies per message (each JSON value); the stream as a whole may be long.
             if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             {
@@ -240,6 +246,23 @@ internal sealed class RestTranscodingEndpoint
         {
             await context.Response.Body.WriteAsync(document, context.RequestAborted).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>JSON, NDJSON / JSON Lines, any <c>+json</c> type, or no content type at all.</summary>
+    private static bool IsJsonStream(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return true;
+        }
+
+        var mediaType = contentType.AsSpan();
+        var parameters = mediaType.IndexOf(';');
+        mediaType = (parameters < 0 ? mediaType : mediaType[..parameters]).Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Equals("application/x-ndjson", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Equals("application/jsonl", StringComparison.OrdinalIgnoreCase)
+            || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The path as received, still percent-encoded, without the query (what the rule templates match).</summary>
