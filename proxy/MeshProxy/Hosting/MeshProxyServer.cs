@@ -238,12 +238,15 @@ internal sealed class MeshProxyServer : IAsyncDisposable
             // Http2 alone on cleartext is h2c with prior knowledge, which is what gRPC clients speak.
             options.Protocols = protocols;
             ListenerTagging.Tag(options, name);
+            ConnectionTelemetry.Count(options, name);
             listeners[name] = options;
         });
 
     private static RequestDelegate CreateDispatcher(IServiceProvider services)
     {
         var grpc = services.GetRequiredService<GrpcProxyEndpoint>();
+        var telemetry = services.GetRequiredService<GrpcCallTelemetry>();
+        RequestDelegate forward = grpc.InvokeAsync;
         var ops = services.GetRequiredService<OpsEndpoints>();
         var admin = services.GetRequiredService<AdminEndpoints>();
         return context =>
@@ -257,7 +260,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
                         limit.MaxRequestBodySize = null;
                     }
 
-                    return grpc.InvokeAsync(context);
+                    return telemetry.InvokeAsync(context, forward);
                 case ListenerName.Rest:
                     return RestPlaceholderEndpoint.InvokeAsync(context);
                 case ListenerName.Ops:

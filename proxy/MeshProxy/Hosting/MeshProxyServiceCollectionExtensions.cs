@@ -1,5 +1,7 @@
 using MeshProxy.Admin;
 using MeshProxy.Configuration.Reload;
+using MeshProxy.Observability;
+using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,6 +26,10 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton<ReadinessState>();
         services.TryAddSingleton<OpsEndpoints>();
         services.TryAddSingleton<AdminEndpoints>();
+
+        // Observability: metrics, request ids, traces, access log.
+        services.TryAddSingleton<MeshProxyMetrics>();
+        services.TryAddSingleton<GrpcCallTelemetry>();
         return services;
     }
 }

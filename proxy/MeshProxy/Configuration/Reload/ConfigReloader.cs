@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using MeshProxy.Observability;
+using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +19,7 @@ internal sealed class ConfigReloader
     private readonly ProxySnapshotProvider _snapshots;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly MeshProxyMetrics? _metrics;
     private TaskCompletionSource<ConfigReloadStatus> _next = NewSignal();
     private volatile ConfigReloadStatus? _status;
     private MeshProxyConfig? _live;
@@ -26,11 +28,12 @@ internal sealed class ConfigReloader
     // refused edit is logged once rather than on every poll.
     private string? _lastSeenHash;
 
-    public ConfigReloader(ProxySnapshotProvider snapshots, TimeProvider time, ILogger<ConfigReloader> logger)
+    public ConfigReloader(ProxySnapshotProvider snapshots, TimeProvider time, ILogger<ConfigReloader> logger, MeshProxyMetrics? metrics = null)
     {
         _snapshots = snapshots;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
     }
 
     /// <summary>The live config's identity and the last reload error; null before <see cref="Start"/>.</summary>
@@ -64,6 +67,7 @@ internal sealed class ConfigReloader
             _live = config;
             _lastSeenHash = hash;
             Publish(new ConfigReloadStatus(1, hash, _time.GetUtcNow(), LastError: null));
+            _metrics?.RecordConfigApplied(_status!, config.Version, reload: false);
         }
     }
 
@@ -96,6 +100,7 @@ internal sealed class ConfigReloader
             {
                 // Back to the live content after a refused edit: nothing to apply, and no error any more.
                 Publish(status with { LastError = null });
+                _metrics?.RecordConfigRestored();
                 return ConfigReloadOutcome.Applied;
             }
 
@@ -131,6 +136,7 @@ internal sealed class ConfigReloader
                 }
 
                 Publish(status with { LastError = new ConfigReloadFailure(hash, _time.GetUtcNow(), errors.All) });
+                _metrics?.RecordConfigRefused();
                 return ConfigReloadOutcome.Refused;
             }
 
@@ -139,6 +145,7 @@ internal sealed class ConfigReloader
             var applied = new ConfigReloadStatus(status.Generation + 1, hash, _time.GetUtcNow(), LastError: null);
             ConfigurationLog.ConfigReloaded(_logger, config.Version ?? "(none)", applied.Generation, hash!);
             Publish(applied);
+            _metrics?.RecordConfigApplied(applied, config.Version, reload: true);
             return ConfigReloadOutcome.Applied;
         }
     }
