@@ -3,6 +3,7 @@ using MeshProxy.Admin;
 using MeshProxy.Configuration;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Configuration.Validation;
+using MeshProxy.Grpc.Health;
 using MeshProxy.Observability;
 using MeshProxy.Routing;
 using Microsoft.AspNetCore.Builder;
@@ -26,6 +27,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
     private readonly IReadOnlyDictionary<ListenerName, ListenOptions> _listeners;
     private readonly ReadinessState _readiness;
     private ConfigFileWatcher? _watcher;
+    private int _disposed;
 
     private MeshProxyServer(WebApplication app, IReadOnlyDictionary<ListenerName, ListenOptions> listeners)
     {
@@ -156,7 +158,8 @@ internal sealed class MeshProxyServer : IAsyncDisposable
 
         var app = builder.Build();
         app.Services.GetRequiredService<ConfigReloader>().Start(config, contentHash);
-        app.Run(CreateDispatcher(app.Services));
+        LocalGrpcHealth.SetServing(app.Services.GetRequiredService<HealthStatusRegistry>(), serving: false);
+        app.Run(CreateDispatcher(app.Services, LocalGrpcHealth.Build(app)));
 
         var server = new MeshProxyServer(app, listeners);
         try
@@ -177,6 +180,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
 
         ConfigurationLog.ConfigApplied(logger, config.Version ?? "(none)");
         server._readiness.MarkReady();
+        LocalGrpcHealth.SetServing(app.Services.GetRequiredService<HealthStatusRegistry>(), serving: true);
         HostingLog.ProxyReady(logger, config.Version ?? "(none)", config.Routes.Count, config.Clusters.Count);
         return server;
     }
@@ -203,7 +207,14 @@ internal sealed class MeshProxyServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Idempotent: a test may stop the sidecar itself and its fixture stop it again.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _readiness.MarkNotReady();
+        LocalGrpcHealth.SetServing(_app.Services.GetRequiredService<HealthStatusRegistry>(), serving: false);
         _watcher?.Dispose();
         try
         {
@@ -242,7 +253,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
             listeners[name] = options;
         });
 
-    private static RequestDelegate CreateDispatcher(IServiceProvider services)
+    private static RequestDelegate CreateDispatcher(IServiceProvider services, RequestDelegate localHealth)
     {
         var grpc = services.GetRequiredService<GrpcProxyEndpoint>();
         var telemetry = services.GetRequiredService<GrpcCallTelemetry>();
@@ -260,7 +271,8 @@ internal sealed class MeshProxyServer : IAsyncDisposable
                         limit.MaxRequestBodySize = null;
                     }
 
-                    return telemetry.InvokeAsync(context, forward);
+                    // The sidecar's own health service is answered here, never proxied (LocalGrpcHealth).
+                    return LocalGrpcHealth.Handles(context.Request) ? localHealth(context) : telemetry.InvokeAsync(context, forward);
                 case ListenerName.Rest:
                     return RestPlaceholderEndpoint.InvokeAsync(context);
                 case ListenerName.Ops:

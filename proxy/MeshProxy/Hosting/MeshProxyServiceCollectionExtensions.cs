@@ -1,5 +1,6 @@
 using MeshProxy.Admin;
 using MeshProxy.Configuration.Reload;
+using MeshProxy.Grpc.Server;
 using MeshProxy.Observability;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
@@ -30,6 +31,9 @@ internal static class MeshProxyServiceCollectionExtensions
         // Observability: metrics, request ids, traces, access log.
         services.TryAddSingleton<MeshProxyMetrics>();
         services.TryAddSingleton<GrpcCallTelemetry>();
+
+        // grpc.health.v1.Health answered locally on the gRPC listener (LocalGrpcHealth).
+        services.AddGrpcServer();
         return services;
     }
 }

@@ -12,6 +12,7 @@ internal static class ConfigValidator
         new UniqueRouteNameValidator(),
         new MatchKindValidator(),
         new MethodSyntaxValidator(),
+        new LocalHealthRouteValidator(),
         new PrefixSyntaxValidator(),
         new RegexValidator(),
         new HeaderMatcherValidator(),
