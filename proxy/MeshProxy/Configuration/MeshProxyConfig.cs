@@ -9,4 +9,11 @@ internal sealed record MeshProxyConfig(
     string? Version,
     ListenersConfig Listeners,
     EquatableArray<RouteConfig> Routes,
-    EquatableArray<ClusterConfig> Clusters);
+    EquatableArray<ClusterConfig> Clusters)
+{
+    /// <summary>The optional JSON access log; default off.</summary>
+    public AccessLogConfig AccessLog { get; init; } = AccessLogConfig.Default;
+
+    /// <summary>Trace recording and export; default none (traceparent is still passed on).</summary>
+    public TracingConfig Tracing { get; init; } = TracingConfig.Default;
+}

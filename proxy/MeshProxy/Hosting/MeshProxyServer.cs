@@ -5,6 +5,7 @@ using MeshProxy.Configuration.Reload;
 using MeshProxy.Configuration.Validation;
 using MeshProxy.Grpc.Health;
 using MeshProxy.Observability;
+using MeshProxy.Observability.Tracing;
 using MeshProxy.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -13,6 +14,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Trace;
 
 namespace MeshProxy.Hosting;
 
@@ -27,6 +29,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
     private readonly IReadOnlyDictionary<ListenerName, ListenOptions> _listeners;
     private readonly ReadinessState _readiness;
     private ConfigFileWatcher? _watcher;
+    private TracerProvider? _traces;
     private int _disposed;
 
     private MeshProxyServer(WebApplication app, IReadOnlyDictionary<ListenerName, ListenOptions> listeners)
@@ -164,6 +167,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         var server = new MeshProxyServer(app, listeners);
         try
         {
+            server._traces = TraceExport.Start(config.Tracing, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<MeshProxyServer>());
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -223,6 +227,9 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         finally
         {
             await _app.DisposeAsync().ConfigureAwait(false);
+
+            // After the last call ended: disposing flushes the spans still batched.
+            _traces?.Dispose();
         }
     }
 

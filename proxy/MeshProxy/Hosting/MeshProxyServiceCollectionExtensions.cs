@@ -2,6 +2,7 @@ using MeshProxy.Admin;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Grpc.Server;
 using MeshProxy.Observability;
+using MeshProxy.Observability.AccessLog;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,6 +31,7 @@ internal static class MeshProxyServiceCollectionExtensions
 
         // Observability: metrics, request ids, traces, access log.
         services.TryAddSingleton<MeshProxyMetrics>();
+        services.TryAddSingleton<AccessLogWriter>();
         services.TryAddSingleton<GrpcCallTelemetry>();
 
         // grpc.health.v1.Health answered locally on the gRPC listener (LocalGrpcHealth).

@@ -1,15 +1,18 @@
+using MeshProxy.Observability.AccessLog;
 using MeshProxy.Observability.Metrics;
+using MeshProxy.Observability.Tracing;
 using MeshProxy.Routing;
 using Microsoft.AspNetCore.Http;
 
 namespace MeshProxy.Observability;
 
 /// <summary>
-/// Wraps the gRPC listener's endpoint: gives the call its request id, installs the <see cref="RoutedCall"/> feature
-/// the endpoint fills in, and when the endpoint returns (the stream has fully ended) counts the call once with the
-/// grpc-status the caller got. It needs nothing from the endpoint's internals, so forwarding can change freely.
+/// Wraps the gRPC listener's endpoint: gives the call its request id and its span, installs the
+/// <see cref="RoutedCall"/> feature the endpoint fills in, and when the endpoint returns (the stream has fully
+/// ended) counts the call once with the grpc-status the caller got, ends the span and queues the access log line.
+/// It needs nothing from the endpoint's internals, so forwarding can change freely beneath it.
 /// </summary>
-internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, TimeProvider time)
+internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWriter accessLog, TimeProvider time)
 {
     private const string Protocol = "grpc";
 
@@ -27,6 +30,7 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, TimeProvider t
 
         var routed = new RoutedCall();
         context.Features.Set(routed);
+        var trace = CallTrace.Start(context);
         metrics.RequestStarted(Protocol);
         try
         {
@@ -40,6 +44,25 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, TimeProvider t
             if (routed.Attempts > 0 && !routed.AttemptsRecorded)
             {
                 metrics.RecordAttempt(routed.Route, routed.Cluster, routed.Destination, status, elapsed);
+            }
+
+            trace?.End(routed, status, requestId);
+            if (accessLog.ShouldLog())
+            {
+                accessLog.Write(new AccessLogEntry(
+                    time.GetUtcNow(),
+                    context.Request.Path.Value ?? string.Empty,
+                    routed.Route,
+                    routed.Cluster,
+                    routed.Destination,
+                    routed.DestinationAddress,
+                    (int)status,
+                    context.Response.StatusCode,
+                    elapsed.TotalMilliseconds,
+                    routed.Attempts,
+                    context.Request.ContentLength,
+                    requestId,
+                    trace?.Call.TraceId.ToHexString() ?? TraceHeaders.TraceIdOf(context.Request.Headers[TraceHeaders.TraceParent].ToString())));
             }
         }
     }

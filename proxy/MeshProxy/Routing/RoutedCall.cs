@@ -17,6 +17,9 @@ internal sealed class RoutedCall
     /// <summary>The destination of the latest attempt; empty when none was picked.</summary>
     public string Destination { get; private set; } = string.Empty;
 
+    /// <summary>The address (URI prefix) of that destination; for the access log only, never a metric label.</summary>
+    public string DestinationAddress { get; private set; } = string.Empty;
+
     /// <summary>Forwarding attempts made so far (0 when the call was answered by the proxy itself).</summary>
     public int Attempts { get; private set; }
 
@@ -44,6 +47,7 @@ internal sealed class RoutedCall
     public void Attempted(DestinationState destination)
     {
         Destination = destination.Name;
+        DestinationAddress = destination.Prefix;
         Attempts++;
     }
 }

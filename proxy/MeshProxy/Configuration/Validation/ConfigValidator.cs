@@ -24,6 +24,7 @@ internal static class ConfigValidator
         new ClusterNameValidator(),
         new DestinationValidator(),
         new LoadBalancingValidator(),
+        new ObservabilityValidator(),
     ];
 
     public static void Validate(MeshProxyConfig config, ConfigErrors errors)
