@@ -5,14 +5,15 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MeshProxy.FunctionalTests.Observability;
 
 /// <summary>
-/// A tiny OTLP/HTTP trace receiver on 127.0.0.1 port 0: accepts protobuf ExportTraceServiceRequests at
-/// <c>/v1/traces</c> and decodes the span fields the tests check, straight from the wire format
-/// (opentelemetry-proto trace/v1/trace.proto: ResourceSpans 1 → ScopeSpans 2 → Span 2).
+/// A tiny OTLP trace receiver on 127.0.0.1 port 0, over OTLP/HTTP (protobuf ExportTraceServiceRequests POSTed to
+/// <c>/v1/traces</c>) or OTLP/gRPC (h2c, unary TraceService/Export). It decodes the span fields the tests check straight
+/// from the wire format (opentelemetry-proto trace/v1/trace.proto: ResourceSpans 1 → ScopeSpans 2 → Span 2).
 /// </summary>
 public sealed class OtlpReceiver : IAsyncDisposable
 {
@@ -20,14 +21,16 @@ public sealed class OtlpReceiver : IAsyncDisposable
     private readonly List<ReceivedSpan> _spans = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private const string GrpcExportPath = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
     private OtlpReceiver(WebApplication app) => _app = app;
 
     public Uri Address { get; private set; } = null!;
 
-    public static async Task<OtlpReceiver> StartAsync()
+    public static async Task<OtlpReceiver> StartAsync(bool grpc = false)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = grpc ? HttpProtocols.Http2 : HttpProtocols.Http1));
         var app = builder.Build();
         var receiver = new OtlpReceiver(app);
         app.Run(receiver.HandleAsync);
@@ -61,7 +64,8 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        if (context.Request.Path != "/v1/traces" || !HttpMethods.IsPost(context.Request.Method))
+        var grpc = context.Request.Path == GrpcExportPath;
+        if (!(grpc || context.Request.Path == "/v1/traces") || !HttpMethods.IsPost(context.Request.Method))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
@@ -69,8 +73,11 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body);
+
+        // gRPC: one uncompressed length-prefixed message (flag byte, 4-byte length).
+        var message = grpc ? body.ToArray()[5..] : body.ToArray();
         var spans = new List<ReceivedSpan>();
-        foreach (var resourceSpans in Fields(body.ToArray(), 1))
+        foreach (var resourceSpans in Fields(message, 1))
         {
             foreach (var scopeSpans in Fields(resourceSpans, 2))
             {
@@ -89,7 +96,15 @@ public sealed class OtlpReceiver : IAsyncDisposable
         }
 
         // An empty ExportTraceServiceResponse: full success.
-        context.Response.ContentType = "application/x-protobuf";
+        if (!grpc)
+        {
+            context.Response.ContentType = "application/x-protobuf";
+            return;
+        }
+
+        context.Response.ContentType = "application/grpc";
+        context.Response.AppendTrailer("grpc-status", "0");
+        await context.Response.Body.WriteAsync(new byte[5]);
     }
 
     /// <summary>The length-delimited values of field <paramref name="number"/> in a message.</summary>

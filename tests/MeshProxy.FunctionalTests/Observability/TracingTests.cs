@@ -62,14 +62,16 @@ public sealed class TracingTests
         }
     }
 
-    [Fact]
-    public async Task Otlp_TracingConfigured_BackendIsChildOfExportedAttemptSpan()
+    [Theory]
+    [InlineData("http/protobuf")]
+    [InlineData("grpc")]
+    public async Task Otlp_TracingConfigured_BackendIsChildOfExportedAttemptSpan(string protocol)
     {
-        await using var receiver = await OtlpReceiver.StartAsync().DefaultTimeout();
+        await using var receiver = await OtlpReceiver.StartAsync(grpc: protocol == "grpc").DefaultTimeout();
         var stack = new TracingStack($$"""
             tracing:
               otlpEndpoint: {{receiver.Address}}
-              protocol: http/protobuf
+              protocol: {{protocol}}
               sampleRate: 1
             """);
         await stack.InitializeAsync();
