@@ -64,8 +64,9 @@ internal static class ConfigLoader
         var listeners = ReadListeners(map.Node("listeners"), map.Child("listeners"), errors);
         var routes = map.Sequence("routes").Select(item => ReadRoute(item.Node, item.Path, errors)).ToImmutableArray();
         var clusters = map.NamedEntries("clusters").Select(e => ReadCluster(e.Name, e.Node, e.Path, errors)).ToImmutableArray();
+        var drain = DrainConfigReader.Read(map.Node("drain"), map.Child("drain"), errors);
         map.ReportUnknownKeys();
-        return new MeshProxyConfig(version, listeners, new(routes), new(clusters));
+        return new MeshProxyConfig(version, listeners, new(routes), new(clusters)) { Drain = drain };
     }
 
     private static ListenersConfig ReadListeners(YamlNode? node, string path, ConfigErrors errors)

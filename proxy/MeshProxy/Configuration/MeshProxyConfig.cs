@@ -9,4 +9,8 @@ internal sealed record MeshProxyConfig(
     string? Version,
     ListenersConfig Listeners,
     EquatableArray<RouteConfig> Routes,
-    EquatableArray<ClusterConfig> Clusters);
+    EquatableArray<ClusterConfig> Clusters)
+{
+    /// <summary>How the sidecar drains before it exits (<c>drain:</c>); <see cref="DrainConfig.Default"/> when omitted.</summary>
+    public DrainConfig Drain { get; init; } = DrainConfig.Default;
+}

@@ -23,6 +23,7 @@ internal static class ConfigValidator
         new ClusterNameValidator(),
         new DestinationValidator(),
         new LoadBalancingValidator(),
+        new DrainValidator(),
     ];
 
     public static void Validate(MeshProxyConfig config, ConfigErrors errors)
