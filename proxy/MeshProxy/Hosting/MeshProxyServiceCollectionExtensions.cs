@@ -24,6 +24,8 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton<ReadinessState>();
         services.TryAddSingleton<OpsEndpoints>();
         services.TryAddSingleton<AdminEndpoints>();
+        services.TryAddSingleton<DrainCoordinator>();
+        services.TryAddSingleton<DrainEndpoints>();
         return services;
     }
 }
