@@ -19,6 +19,11 @@ internal static class Connect
         {
             return true;
         }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            // The SYN reached the backlog of a listener closing at that moment: not refused yet, ask again.
+            return false;
+        }
     }
 
     /// <summary>

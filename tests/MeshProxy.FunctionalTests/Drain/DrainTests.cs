@@ -28,7 +28,7 @@ public sealed class DrainTests(ITestOutputHelper output)
 
         // After the propagation delay both traffic listeners are closed, while the stream is still open.
         await Connect.UntilRefusedAsync(server.EndPoint(ListenerName.Grpc)).DefaultTimeout();
-        Assert.True(await Connect.IsRefusedAsync(server.EndPoint(ListenerName.Rest)).DefaultTimeout());
+        await Connect.UntilRefusedAsync(server.EndPoint(ListenerName.Rest)).DefaultTimeout();
         Assert.False(server.Drain.Completion.IsCompleted);
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(admin, server, "/healthz/live"));
 
