@@ -28,6 +28,7 @@ public sealed class HelmChartTests : IClassFixture<KubeToolsFixture>
         var sidecar = Assert.Single(Sequence(pod, "initContainers"));
         Assert.Equal("meshproxy", Yaml(sidecar, "name"));
         Assert.Equal("Always", Yaml(sidecar, "restartPolicy"));
+        Assert.Null(Node(sidecar, "lifecycle")); // shutdown is the SIGTERM drain: no preStop hook by default
         Assert.DoesNotContain(Sequence(pod, "containers"), c => Yaml(c, "name") == "meshproxy");
         AssertSidecar(sidecar);
 
@@ -43,7 +44,8 @@ public sealed class HelmChartTests : IClassFixture<KubeToolsFixture>
     [Fact]
     public async Task Template_ContainerMode_SidecarIsSecondContainer()
     {
-        var chart = await HelmChart.TemplateAsync("--set", "sidecar.mode=container").DefaultTimeout();
+        var chart = await HelmChart.TemplateAsync(
+            "--set", "sidecar.mode=container", "--set", "sidecar.preStopSleepSeconds=5", "--set", "terminationGracePeriodSeconds=40").DefaultTimeout();
         var pod = Mapping(chart.Single("Deployment", Deployment), "spec", "template", "spec");
 
         Assert.Empty(Sequence(pod, "initContainers"));
@@ -51,6 +53,7 @@ public sealed class HelmChartTests : IClassFixture<KubeToolsFixture>
         Assert.Equal(["app", "meshproxy"], containers.Select(c => Yaml(c, "name")));
         var sidecar = containers[1];
         Assert.Null(Yaml(sidecar, "restartPolicy"));
+        Assert.Equal("5", Yaml(sidecar, "lifecycle", "preStop", "sleep", "seconds"));
         AssertSidecar(sidecar);
     }
 
@@ -155,6 +158,11 @@ public sealed class HelmChartTests : IClassFixture<KubeToolsFixture>
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("terminationGracePeriodSeconds (30) must exceed", result.StandardError, StringComparison.Ordinal);
+
+        // The preStop sleep counts too.
+        var sleep = await HelmChart.HelmAsync("template", "mp", HelmChart.Directory, "--set", "sidecar.preStopSleepSeconds=5").DefaultTimeout();
+        Assert.NotEqual(0, sleep.ExitCode);
+        Assert.Contains("(35)", sleep.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
