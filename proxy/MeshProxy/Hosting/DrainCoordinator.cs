@@ -39,7 +39,7 @@ internal sealed class DrainCoordinator(
     /// <summary>Completes when the drain has ended and the process may exit.</summary>
     public Task<DrainOutcome> Completion => _completion.Task;
 
-    /// <summary>The server whose listeners the drain closes; set once it has started.</summary>
+    /// <summary>The server whose listeners the drain closes; set before it starts.</summary>
     public void AttachTrafficServer(IServer traffic) => _traffic = traffic;
 
     /// <summary>Starts the drain unless one is running; returns its outcome either way.</summary>

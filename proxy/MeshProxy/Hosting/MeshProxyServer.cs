@@ -171,12 +171,13 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         var control = BuildControl(app.Services, config.Listeners, listeners);
 
         var server = new MeshProxyServer(app, control, listeners);
+        // Before anything listens: a drain asked for as soon as the admin listener is up must find the server.
+        server.Drain.AttachTrafficServer(app.Services.GetRequiredService<IServer>());
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await control.StartAsync(cancellationToken).ConfigureAwait(false);
             server._controlStarted = true;
-            server.Drain.AttachTrafficServer(app.Services.GetRequiredService<IServer>());
         }
         catch
         {
