@@ -66,8 +66,9 @@ internal static class ConfigLoader
         var clusters = map.NamedEntries("clusters").Select(e => ReadCluster(e.Name, e.Node, e.Path, errors)).ToImmutableArray();
         var accessLog = ObservabilityConfigReader.ReadAccessLog(map, errors);
         var tracing = ObservabilityConfigReader.ReadTracing(map, errors);
+        var drain = DrainConfigReader.Read(map.Node("drain"), map.Child("drain"), errors);
         map.ReportUnknownKeys();
-        return new MeshProxyConfig(version, listeners, new(routes), new(clusters)) { AccessLog = accessLog, Tracing = tracing };
+        return new MeshProxyConfig(version, listeners, new(routes), new(clusters)) { AccessLog = accessLog, Tracing = tracing, Drain = drain };
     }
 
     private static ListenersConfig ReadListeners(YamlNode? node, string path, ConfigErrors errors)

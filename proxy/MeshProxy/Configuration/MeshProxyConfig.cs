@@ -16,4 +16,6 @@ internal sealed record MeshProxyConfig(
 
     /// <summary>Trace recording and export; default none (traceparent is still passed on).</summary>
     public TracingConfig Tracing { get; init; } = TracingConfig.Default;
+    /// <summary>How the sidecar drains before it exits (<c>drain:</c>); <see cref="DrainConfig.Default"/> when omitted.</summary>
+    public DrainConfig Drain { get; init; } = DrainConfig.Default;
 }

@@ -9,6 +9,7 @@ using MeshProxy.Observability.Tracing;
 using MeshProxy.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -19,27 +20,37 @@ using OpenTelemetry.Trace;
 namespace MeshProxy.Hosting;
 
 /// <summary>
-/// A running sidecar: one Kestrel server with four listeners (gRPC h2c, REST, ops, admin) told apart by
-/// <see cref="ListenerTagging"/>. <c>run</c> and the tests start it the same way; tests bind port 0 and read
+/// A running sidecar with four listeners told apart by <see cref="ListenerTagging"/>, on two Kestrel servers: the
+/// traffic server (gRPC h2c, REST), which owns the DI container, and the control server (ops, admin), which
+/// dispatches into that same container. Two servers because a graceful drain must close the traffic listeners
+/// (Kestrel can only stop a server as a whole) while the probes and the admin listener keep answering until exit
+/// (<see cref="DrainCoordinator"/>). <c>run</c> and the tests start it the same way; tests bind port 0 and read
 /// <see cref="EndPoint"/> back.
 /// </summary>
 internal sealed class MeshProxyServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly WebApplication _control;
     private readonly IReadOnlyDictionary<ListenerName, ListenOptions> _listeners;
     private readonly ReadinessState _readiness;
     private ConfigFileWatcher? _watcher;
     private TracerProvider? _traces;
     private int _disposed;
+    private bool _controlStarted;
 
-    private MeshProxyServer(WebApplication app, IReadOnlyDictionary<ListenerName, ListenOptions> listeners)
+    private MeshProxyServer(WebApplication app, WebApplication control, IReadOnlyDictionary<ListenerName, ListenOptions> listeners)
     {
         _app = app;
+        _control = control;
         _listeners = listeners;
         _readiness = app.Services.GetRequiredService<ReadinessState>();
+        Drain = app.Services.GetRequiredService<DrainCoordinator>();
     }
 
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>The graceful drain: start it, or await its end.</summary>
+    public DrainCoordinator Drain { get; }
 
     /// <summary>Loads YAML and starts; an invalid config throws <see cref="ConfigLoadException"/> listing every error.</summary>
     public static Task<MeshProxyServer> StartAsync(
@@ -157,18 +168,23 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         configureServices?.Invoke(builder.Services);
 
         var listeners = new Dictionary<ListenerName, ListenOptions>();
-        builder.WebHost.ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, config.Listeners, listeners));
+        builder.WebHost.ConfigureKestrel(kestrel => ConfigureTrafficKestrel(kestrel, config.Listeners, listeners));
 
         var app = builder.Build();
         app.Services.GetRequiredService<ConfigReloader>().Start(config, contentHash);
         LocalGrpcHealth.SetServing(app.Services.GetRequiredService<HealthStatusRegistry>(), serving: false);
-        app.Run(CreateDispatcher(app.Services, LocalGrpcHealth.Build(app)));
+        app.Run(CreateTrafficDispatcher(app.Services, LocalGrpcHealth.Build(app)));
+        var control = BuildControl(app.Services, config.Listeners, listeners);
 
-        var server = new MeshProxyServer(app, listeners);
+        var server = new MeshProxyServer(app, control, listeners);
+        // Before anything listens: a drain asked for as soon as the admin listener is up must find the server.
+        server.Drain.AttachTrafficServer(app.Services.GetRequiredService<IServer>());
         try
         {
             server._traces = TraceExport.Start(config.Tracing, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<MeshProxyServer>());
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            await control.StartAsync(cancellationToken).ConfigureAwait(false);
+            server._controlStarted = true;
         }
         catch
         {
@@ -206,6 +222,25 @@ internal sealed class MeshProxyServer : IAsyncDisposable
     /// <summary>Completes when the host is asked to stop (Ctrl+C, SIGTERM, or the token).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 
+    /// <summary>
+    /// Serves until a drain has ended: one started by <paramref name="stopSignal"/> (SIGTERM/SIGINT) when
+    /// <paramref name="drainOnSignal"/>, or by the admin listener's <c>/drain</c> or <c>/quitquitquit</c>. Without
+    /// <paramref name="drainOnSignal"/> the signal ends the wait at once (an interactive demo has nothing to drain).
+    /// </summary>
+    public async Task RunUntilDrainedAsync(CancellationToken stopSignal, bool drainOnSignal = true)
+    {
+        var signalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (stopSignal.Register(() => signalled.TrySetResult()))
+        {
+            await Task.WhenAny(signalled.Task, Drain.Completion).ConfigureAwait(false);
+        }
+
+        if (Drain.IsDraining || drainOnSignal)
+        {
+            await Drain.Start(DrainTrigger.Signal).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Follows the config file's edits; null when the sidecar was started on a config built in code.</summary>
     public ConfigFileWatcher? ConfigWatcher => _watcher;
 
@@ -220,12 +255,19 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         _readiness.MarkNotReady();
         LocalGrpcHealth.SetServing(_app.Services.GetRequiredService<HealthStatusRegistry>(), serving: false);
         _watcher?.Dispose();
+        Drain.Dispose();
         try
         {
+            // Traffic first (a no-op after a drain), then the control listeners, which answer probes to the end.
             await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            if (_controlStarted)
+            {
+                await _control.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
         }
         finally
         {
+            await _control.DisposeAsync().ConfigureAwait(false);
             await _app.DisposeAsync().ConfigureAwait(false);
 
             // After the last call ended: disposing flushes the spans still batched.
@@ -233,7 +275,29 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         }
     }
 
-    private static void ConfigureKestrel(KestrelServerOptions kestrel, ListenersConfig config, Dictionary<ListenerName, ListenOptions> listeners)
+    /// <summary>
+    /// The ops and admin listeners on their own Kestrel server. It has no services of its own: the dispatcher uses
+    /// the traffic server's container, and its logs go to the same factory (registered as an instance, so this
+    /// container does not dispose it).
+    /// </summary>
+    private static WebApplication BuildControl(IServiceProvider services, ListenersConfig config, Dictionary<ListenerName, ListenOptions> listeners)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(services.GetRequiredService<ILoggerFactory>());
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            Listen(kestrel, ListenerName.Ops, config.Ops, HttpProtocols.Http1, listeners);
+            Listen(kestrel, ListenerName.Admin, config.Admin, HttpProtocols.Http1, listeners);
+        });
+        var control = builder.Build();
+        control.Run(CreateControlDispatcher(services));
+        return control;
+    }
+
+    private static void ConfigureTrafficKestrel(KestrelServerOptions kestrel, ListenersConfig config, Dictionary<ListenerName, ListenOptions> listeners)
     {
         kestrel.AddServerHeader = false;
 
@@ -246,8 +310,6 @@ internal sealed class MeshProxyServer : IAsyncDisposable
 
         Listen(kestrel, ListenerName.Grpc, config.Grpc, HttpProtocols.Http2, listeners);
         Listen(kestrel, ListenerName.Rest, config.Rest, HttpProtocols.Http1, listeners);
-        Listen(kestrel, ListenerName.Ops, config.Ops, HttpProtocols.Http1, listeners);
-        Listen(kestrel, ListenerName.Admin, config.Admin, HttpProtocols.Http1, listeners);
     }
 
     private static void Listen(KestrelServerOptions kestrel, ListenerName name, ListenerConfig config, HttpProtocols protocols, Dictionary<ListenerName, ListenOptions> listeners) =>
@@ -260,13 +322,33 @@ internal sealed class MeshProxyServer : IAsyncDisposable
             listeners[name] = options;
         });
 
-    private static RequestDelegate CreateDispatcher(IServiceProvider services, RequestDelegate localHealth)
+    private static RequestDelegate CreateControlDispatcher(IServiceProvider services)
+    {
+        var ops = services.GetRequiredService<OpsEndpoints>();
+        var admin = services.GetRequiredService<AdminEndpoints>();
+        var drain = services.GetRequiredService<DrainEndpoints>();
+        return context =>
+        {
+            switch (ListenerTagging.Of(context))
+            {
+                case ListenerName.Ops:
+                    return ops.InvokeAsync(context);
+                case ListenerName.Admin when DrainEndpoints.Handles(context.Request.Path):
+                    return drain.InvokeAsync(context);
+                case ListenerName.Admin:
+                    return admin.InvokeAsync(context);
+                default:
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+            }
+        };
+    }
+
+    private static RequestDelegate CreateTrafficDispatcher(IServiceProvider services, RequestDelegate localHealth)
     {
         var grpc = services.GetRequiredService<GrpcProxyEndpoint>();
         var telemetry = services.GetRequiredService<GrpcCallTelemetry>();
         RequestDelegate forward = grpc.InvokeAsync;
-        var ops = services.GetRequiredService<OpsEndpoints>();
-        var admin = services.GetRequiredService<AdminEndpoints>();
         return context =>
         {
             switch (ListenerTagging.Of(context))
@@ -282,10 +364,6 @@ internal sealed class MeshProxyServer : IAsyncDisposable
                     return LocalGrpcHealth.Handles(context.Request) ? localHealth(context) : telemetry.InvokeAsync(context, forward);
                 case ListenerName.Rest:
                     return RestPlaceholderEndpoint.InvokeAsync(context);
-                case ListenerName.Ops:
-                    return ops.InvokeAsync(context);
-                case ListenerName.Admin:
-                    return admin.InvokeAsync(context);
                 default:
                     context.Response.StatusCode = StatusCodes.Status404NotFound;
                     return Task.CompletedTask;

@@ -36,6 +36,8 @@ internal static class MeshProxyServiceCollectionExtensions
 
         // grpc.health.v1.Health answered locally on the gRPC listener (LocalGrpcHealth).
         services.AddGrpcServer();
+        services.TryAddSingleton<DrainCoordinator>();
+        services.TryAddSingleton<DrainEndpoints>();
         return services;
     }
 }

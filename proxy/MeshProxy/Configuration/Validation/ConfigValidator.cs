@@ -25,6 +25,7 @@ internal static class ConfigValidator
         new DestinationValidator(),
         new LoadBalancingValidator(),
         new ObservabilityValidator(),
+        new DrainValidator(),
     ];
 
     public static void Validate(MeshProxyConfig config, ConfigErrors errors)
