@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace MeshProxy.TestSupport;
 
 /// <summary>
-/// The npm packages our tests run against (grpc-js, proto-loader, buf), installed by the tests themselves into
+/// The npm packages our tests run against (grpc-js, proto-loader, buf, an OpenAPI validator), installed by the tests themselves into
 /// tests/node/node_modules. Test assemblies run in parallel processes, so installs are serialised by a file lock.
 /// </summary>
 public static class NodePeers
@@ -58,6 +58,7 @@ public static class NodePeers
     private static bool IsComplete() =>
         File.Exists(Path.Combine(Directory, "node_modules", "@grpc", "grpc-js", "package.json"))
         && File.Exists(Path.Combine(Directory, "node_modules", "@grpc", "proto-loader", "package.json"))
+        && File.Exists(Path.Combine(Directory, "node_modules", "@seriousme", "openapi-schema-validator", "package.json"))
         && File.Exists(BufPath);
 
     private static async Task<IDisposable> AcquireFileLockAsync(string path)
