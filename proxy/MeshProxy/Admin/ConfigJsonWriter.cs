@@ -41,6 +41,11 @@ internal static class ConfigJsonWriter
         }
 
         writer.WriteEndObject();
+        writer.WriteStartObject("drain");
+        writer.WriteString("propagationDelay", Duration.Format(config.Drain.PropagationDelay));
+        writer.WriteString("deadline", Duration.Format(config.Drain.Deadline));
+        writer.WriteEndObject();
+
         if (config.Transcoding is { } transcoding)
         {
             WriteTranscoding(writer, transcoding);

@@ -1,3 +1,5 @@
+using System.Text;
+using MeshProxy.Observability.Metrics;
 using Microsoft.AspNetCore.Http;
 
 namespace MeshProxy.Admin;
@@ -5,8 +7,9 @@ namespace MeshProxy.Admin;
 /// <summary>
 /// The ops listener, for the kubelet: <c>/healthz/live</c> is 200 while the process serves at all;
 /// <c>/healthz/ready</c> is 200 once the config is loaded and the listeners are bound, 503 before and while stopping.
+/// For Prometheus: <c>/metrics</c> in text format 0.0.4, or OpenMetrics 1.0 when the scraper's Accept asks for it.
 /// </summary>
-internal sealed class OpsEndpoints(ReadinessState readiness)
+internal sealed class OpsEndpoints(ReadinessState readiness, MeshProxyMetrics metrics)
 {
     public Task InvokeAsync(HttpContext context)
     {
@@ -27,9 +30,26 @@ internal sealed class OpsEndpoints(ReadinessState readiness)
             case "/healthz/ready":
                 response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 return response.WriteAsync("not ready\n", context.RequestAborted);
+            case "/metrics":
+                return WriteMetricsAsync(context);
             default:
                 response.StatusCode = StatusCodes.Status404NotFound;
                 return Task.CompletedTask;
         }
+    }
+
+    private Task WriteMetricsAsync(HttpContext context)
+    {
+        var format = PrometheusExposition.Negotiate(context.Request.Headers.Accept);
+        var text = metrics.Collector.Scrape(families =>
+        {
+            var output = new StringBuilder(16 * 1024);
+            PrometheusExposition.Write(output, families, format);
+            return output.ToString();
+        });
+        context.Response.ContentType = PrometheusExposition.ContentType(format);
+        return HttpMethods.IsHead(context.Request.Method)
+            ? Task.CompletedTask
+            : context.Response.WriteAsync(text, Encoding.UTF8, context.RequestAborted);
     }
 }

@@ -4,7 +4,10 @@ using MeshProxy.Hosting;
 
 namespace MeshProxy.Cli;
 
-/// <summary><c>meshproxy run --config FILE</c>: start the sidecar and serve until SIGINT/SIGTERM.</summary>
+/// <summary>
+/// <c>meshproxy run --config FILE</c>: start the sidecar and serve until SIGTERM/SIGINT or the admin listener's
+/// <c>POST /drain</c> / <c>POST /quitquitquit</c>; each starts the graceful drain, and the process exits 0 once it ends.
+/// </summary>
 internal static class RunCommand
 {
     public static async Task<int> RunAsync(string[] args, CommandContext context)
@@ -35,14 +38,23 @@ internal static class RunCommand
             ct => MeshProxyServer.StartFromFileAsync(path, ConfigReloadOptions.Default, logs: null, ct),
             context,
             onReady: null,
-            path).ConfigureAwait(false);
+            path,
+            drainOnSignal: true).ConfigureAwait(false);
     }
 
-    /// <summary>Starts the sidecar and blocks until shutdown; a failed start (port in use...) is exit code 1.</summary>
+    /// <summary>
+    /// Starts the sidecar and blocks until shutdown; a failed start (port in use...) is exit code 1. A signal stops it
+    /// at once (the demo is interactive); an admin drain still runs to its end.
+    /// </summary>
     public static Task<int> ServeAsync(MeshProxyConfig config, CommandContext context, Action<MeshProxyServer>? onReady) =>
-        ServeAsync(ct => MeshProxyServer.StartAsync(config, logs: null, ct), context, onReady, source: null);
+        ServeAsync(ct => MeshProxyServer.StartAsync(config, logs: null, ct), context, onReady, source: null, drainOnSignal: false);
 
-    private static async Task<int> ServeAsync(Func<CancellationToken, Task<MeshProxyServer>> start, CommandContext context, Action<MeshProxyServer>? onReady, string? source)
+    private static async Task<int> ServeAsync(
+        Func<CancellationToken, Task<MeshProxyServer>> start,
+        CommandContext context,
+        Action<MeshProxyServer>? onReady,
+        string? source,
+        bool drainOnSignal)
     {
         MeshProxyServer server;
         try
@@ -72,7 +84,7 @@ internal static class RunCommand
         await using (server.ConfigureAwait(false))
         {
             onReady?.Invoke(server);
-            await server.WaitForShutdownAsync(context.Cancellation).ConfigureAwait(false);
+            await server.RunUntilDrainedAsync(context.Cancellation, drainOnSignal).ConfigureAwait(false);
         }
 
         return ExitCodes.Ok;

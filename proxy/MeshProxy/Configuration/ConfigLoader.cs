@@ -64,9 +64,12 @@ internal static class ConfigLoader
         var listeners = ReadListeners(map.Node("listeners"), map.Child("listeners"), errors);
         var routes = map.Sequence("routes").Select(item => ReadRoute(item.Node, item.Path, errors)).ToImmutableArray();
         var clusters = map.NamedEntries("clusters").Select(e => ReadCluster(e.Name, e.Node, e.Path, errors)).ToImmutableArray();
+        var accessLog = ObservabilityConfigReader.ReadAccessLog(map, errors);
+        var tracing = ObservabilityConfigReader.ReadTracing(map, errors);
+        var drain = DrainConfigReader.Read(map.Node("drain"), map.Child("drain"), errors);
         var transcoding = TranscodingConfigReader.Read(map, errors);
         map.ReportUnknownKeys();
-        return new MeshProxyConfig(version, listeners, new(routes), new(clusters)) { Transcoding = transcoding };
+        return new MeshProxyConfig(version, listeners, new(routes), new(clusters)) { AccessLog = accessLog, Tracing = tracing, Drain = drain, Transcoding = transcoding };
     }
 
     private static ListenersConfig ReadListeners(YamlNode? node, string path, ConfigErrors errors)

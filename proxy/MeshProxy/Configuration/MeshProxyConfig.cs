@@ -11,6 +11,14 @@ internal sealed record MeshProxyConfig(
     EquatableArray<RouteConfig> Routes,
     EquatableArray<ClusterConfig> Clusters)
 {
+    /// <summary>The optional JSON access log; default off.</summary>
+    public AccessLogConfig AccessLog { get; init; } = AccessLogConfig.Default;
+
+    /// <summary>Trace recording and export; default none (traceparent is still passed on).</summary>
+    public TracingConfig Tracing { get; init; } = TracingConfig.Default;
+    /// <summary>How the sidecar drains before it exits (<c>drain:</c>); <see cref="DrainConfig.Default"/> when omitted.</summary>
+    public DrainConfig Drain { get; init; } = DrainConfig.Default;
+
     /// <summary>The REST/JSON transcoding section; null when the file has none (the REST listener then answers 404).</summary>
     public TranscodingConfig? Transcoding { get; init; }
 }

@@ -5,11 +5,11 @@ using Microsoft.AspNetCore.Http;
 namespace MeshProxy.Hosting;
 
 /// <summary>
-/// Separates the listeners of one Kestrel server. Each ListenOptions gets connection middleware that stamps the
+/// Separates the listeners of a Kestrel server. Each ListenOptions gets connection middleware that stamps the
 /// connection with its listener name; the request dispatcher reads it back from the connection items. Unlike
 /// <c>RequireHost("*:port")</c> or comparing local ports this needs no port number, so ephemeral ports (tests) and
-/// wildcard addresses work, and unlike one WebApplication per listener it keeps one host, one DI container and one
-/// lifetime to stop.
+/// wildcard addresses work. The sidecar runs two servers (traffic: gRPC and REST; control: ops and admin, which must
+/// outlive a drain) over one DI container.
 /// </summary>
 internal static class ListenerTagging
 {

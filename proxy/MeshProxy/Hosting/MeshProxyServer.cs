@@ -3,39 +3,56 @@ using MeshProxy.Admin;
 using MeshProxy.Configuration;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Configuration.Validation;
+using MeshProxy.Grpc.Health;
 using MeshProxy.Observability;
+using MeshProxy.Observability.Metrics;
+using MeshProxy.Observability.Tracing;
 using MeshProxy.Routing;
 using MeshProxy.Transcoding.Rest;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Trace;
 
 namespace MeshProxy.Hosting;
 
 /// <summary>
-/// A running sidecar: one Kestrel server with four listeners (gRPC h2c, REST, ops, admin) told apart by
-/// <see cref="ListenerTagging"/>. <c>run</c> and the tests start it the same way; tests bind port 0 and read
+/// A running sidecar with four listeners told apart by <see cref="ListenerTagging"/>, on two Kestrel servers: the
+/// traffic server (gRPC h2c, REST), which owns the DI container, and the control server (ops, admin), which
+/// dispatches into that same container. Two servers because a graceful drain must close the traffic listeners
+/// (Kestrel can only stop a server as a whole) while the probes and the admin listener keep answering until exit
+/// (<see cref="DrainCoordinator"/>). <c>run</c> and the tests start it the same way; tests bind port 0 and read
 /// <see cref="EndPoint"/> back.
 /// </summary>
 internal sealed class MeshProxyServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly WebApplication _control;
     private readonly IReadOnlyDictionary<ListenerName, ListenOptions> _listeners;
     private readonly ReadinessState _readiness;
     private ConfigFileWatcher? _watcher;
+    private TracerProvider? _traces;
+    private int _disposed;
+    private bool _controlStarted;
 
-    private MeshProxyServer(WebApplication app, IReadOnlyDictionary<ListenerName, ListenOptions> listeners)
+    private MeshProxyServer(WebApplication app, WebApplication control, IReadOnlyDictionary<ListenerName, ListenOptions> listeners)
     {
         _app = app;
+        _control = control;
         _listeners = listeners;
         _readiness = app.Services.GetRequiredService<ReadinessState>();
+        Drain = app.Services.GetRequiredService<DrainCoordinator>();
     }
 
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>The graceful drain: start it, or await its end.</summary>
+    public DrainCoordinator Drain { get; }
 
     /// <summary>Loads YAML and starts; an invalid config throws <see cref="ConfigLoadException"/> listing every error.</summary>
     public static Task<MeshProxyServer> StartAsync(
@@ -154,7 +171,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         configureServices?.Invoke(builder.Services);
 
         var listeners = new Dictionary<ListenerName, ListenOptions>();
-        builder.WebHost.ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, config.Listeners, listeners));
+        builder.WebHost.ConfigureKestrel(kestrel => ConfigureTrafficKestrel(kestrel, config.Listeners, listeners));
 
         var app = builder.Build();
         try
@@ -168,12 +185,19 @@ internal sealed class MeshProxyServer : IAsyncDisposable
             throw;
         }
 
-        app.Run(CreateDispatcher(app.Services));
+        LocalGrpcHealth.SetServing(app.Services.GetRequiredService<HealthStatusRegistry>(), serving: false);
+        app.Run(CreateTrafficDispatcher(app.Services, LocalGrpcHealth.Build(app)));
+        var control = BuildControl(app.Services, config.Listeners, listeners);
 
-        var server = new MeshProxyServer(app, listeners);
+        var server = new MeshProxyServer(app, control, listeners);
+        // Before anything listens: a drain asked for as soon as the admin listener is up must find the server.
+        server.Drain.AttachTrafficServer(app.Services.GetRequiredService<IServer>());
         try
         {
+            server._traces = TraceExport.Start(config.Tracing, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<MeshProxyServer>());
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            await control.StartAsync(cancellationToken).ConfigureAwait(false);
+            server._controlStarted = true;
         }
         catch
         {
@@ -189,6 +213,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
 
         ConfigurationLog.ConfigApplied(logger, config.Version ?? "(none)");
         server._readiness.MarkReady();
+        LocalGrpcHealth.SetServing(app.Services.GetRequiredService<HealthStatusRegistry>(), serving: true);
         HostingLog.ProxyReady(logger, config.Version ?? "(none)", config.Routes.Count, config.Clusters.Count);
         return server;
     }
@@ -210,24 +235,85 @@ internal sealed class MeshProxyServer : IAsyncDisposable
     /// <summary>Completes when the host is asked to stop (Ctrl+C, SIGTERM, or the token).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 
+    /// <summary>
+    /// Serves until a drain has ended: one started by <paramref name="stopSignal"/> (SIGTERM/SIGINT) when
+    /// <paramref name="drainOnSignal"/>, or by the admin listener's <c>/drain</c> or <c>/quitquitquit</c>. Without
+    /// <paramref name="drainOnSignal"/> the signal ends the wait at once (an interactive demo has nothing to drain).
+    /// </summary>
+    public async Task RunUntilDrainedAsync(CancellationToken stopSignal, bool drainOnSignal = true)
+    {
+        var signalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (stopSignal.Register(() => signalled.TrySetResult()))
+        {
+            await Task.WhenAny(signalled.Task, Drain.Completion).ConfigureAwait(false);
+        }
+
+        if (Drain.IsDraining || drainOnSignal)
+        {
+            await Drain.Start(DrainTrigger.Signal).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Follows the config file's edits; null when the sidecar was started on a config built in code.</summary>
     public ConfigFileWatcher? ConfigWatcher => _watcher;
 
     public async ValueTask DisposeAsync()
     {
+        // Idempotent: a test may stop the sidecar itself and its fixture stop it again.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _readiness.MarkNotReady();
+        LocalGrpcHealth.SetServing(_app.Services.GetRequiredService<HealthStatusRegistry>(), serving: false);
         _watcher?.Dispose();
+        Drain.Dispose();
         try
         {
+            // Traffic first (a no-op after a drain), then the control listeners, which answer probes to the end.
             await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            if (_controlStarted)
+            {
+                await _control.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
         }
         finally
         {
+            await _control.DisposeAsync().ConfigureAwait(false);
             await _app.DisposeAsync().ConfigureAwait(false);
+
+            // After the last call ended: disposing flushes the spans still batched.
+            _traces?.Dispose();
         }
     }
 
-    private static void ConfigureKestrel(KestrelServerOptions kestrel, ListenersConfig config, Dictionary<ListenerName, ListenOptions> listeners)
+    /// <summary>
+    /// The ops and admin listeners on their own Kestrel server. It has no services of its own: the dispatcher uses
+    /// the traffic server's container, and its logs go to the same factory (registered as an instance, so this
+    /// container does not dispose it).
+    /// </summary>
+    private static WebApplication BuildControl(IServiceProvider services, ListenersConfig config, Dictionary<ListenerName, ListenOptions> listeners)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(services.GetRequiredService<ILoggerFactory>());
+
+        // ConnectionTelemetry counts the control listeners' connections too, from this host's services.
+        builder.Services.AddSingleton(services.GetRequiredService<MeshProxyMetrics>());
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            Listen(kestrel, ListenerName.Ops, config.Ops, HttpProtocols.Http1, listeners);
+            Listen(kestrel, ListenerName.Admin, config.Admin, HttpProtocols.Http1, listeners);
+        });
+        var control = builder.Build();
+        control.Run(CreateControlDispatcher(services));
+        return control;
+    }
+
+    private static void ConfigureTrafficKestrel(KestrelServerOptions kestrel, ListenersConfig config, Dictionary<ListenerName, ListenOptions> listeners)
     {
         kestrel.AddServerHeader = false;
 
@@ -240,8 +326,6 @@ internal sealed class MeshProxyServer : IAsyncDisposable
 
         Listen(kestrel, ListenerName.Grpc, config.Grpc, HttpProtocols.Http2, listeners);
         Listen(kestrel, ListenerName.Rest, config.Rest, HttpProtocols.Http1, listeners);
-        Listen(kestrel, ListenerName.Ops, config.Ops, HttpProtocols.Http1, listeners);
-        Listen(kestrel, ListenerName.Admin, config.Admin, HttpProtocols.Http1, listeners);
     }
 
     private static void Listen(KestrelServerOptions kestrel, ListenerName name, ListenerConfig config, HttpProtocols protocols, Dictionary<ListenerName, ListenOptions> listeners) =>
@@ -250,15 +334,38 @@ internal sealed class MeshProxyServer : IAsyncDisposable
             // Http2 alone on cleartext is h2c with prior knowledge, which is what gRPC clients speak.
             options.Protocols = protocols;
             ListenerTagging.Tag(options, name);
+            ConnectionTelemetry.Count(options, name);
             listeners[name] = options;
         });
 
-    private static RequestDelegate CreateDispatcher(IServiceProvider services)
+    private static RequestDelegate CreateControlDispatcher(IServiceProvider services)
+    {
+        var ops = services.GetRequiredService<OpsEndpoints>();
+        var admin = services.GetRequiredService<AdminEndpoints>();
+        var drain = services.GetRequiredService<DrainEndpoints>();
+        return context =>
+        {
+            switch (ListenerTagging.Of(context))
+            {
+                case ListenerName.Ops:
+                    return ops.InvokeAsync(context);
+                case ListenerName.Admin when DrainEndpoints.Handles(context.Request.Path):
+                    return drain.InvokeAsync(context);
+                case ListenerName.Admin:
+                    return admin.InvokeAsync(context);
+                default:
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+            }
+        };
+    }
+
+    private static RequestDelegate CreateTrafficDispatcher(IServiceProvider services, RequestDelegate localHealth)
     {
         var grpc = services.GetRequiredService<GrpcProxyEndpoint>();
         var rest = services.GetRequiredService<RestTranscodingEndpoint>();
-        var ops = services.GetRequiredService<OpsEndpoints>();
-        var admin = services.GetRequiredService<AdminEndpoints>();
+        var telemetry = services.GetRequiredService<GrpcCallTelemetry>();
+        RequestDelegate forward = grpc.InvokeAsync;
         return context =>
         {
             switch (ListenerTagging.Of(context))
@@ -270,13 +377,10 @@ internal sealed class MeshProxyServer : IAsyncDisposable
                         limit.MaxRequestBodySize = null;
                     }
 
-                    return grpc.InvokeAsync(context);
+                    // The sidecar's own health service is answered here, never proxied (LocalGrpcHealth).
+                    return LocalGrpcHealth.Handles(context.Request) ? localHealth(context) : telemetry.InvokeAsync(context, forward);
                 case ListenerName.Rest:
                     return rest.InvokeAsync(context);
-                case ListenerName.Ops:
-                    return ops.InvokeAsync(context);
-                case ListenerName.Admin:
-                    return admin.InvokeAsync(context);
                 default:
                     context.Response.StatusCode = StatusCodes.Status404NotFound;
                     return Task.CompletedTask;

@@ -1,5 +1,9 @@
 using MeshProxy.Admin;
 using MeshProxy.Configuration.Reload;
+using MeshProxy.Grpc.Server;
+using MeshProxy.Observability;
+using MeshProxy.Observability.AccessLog;
+using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
 using MeshProxy.Transcoding.Rest;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +32,16 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton<ReadinessState>();
         services.TryAddSingleton<OpsEndpoints>();
         services.TryAddSingleton<AdminEndpoints>();
+
+        // Observability: metrics, request ids, traces, access log.
+        services.TryAddSingleton<MeshProxyMetrics>();
+        services.TryAddSingleton<AccessLogWriter>();
+        services.TryAddSingleton<GrpcCallTelemetry>();
+
+        // grpc.health.v1.Health answered locally on the gRPC listener (LocalGrpcHealth).
+        services.AddGrpcServer();
+        services.TryAddSingleton<DrainCoordinator>();
+        services.TryAddSingleton<DrainEndpoints>();
         return services;
     }
 }

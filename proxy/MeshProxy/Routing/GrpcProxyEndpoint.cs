@@ -70,6 +70,7 @@ internal sealed class GrpcProxyEndpoint
         // 3. Pick the cluster (weighted) and the destination (the cluster's load-balancing policy).
         var cluster = route.Backends.Pick(request.Headers);
         var destination = cluster.PickDestination();
+        RoutedCall.Publish(context, route, cluster, destination);
         if (destination is null)
         {
             RoutingLog.NoDestination(_logger, route.Name, cluster.Name);

@@ -1,4 +1,5 @@
 using MeshProxy.Grpc;
+using MeshProxy.Observability.Tracing;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -29,5 +30,9 @@ internal sealed class GrpcRequestTransformer : HttpTransformer
             var left = deadline.Remaining(_time);
             proxyRequest.Headers.TryAddWithoutValidation(GrpcProtocol.TimeoutHeader, GrpcTimeout.Format(left < TimeSpan.Zero ? TimeSpan.Zero : left));
         }
+
+        // A span per attempt when tracing records one: its context replaces the caller's traceparent (x-request-id is
+        // already in the copied headers, set by GrpcCallTelemetry).
+        CallTrace.PropagateUpstream(httpContext, proxyRequest);
     }
 }

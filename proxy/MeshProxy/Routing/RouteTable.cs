@@ -25,6 +25,7 @@ internal sealed class RouteTable
     public RouteTable(IEnumerable<Route> routes)
     {
         var all = routes.ToList();
+        Routes = all;
         _exact = Group(all.Where(r => r.Config.Match.Method is { } m && !GrpcMethodPath.IsServiceWildcard(m)), r => r.Config.Match.Method!);
 
         // "/pkg.Svc/*" is stored as "/pkg.Svc/" so the lookup key is a slice of the request path.
@@ -42,6 +43,9 @@ internal sealed class RouteTable
             .Select(r => (FullMatchRegex.Create(r.Config.Match.Regex!), r))
             .ToArray();
     }
+
+    /// <summary>Every route, in file order (metrics read the live clusters through them).</summary>
+    public IReadOnlyList<Route> Routes { get; }
 
     public Route? Match(string path, IHeaderDictionary headers)
     {

@@ -7,10 +7,10 @@ namespace MeshProxy.FunctionalTests.Infrastructure;
 /// <summary>Runs tests/node/sidecar/client.js: real grpc-js calls, one JSON result per call.</summary>
 public static class GrpcJsClient
 {
-    public static async Task<GrpcJsResult> CallAsync(Uri target, string method, object? metadata = null, int? deadlineMs = null, int? send = null, int? cancelAfterMs = null) =>
-        (await CallManyAsync(target, method, 1, metadata, deadlineMs, send, cancelAfterMs))[0];
+    public static async Task<GrpcJsResult> CallAsync(Uri target, string method, object? metadata = null, int? deadlineMs = null, int? send = null, int? cancelAfterMs = null, object? request = null) =>
+        (await CallManyAsync(target, method, 1, metadata, deadlineMs, send, cancelAfterMs, request))[0];
 
-    public static async Task<IReadOnlyList<GrpcJsResult>> CallManyAsync(Uri target, string method, int calls, object? metadata = null, int? deadlineMs = null, int? send = null, int? cancelAfterMs = null)
+    public static async Task<IReadOnlyList<GrpcJsResult>> CallManyAsync(Uri target, string method, int calls, object? metadata = null, int? deadlineMs = null, int? send = null, int? cancelAfterMs = null, object? request = null)
     {
         var directory = await NodePeers.EnsureInstalledAsync().DefaultTimeout();
         var scenario = new JsonObject
@@ -35,6 +35,11 @@ public static class GrpcJsClient
             scenario["cancelAfterMs"] = cancelAfterMs;
         }
 
+        if (request is not null)
+        {
+            scenario["request"] = JsonSerializer.SerializeToNode(request);
+        }
+
         var result = await ProcessRunner.RunAsync("node", [Path.Combine("sidecar", "client.js"), scenario.ToJsonString()], directory, TimeSpan.FromSeconds(60)).DefaultTimeout();
         if (result.ExitCode != 0)
         {
@@ -56,6 +61,9 @@ public sealed class GrpcJsResult(JsonObject json)
     public string Details => json["details"]?.GetValue<string>() ?? string.Empty;
 
     public int Messages => json["messages"]!.GetValue<int>();
+
+    /// <summary>The last response message as grpc-js decoded it (proto-loader: enums as names), or null.</summary>
+    public JsonNode? Response => json["response"];
 
     public string? Header(string name) => json["headers"]?[name]?.GetValue<string>();
 

@@ -1,4 +1,6 @@
 using MeshProxy.Admin;
+using MeshProxy.Observability.Metrics;
+using MeshProxy.Routing;
 using Microsoft.AspNetCore.Http;
 
 namespace MeshProxy.Tests.Admin;
@@ -11,6 +13,7 @@ public sealed class OpsEndpointsTests
     [InlineData("/healthz/ready", false, 503)]
     [InlineData("/healthz/ready", true, 200)]
     [InlineData("/config", true, 404)]
+    [InlineData("/metrics", false, 200)]
     public async Task Probe_Readiness_StatusCode(string path, bool ready, int expected)
     {
         var readiness = new ReadinessState();
@@ -24,7 +27,9 @@ public sealed class OpsEndpointsTests
         context.Request.Path = path;
         context.Response.Body = new MemoryStream();
 
-        await new OpsEndpoints(readiness).InvokeAsync(context);
+        using var snapshots = new ProxySnapshotProvider(Random.Shared, TimeProvider.System, TimeSpan.FromSeconds(1));
+        using var metrics = new MeshProxyMetrics(snapshots);
+        await new OpsEndpoints(readiness, metrics).InvokeAsync(context);
 
         Assert.Equal(expected, context.Response.StatusCode);
     }

@@ -1,12 +1,13 @@
 // A grpc-js client for MeshProxy functional tests. Usage: node client.js '<json scenario>'
 // Scenario: { target, method: "/pkg.Svc/Method", metadata: {k: v | {bin: base64}}, deadlineMs, send: N (messages for
-// client/bidi streams), cancelAfterMs, calls: N (concurrent calls on one channel; default 1) }.
-// Prints one JSON result per call in a list: { code, details, headers, trailers, messages }.
+// client/bidi streams), cancelAfterMs, calls: N (concurrent calls on one channel; default 1), request: {...} (the
+// request message; default empty) }.
+// Prints one JSON result per call in a list: { code, details, headers, trailers, messages, response (the last one) }.
 'use strict';
 const { load } = require('./protos');
-const { grpc, services } = load();
 
 const scenario = JSON.parse(process.argv[2]);
+const { grpc, services } = load(scenario.method.startsWith('/grpc.health.v1.Health/') ? ['grpc/health/v1/health.proto'] : []);
 
 function findMethod(path) {
   for (const service of services) {
@@ -44,11 +45,12 @@ function call(client, method) {
     const serialize = method.requestSerialize;
     const deserialize = method.responseDeserialize;
     let c;
-    const callback = (err, response) => { if (!err && response) { result.messages++; } };
+    const request = scenario.request || {};
+    const callback = (err, response) => { if (!err && response) { result.messages++; result.response = response; } };
     if (!method.requestStream && !method.responseStream) {
-      c = client.makeUnaryRequest(path, serialize, deserialize, {}, md, options, callback);
+      c = client.makeUnaryRequest(path, serialize, deserialize, request, md, options, callback);
     } else if (!method.requestStream) {
-      c = client.makeServerStreamRequest(path, serialize, deserialize, {}, md, options);
+      c = client.makeServerStreamRequest(path, serialize, deserialize, request, md, options);
     } else if (!method.responseStream) {
       c = client.makeClientStreamRequest(path, serialize, deserialize, md, options, callback);
     } else {
@@ -58,7 +60,7 @@ function call(client, method) {
     c.on('status', onStatus);
     c.on('error', () => {});
     if (method.responseStream) {
-      c.on('data', () => { result.messages++; });
+      c.on('data', message => { result.messages++; result.response = message; });
     }
     if (method.requestStream) {
       for (let i = 0; i < (scenario.send || 0); i++) { c.write({}); }

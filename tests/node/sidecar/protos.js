@@ -7,8 +7,9 @@ const protoLoader = require('@grpc/proto-loader');
 const protoRoot = path.resolve(__dirname, '..', '..', '..', 'protos');
 const files = ['users/v1/users.proto', 'inventory/v1/inventory.proto', 'payments/v1/payments.proto'];
 
-function load() {
-  const definition = protoLoader.loadSync(files, {
+// extra: more proto files under protos/ (client.js adds grpc/health/v1/health.proto for health probes).
+function load(extra = []) {
+  const definition = protoLoader.loadSync(files.concat(extra), {
     includeDirs: [protoRoot],
     keepCase: true,
     longs: String,

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using MeshProxy.Observability;
+using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
 using MeshProxy.Transcoding.Rest;
 using Microsoft.Extensions.Logging;
@@ -20,6 +21,7 @@ internal sealed class ConfigReloader
     private readonly TranscodingSnapshotProvider? _transcoding;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly MeshProxyMetrics? _metrics;
     private TaskCompletionSource<ConfigReloadStatus> _next = NewSignal();
     private volatile ConfigReloadStatus? _status;
     private MeshProxyConfig? _live;
@@ -28,12 +30,13 @@ internal sealed class ConfigReloader
     // refused edit is logged once rather than on every poll.
     private string? _lastSeenHash;
 
-    public ConfigReloader(ProxySnapshotProvider snapshots, TimeProvider time, ILogger<ConfigReloader> logger, TranscodingSnapshotProvider? transcoding = null)
+    public ConfigReloader(ProxySnapshotProvider snapshots, TimeProvider time, ILogger<ConfigReloader> logger, MeshProxyMetrics? metrics = null, TranscodingSnapshotProvider? transcoding = null)
     {
         _snapshots = snapshots;
         _transcoding = transcoding;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
     }
 
     /// <summary>The live config's identity and the last reload error; null before <see cref="Start"/>.</summary>
@@ -76,6 +79,7 @@ internal sealed class ConfigReloader
             _live = config;
             _lastSeenHash = hash;
             Publish(new ConfigReloadStatus(1, hash, _time.GetUtcNow(), LastError: null));
+            _metrics?.RecordConfigApplied(_status!, config.Version, reload: false);
         }
     }
 
@@ -108,6 +112,7 @@ internal sealed class ConfigReloader
             {
                 // Back to the live content after a refused edit: nothing to apply, and no error any more.
                 Publish(status with { LastError = null });
+                _metrics?.RecordConfigRestored();
                 return ConfigReloadOutcome.Applied;
             }
 
@@ -145,6 +150,7 @@ internal sealed class ConfigReloader
                 }
 
                 Publish(status with { LastError = new ConfigReloadFailure(hash, _time.GetUtcNow(), errors.All) });
+                _metrics?.RecordConfigRefused();
                 return ConfigReloadOutcome.Refused;
             }
 
@@ -154,6 +160,7 @@ internal sealed class ConfigReloader
             var applied = new ConfigReloadStatus(status.Generation + 1, hash, _time.GetUtcNow(), LastError: null);
             ConfigurationLog.ConfigReloaded(_logger, config.Version ?? "(none)", applied.Generation, hash!);
             Publish(applied);
+            _metrics?.RecordConfigApplied(applied, config.Version, reload: true);
             return ConfigReloadOutcome.Applied;
         }
     }

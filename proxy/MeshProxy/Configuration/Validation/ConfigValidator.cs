@@ -12,6 +12,7 @@ internal static class ConfigValidator
         new UniqueRouteNameValidator(),
         new MatchKindValidator(),
         new MethodSyntaxValidator(),
+        new LocalHealthRouteValidator(),
         new PrefixSyntaxValidator(),
         new RegexValidator(),
         new HeaderMatcherValidator(),
@@ -23,6 +24,8 @@ internal static class ConfigValidator
         new ClusterNameValidator(),
         new DestinationValidator(),
         new LoadBalancingValidator(),
+        new ObservabilityValidator(),
+        new DrainValidator(),
         new TranscodingValidator(),
     ];
 

@@ -23,6 +23,10 @@ internal sealed class HttpRuleTable
     private readonly RouteEntry[] _all;
     private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _verbs;
 
+    // The first segment of every template, when all are literals: a request whose first segment is none of them is a 404
+    // without looking at any template (most stray requests). Null when some template starts with a wildcard.
+    private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>>? _firstSegments;
+
     internal HttpRuleTable(DescriptorPool pool, IReadOnlyList<RouteEntry> entries)
     {
         Pool = pool;
@@ -31,6 +35,12 @@ internal sealed class HttpRuleTable
             .ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
         _verbs = entries.Where(e => e.Template.Verb is not null).Select(e => e.Template.Verb!)
             .ToFrozenSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+        if (entries.All(e => e.Template.Segments[0].Kind == SegmentKind.Literal))
+        {
+            _firstSegments = entries.Select(e => e.Template.Segments[0].Literal!)
+                .ToFrozenSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+        }
+
         Bindings = [.. entries.Select(e => e.Binding)];
         Entries = entries;
     }
@@ -58,6 +68,10 @@ internal sealed class HttpRuleTable
         Span<Range> ranges = count <= StackSegments ? stackalloc Range[StackSegments] : new Range[count];
         ranges = ranges[..body.Split(ranges, '/')];
         var path = new RequestPath(rawPath, ranges);
+        if (_firstSegments is { } firstSegments && !FirstSegmentKnown(firstSegments, body[ranges[0]]))
+        {
+            return RuleMatch.NotFound;
+        }
 
         // 1. With the verb split off, when the last segment ends in a declared verb.
         var last = ranges[^1];
@@ -82,6 +96,18 @@ internal sealed class HttpRuleTable
 
         // 2. Without a verb: a colon, if any, belongs to the last segment.
         return MatchPath(httpMethod, path, []);
+    }
+
+    private static bool FirstSegmentKnown(FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> firstSegments, ReadOnlySpan<char> first)
+    {
+        if (firstSegments.Contains(first))
+        {
+            return true;
+        }
+
+        // A one-segment path may carry a verb ("/v1:batch" against the template "/v1:batch").
+        var colon = first.LastIndexOf(':');
+        return colon >= 0 && firstSegments.Contains(first[..colon]);
     }
 
     private RuleMatch MatchPath(string httpMethod, RequestPath path, ReadOnlySpan<char> verb)

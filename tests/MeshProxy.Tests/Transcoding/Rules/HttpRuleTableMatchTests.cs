@@ -206,4 +206,27 @@ public sealed class HttpRuleTableMatchTests
         Assert.Equal("Get", table.Match("GET", "/v1/special").Binding!.MethodName);
         Assert.Equal("DELETE, GET", table.Match("PUT", "/v1/special").Allow);
     }
+
+    [Fact]
+    public void Match_OneSegmentVerbTemplate_MatchesAndUnknownFirstSegmentIsNotFound()
+    {
+        var table = SyntheticRules.Table(
+            ("Batch", "GetBookRequest", new HttpRule { Post = "/v1:batch", Body = "*" }),
+            ("Get", "GetBookRequest", SyntheticRules.Get("/v1/{name}")));
+        Assert.Equal("Batch", table.Match("POST", "/v1:batch").Binding!.MethodName);
+        Assert.Equal(RuleMatchKind.NotFound, table.Match("POST", "/v2:batch").Kind);
+        Assert.Equal(RuleMatchKind.NotFound, table.Match("GET", "/other/x").Kind);
+        Assert.Equal(RuleMatchKind.NotFound, table.Match("GET", "/").Kind);
+    }
+
+    [Fact]
+    public void Match_TemplateStartingWithVariable_AnyFirstSegmentConsidered()
+    {
+        var table = SyntheticRules.Table(
+            ("Any", "GetBookRequest", SyntheticRules.Get("/{name}/info")),
+            ("Literal", "GetBookRequest", SyntheticRules.Get("/v1/info")));
+        Assert.Equal("Any", table.Match("GET", "/zzz/info").Binding!.MethodName);
+        Assert.Equal("Literal", table.Match("GET", "/v1/info").Binding!.MethodName);
+        Assert.Equal("zzz", table.Match("GET", "/zzz/info").Variables[0].Value);
+    }
 }

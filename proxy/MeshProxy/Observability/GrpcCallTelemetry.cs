@@ -1,0 +1,69 @@
+using MeshProxy.Observability.AccessLog;
+using MeshProxy.Observability.Metrics;
+using MeshProxy.Observability.Tracing;
+using MeshProxy.Routing;
+using Microsoft.AspNetCore.Http;
+
+namespace MeshProxy.Observability;
+
+/// <summary>
+/// Wraps the gRPC listener's endpoint: gives the call its request id and its span, installs the
+/// <see cref="RoutedCall"/> feature the endpoint fills in, and when the endpoint returns (the stream has fully
+/// ended) counts the call once with the grpc-status the caller got, ends the span and queues the access log line.
+/// It needs nothing from the endpoint's internals, so forwarding can change freely beneath it.
+/// </summary>
+internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWriter accessLog, TimeProvider time)
+{
+    private const string Protocol = "grpc";
+
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        var started = time.GetTimestamp();
+        var requestId = RequestId.Ensure(context.Request);
+        context.Response.OnStarting(static state =>
+        {
+            var (response, id) = ((HttpResponse, string))state;
+            // Set, not appended: a backend's own x-request-id echo must not make the header a list.
+            response.Headers[RequestId.Header] = id;
+            return Task.CompletedTask;
+        }, (context.Response, requestId));
+
+        var routed = new RoutedCall();
+        context.Features.Set(routed);
+        var trace = CallTrace.Start(context);
+        metrics.RequestStarted(Protocol);
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            var elapsed = time.GetElapsedTime(started);
+            var status = GrpcCallStatus.Final(context);
+            metrics.RequestEnded(Protocol, routed.Route, routed.Cluster, status, elapsed);
+            if (routed.Attempts > 0 && !routed.AttemptsRecorded)
+            {
+                metrics.RecordAttempt(routed.Route, routed.Cluster, routed.Destination, status, elapsed);
+            }
+
+            trace?.End(routed, status, requestId);
+            if (accessLog.ShouldLog())
+            {
+                accessLog.Write(new AccessLogEntry(
+                    time.GetUtcNow(),
+                    context.Request.Path.Value ?? string.Empty,
+                    routed.Route,
+                    routed.Cluster,
+                    routed.Destination,
+                    routed.DestinationAddress,
+                    (int)status,
+                    context.Response.StatusCode,
+                    elapsed.TotalMilliseconds,
+                    routed.Attempts,
+                    context.Request.ContentLength,
+                    requestId,
+                    trace?.Call.TraceId.ToHexString() ?? TraceHeaders.TraceIdOf(context.Request.Headers[TraceHeaders.TraceParent].ToString())));
+            }
+        }
+    }
+}

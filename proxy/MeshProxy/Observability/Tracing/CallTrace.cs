@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using MeshProxy.Grpc;
+using MeshProxy.Routing;
+using Microsoft.AspNetCore.Http;
+
+namespace MeshProxy.Observability.Tracing;
+
+/// <summary>
+/// The spans of one call, as an HttpContext feature: a server span from the caller's W3C traceparent/tracestate and a
+/// client span per upstream attempt, whose context is what the backend receives as its traceparent. Spans exist only
+/// when something listens to <see cref="MeshProxyActivitySource"/> (the OTLP exporter) and samples them; otherwise the
+/// caller's traceparent and tracestate pass through unchanged, as the forwarder copies them.
+/// </summary>
+internal sealed class CallTrace
+{
+    private Activity? _attempt;
+
+    private CallTrace(Activity call) => Call = call;
+
+    public Activity Call { get; }
+
+    /// <summary>Starts the call's span when tracing is on; null (and no allocation) when nothing listens.</summary>
+    public static CallTrace? Start(HttpContext context)
+    {
+        var source = MeshProxyActivitySource.Instance;
+        if (!source.HasListeners())
+        {
+            return null;
+        }
+
+        var headers = context.Request.Headers;
+        ActivityContext.TryParse(headers[TraceHeaders.TraceParent].ToString(), headers[TraceHeaders.TraceState].ToString(), isRemote: true, out var parent);
+        var path = context.Request.Path.Value ?? string.Empty;
+
+        // OpenTelemetry's RPC conventions name the span "package.Service/Method".
+        var activity = source.StartActivity(path.Length > 1 ? path[1..] : "grpc", ActivityKind.Server, parent);
+        if (activity is null)
+        {
+            return null;
+        }
+
+        activity.SetTag("rpc.system", "grpc");
+        var trace = new CallTrace(activity);
+        context.Features.Set(trace);
+        return trace;
+    }
+
+    /// <summary>
+    /// For the forwarder's request transform, once per attempt: ends the previous attempt's span, starts this one's and
+    /// sends its context upstream as traceparent (with the caller's tracestate). Does nothing when the call has no span.
+    /// </summary>
+    public static void PropagateUpstream(HttpContext context, HttpRequestMessage upstream)
+    {
+        if (context.Features.Get<CallTrace>() is not { } trace)
+        {
+            return;
+        }
+
+        trace._attempt?.Stop();
+        var call = trace.Call;
+        var attempt = MeshProxyActivitySource.Instance.StartActivity("upstream " + call.OperationName, ActivityKind.Client, call.Context);
+        trace._attempt = attempt;
+        var sent = attempt ?? call;
+        if (context.Features.Get<RoutedCall>() is { } routed && attempt is not null)
+        {
+            attempt.SetTag("meshproxy.cluster", routed.Cluster);
+            attempt.SetTag("meshproxy.destination", routed.Destination);
+        }
+
+        upstream.Headers.Remove(TraceHeaders.TraceParent);
+        upstream.Headers.Remove(TraceHeaders.TraceState);
+        upstream.Headers.TryAddWithoutValidation(TraceHeaders.TraceParent, sent.Id);
+        if (!string.IsNullOrEmpty(sent.TraceStateString))
+        {
+            upstream.Headers.TryAddWithoutValidation(TraceHeaders.TraceState, sent.TraceStateString);
+        }
+    }
+
+    /// <summary>Ends the spans with the call's outcome.</summary>
+    public void End(RoutedCall routed, StatusCode status, string requestId)
+    {
+        var call = Call;
+        if (_attempt is { } attempt)
+        {
+            attempt.SetTag("rpc.grpc.status_code", (int)status);
+            attempt.Stop();
+        }
+
+        if (call.IsAllDataRequested)
+        {
+            call.SetTag("meshproxy.route", routed.Route);
+            call.SetTag("meshproxy.cluster", routed.Cluster);
+            call.SetTag("meshproxy.destination", routed.Destination);
+            call.SetTag("meshproxy.attempts", routed.Attempts);
+            call.SetTag("meshproxy.request_id", requestId);
+            call.SetTag("rpc.grpc.status_code", (int)status);
+            if (status != StatusCode.OK)
+            {
+                call.SetStatus(ActivityStatusCode.Error);
+            }
+        }
+
+        call.Stop();
+    }
+}

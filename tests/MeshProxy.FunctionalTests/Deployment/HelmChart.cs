@@ -1,0 +1,66 @@
+using MeshProxy.TestSupport;
+
+namespace MeshProxy.FunctionalTests.Deployment;
+
+/// <summary>Runs helm and kubectl against helm/meshproxy.</summary>
+internal static class HelmChart
+{
+    public static string Directory => RepoPaths.Combine("helm", "meshproxy");
+
+    public static string ExampleValues => Path.Combine(Directory, "examples", "canary-values.yaml");
+
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(1);
+
+    /// <summary>helm with a private home, so no user config or repository cache is read or written.</summary>
+    public static async Task<ProcessResult> HelmAsync(params string[] arguments)
+    {
+        var (helm, _) = await KubeTools.EnsureInstalledAsync().ConfigureAwait(false);
+        var home = Path.Combine(Path.GetTempPath(), "meshproxy-helm-home");
+        return await ProcessRunner.RunAsync(helm, arguments, Directory, Limit, environment: new Dictionary<string, string>
+        {
+            ["HELM_CACHE_HOME"] = Path.Combine(home, "cache"),
+            ["HELM_CONFIG_HOME"] = Path.Combine(home, "config"),
+            ["HELM_DATA_HOME"] = Path.Combine(home, "data"),
+            ["KUBECONFIG"] = Path.Combine(home, "no-kubeconfig"),
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary><c>helm template release helm/meshproxy ARGS</c>; a failure fails the test with helm's message.</summary>
+    public static async Task<RenderedChart> TemplateAsync(params string[] arguments)
+    {
+        var result = await HelmAsync(["template", "mp", Directory, .. arguments]).ConfigureAwait(false);
+        Assert.True(result.ExitCode == 0, $"helm template failed ({result.ExitCode}):\n{result.StandardError}");
+        return RenderedChart.Parse(result.StandardOutput);
+    }
+
+    /// <summary>
+    /// <c>kubectl apply --dry-run=client --validate=false</c>. kubectl still needs API discovery to map kinds to
+    /// resources even on a client dry run (no flag turns that off), so it talks to a <see cref="FakeKubeApiServer"/>
+    /// on loopback with an empty kubeconfig.
+    /// </summary>
+    public static async Task<ProcessResult> KubectlDryRunAsync(string yaml)
+    {
+        var (_, kubectl) = await KubeTools.EnsureInstalledAsync().ConfigureAwait(false);
+        await using var server = await FakeKubeApiServer.StartAsync().ConfigureAwait(false);
+        var file = Path.Combine(Path.GetTempPath(), $"meshproxy-rendered-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, yaml).ConfigureAwait(false);
+        try
+        {
+            var home = Path.Combine(Path.GetTempPath(), "meshproxy-kubectl-home");
+            return await ProcessRunner.RunAsync(
+                kubectl,
+                ["--server", server.Address.ToString(), "--namespace", "default", "apply", "--dry-run=client", "--validate=false", "-f", file],
+                null,
+                Limit,
+                environment: new Dictionary<string, string>
+                {
+                    ["KUBECONFIG"] = Path.Combine(home, "no-kubeconfig"),
+                    ["HOME"] = home,
+                }).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+using MeshProxy.Configuration;
+using MeshProxy.TestSupport;
+using YamlDotNet.RepresentationModel;
+using static MeshProxy.FunctionalTests.Deployment.RenderedChart;
+
+namespace MeshProxy.FunctionalTests.Deployment;
+
+/// <summary>helm/meshproxy rendered by the real helm and checked by the real kubectl (installed by the test itself).</summary>
+public sealed class HelmChartTests : IClassFixture<KubeToolsFixture>
+{
+    private const string Deployment = "mp-meshproxy";
+
+    [Fact]
+    public async Task Lint_DefaultAndExampleValues_Pass()
+    {
+        var defaults = await HelmChart.HelmAsync("lint", "--strict", HelmChart.Directory).DefaultTimeout();
+        Assert.True(defaults.ExitCode == 0, defaults.StandardOutput + defaults.StandardError);
+        var example = await HelmChart.HelmAsync("lint", "--strict", HelmChart.Directory, "-f", HelmChart.ExampleValues).DefaultTimeout();
+        Assert.True(example.ExitCode == 0, example.StandardOutput + example.StandardError);
+    }
+
+    [Fact]
+    public async Task Template_DefaultValues_SidecarIsNativeInitContainerWithProbesAndHardening()
+    {
+        var chart = await HelmChart.TemplateAsync().DefaultTimeout();
+        var pod = Mapping(chart.Single("Deployment", Deployment), "spec", "template", "spec");
+
+        var sidecar = Assert.Single(Sequence(pod, "initContainers"));
+        Assert.Equal("meshproxy", Yaml(sidecar, "name"));
+        Assert.Equal("Always", Yaml(sidecar, "restartPolicy"));
+        Assert.Null(Node(sidecar, "lifecycle")); // shutdown is the SIGTERM drain: no preStop hook by default
+        Assert.DoesNotContain(Sequence(pod, "containers"), c => Yaml(c, "name") == "meshproxy");
+        AssertSidecar(sidecar);
+
+        // Longer than the drain (5s propagation + 25s deadline by default), or the kubelet kills the sidecar mid-drain.
+        Assert.True(int.Parse(Yaml(pod, "terminationGracePeriodSeconds")!, System.Globalization.CultureInfo.InvariantCulture) > 30);
+        var tmp = Assert.Single(Sequence(pod, "volumes"), v => Yaml(v, "name") == "tmp");
+        Assert.NotNull(Node(tmp, "emptyDir"));
+
+        var budget = Assert.Single(chart.OfKind("PodDisruptionBudget"));
+        Assert.Equal("1", Yaml(budget, "spec", "maxUnavailable"));
+    }
+
+    [Fact]
+    public async Task Template_ContainerMode_SidecarIsSecondContainer()
+    {
+        var chart = await HelmChart.TemplateAsync(
+            "--set", "sidecar.mode=container", "--set", "sidecar.preStopSleepSeconds=5", "--set", "terminationGracePeriodSeconds=40").DefaultTimeout();
+        var pod = Mapping(chart.Single("Deployment", Deployment), "spec", "template", "spec");
+
+        Assert.Empty(Sequence(pod, "initContainers"));
+        var containers = Sequence(pod, "containers");
+        Assert.Equal(["app", "meshproxy"], containers.Select(c => Yaml(c, "name")));
+        var sidecar = containers[1];
+        Assert.Null(Yaml(sidecar, "restartPolicy"));
+        Assert.Equal("5", Yaml(sidecar, "lifecycle", "preStop", "sleep", "seconds"));
+        AssertSidecar(sidecar);
+    }
+
+    [Fact]
+    public async Task Template_GrpcProbes_UseGrpcListenerButLivenessStaysHttp()
+    {
+        var chart = await HelmChart.TemplateAsync("--set", "sidecar.probes.kind=grpc", "--set", "meshproxy.listeners.grpc=7171").DefaultTimeout();
+        var sidecar = Sequence(chart.Single("Deployment", Deployment), "spec", "template", "spec", "initContainers")[0];
+
+        Assert.Equal("7171", Yaml(sidecar, "readinessProbe", "grpc", "port"));
+        Assert.Equal("7171", Yaml(sidecar, "startupProbe", "grpc", "port"));
+        Assert.Equal("/healthz/live", Yaml(sidecar, "livenessProbe", "httpGet", "path"));
+    }
+
+    [Fact]
+    public async Task Template_ConfigMap_IsMountedAsDirectoryWithoutSubPath()
+    {
+        foreach (var mode in new[] { "native", "container" })
+        {
+            var chart = await HelmChart.TemplateAsync("--set", $"sidecar.mode={mode}").DefaultTimeout();
+            var pod = Mapping(chart.Single("Deployment", Deployment), "spec", "template", "spec");
+            var configVolume = Assert.Single(Sequence(pod, "volumes"), v => Node(v, "configMap") is not null);
+            Assert.Equal("mp-meshproxy-config", Yaml(configVolume, "configMap", "name"));
+            chart.Single("ConfigMap", "mp-meshproxy-config");
+
+            var mounts = Sequence(pod, "initContainers").Concat(Sequence(pod, "containers")).SelectMany(c => Sequence(c, "volumeMounts")).ToList();
+            Assert.All(mounts, m => Assert.Null(Node(m, "subPath")));
+            var configMount = Assert.Single(mounts, m => Yaml(m, "name") == Yaml(configVolume, "name"));
+            Assert.Equal("/etc/meshproxy", Yaml(configMount, "mountPath"));
+            Assert.Equal("true", Yaml(configMount, "readOnly"));
+
+            // The mounted directory holds the file the container is told to run.
+            var sidecar = Sequence(pod, "initContainers").Concat(Sequence(pod, "containers")).Single(c => Yaml(c, "name") == "meshproxy");
+            var args = ((YamlSequenceNode)Node(sidecar, "args")!).Children.Select(a => ((YamlScalarNode)a).Value).ToList();
+            Assert.Equal(["run", "--config", "/etc/meshproxy/meshproxy.yaml"], args);
+        }
+    }
+
+    [Fact]
+    public async Task Template_DefaultValues_RenderAConfigTheSidecarAccepts()
+    {
+        var config = LoadRenderedConfig(await HelmChart.TemplateAsync().DefaultTimeout());
+
+        Assert.Equal(7070, config.Listeners.Grpc.Port);
+        Assert.Equal("127.0.0.1", config.Listeners.Admin.Address);
+        Assert.Equal("0.0.0.0", config.Listeners.Ops.Address);
+    }
+
+    [Fact]
+    public async Task Template_ExampleValues_WeightsReachTheRenderedConfig()
+    {
+        var chart = await HelmChart.TemplateAsync("-f", HelmChart.ExampleValues).DefaultTimeout();
+        var config = LoadRenderedConfig(chart);
+
+        var users = config.Routes.Single(r => r.Name == "users");
+        Assert.Equal([("users-v1", 90), ("users-v2", 10)], users.Backends.Select(b => (b.Cluster, b.Weight)));
+        var tweaked = LoadRenderedConfig(await HelmChart.TemplateAsync(
+            "-f", HelmChart.ExampleValues, "--set", "meshproxy.routes[1].backends[0].weight=70", "--set", "meshproxy.routes[1].backends[1].weight=30").DefaultTimeout());
+        Assert.Equal([70, 30], tweaked.Routes.Single(r => r.Name == "users").Backends.Select(b => b.Weight));
+
+        // Both versions exist, each behind the Service the clusters address, and the sidecar's REST port is exposed.
+        foreach (var version in new[] { "v1", "v2" })
+        {
+            var deployment = chart.Single("Deployment", $"users-{version}");
+            var args = ((YamlSequenceNode)Node(Sequence(deployment, "spec", "template", "spec", "containers")[0], "args")!).Children.Select(a => a.ToString());
+            Assert.Contains(version, args);
+            chart.Single("Service", $"users-{version}");
+            Assert.Contains(config.Clusters.Single(c => c.Name == $"users-{version}").Destinations, d => d.Address == $"http://users-{version}:50051");
+        }
+
+        var service = chart.Single("Service", Deployment);
+        Assert.Contains(Sequence(service, "spec", "ports"), p => Yaml(p, "port") == "8080" && Yaml(p, "targetPort") == "rest");
+    }
+
+    [Fact]
+    public async Task Template_OnlyWeightsChange_PodTemplateAnnotationsUnchanged()
+    {
+        var before = await HelmChart.TemplateAsync("-f", HelmChart.ExampleValues).DefaultTimeout();
+        var after = await HelmChart.TemplateAsync(
+            "-f", HelmChart.ExampleValues, "--set", "meshproxy.routes[1].backends[0].weight=50", "--set", "meshproxy.routes[1].backends[1].weight=50").DefaultTimeout();
+
+        Assert.NotEqual(Yaml(before.Single("ConfigMap", "mp-meshproxy-config"), "data", "meshproxy.yaml"),
+            Yaml(after.Single("ConfigMap", "mp-meshproxy-config"), "data", "meshproxy.yaml"));
+        Assert.Equal(PodTemplate(before), PodTemplate(after));
+    }
+
+    [Fact]
+    public async Task Template_PortChanges_PodTemplateAnnotationsChange()
+    {
+        var before = await HelmChart.TemplateAsync("-f", HelmChart.ExampleValues).DefaultTimeout();
+        var after = await HelmChart.TemplateAsync("-f", HelmChart.ExampleValues, "--set", "meshproxy.listeners.rest=8081").DefaultTimeout();
+
+        var annotations = Mapping(before.Single("Deployment", Deployment), "spec", "template", "metadata", "annotations");
+        var changed = Mapping(after.Single("Deployment", Deployment), "spec", "template", "metadata", "annotations");
+        Assert.NotEqual(annotations.ToString(), changed.ToString());
+    }
+
+    [Fact]
+    public async Task Template_GracePeriodNotLongerThanDrain_FailsWithReason()
+    {
+        var result = await HelmChart.HelmAsync("template", "mp", HelmChart.Directory, "--set", "terminationGracePeriodSeconds=30").DefaultTimeout();
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("terminationGracePeriodSeconds (30) must exceed", result.StandardError, StringComparison.Ordinal);
+
+        // The preStop sleep counts too.
+        var sleep = await HelmChart.HelmAsync("template", "mp", HelmChart.Directory, "--set", "sidecar.preStopSleepSeconds=5").DefaultTimeout();
+        Assert.NotEqual(0, sleep.ExitCode);
+        Assert.Contains("(35)", sleep.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Template_UnknownOrMistypedValue_RejectedBySchema()
+    {
+        var unknown = await HelmChart.HelmAsync("template", "mp", HelmChart.Directory, "--set", "sidecar.mdoe=native").DefaultTimeout();
+        Assert.NotEqual(0, unknown.ExitCode);
+        Assert.Contains("mdoe", unknown.StandardError, StringComparison.Ordinal);
+
+        var mode = await HelmChart.HelmAsync("template", "mp", HelmChart.Directory, "--set", "sidecar.mode=sidecar").DefaultTimeout();
+        Assert.NotEqual(0, mode.ExitCode);
+        Assert.Contains("sidecar.mode", mode.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KubectlDryRun_DefaultAndExampleValues_Accepted()
+    {
+        foreach (var values in new[] { Array.Empty<string>(), ["-f", HelmChart.ExampleValues], ["--set", "sidecar.mode=container"] })
+        {
+            var chart = await HelmChart.TemplateAsync(values).DefaultTimeout();
+            var result = await HelmChart.KubectlDryRunAsync(chart.Text).DefaultTimeout();
+
+            Assert.True(result.ExitCode == 0, $"kubectl apply --dry-run=client failed ({result.ExitCode}):\n{result.StandardError}");
+            Assert.Equal(chart.Objects.Count, result.StandardOutput.Split('\n').Count(l => l.EndsWith("created (dry run)", StringComparison.Ordinal)));
+        }
+    }
+
+    private static void AssertSidecar(YamlMappingNode sidecar)
+    {
+        Assert.Equal("/healthz/live", Yaml(sidecar, "livenessProbe", "httpGet", "path"));
+        Assert.Equal("ops", Yaml(sidecar, "livenessProbe", "httpGet", "port"));
+        Assert.Equal("/healthz/ready", Yaml(sidecar, "readinessProbe", "httpGet", "path"));
+        Assert.Equal("/healthz/ready", Yaml(sidecar, "startupProbe", "httpGet", "path"));
+        Assert.Equal("9901", Yaml(Sequence(sidecar, "ports").Single(p => Yaml(p, "name") == "ops"), "containerPort"));
+
+        Assert.Equal("true", Yaml(sidecar, "securityContext", "runAsNonRoot"));
+        Assert.Equal("true", Yaml(sidecar, "securityContext", "readOnlyRootFilesystem"));
+        Assert.Equal("false", Yaml(sidecar, "securityContext", "allowPrivilegeEscalation"));
+        Assert.Equal("RuntimeDefault", Yaml(sidecar, "securityContext", "seccompProfile", "type"));
+        var drop = (YamlSequenceNode)Node(sidecar, "securityContext", "capabilities", "drop")!;
+        Assert.Equal(["ALL"], drop.Children.Select(c => c.ToString()));
+
+        Assert.Equal("100m", Yaml(sidecar, "resources", "requests", "cpu"));
+        Assert.Equal("128Mi", Yaml(sidecar, "resources", "requests", "memory"));
+        Assert.Contains(Sequence(sidecar, "volumeMounts"), m => Yaml(m, "mountPath") == "/tmp");
+    }
+
+    private static MeshProxyConfig LoadRenderedConfig(RenderedChart chart)
+    {
+        var yaml = Yaml(chart.Single("ConfigMap", "mp-meshproxy-config"), "data", "meshproxy.yaml")!;
+        var result = ConfigLoader.Load(yaml);
+        Assert.True(result.Succeeded, string.Join('\n', result.Errors) + "\n" + yaml);
+        return result.Config;
+    }
+
+    private static string PodTemplate(RenderedChart chart) =>
+        Mapping(chart.Single("Deployment", Deployment), "spec", "template").ToString();
+}

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using MeshProxy.Configuration;
+using MeshProxy.TestSupport;
+using Xunit.Abstractions;
+
+namespace MeshProxy.FunctionalTests.Deployment;
+
+/// <summary>
+/// Docker is not available in CI, so the image's build step runs here as plain <c>dotnet publish</c>, from the same
+/// build context (.dockerignore), and the published output is started the way the image's ENTRYPOINT starts it.
+/// </summary>
+public sealed partial class PublishTests(ITestOutputHelper output)
+{
+    /// <summary>The Dockerfile's publish command, word for word; the output folder is the image's /app.</summary>
+    private static readonly string[] PublishCommand = ["dotnet", "publish", "proxy/MeshProxy", "-c", "Release", "-o", "/app"];
+
+    private static Dockerfile Image => Dockerfile.Load(RepoPaths.Combine("Dockerfile"));
+
+    [Fact]
+    public void Dockerfile_PublishCommand_IsTheOneCiRuns()
+    {
+        Assert.Equal(PublishCommand, Image.Run("dotnet publish"));
+    }
+
+    [Fact]
+    public void Dockerfile_RuntimeStage_ChiseledNonRootWithEveryListenerPort()
+    {
+        var image = Image;
+        Assert.Matches(@"^mcr\.microsoft\.com/dotnet/aspnet:10\.0-[a-z]+-chiseled\b", image.RuntimeSingle("FROM"));
+        Assert.Equal("64198", image.RuntimeSingle("USER"));
+        Assert.Equal(["dotnet", "/app/meshproxy.dll"], image.ExecForm("ENTRYPOINT"));
+        Assert.Equal(["run", "--config", "/etc/meshproxy/meshproxy.yaml"], image.ExecForm("CMD"));
+        Assert.Contains("DOTNET_EnableDiagnostics=0", image.RuntimeSingle("ENV"), StringComparison.Ordinal);
+
+        var defaults = ListenersConfig.Default;
+        var exposed = image.RuntimeSingle("EXPOSE").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture));
+        Assert.Equal(
+            new[] { defaults.Grpc.Port, defaults.Rest.Port, defaults.Ops.Port, defaults.Admin.Port }.Order(),
+            exposed.Order());
+    }
+
+    [Fact]
+    public void SampleBackendDockerfile_PublishesTheSampleBackendsOnTheChiseledRuntime()
+    {
+        var image = Dockerfile.Load(RepoPaths.Combine("sample-backends", "Dockerfile"));
+        Assert.Equal(["dotnet", "publish", "sample-backends/MeshProxy.SampleBackends", "-c", "Release", "-o", "/app"], image.Run("dotnet publish"));
+        Assert.Matches(@"^mcr\.microsoft\.com/dotnet/aspnet:10\.0-[a-z]+-chiseled\b", image.RuntimeSingle("FROM"));
+        Assert.Equal("64198", image.RuntimeSingle("USER"));
+        Assert.Equal(["dotnet", "/app/MeshProxy.SampleBackends.dll"], image.ExecForm("ENTRYPOINT"));
+    }
+
+    [Fact]
+    public async Task Publish_FromDockerContext_OutputStartsServesHealthAndStopsOnSigterm()
+    {
+        var work = Path.Combine(Path.GetTempPath(), $"meshproxy-publish-{Guid.NewGuid():N}");
+        try
+        {
+            // 1. The build context docker would send, then the Dockerfile's command with /app mapped to a temp folder.
+            var source = Path.Combine(work, "src");
+            var app = Path.Combine(work, "app");
+            var copied = DockerContext.Load(RepoPaths.Combine(".dockerignore")).CopyTo(RepoPaths.Root, source);
+            Assert.True(copied > 0);
+            var arguments = PublishCommand.Skip(1).Select(a => a == "/app" ? app : a).ToArray();
+            var publish = await ProcessRunner.RunAsync(PublishCommand[0], arguments, source, TimeSpan.FromMinutes(8));
+            Assert.True(publish.ExitCode == 0, $"dotnet publish failed ({publish.ExitCode}):\n{publish.StandardOutput}\n{publish.StandardError}");
+
+            // 2. The image's ENTRYPOINT + CMD, with /app and the config path mapped the same way.
+            var config = Path.Combine(work, "meshproxy.yaml");
+            await File.WriteAllTextAsync(config, """
+                listeners:
+                  grpc: { address: 127.0.0.1, port: 0 }
+                  rest: { address: 127.0.0.1, port: 0 }
+                  ops: { address: 127.0.0.1, port: 0 }
+                  admin: { address: 127.0.0.1, port: 0 }
+                drain: { propagationDelay: 0s, deadline: 5s }
+                routes:
+                  - name: all
+                    match: { prefix: / }
+                    cluster: nowhere
+                clusters:
+                  nowhere:
+                    destinations:
+                      - address: http://127.0.0.1:9
+                """);
+            var image = Image;
+            var command = image.ExecForm("ENTRYPOINT").Concat(image.ExecForm("CMD"))
+                .Select(a => a.Replace("/app/", app + "/", StringComparison.Ordinal).Replace("/etc/meshproxy/meshproxy.yaml", config, StringComparison.Ordinal))
+                .ToArray();
+            var start = new ProcessStartInfo(command[0])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                Environment = { ["DOTNET_EnableDiagnostics"] = "0" },
+            };
+            foreach (var argument in command.Skip(1))
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the published sidecar.");
+            var stderr = process.StandardError.ReadToEndAsync();
+            try
+            {
+                var ops = await ReadOpsEndpointAsync(process).DefaultTimeout();
+                using var client = new HttpClient();
+                var live = await client.GetAsync(new Uri($"http://{ops}/healthz/live")).DefaultTimeout();
+                Assert.Equal(System.Net.HttpStatusCode.OK, live.StatusCode);
+
+                var kill = await ProcessRunner.RunAsync("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)], null, TimeSpan.FromSeconds(10)).DefaultTimeout();
+                Assert.Equal(0, kill.ExitCode);
+                await process.WaitForExitAsync().DefaultTimeout();
+                Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}; stderr: {await stderr.DefaultTimeout()}");
+            }
+            finally
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+    }
+
+    private async Task<string> ReadOpsEndpointAsync(Process process)
+    {
+        while (await process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            output.WriteLine(line);
+            if (OpsBound().Match(line) is { Success: true } match)
+            {
+                // Keep draining stdout so the child never blocks on a full pipe.
+                _ = process.StandardOutput.ReadToEndAsync();
+                return match.Groups["endpoint"].Value;
+            }
+        }
+
+        throw new InvalidOperationException("The sidecar exited before binding its ops listener.");
+    }
+
+    [GeneratedRegex(@"Listener ops bound to (?<endpoint>[0-9.]+:\d+)\.")]
+    private static partial Regex OpsBound();
+}

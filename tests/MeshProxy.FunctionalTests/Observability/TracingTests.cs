@@ -1,0 +1,111 @@
+using MeshProxy.FunctionalTests.Infrastructure;
+using MeshProxy.SampleBackends.Users;
+using MeshProxy.TestSupport;
+
+namespace MeshProxy.FunctionalTests.Observability;
+
+/// <summary>
+/// x-request-id and W3C trace context through a real sidecar to a backend that records the headers it receives, and
+/// the OTLP export to an in-test receiver. One class, so the test that turns span recording on (process-wide, as
+/// ActivitySource listeners are) never runs beside the one that checks pass-through without it.
+/// </summary>
+public sealed class TracingTests
+{
+    private const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private const string CallerSpanId = "00f067aa0ba902b7";
+    private static readonly string TraceParent = $"00-{TraceId}-{CallerSpanId}-01";
+    private static readonly string GetUser = UserServiceMethods.GetUser.FullName;
+
+    [Fact]
+    public async Task RequestId_Absent_GeneratedForwardedAndEchoed()
+    {
+        var stack = new TracingStack(string.Empty);
+        await stack.InitializeAsync();
+        try
+        {
+            using var client = GrpcHttp.CreateClient();
+            using var response = await client.SendAsync(GrpcHttp.UnaryRequest(stack.GrpcAddress, GetUser)).DefaultTimeout();
+            await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
+
+            var echoed = Assert.Single(response.Headers.GetValues("x-request-id"));
+            Assert.True(Guid.TryParse(echoed, out _), echoed);
+            Assert.Equal(echoed, stack.Backend.LastCall(GetUser)?.Header("x-request-id"));
+        }
+        finally
+        {
+            await stack.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task RequestIdAndTraceContext_Present_KeptAndPassedThroughWithoutTracing()
+    {
+        var stack = new TracingStack(string.Empty);
+        await stack.InitializeAsync();
+        try
+        {
+            using var client = GrpcHttp.CreateClient();
+            using var response = await client.SendAsync(GrpcHttp.UnaryRequest(
+                stack.GrpcAddress, GetUser, ("x-request-id", "req-42"), ("traceparent", TraceParent), ("tracestate", "vendor=abc"))).DefaultTimeout();
+            await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
+
+            // The backend echoes nothing itself, and the sidecar sets (never appends) the header: exactly one value.
+            Assert.Equal("req-42", Assert.Single(response.Headers.GetValues("x-request-id")));
+            var seen = stack.Backend.LastCall(GetUser);
+            Assert.Equal("req-42", seen?.Header("x-request-id"));
+            Assert.Equal(TraceParent, seen?.Header("traceparent"));
+            Assert.Equal("vendor=abc", seen?.Header("tracestate"));
+        }
+        finally
+        {
+            await stack.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("http/protobuf")]
+    [InlineData("grpc")]
+    public async Task Otlp_TracingConfigured_BackendIsChildOfExportedAttemptSpan(string protocol)
+    {
+        await using var receiver = await OtlpReceiver.StartAsync(grpc: protocol == "grpc").DefaultTimeout();
+        var stack = new TracingStack($$"""
+            tracing:
+              otlpEndpoint: {{receiver.Address}}
+              protocol: {{protocol}}
+              sampleRate: 1
+            """);
+        await stack.InitializeAsync();
+        string? upstream;
+        try
+        {
+            using var client = GrpcHttp.CreateClient();
+            using var response = await client.SendAsync(GrpcHttp.UnaryRequest(
+                stack.GrpcAddress, GetUser, ("traceparent", TraceParent), ("tracestate", "vendor=abc"))).DefaultTimeout();
+            await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
+
+            var seen = stack.Backend.LastCall(GetUser);
+            upstream = seen?.Header("traceparent");
+            Assert.Equal("vendor=abc", seen?.Header("tracestate"));
+        }
+        finally
+        {
+            // Stopping flushes the batched spans to the receiver.
+            await stack.DisposeAsync();
+        }
+
+        // The backend got the same trace, sampled, with the sidecar's attempt span as its parent.
+        Assert.NotNull(upstream);
+        var parts = upstream.Split('-');
+        Assert.Equal(["00", TraceId], parts[..2]);
+        Assert.Equal("01", parts[3]);
+        Assert.NotEqual(CallerSpanId, parts[2]);
+
+        var spans = await receiver.WaitForTraceAsync(TraceId, s => s.Count >= 2).DefaultTimeout();
+        var server = Assert.Single(spans, s => s.Kind == 2);
+        var attempt = Assert.Single(spans, s => s.Kind == 3);
+        Assert.Equal(CallerSpanId, server.ParentSpanId);
+        Assert.Equal("users.v1.UserService/GetUser", server.Name);
+        Assert.Equal(server.SpanId, attempt.ParentSpanId);
+        Assert.Equal(parts[2], attempt.SpanId);
+    }
+}
