@@ -40,6 +40,9 @@ public sealed class TranscodingHeaderAndBodyTests(TranscodingStackFixture stack)
         Assert.Contains("content-type=application/grpc", metadata);
         Assert.DoesNotContain(metadata, m => m!.StartsWith("x-other=", StringComparison.Ordinal));
         Assert.DoesNotContain(metadata, m => m!.StartsWith("cookie=", StringComparison.Ordinal));
+
+        // The call telemetry of the gRPC listener wraps transcoded calls too: the request id is echoed.
+        Assert.Equal("req-42", Assert.Single(response.Headers.GetValues("x-request-id")));
     }
 
     [Fact]
@@ -114,6 +117,21 @@ public sealed class TranscodingHeaderAndBodyTests(TranscodingStackFixture stack)
         // 10% of 400 is 40, sd ~6: [20, 60] holds far beyond 3 sd, and the Random is seeded anyway.
         Assert.InRange(versions.GetValueOrDefault("v2"), 20, 60);
         Assert.Equal(Calls, versions.GetValueOrDefault("v1") + versions.GetValueOrDefault("v2"));
+    }
+
+    [Fact]
+    public async Task Metrics_TranscodedCalls_AreCountedByRouteAndHttpStatus()
+    {
+        using (await stack.Rest.SendAsync(HttpMethod.Get, "/v1/inventory/sku-cherry").DefaultTimeout())
+        using (await stack.Rest.SendAsync(HttpMethod.Get, "/v2/no/route").DefaultTimeout())
+        {
+        }
+
+        using var ops = new HttpClient { BaseAddress = stack.Proxy.Address(Hosting.ListenerName.Ops) };
+        var text = await ops.GetStringAsync("/metrics").DefaultTimeout();
+
+        Assert.Matches("meshproxy_transcoding_requests_total\\{[^}]*route=\"stock-canary\"[^}]*\\} [1-9]", text);
+        Assert.Matches("meshproxy_transcoding_errors_total\\{[^}]*stage=\"route\"[^}]*\\} [1-9]", text);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using MeshProxy.Grpc;
 using MeshProxy.Observability;
+using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
 using MeshProxy.Transcoding.Rules;
 using Microsoft.AspNetCore.Http;
@@ -28,14 +29,18 @@ internal sealed class RestTranscodingEndpoint
     // Response messages larger than this are refused: the JSON written from them can only be larger.
     private const int MaxResponseMessageBytes = 64 * 1024 * 1024;
 
-    private readonly GrpcProxyEndpoint _grpc;
+    private readonly GrpcCallTelemetry _telemetry;
+    private readonly MeshProxyMetrics _metrics;
+    private readonly RequestDelegate _forward;
     private readonly TranscodingSnapshotProvider _snapshots;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public RestTranscodingEndpoint(GrpcProxyEndpoint grpc, TranscodingSnapshotProvider snapshots, TimeProvider time, ILogger<RestTranscodingEndpoint> logger)
+    public RestTranscodingEndpoint(GrpcProxyEndpoint grpc, GrpcCallTelemetry telemetry, MeshProxyMetrics metrics, TranscodingSnapshotProvider snapshots, TimeProvider time, ILogger<RestTranscodingEndpoint> logger)
     {
-        _grpc = grpc;
+        _telemetry = telemetry;
+        _metrics = metrics;
+        _forward = grpc.InvokeAsync;
         _snapshots = snapshots;
         _time = time;
         _logger = logger;
@@ -112,9 +117,20 @@ internal sealed class RestTranscodingEndpoint
         try
         {
             var inner = CreateInnerContext(context, binding, snapshot, body, capture);
-            await _grpc.InvokeAsync(inner).ConfigureAwait(false);
+
+            // The request id (the caller's or a new one) is the inner call's, and the REST caller gets it back.
+            var requestId = RequestId.Ensure(inner.Request);
+            context.Response.OnStarting(static state =>
+            {
+                var (response, id) = ((HttpResponse, string))state;
+                response.Headers[RequestId.Header] = id;
+                return Task.CompletedTask;
+            }, (context.Response, requestId));
+            // The same wrapper as the gRPC listener's: request id, span, call metrics and access log see the inner call.
+            await _telemetry.InvokeAsync(inner, _forward).ConfigureAwait(false);
             var expired = inner.Features.Get<CallDeadline>() is { } deadline && deadline.Remaining(_time) <= TimeSpan.Zero;
             await writer.FinishAsync(capture, streamed?.Error, expired).ConfigureAwait(false);
+            _metrics.RecordTranscoding(inner.Features.Get<RoutedCall>()?.Route ?? string.Empty, context.Response.StatusCode);
         }
         finally
         {
@@ -232,6 +248,7 @@ internal sealed class RestTranscodingEndpoint
 
     private Task RefuseAsync(HttpContext context, int status, string message, string? allow = null)
     {
+        _metrics.RecordTranscodingError(string.Empty, status is StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed ? "route" : "request");
         TranscodingLog.RequestRefused(_logger, context.Request.Method, context.Request.Path.Value ?? string.Empty, status, message);
         return RestErrorResponse.WriteAsync(context, status, message, allow);
     }
