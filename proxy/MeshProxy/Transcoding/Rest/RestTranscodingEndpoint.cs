@@ -126,6 +126,7 @@ internal sealed class RestTranscodingEndpoint
                 response.Headers[RequestId.Header] = id;
                 return Task.CompletedTask;
             }, (context.Response, requestId));
+
             // The same wrapper as the gRPC listener's: request id, span, call metrics and access log see the inner call.
             await _telemetry.InvokeAsync(inner, _forward).ConfigureAwait(false);
             var expired = inner.Features.Get<CallDeadline>() is { } deadline && deadline.Remaining(_time) <= TimeSpan.Zero;
