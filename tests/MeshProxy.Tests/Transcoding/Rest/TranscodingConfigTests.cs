@@ -1,5 +1,7 @@
 using MeshProxy.Configuration;
+using MeshProxy.TestSupport;
 using MeshProxy.Tests.Configuration;
+using MeshProxy.Transcoding.Rest;
 
 namespace MeshProxy.Tests.Transcoding.Rest;
 
@@ -81,6 +83,23 @@ public sealed class TranscodingConfigTests
         Assert.Contains("transcoding.responseMetadataPrefix", errors);
         Assert.Contains("transcoding.print.emitDefaults", errors);
         Assert.Contains("transcoding.colour", errors);
+    }
+
+    [Fact]
+    public void ExampleFile_Loads_AndItsRulesBuildFromTheBuiltinSet()
+    {
+        var result = ConfigLoader.LoadFile(RepoPaths.Combine("config", "examples", "transcoding.yaml"));
+        Assert.True(result.Succeeded, string.Join('\n', result.Errors));
+
+        var errors = new ConfigErrors();
+        var files = result.Config.Transcoding!.DescriptorSets.Select(new TranscodingPaths(RepoPaths.Combine("config", "examples")).Resolve).ToArray();
+        var read = DescriptorSetLoader.Read(files, errors);
+        var snapshot = DescriptorSetLoader.Build(result.Config.Transcoding, files, read!.Value.Contents, read.Value.Hash, errors);
+
+        Assert.False(errors.HasErrors, string.Join('\n', errors.All));
+        Assert.Equal(
+            ["inventory.v1.InventoryService", "payments.v1.PaymentService", "users.v1.UserService"],
+            snapshot!.Table.Bindings.Select(b => b.ServiceName).Distinct().Order(StringComparer.Ordinal));
     }
 
     [Fact]
