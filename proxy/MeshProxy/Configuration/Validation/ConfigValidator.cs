@@ -23,6 +23,12 @@ internal static class ConfigValidator
         new ClusterNameValidator(),
         new DestinationValidator(),
         new LoadBalancingValidator(),
+        new RetryOnValidator(),
+        new RetryAttemptsValidator(),
+        new RetryDurationValidator(),
+        new RetryBackoffValidator(),
+        new RetryBufferLimitValidator(),
+        new RetryBudgetValidator(),
     ];
 
     public static void Validate(MeshProxyConfig config, ConfigErrors errors)
