@@ -61,6 +61,7 @@ public sealed class CanaryStackFixture() : SampleStack("v1", "v1", "v2")
               method: /users.v1.UserService/*
               headers: [ { name: x-flaky, present: true } ]
             cluster: flaky
+            retry: { maxAttempts: 1 }
           - name: users
             match: { method: /users.v1.UserService/* }
             backends:
