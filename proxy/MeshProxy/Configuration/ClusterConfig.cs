@@ -13,5 +13,8 @@ internal sealed record ClusterConfig(
     TimeSpan ConnectTimeout,
     Http2Config Http2)
 {
+    /// <summary>Cap on concurrent retries in the cluster (<c>retryBudget:</c>). Default 20% of active calls, at least 3.</summary>
+    public RetryBudgetConfig RetryBudget { get; init; } = RetryBudgetConfig.Default;
+
     public static TimeSpan DefaultConnectTimeout { get; } = TimeSpan.FromSeconds(5);
 }

@@ -119,8 +119,9 @@ internal static class ConfigLoader
         var timeout = map.Duration("timeout") ?? TimeSpan.Zero;
         var idle = map.Duration("streamIdleTimeout") ?? RouteConfig.DefaultStreamIdleTimeout;
         var hashOn = map.Has("hashOn") ? ReadHashOn(map.Node("hashOn"), map.Child("hashOn"), errors) : null;
+        var retry = RetryConfigReader.ReadPolicy(map.Node("retry"), map.Child("retry"), errors);
         map.ReportUnknownKeys();
-        return new RouteConfig(name, match, new(backends), timeout, idle) { HashOn = hashOn };
+        return new RouteConfig(name, match, new(backends), timeout, idle) { HashOn = hashOn, Retry = retry };
     }
 
     private static HashOnConfig ReadHashOn(YamlNode? node, string path, ConfigErrors errors)
@@ -182,8 +183,9 @@ internal static class ConfigLoader
 
         var connectTimeout = map.Duration("connectTimeout") ?? ClusterConfig.DefaultConnectTimeout;
         var http2 = ReadHttp2(map.Node("http2"), map.Child("http2"), errors);
+        var retryBudget = RetryConfigReader.ReadBudget(map.Node("retryBudget"), map.Child("retryBudget"), errors);
         map.ReportUnknownKeys();
-        return new ClusterConfig(name, new(destinations), loadBalancing, connectTimeout, http2);
+        return new ClusterConfig(name, new(destinations), loadBalancing, connectTimeout, http2) { RetryBudget = retryBudget };
     }
 
     private static Http2Config ReadHttp2(YamlNode? node, string path, ConfigErrors errors)

@@ -1,5 +1,6 @@
 using MeshProxy.Grpc;
 using MeshProxy.Observability.Tracing;
+using MeshProxy.TrafficPolicy.Retries;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -10,6 +11,8 @@ namespace MeshProxy.Routing;
 /// back), adds no X-Forwarded-* headers and keeps the caller's :authority, as Envoy does by default for a sidecar:
 /// the proxy is invisible to both sides, and backends that route or authorise on :authority keep working.
 /// The one rewrite: <c>grpc-timeout</c> becomes the time left of the call's deadline when it is sent upstream.
+/// A call that may be retried carries its <see cref="RetryCall"/> to the cluster's <see cref="RetryHandler"/> in the
+/// request options.
 /// </summary>
 internal sealed class GrpcRequestTransformer : HttpTransformer
 {
@@ -34,5 +37,9 @@ internal sealed class GrpcRequestTransformer : HttpTransformer
         // A span per attempt when tracing records one: its context replaces the caller's traceparent (x-request-id is
         // already in the copied headers, set by GrpcCallTelemetry).
         CallTrace.PropagateUpstream(httpContext, proxyRequest);
+        if (httpContext.Features.Get<RetryCall>() is { } retry)
+        {
+            proxyRequest.Options.Set(RetryCall.OptionKey, retry);
+        }
     }
 }

@@ -27,6 +27,12 @@ internal static class ConfigValidator
         new ObservabilityValidator(),
         new DrainValidator(),
         new TranscodingValidator(),
+        new RetryOnValidator(),
+        new RetryAttemptsValidator(),
+        new RetryDurationValidator(),
+        new RetryBackoffValidator(),
+        new RetryBufferLimitValidator(),
+        new RetryBudgetValidator(),
     ];
 
     public static void Validate(MeshProxyConfig config, ConfigErrors errors)
