@@ -13,5 +13,11 @@ internal sealed record ClusterConfig(
     TimeSpan ConnectTimeout,
     Http2Config Http2)
 {
+    /// <summary>Passive health: when a destination is ejected for failing. Default <see cref="OutlierDetectionConfig.Default"/>.</summary>
+    public OutlierDetectionConfig OutlierDetection { get; init; } = OutlierDetectionConfig.Default;
+
+    /// <summary>Active health checks; null (default) for none.</summary>
+    public HealthCheckConfig? HealthCheck { get; init; }
+
     public static TimeSpan DefaultConnectTimeout { get; } = TimeSpan.FromSeconds(5);
 }

@@ -1,6 +1,7 @@
 using MeshProxy.Admin;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Routing;
+using MeshProxy.TrafficPolicy.Health;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -24,6 +25,8 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton<ReadinessState>();
         services.TryAddSingleton<OpsEndpoints>();
         services.TryAddSingleton<AdminEndpoints>();
+        services.TryAddSingleton<HealthCheckService>();
+        services.AddHostedService(sp => sp.GetRequiredService<HealthCheckService>());
         return services;
     }
 }

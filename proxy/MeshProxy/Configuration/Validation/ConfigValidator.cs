@@ -23,6 +23,11 @@ internal static class ConfigValidator
         new ClusterNameValidator(),
         new DestinationValidator(),
         new LoadBalancingValidator(),
+        new OutlierThresholdValidator(),
+        new OutlierTimingValidator(),
+        new OutlierPercentValidator(),
+        new HealthCheckProtocolValidator(),
+        new HealthCheckTimingValidator(),
     ];
 
     public static void Validate(MeshProxyConfig config, ConfigErrors errors)

@@ -1,0 +1,29 @@
+namespace MeshProxy.Configuration.Validation;
+
+/// <summary>A health check's interval and timeout are positive, and its thresholds are at least 1.</summary>
+internal sealed class HealthCheckTimingValidator : IConfigValidator
+{
+    public void Validate(MeshProxyConfig config, ConfigErrors errors)
+    {
+        foreach (var cluster in config.Clusters)
+        {
+            if (cluster.HealthCheck is not { } check)
+            {
+                continue;
+            }
+
+            var path = $"{ConfigPaths.Cluster(cluster.Name)}.healthCheck";
+            OutlierTimingValidator.Positive(check.Interval, $"{path}.interval", errors);
+            OutlierTimingValidator.Positive(check.Timeout, $"{path}.timeout", errors);
+            if (check.UnhealthyThreshold < 1)
+            {
+                errors.Add($"{path}.unhealthyThreshold", $"{check.UnhealthyThreshold} must be 1 or more");
+            }
+
+            if (check.HealthyThreshold < 1)
+            {
+                errors.Add($"{path}.healthyThreshold", $"{check.HealthyThreshold} must be 1 or more");
+            }
+        }
+    }
+}
