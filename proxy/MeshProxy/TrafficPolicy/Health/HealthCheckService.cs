@@ -24,6 +24,7 @@ internal sealed class HealthCheckService(
     private readonly Dictionary<ClusterState, ClusterHealthChecker> _checkers = [];
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
+    private int _disposed;
 
     /// <summary>The checker of a live cluster, or null when it has no health check (tests wait on its rounds).</summary>
     public ClusterHealthChecker? Checker(string cluster)
@@ -42,6 +43,11 @@ internal sealed class HealthCheckService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -57,6 +63,12 @@ internal sealed class HealthCheckService(
 
     public void Dispose()
     {
+        // The container disposes this twice: as itself and as the IHostedService its factory returned.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         StopAll();
         _stopping.Dispose();
