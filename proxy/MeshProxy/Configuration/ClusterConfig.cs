@@ -19,5 +19,8 @@ internal sealed record ClusterConfig(
     /// <summary>Active health checks; null (default) for none.</summary>
     public HealthCheckConfig? HealthCheck { get; init; }
 
+    /// <summary>Cap on concurrent retries in the cluster (<c>retryBudget:</c>). Default 20% of active calls, at least 3.</summary>
+    public RetryBudgetConfig RetryBudget { get; init; } = RetryBudgetConfig.Default;
+
     public static TimeSpan DefaultConnectTimeout { get; } = TimeSpan.FromSeconds(5);
 }

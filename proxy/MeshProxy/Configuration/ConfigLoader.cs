@@ -115,8 +115,9 @@ internal static class ConfigLoader
         var timeout = map.Duration("timeout") ?? TimeSpan.Zero;
         var idle = map.Duration("streamIdleTimeout") ?? RouteConfig.DefaultStreamIdleTimeout;
         var hashOn = map.Has("hashOn") ? ReadHashOn(map.Node("hashOn"), map.Child("hashOn"), errors) : null;
+        var retry = RetryConfigReader.ReadPolicy(map.Node("retry"), map.Child("retry"), errors);
         map.ReportUnknownKeys();
-        return new RouteConfig(name, match, new(backends), timeout, idle) { HashOn = hashOn };
+        return new RouteConfig(name, match, new(backends), timeout, idle) { HashOn = hashOn, Retry = retry };
     }
 
     private static HashOnConfig ReadHashOn(YamlNode? node, string path, ConfigErrors errors)
@@ -180,11 +181,13 @@ internal static class ConfigLoader
         var http2 = ReadHttp2(map.Node("http2"), map.Child("http2"), errors);
         var outlierDetection = ClusterHealthConfigReader.ReadOutlierDetection(map, errors);
         var healthCheck = ClusterHealthConfigReader.ReadHealthCheck(map, errors);
+        var retryBudget = RetryConfigReader.ReadBudget(map.Node("retryBudget"), map.Child("retryBudget"), errors);
         map.ReportUnknownKeys();
         return new ClusterConfig(name, new(destinations), loadBalancing, connectTimeout, http2)
         {
             OutlierDetection = outlierDetection,
             HealthCheck = healthCheck,
+            RetryBudget = retryBudget,
         };
     }
 

@@ -19,5 +19,8 @@ internal sealed record RouteConfig(
     /// </summary>
     public HashOnConfig? HashOn { get; init; }
 
+    /// <summary>Retries on retriable gRPC status and transport failures (<c>retry:</c>). Default <see cref="RetryPolicyConfig.Default"/>.</summary>
+    public RetryPolicyConfig Retry { get; init; } = RetryPolicyConfig.Default;
+
     public static TimeSpan DefaultStreamIdleTimeout { get; } = TimeSpan.FromMinutes(5);
 }

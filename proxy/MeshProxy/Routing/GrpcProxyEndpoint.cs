@@ -1,6 +1,7 @@
 using MeshProxy.Grpc;
 using MeshProxy.Observability;
 using MeshProxy.TrafficPolicy;
+using MeshProxy.TrafficPolicy.Retries;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
@@ -18,13 +19,15 @@ internal sealed class GrpcProxyEndpoint
     private readonly IHttpForwarder _forwarder;
     private readonly HttpTransformer _transformer;
     private readonly TimeProvider _time;
+    private readonly Random _random;
     private readonly ILogger _logger;
 
-    public GrpcProxyEndpoint(ProxySnapshotProvider snapshots, IHttpForwarder forwarder, TimeProvider time, ILogger<GrpcProxyEndpoint> logger)
+    public GrpcProxyEndpoint(ProxySnapshotProvider snapshots, IHttpForwarder forwarder, TimeProvider time, Random random, ILogger<GrpcProxyEndpoint> logger)
     {
         _snapshots = snapshots;
         _forwarder = forwarder;
         _time = time;
+        _random = random;
         _transformer = new GrpcRequestTransformer(time);
         _logger = logger;
     }
@@ -80,47 +83,85 @@ internal sealed class GrpcProxyEndpoint
         // 4. Count the call until it has fully ended (YARP's SendAsync returns after the last byte of a stream, or on
         //    failure): the cluster's count keeps its client alive if a reload retires it meanwhile; the destination's
         //    feeds the least-request policies. Both are released in finally, so nothing leaks on exceptions.
+        //    A retry moves both counts to its own destination (RetryCall.MoveTo), so the call ends where it last went.
         cluster.BeginCall();
         destination.RequestStarted();
+        var retry = StartRetries(context, route, cluster, destination);
         try
         {
-            await ForwardAsync(context, route, cluster, destination).ConfigureAwait(false);
+            await ForwardAsync(context, route, cluster, destination, retry).ConfigureAwait(false);
         }
         finally
         {
-            destination.RequestEnded();
-            cluster.EndCall();
+            (retry?.Destination ?? destination).RequestEnded();
+            (retry?.Cluster ?? cluster).EndCall();
+            retry?.Dispose();
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, Route route, ClusterState cluster, DestinationState destination)
+    /// <summary>
+    /// For a route that retries: the call's retry state, handed to the cluster's RetryHandler, and the caller's body
+    /// recorded for replay as it is read. Null (nothing allocated) for a route with maxAttempts 1.
+    /// </summary>
+    private RetryCall? StartRetries(HttpContext context, Route route, ClusterState cluster, DestinationState destination)
+    {
+        if (!route.Retry.Enabled)
+        {
+            return null;
+        }
+
+        var request = context.Request;
+        var call = new RetryCall(
+            route.Name,
+            route.Retry,
+            route.Backends,
+            cluster,
+            destination,
+            string.Concat(request.Path.Value, request.QueryString.Value),
+            _time,
+            _random,
+            _logger);
+        request.Body = new RecordingRequestStream(request.Body, call.Body);
+        context.Features.Set(call);
+        return call;
+    }
+
+    private async Task ForwardAsync(HttpContext context, Route route, ClusterState cluster, DestinationState destination, RetryCall? retry)
     {
         var request = context.Request;
 
         // 5. The deadline is the shorter of the caller's grpc-timeout and the route's timeout (PROTOCOL-HTTP2.md,
-        //    Timeout). It cancels the upstream call; the transformer sends upstream the time that is left.
+        //    Timeout). It cancels the upstream call (retries and their backoff included); the transformer and the
+        //    retry loop send upstream the time that is left.
         var timeout = Deadline(request, route);
+        ForwarderError error;
+        var expired = false;
         if (timeout is null)
         {
-            var error = await _forwarder.SendAsync(context, destination.Prefix, cluster.Client, route.RequestConfig, _transformer, context.RequestAborted).ConfigureAwait(false);
-            Record(context, destination, error, deadlineExpired: false);
-            if (error != ForwarderError.None)
-            {
-                await ReportAsync(context, route, cluster.Name, destination.Name, error, deadline: null, deadlineExpired: false).ConfigureAwait(false);
-            }
-
-            return;
+            error = await _forwarder.SendAsync(context, destination.Prefix, cluster.Client, route.RequestConfig, _transformer, context.RequestAborted).ConfigureAwait(false);
+        }
+        else
+        {
+            var start = _time.GetTimestamp();
+            context.Features.Set(new CallDeadline(start, timeout.Value));
+            retry?.SetDeadline(start, timeout.Value);
+            using var deadlineSource = new CancellationTokenSource(timeout.Value, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadlineSource.Token);
+            error = await _forwarder.SendAsync(context, destination.Prefix, cluster.Client, route.RequestConfig, _transformer, linked.Token).ConfigureAwait(false);
+            expired = deadlineSource.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested;
         }
 
-        context.Features.Set(new CallDeadline(_time.GetTimestamp(), timeout.Value));
-        using var deadlineSource = new CancellationTokenSource(timeout.Value, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadlineSource.Token);
-        var result = await _forwarder.SendAsync(context, destination.Prefix, cluster.Client, route.RequestConfig, _transformer, linked.Token).ConfigureAwait(false);
-        var expired = deadlineSource.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested;
-        Record(context, destination, result, expired);
-        if (result != ForwarderError.None)
+        // The last attempt is recorded here, once, where it went (a retry may have moved it) unless the retry loop
+        // recorded it already; every earlier attempt was recorded by the loop.
+        var last = retry?.Destination ?? destination;
+        if (retry is not { LastAttemptRecorded: true })
         {
-            await ReportAsync(context, route, cluster.Name, destination.Name, result, timeout, expired).ConfigureAwait(false);
+            Record(context, last, error, expired);
+        }
+
+        if (error != ForwarderError.None)
+        {
+            await ReportAsync(context, route, (retry?.Cluster ?? cluster).Name, last.Name, error, timeout, expired).ConfigureAwait(false);
         }
     }
 

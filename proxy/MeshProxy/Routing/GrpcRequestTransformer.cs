@@ -1,4 +1,5 @@
 using MeshProxy.Grpc;
+using MeshProxy.TrafficPolicy.Retries;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -9,6 +10,8 @@ namespace MeshProxy.Routing;
 /// back), adds no X-Forwarded-* headers and keeps the caller's :authority, as Envoy does by default for a sidecar:
 /// the proxy is invisible to both sides, and backends that route or authorise on :authority keep working.
 /// The one rewrite: <c>grpc-timeout</c> becomes the time left of the call's deadline when it is sent upstream.
+/// A call that may be retried carries its <see cref="RetryCall"/> to the cluster's <see cref="RetryHandler"/> in the
+/// request options.
 /// </summary>
 internal sealed class GrpcRequestTransformer : HttpTransformer
 {
@@ -28,6 +31,11 @@ internal sealed class GrpcRequestTransformer : HttpTransformer
         {
             var left = deadline.Remaining(_time);
             proxyRequest.Headers.TryAddWithoutValidation(GrpcProtocol.TimeoutHeader, GrpcTimeout.Format(left < TimeSpan.Zero ? TimeSpan.Zero : left));
+        }
+
+        if (httpContext.Features.Get<RetryCall>() is { } retry)
+        {
+            proxyRequest.Options.Set(RetryCall.OptionKey, retry);
         }
     }
 }

@@ -1,5 +1,6 @@
 using MeshProxy.Configuration;
 using MeshProxy.TrafficPolicy;
+using MeshProxy.TrafficPolicy.Retries;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -16,6 +17,7 @@ internal sealed class Route
         Order = order;
         _headers = config.Match.Headers.Select(h => new HeaderMatcher(h)).ToArray();
         Backends = backends;
+        Retry = config.Retry.Equals(RetryPolicy.Default.Config) ? RetryPolicy.Default : new RetryPolicy(config.Retry);
         RequestConfig = new ForwarderRequestConfig
         {
             // gRPC needs HTTP/2 end to end: trailers carry the status (PROTOCOL-HTTP2.md).
@@ -39,6 +41,9 @@ internal sealed class Route
     public BackendPicker Backends { get; }
 
     public ForwarderRequestConfig RequestConfig { get; }
+
+    /// <summary>The route's retry policy, compiled.</summary>
+    public RetryPolicy Retry { get; }
 
     public bool HeadersMatch(IHeaderDictionary headers)
     {

@@ -1,12 +1,14 @@
 using System.Net;
 using MeshProxy.Configuration;
+using MeshProxy.TrafficPolicy.Retries;
 
 namespace MeshProxy.TrafficPolicy;
 
 /// <summary>
 /// One <see cref="HttpMessageInvoker"/> per cluster over a <see cref="SocketsHttpHandler"/> set up for proxying: no
 /// proxy, redirects, decompression or cookies (a sidecar is transparent), several HTTP/2 connections when the
-/// server's stream limit is reached, a connect timeout, and no overall timeout (deadlines are per call).
+/// server's stream limit is reached, a connect timeout, and no overall timeout (deadlines are per call). A
+/// <see cref="RetryHandler"/> sits in front: it retries calls whose route asks for it and passes the rest through.
 /// </summary>
 internal static class ClusterClientFactory
 {
@@ -31,6 +33,6 @@ internal static class ClusterClientFactory
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
             ActivityHeadersPropagator = null,
         };
-        return new HttpMessageInvoker(handler, disposeHandler: true);
+        return new HttpMessageInvoker(new RetryHandler(handler), disposeHandler: true);
     }
 }

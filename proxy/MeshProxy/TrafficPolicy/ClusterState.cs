@@ -1,4 +1,5 @@
 using MeshProxy.Configuration;
+using MeshProxy.TrafficPolicy.Retries;
 
 namespace MeshProxy.TrafficPolicy;
 
@@ -45,7 +46,14 @@ internal sealed class ClusterState : IDisposable
             LoadBalancingKind.PowerOfTwoChoices => new PowerOfTwoChoicesPicker(random ?? Random.Shared),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.LoadBalancing, "Unknown load-balancing policy."),
         };
+        RetryBudget = new RetryBudget(config.RetryBudget);
     }
+
+    /// <summary>The cap on retries in flight in this cluster.</summary>
+    public RetryBudget RetryBudget { get; }
+
+    /// <summary>Calls using this cluster now (its retries included): the base of the retry budget.</summary>
+    public int ActiveCalls => Math.Max(0, Volatile.Read(ref _inFlight));
 
     public ClusterConfig Config { get; }
 

@@ -8,7 +8,7 @@ namespace MeshProxy.FunctionalTests.TrafficPolicy;
 /// <summary>
 /// config/examples/canary.yaml's shape on port 0: users split 90/10 between cluster v1 (two sample backends, v1a and
 /// v1b, picked by leastRequests) and cluster v2, sticky on x-user-id, with x-canary: always pinning v2. A "flaky"
-/// cluster puts a dead port before v1b. The sidecar's Random is seeded, so the random split is the same every run.
+/// cluster puts a dead port before v1b, on a route that does not retry (each call fails there). The sidecar's Random is seeded, so the random split is the same every run.
 /// Calls are made one at a time: under leastRequests each then finds every destination idle and takes the first, so
 /// v1b is reached only if an in-flight count leaked.
 /// </summary>
@@ -61,6 +61,7 @@ public sealed class CanaryStackFixture() : SampleStack("v1", "v1", "v2")
               method: /users.v1.UserService/*
               headers: [ { name: x-flaky, present: true } ]
             cluster: flaky
+            retry: { maxAttempts: 1 }
           - name: users
             match: { method: /users.v1.UserService/* }
             backends:

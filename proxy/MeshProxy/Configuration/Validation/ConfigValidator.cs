@@ -28,6 +28,12 @@ internal static class ConfigValidator
         new OutlierPercentValidator(),
         new HealthCheckProtocolValidator(),
         new HealthCheckTimingValidator(),
+        new RetryOnValidator(),
+        new RetryAttemptsValidator(),
+        new RetryDurationValidator(),
+        new RetryBackoffValidator(),
+        new RetryBufferLimitValidator(),
+        new RetryBudgetValidator(),
     ];
 
     public static void Validate(MeshProxyConfig config, ConfigErrors errors)

@@ -1,0 +1,83 @@
+namespace MeshProxy.TrafficPolicy.Retries;
+
+/// <summary>
+/// The upstream request stream of the attempt that pumps the caller's body. When the upstream stops taking bytes
+/// (it answered with END_STREAM before reading everything, or the stream broke) while the body can still be replayed,
+/// the failure is swallowed and the pump goes on reading the caller into the <see cref="ReplayBody"/> only, so a
+/// retry gets the whole body. Once the body cannot be replayed (over the limit, or committed), failures surface as
+/// before and end the copy.
+/// </summary>
+internal sealed class DetachableUpstreamStream(Stream upstream, ReplayBody body) : Stream
+{
+    private bool _detached;
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_detached)
+        {
+            ThrowIfCannotReplay();
+            return;
+        }
+
+        try
+        {
+            await upstream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when ((ex is IOException or OperationCanceledException or ObjectDisposedException or HttpRequestException) && !body.CannotReplay)
+        {
+            _detached = true;
+        }
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_detached)
+        {
+            return;
+        }
+
+        try
+        {
+            await upstream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when ((ex is IOException or OperationCanceledException or ObjectDisposedException or HttpRequestException) && !body.CannotReplay)
+        {
+            _detached = true;
+        }
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+
+    public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    private void ThrowIfCannotReplay()
+    {
+        if (body.CannotReplay)
+        {
+            throw new IOException("The upstream stopped reading the request body and it can no longer be replayed.");
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using MeshProxy.Configuration;
+
+namespace MeshProxy.TrafficPolicy.Retries;
+
+/// <summary>
+/// A cluster's cap on retries in flight (Envoy's retry budget): at most max(minConcurrency, percent% of the
+/// cluster's active calls). A retry holds a slot from the moment it is scheduled until its attempt is over, so a
+/// failing upstream sees at most that many extra calls however many callers fail at once.
+/// </summary>
+internal sealed class RetryBudget(RetryBudgetConfig config)
+{
+    private int _inFlight;
+
+    /// <summary>Retries holding a slot now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The most retries allowed in flight with <paramref name="activeCalls"/> calls active in the cluster.</summary>
+    public int Limit(int activeCalls) => Math.Max(config.MinConcurrency, (int)((long)activeCalls * config.Percent / 100));
+
+    /// <summary>Takes a slot when one is free; pair a true result with <see cref="Release"/>.</summary>
+    public bool TryAcquire(int activeCalls)
+    {
+        var limit = Limit(activeCalls);
+        while (true)
+        {
+            var current = Volatile.Read(ref _inFlight);
+            if (current >= limit)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _inFlight, current + 1, current) == current)
+            {
+                return true;
+            }
+        }
+    }
+
+    public void Release() => Interlocked.Decrement(ref _inFlight);
+}

@@ -1,0 +1,428 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using MeshProxy.FunctionalTests.Infrastructure;
+using MeshProxy.Grpc;
+using MeshProxy.TestSupport;
+using MeshProxy.TrafficPolicy;
+using Xunit.Abstractions;
+using static MeshProxy.FunctionalTests.TrafficPolicy.Retries.ScriptedBackend;
+
+namespace MeshProxy.FunctionalTests.TrafficPolicy.Retries;
+
+/// <summary>
+/// gRPC-aware retries through a real sidecar and scripted h2c backends on loopback. Each test starts its own stack,
+/// so counters (passive health, in-flight, budget) belong to it alone.
+/// </summary>
+public sealed class RetryTests(ITestOutputHelper output)
+{
+    private const string Method = "/users.v1.UserService/GetUser";
+
+    // leastRequests with every destination idle takes the first listed: the first attempt is deterministic.
+    private const string TwoHosts = """
+        routes:
+          - name: users
+            match: { method: /users.v1.UserService/* }
+            cluster: users
+            retry: { backoff: { base: 1ms, max: 5ms } }
+        clusters:
+          users:
+            loadBalancing: leastRequests
+            destinations:
+              - { address: "{a}", name: a }
+              - { address: "{b}", name: b }
+        """;
+
+    [Fact]
+    public async Task TrailersOnlyUnavailable_RetriedOnAnotherHost_CallerSeesOnlyTheRetry()
+    {
+        await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable, ("x-failed-try", "a")));
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1, 2, 3], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
+
+        var result = await CallAsync(stack);
+
+        Assert.Equal("0", result.Status);
+        Assert.Equal("b", result.Header("x-backend"));
+        Assert.Null(result.Header("x-failed-try"));
+        Assert.Null(result.Header("grpc-message"));
+        Assert.Equal(Frame([1, 2, 3]), result.Body);
+
+        // gRPC A6: the retry says how many attempts came before it; the first attempt carries nothing.
+        Assert.Null(Assert.Single(a.Calls).Header(RetryHeader));
+        Assert.Equal("1", Assert.Single(b.Calls).Header(RetryHeader));
+
+        // Passive health: one failure at a, one success at b, each attempt recorded once.
+        await stack.WaitForIdleAsync("users");
+        Assert.Equal(1, stack.Destination("users", "a").ConsecutiveGatewayFailures);
+        Assert.Equal(0, stack.Destination("users", "b").ConsecutiveGatewayFailures);
+        Assert.Equal(0, stack.Destination("users", "b").ConsecutiveServerErrors);
+        Assert.Equal(0, stack.Cluster("users").RetryBudget.InFlight);
+    }
+
+    [Fact]
+    public async Task ConnectFailure_RetriedOnAnotherHost()
+    {
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [7], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts.Replace("{a}", "{dead}", StringComparison.Ordinal), [b]);
+
+        var result = await CallAsync(stack);
+
+        Assert.Equal("0", result.Status);
+        Assert.Equal("1", Assert.Single(b.Calls).Header(RetryHeader));
+        await stack.WaitForIdleAsync("users");
+        Assert.Equal(1, stack.Destination("users", "a").ConsecutiveGatewayFailures);
+    }
+
+    [Fact]
+    public async Task StatusNotInRetryOn_ForwardedOnce()
+    {
+        await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Internal));
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
+
+        var result = await CallAsync(stack);
+
+        Assert.Equal("13", result.Status);
+        Assert.Single(a.Calls);
+        Assert.Empty(b.Calls);
+    }
+
+    [Fact]
+    public async Task FailureAfterStreamedMessage_NotRetried()
+    {
+        await using var a = await StartAsync("a", (c, _) => MessageThenStatusAsync(c, [9, 9], StatusCode.Unavailable));
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
+
+        var result = await CallAsync(stack);
+
+        // The headers and a message went downstream: the call has committed (A6) and its failure is the caller's.
+        Assert.Equal("14", result.Status);
+        Assert.Equal("a", result.Header("x-backend"));
+        Assert.Equal(Frame([9, 9]), result.Body);
+        Assert.Single(a.Calls);
+        Assert.Empty(b.Calls);
+    }
+
+    [Theory]
+    [InlineData(65_536, true)]
+    [InlineData(65_537, false)]
+    public async Task BodyAtBufferLimit_RetriedOnlyWhenItFits(int bodyLength, bool retried)
+    {
+        await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable));
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
+        var body = Frame(Payload(bodyLength - GrpcProtocol.MessagePrefixLength));
+
+        var result = await CallAsync(stack, body);
+
+        Assert.Equal(bodyLength, Assert.Single(a.Calls).Body.Length);
+        if (retried)
+        {
+            Assert.Equal("0", result.Status);
+            Assert.Equal(body, Assert.Single(b.Calls).Body);
+        }
+        else
+        {
+            Assert.Equal("14", result.Status);
+            Assert.Empty(b.Calls);
+        }
+    }
+
+    [Fact]
+    public async Task ClientStreaming_WithinLimit_ReplayedByteForByte()
+    {
+        await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable));
+        await using var b = await StartAsync("b", (c, call) => MessageThenStatusAsync(c, [(byte)call.Body.Length], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
+        byte[][] messages = [Frame(Payload(10)), Frame(Payload(3_000)), Frame([]), Frame(Payload(20_000))];
+
+        var result = await CallAsync(stack, content: new StreamingContent(messages));
+
+        var sent = messages.SelectMany(m => m).ToArray();
+        Assert.Equal("0", result.Status);
+        Assert.Equal(sent, Assert.Single(a.Calls).Body);
+        Assert.Equal(sent, Assert.Single(b.Calls).Body);
+    }
+
+    [Fact]
+    public async Task Deadline_EachAttemptGetsTheTimeLeft_AndNoAttemptStartsAfterIt()
+    {
+        // Every try fails with a pushback of 400 ms and the caller allows 1 s: tries start at about 0, 400 and 800 ms
+        // (a, b, then a again); a fourth would start at 1200 ms, after the deadline, so once the third fails with
+        // 200 ms left the caller gets DEADLINE_EXCEEDED.
+        await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable, ("grpc-retry-pushback-ms", "400")));
+        await using var b = await StartAsync("b", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable, ("grpc-retry-pushback-ms", "400")));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts.Replace("retry: {", "retry: { maxAttempts: 5,", StringComparison.Ordinal), [a, b]);
+
+        var result = await CallAsync(stack, headers: [("grpc-timeout", "1000m")]);
+
+        Assert.Equal("4", result.Status);
+        var tries = a.Calls.Concat(b.Calls).OrderBy(c => c.ArrivedTimestamp).ToArray();
+        Assert.Equal(["a", "b", "a"], tries.Select(t => t.Backend));
+        Assert.Equal(["", "1", "2"], tries.Select(t => t.Header(RetryHeader) ?? string.Empty));
+        var timeouts = tries.Select(t => Assert.IsType<TimeSpan>(ParseTimeout(t.Header("grpc-timeout")))).ToArray();
+        Assert.InRange(timeouts[0], TimeSpan.FromMilliseconds(600), TimeSpan.FromMilliseconds(1000));
+        for (var i = 1; i < timeouts.Length; i++)
+        {
+            // Each try is sent the time left, so at least the 400 ms pushback less than the try before it.
+            Assert.True(timeouts[i] <= timeouts[i - 1] - TimeSpan.FromMilliseconds(400), $"try {i}: {timeouts[i]} after {timeouts[i - 1]}");
+            Assert.True(timeouts[i] > TimeSpan.Zero, $"try {i} started with no time left");
+        }
+
+        await stack.WaitForIdleAsync("users");
+        Assert.Equal(2, stack.Destination("users", "a").ConsecutiveGatewayFailures);
+        Assert.Equal(1, stack.Destination("users", "b").ConsecutiveGatewayFailures);
+    }
+
+    [Fact]
+    public async Task Deadline_ExpiresDuringAnAttempt_CallerGetsDeadlineExceededAndNoRetry()
+    {
+        // The first host hangs until the 300 ms deadline cancels the attempt: no attempt may follow it.
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var a = await StartAsync("a", async (c, _) =>
+        {
+            await Task.Delay(Timeout.Infinite, c.RequestAborted).ContinueWith(_ => aborted.TrySetResult(), TaskScheduler.Default);
+        });
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
+
+        var result = await CallAsync(stack, headers: [("grpc-timeout", "300m")]);
+
+        Assert.Equal("4", result.Status);
+        await aborted.Task.DefaultTimeout();
+        Assert.Empty(b.Calls);
+    }
+
+    [Fact]
+    public async Task PerTryTimeout_HangingHost_RetriedOnAnother()
+    {
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var a = await StartAsync("a", async (c, _) =>
+        {
+            await Task.Delay(Timeout.Infinite, c.RequestAborted).ContinueWith(_ => aborted.TrySetResult(), TaskScheduler.Default);
+        });
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [5], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts.Replace("retry: {", "retry: { perTryTimeout: 200ms,", StringComparison.Ordinal), [a, b]);
+
+        var result = await CallAsync(stack);
+
+        Assert.Equal("0", result.Status);
+        Assert.Equal("b", result.Header("x-backend"));
+        await aborted.Task.DefaultTimeout();
+        await stack.WaitForIdleAsync("users");
+        Assert.Equal(1, stack.Destination("users", "a").ConsecutiveServerErrors);
+    }
+
+    [Fact]
+    public async Task Pushback_NextAttemptWaitsThatLongInsteadOfTheBackoff()
+    {
+        await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable, ("grpc-retry-pushback-ms", "300")));
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
+
+        var result = await CallAsync(stack);
+
+        // The backoff is at most 5 ms; only the pushback explains a gap of 300 ms.
+        Assert.Equal("0", result.Status);
+        var gap = Stopwatch.GetElapsedTime(Assert.Single(a.Calls).ArrivedTimestamp, Assert.Single(b.Calls).ArrivedTimestamp);
+        Assert.True(gap >= TimeSpan.FromMilliseconds(300), $"gap {gap}");
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("soon")]
+    public async Task Pushback_NegativeOrMalformed_StopsRetrying(string pushback)
+    {
+        await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable, ("grpc-retry-pushback-ms", pushback)));
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
+
+        var result = await CallAsync(stack);
+
+        Assert.Equal("14", result.Status);
+        Assert.Equal(pushback, result.Header("grpc-retry-pushback-ms"));
+        Assert.Empty(b.Calls);
+    }
+
+    [Fact]
+    public async Task ClientCancel_DuringBackoff_StopsEverythingAndRecordsNoMore()
+    {
+        var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var a = await StartAsync("a", async (c, _) =>
+        {
+            await TrailersOnlyAsync(c, StatusCode.Unavailable);
+            await c.Response.CompleteAsync();
+            failed.TrySetResult();
+        });
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts.Replace("base: 1ms, max: 5ms", "base: 1h, max: 1h", StringComparison.Ordinal), [a, b]);
+
+        using var cancel = new CancellationTokenSource();
+        var call = CallAsync(stack, cancellationToken: cancel.Token);
+        await failed.Task.DefaultTimeout();
+        await stack.WaitForRetryBudgetAsync("users", 1);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call).DefaultTimeout();
+        await stack.WaitForIdleAsync("users");
+        Assert.Empty(b.Calls);
+        Assert.Equal(1, stack.Destination("users", "a").ConsecutiveGatewayFailures);
+        Assert.Equal(0, stack.Destination("users", "b").ConsecutiveServerErrors);
+        Assert.Equal(0, stack.Cluster("users").RetryBudget.InFlight);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CanaryRetry_StaysInItsClusterUnlessFailover(bool failover)
+    {
+        await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable));
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        var yaml = $$"""
+            routes:
+              - name: users
+                match: { method: /users.v1.UserService/* }
+                backends:
+                  - { cluster: v1, weight: 50 }
+                  - { cluster: v2, weight: 50 }
+                hashOn: { header: x-user-id }
+                retry: { maxAttempts: 3, backoff: { base: 1ms, max: 2ms }, failover: {{(failover ? "true" : "false")}} }
+            clusters:
+              v1:
+                destinations: [ { address: "{a}", name: a } ]
+              v2:
+                destinations: [ { address: "{b}", name: b } ]
+            """;
+        await using var stack = await RetryStack.StartAsync(output, yaml, [a, b]);
+
+        // 50/50: cluster v1 owns buckets [0, 5000).
+        var user = Enumerable.Range(0, 1000).Select(i => $"user-{i}").First(u => StableHash.Bucket(u) < 5_000);
+        var result = await CallAsync(stack, headers: [("x-user-id", user)]);
+
+        if (failover)
+        {
+            Assert.Equal("0", result.Status);
+            Assert.Single(a.Calls);
+            Assert.Equal("1", Assert.Single(b.Calls).Header(RetryHeader));
+        }
+        else
+        {
+            Assert.Equal("14", result.Status);
+            Assert.Equal(["", "1", "2"], a.Calls.Select(c => c.Header(RetryHeader) ?? string.Empty));
+            Assert.Empty(b.Calls);
+        }
+
+        await stack.WaitForIdleAsync("v1");
+        await stack.WaitForIdleAsync("v2");
+    }
+
+    [Fact]
+    public async Task RetryBudget_FloodOfFailingCalls_RetriesCappedByBudget()
+    {
+        // 200 concurrent calls to a cluster whose first tries all fail; retries are held at the backend until every
+        // call has either retried or been refused a retry. percent 20 of at most 200 active calls is 40.
+        const int Calls = 200;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var retries = 0;
+        var decided = 0;
+        var allDecided = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Decided()
+        {
+            if (Interlocked.Increment(ref decided) == Calls)
+            {
+                allDecided.TrySetResult();
+            }
+        }
+
+        await using var a = await StartAsync("a", async (c, call) =>
+        {
+            if (call.Header(RetryHeader) is null)
+            {
+                await TrailersOnlyAsync(c, StatusCode.Unavailable);
+                return;
+            }
+
+            Interlocked.Increment(ref retries);
+            Decided();
+            await release.Task;
+            await MessageThenStatusAsync(c, [1], StatusCode.OK);
+        });
+        var yaml = """
+            routes:
+              - name: users
+                match: { method: /users.v1.UserService/* }
+                cluster: users
+                retry: { maxAttempts: 2, backoff: { base: 1ms, max: 1ms } }
+            clusters:
+              users:
+                destinations: [ { address: "{a}", name: a } ]
+                retryBudget: { percent: 20, minConcurrency: 3 }
+            """;
+        await using var stack = await RetryStack.StartAsync(output, yaml, [a]);
+
+        var calls = Enumerable.Range(0, Calls).Select(async _ =>
+        {
+            var result = await CallAsync(stack);
+            if (result.Status == "14")
+            {
+                Decided();
+            }
+
+            return result.Status;
+        }).ToArray();
+        await allDecided.Task.DefaultTimeout();
+        var retried = Volatile.Read(ref retries);
+        release.TrySetResult();
+        var statuses = await Task.WhenAll(calls).DefaultTimeout();
+
+        output.WriteLine($"retries: {retried}");
+        Assert.InRange(retried, 3, Calls * 20 / 100);
+        Assert.Equal(retried, statuses.Count(s => s == "0"));
+        Assert.Equal(Calls - retried, statuses.Count(s => s == "14"));
+        await stack.WaitForIdleAsync("users");
+        Assert.Equal(0, stack.Cluster("users").RetryBudget.InFlight);
+    }
+
+    private const string RetryHeader = "grpc-previous-rpc-attempts";
+
+    private static Task<ScriptedBackend> StartAsync(string name, Func<Microsoft.AspNetCore.Http.HttpContext, RecordedCall, Task> script) =>
+        ScriptedBackend.StartAsync(name, script).DefaultTimeout();
+
+    private static TimeSpan? ParseTimeout(string? value) => GrpcTimeout.TryParse(value, out var timeout) ? timeout : null;
+
+    private static byte[] Payload(int length) => Enumerable.Range(0, length).Select(i => (byte)(i * 31 + 7)).ToArray();
+
+    private static byte[] Frame(byte[] payload)
+    {
+        var frame = new byte[GrpcProtocol.MessagePrefixLength + payload.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
+        payload.CopyTo(frame, GrpcProtocol.MessagePrefixLength);
+        return frame;
+    }
+
+    private static async Task<CallResult> CallAsync(
+        RetryStack stack,
+        byte[]? body = null,
+        HttpContent? content = null,
+        (string Name, string Value)[]? headers = null,
+        CancellationToken cancellationToken = default)
+    {
+        using var request = GrpcHttp.UnaryRequest(stack.Address, Method, headers ?? []);
+        if (content is not null || body is not null)
+        {
+            request.Content = content ?? new ByteArrayContent(body!);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(GrpcProtocol.ContentType);
+        }
+
+        using var response = await stack.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).DefaultTimeout();
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).DefaultTimeout();
+        var responseHeaders = response.Headers.ToDictionary(h => h.Key, h => string.Join(',', h.Value), StringComparer.OrdinalIgnoreCase);
+        return new CallResult(GrpcHttp.Status(response), responseHeaders, bytes);
+    }
+
+    private sealed record CallResult(string? Status, IReadOnlyDictionary<string, string> Headers, byte[] Body)
+    {
+        public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
+    }
+}

@@ -1,0 +1,123 @@
+using MeshProxy.TrafficPolicy.Retries;
+
+namespace MeshProxy.Tests.TrafficPolicy.Retries;
+
+public sealed class ReplayBodyTests
+{
+    [Fact]
+    public async Task Settle_NothingRead_NotStarted()
+    {
+        using var body = new ReplayBody(16);
+
+        Assert.Equal(ReplayState.NotStarted, await body.SettleAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Settle_WholeBodyWithinLimit_CompleteAndLeasedByteForByte()
+    {
+        using var body = new ReplayBody(8);
+        Assert.True(body.TryStartPump());
+        body.Record([1, 2, 3]);
+        body.Record([4, 5, 6, 7, 8]);
+        body.Record([]);
+        body.PumpEnded();
+
+        Assert.Equal(ReplayState.Complete, await body.SettleAsync(CancellationToken.None));
+        using var lease = body.Lease();
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }, Assert.IsType<ReplayLease>(lease).Body.ToArray());
+        Assert.False(body.TryStartPump());
+    }
+
+    [Fact]
+    public async Task Record_OneByteOverLimit_TooLargeAndBufferReleasedAtOnce()
+    {
+        using var body = new ReplayBody(8);
+        body.TryStartPump();
+        body.Record([1, 2, 3, 4, 5, 6, 7, 8]);
+        Assert.False(body.Released);
+
+        body.Record([9]);
+
+        Assert.True(body.Released);
+        Assert.True(body.CannotReplay);
+        body.Record([]);
+        body.PumpEnded();
+        Assert.Equal(ReplayState.TooLarge, await body.SettleAsync(CancellationToken.None));
+        Assert.Null(body.Lease());
+    }
+
+    [Fact]
+    public async Task Settle_CallerStillSending_Incomplete()
+    {
+        using var body = new ReplayBody(64);
+        body.TryStartPump();
+        body.Record([1]);
+
+        var settle = body.SettleAsync(CancellationToken.None).AsTask();
+        Assert.False(settle.IsCompleted);
+        body.ReadPending();
+
+        Assert.Equal(ReplayState.Incomplete, await settle.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Settle_PumpEndsBeforeEndOfStream_Incomplete()
+    {
+        using var body = new ReplayBody(64);
+        body.TryStartPump();
+        body.Record([1]);
+
+        var settle = body.SettleAsync(CancellationToken.None).AsTask();
+        body.PumpEnded();
+
+        Assert.Equal(ReplayState.Incomplete, await settle.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Settle_EndOfStreamThenPumpEnds_CompleteOnceBothHappened()
+    {
+        using var body = new ReplayBody(64);
+        body.TryStartPump();
+        body.Record([1]);
+        body.Record([]);
+
+        var settle = body.SettleAsync(CancellationToken.None).AsTask();
+        Assert.False(settle.IsCompleted);
+        body.PumpEnded();
+
+        Assert.Equal(ReplayState.Complete, await settle.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public void Commit_WhileALeaseReplays_BufferKeptUntilTheLeaseEnds()
+    {
+        var body = new ReplayBody(64);
+        body.TryStartPump();
+        body.Record([1, 2]);
+        body.Record([]);
+        body.PumpEnded();
+        var lease = Assert.IsType<ReplayLease>(body.Lease());
+
+        body.Commit();
+        Assert.False(body.Released);
+        Assert.Equal(new byte[] { 1, 2 }, lease.Body.ToArray());
+
+        lease.Dispose();
+        Assert.True(body.Released);
+        lease.Dispose();
+    }
+
+    [Fact]
+    public void Commit_StopsRecording()
+    {
+        using var body = new ReplayBody(64);
+        body.TryStartPump();
+        body.Record([1]);
+
+        body.Commit();
+        body.Record([2, 3]);
+
+        Assert.Equal(1, body.Length);
+        Assert.True(body.Released);
+    }
+}
