@@ -25,6 +25,7 @@ public sealed class OutlierAdminClustersTests
                   method: /users.v1.UserService/*
                   headers: [ { name: x-pin, present: true } ]
                 cluster: users-v1
+                retry: { maxAttempts: 1 }
             clusters:
               users-v1:
                 destinations:

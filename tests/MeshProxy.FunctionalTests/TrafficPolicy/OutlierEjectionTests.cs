@@ -5,7 +5,8 @@ namespace MeshProxy.FunctionalTests.TrafficPolicy;
 
 /// <summary>
 /// Outlier ejection through a real sidecar and real sample backends with fault knobs, on a virtual clock. Calls run
-/// one at a time and each waits until the sidecar recorded it, so round-robin picks are deterministic.
+/// one at a time and each waits until the sidecar recorded it, so round-robin picks are deterministic. Routes do not
+/// retry (maxAttempts 1): each call is one try, and a retry's backoff would wait on the virtual clock.
 /// </summary>
 public sealed class OutlierEjectionTests
 {
@@ -51,7 +52,7 @@ public sealed class OutlierEjectionTests
         await using var broken = await OutlierPlainBackend.StartAsync();
         await using var stack = await OutlierStack.StartAsync(1, ports => $$"""
             routes:
-              - { name: users, match: { method: /users.v1.UserService/* }, cluster: users }
+              - { name: users, match: { method: /users.v1.UserService/* }, cluster: users, retry: { maxAttempts: 1 } }
             clusters:
               users:
                 destinations:
@@ -154,9 +155,11 @@ public sealed class OutlierEjectionTests
                   method: /users.v1.UserService/*
                   headers: [ { name: x-canary, exact: always } ]
                 cluster: users-v2
+                retry: { maxAttempts: 1 }
               - name: users
                 match: { method: /users.v1.UserService/* }
                 backends: [ { cluster: users-v1, weight: 50 }, { cluster: users-v2, weight: 50 } ]
+                retry: { maxAttempts: 1 }
             clusters:
               users-v1:
                 destinations:
@@ -188,7 +191,7 @@ public sealed class OutlierEjectionTests
 
     private static string Users(IReadOnlyList<int> ports, string outlier) => $$"""
         routes:
-          - { name: users, match: { method: /users.v1.UserService/* }, cluster: users }
+          - { name: users, match: { method: /users.v1.UserService/* }, cluster: users, retry: { maxAttempts: 1 } }
         clusters:
           users:
             destinations:
