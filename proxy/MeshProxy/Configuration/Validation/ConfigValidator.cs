@@ -28,6 +28,7 @@ internal static class ConfigValidator
         new OutlierPercentValidator(),
         new HealthCheckProtocolValidator(),
         new HealthCheckTimingValidator(),
+        new HealthCheckThresholdValidator(),
         new RetryOnValidator(),
         new RetryAttemptsValidator(),
         new RetryDurationValidator(),

@@ -1,6 +1,6 @@
 namespace MeshProxy.Configuration.Validation;
 
-/// <summary>A health check's interval and timeout are positive, and its thresholds are at least 1.</summary>
+/// <summary>A health check's interval and timeout are positive.</summary>
 internal sealed class HealthCheckTimingValidator : IConfigValidator
 {
     public void Validate(MeshProxyConfig config, ConfigErrors errors)
@@ -15,15 +15,6 @@ internal sealed class HealthCheckTimingValidator : IConfigValidator
             var path = $"{ConfigPaths.Cluster(cluster.Name)}.healthCheck";
             OutlierTimingValidator.Positive(check.Interval, $"{path}.interval", errors);
             OutlierTimingValidator.Positive(check.Timeout, $"{path}.timeout", errors);
-            if (check.UnhealthyThreshold < 1)
-            {
-                errors.Add($"{path}.unhealthyThreshold", $"{check.UnhealthyThreshold} must be 1 or more");
-            }
-
-            if (check.HealthyThreshold < 1)
-            {
-                errors.Add($"{path}.healthyThreshold", $"{check.HealthyThreshold} must be 1 or more");
-            }
         }
     }
 }
