@@ -1,4 +1,9 @@
 using MeshProxy.Configuration.Reload;
+using MeshProxy.FunctionalTests.SampleBackends;
+using MeshProxy.Grpc;
+using MeshProxy.Grpc.Client;
+using MeshProxy.SampleBackends.Users;
+using MeshProxy.Samples.Users.V1;
 using MeshProxy.Hosting;
 using MeshProxy.Routing;
 using MeshProxy.SampleBackends;
@@ -130,7 +135,7 @@ public sealed class HealthCheckTests
     }
 
     [Fact]
-    public async Task HealthCheck_ConfigReload_KeepsHealthOfUnchangedDestinationsAndProbesNewOnes()
+    public async Task HealthCheck_ConfigReload_KeepsHealthAndEjectionOfUnchangedDestinationsAndProbesNewOnes()
     {
         var clock = new OutlierTestClock();
         var logs = new XunitLoggerProvider(output: null);
@@ -155,7 +160,33 @@ public sealed class HealthCheckTests
             var kept = snapshots.Clusters["users"].Destinations[1];
             Assert.Equal(DestinationHealth.Unhealthy, kept.Health);
 
-            // Add a third destination: the cluster is rebuilt, b1 keeps its mark, and the new checker probes b2 too.
+            // b0, the only destination left, fails 5 calls in a row and is ejected: nothing is available.
+            backends[0].Faults.Add("users.v1.UserService/GetUser:status=UNAVAILABLE");
+            using var channel = GrpcChannel.ForAddress(proxy.Address(ListenerName.Grpc));
+            var ejected = snapshots.Clusters["users"].Destinations[0];
+            for (var i = 0; i < 5; i++)
+            {
+                using var call = channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" });
+                await GrpcAssert.FailsWith(StatusCode.Unavailable, () => call.ResponseAsync);
+            }
+
+            // The sidecar records a try a moment after the caller sees its end.
+            await Task.Run(async () =>
+            {
+                while (!ejected.Ejected)
+                {
+                    await Task.Yield();
+                }
+            }).DefaultTimeout();
+            using (var refused = channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" }))
+            {
+                await GrpcAssert.FailsWith(StatusCode.Unavailable, () => refused.ResponseAsync);
+            }
+
+            Assert.Equal(5, backends[0].CallCount("users.v1.UserService/GetUser"));
+
+            // Add a third destination: the cluster is rebuilt, b0 stays ejected and b1 unhealthy, the new checker
+            // probes b2, and calls go to b2 alone.
             var reloaded = proxy.Services.GetRequiredService<ConfigReloader>().NextChange;
             await File.WriteAllTextAsync(file, $"{OutlierStack.LoopbackListeners}\n{Users(ports, "grpc: { }, unhealthyThreshold: 1")}");
             proxy.ConfigWatcher!.Check();
@@ -164,6 +195,9 @@ public sealed class HealthCheckTests
             Assert.Equal(3, cluster.Destinations.Count);
             Assert.Same(kept, cluster.Destinations[1]);
             Assert.Equal(DestinationHealth.Unhealthy, cluster.Destinations[1].Health);
+            Assert.Same(ejected, cluster.Destinations[0]);
+            Assert.True(cluster.Destinations[0].Ejected);
+            Assert.Equal(1, cluster.Destinations[0].TimesEjected);
 
             ClusterHealthChecker? checker = null;
             await Task.Run(async () =>
@@ -177,6 +211,13 @@ public sealed class HealthCheckTests
             await checker!.LastRound.DefaultTimeout();
             Assert.Equal(DestinationHealth.Healthy, cluster.Destinations[2].Health);
             Assert.Equal(DestinationHealth.Unhealthy, cluster.Destinations[1].Health);
+            Assert.Equal(["b2"], cluster.Availability.PickSet.Select(d => d.Name));
+            using (var call = channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" }))
+            {
+                await call.ResponseAsync.DefaultTimeout();
+            }
+
+            Assert.Equal(1, backends[2].CallCount("users.v1.UserService/GetUser"));
         }
         finally
         {
@@ -191,7 +232,7 @@ public sealed class HealthCheckTests
 
     private static string Users(IReadOnlyList<int> ports, string healthCheck) => $$"""
         routes:
-          - { name: users, match: { method: /users.v1.UserService/* }, cluster: users }
+          - { name: users, match: { method: /users.v1.UserService/* }, cluster: users, retry: { maxAttempts: 1 } }
         clusters:
           users:
             destinations:
