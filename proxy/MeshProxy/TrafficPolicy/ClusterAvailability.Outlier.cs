@@ -16,11 +16,11 @@ internal sealed partial class ClusterAvailability
         var serverThreshold = _outlier.ConsecutiveServerErrors;
         if (gatewayThreshold > 0 && gatewayFailures == gatewayThreshold)
         {
-            TryEject(destination, gatewayFailures, "gateway failures");
+            TryEject(destination, gatewayFailures, "gateway failures", "consecutive_gateway_failure");
         }
         else if (serverThreshold > 0 && serverErrors == serverThreshold)
         {
-            TryEject(destination, serverErrors, "server errors");
+            TryEject(destination, serverErrors, "server errors", "consecutive_5xx");
         }
     }
 
@@ -48,6 +48,7 @@ internal sealed partial class ClusterAvailability
                         destination.MarkReturned();
                         changed = true;
                         TrafficPolicyHealthLog.DestinationReturned(_logger, _cluster, destination.Name);
+                        _listener?.DestinationReturned(_cluster, destination.Name);
                     }
                 }
                 else if (!destination.EjectedThisInterval && destination.EjectionMultiplier > 0 && destination.Health != DestinationHealth.Unhealthy)
@@ -66,7 +67,7 @@ internal sealed partial class ClusterAvailability
         }
     }
 
-    private void TryEject(DestinationState destination, int count, string reason)
+    private void TryEject(DestinationState destination, int count, string reason, string rule)
     {
         lock (_lock)
         {
@@ -102,6 +103,7 @@ internal sealed partial class ClusterAvailability
             var until = _time.GetTimestamp() + (long)(duration.Ticks * (_time.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
             destination.MarkEjected(until, multiplier);
             TrafficPolicyHealthLog.DestinationEjected(_logger, _cluster, destination.Name, duration, count, reason, destination.TimesEjected);
+            _listener?.DestinationEjected(_cluster, destination.Name, rule);
             Rebuild();
         }
     }

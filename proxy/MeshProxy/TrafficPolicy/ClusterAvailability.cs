@@ -29,6 +29,7 @@ internal sealed partial class ClusterAvailability : IDisposable
     private volatile bool _panic;
     private volatile int _availableCount;
     private volatile ILogger _logger = NullLogger.Instance;
+    private volatile IEjectionListener? _listener;
     private bool _stopped;
 
     /// <summary>Adopts <paramref name="destinations"/> (some may come from the cluster's previous state) and starts the interval timer.</summary>
@@ -78,6 +79,13 @@ internal sealed partial class ClusterAvailability : IDisposable
     {
         get => _logger;
         set => _logger = value;
+    }
+
+    /// <summary>Hears ejections and returns (metrics); the hosting layer sets it. Default none.</summary>
+    public IEjectionListener? Listener
+    {
+        get => _listener;
+        set => _listener = value;
     }
 
     /// <summary>How much longer <paramref name="destination"/> stays ejected; zero when it is not.</summary>

@@ -39,6 +39,12 @@ internal sealed class ClusterState : IDisposable
 
         Destinations = destinations;
         Availability = new ClusterAvailability(config, destinations, time ?? TimeProvider.System);
+        if (previous is not null)
+        {
+            // Until the hosting layer next attaches them, the rebuilt cluster reports where its predecessor did.
+            Availability.Logger = previous.Availability.Logger;
+            Availability.Listener = previous.Availability.Listener;
+        }
         _picker = config.LoadBalancing switch
         {
             LoadBalancingKind.RoundRobin => new RoundRobinPicker(),

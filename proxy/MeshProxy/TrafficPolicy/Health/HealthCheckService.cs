@@ -10,13 +10,15 @@ namespace MeshProxy.TrafficPolicy.Health;
 /// Runs the active health checks of the live clusters: one <see cref="ClusterHealthChecker"/> per cluster with a
 /// <c>healthCheck</c>. After every applied config it starts checkers for new or rebuilt clusters and stops those of
 /// clusters that left or were rebuilt; a rebuilt cluster kept its unchanged destinations (and their health), so only
-/// the probing restarts. It also hands the clusters the logger their ejections go to.
+/// the probing restarts. It also hands every live cluster the logger and the <see cref="IEjectionListener"/> (when one
+/// is registered, e.g. metrics) its ejections go to.
 /// </summary>
 internal sealed class HealthCheckService(
     ProxySnapshotProvider snapshots,
     ConfigReloader reloader,
     TimeProvider time,
-    ILoggerFactory loggers) : IHostedService, IDisposable
+    ILoggerFactory loggers,
+    IEjectionListener? ejections = null) : IHostedService, IDisposable
 {
     private readonly Lock _lock = new();
     private readonly ILogger _logger = loggers.CreateLogger<HealthCheckService>();
@@ -97,6 +99,7 @@ internal sealed class HealthCheckService(
             foreach (var cluster in live.Values)
             {
                 cluster.Availability.Logger = _availabilityLogger;
+                cluster.Availability.Listener = ejections;
                 if (cluster.Config.HealthCheck is { } check && !_checkers.ContainsKey(cluster))
                 {
                     _checkers[cluster] = new ClusterHealthChecker(cluster, check, time, _availabilityLogger);
