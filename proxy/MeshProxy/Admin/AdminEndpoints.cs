@@ -7,14 +7,17 @@ namespace MeshProxy.Admin;
 
 /// <summary>
 /// The admin listener (loopback only): <c>GET /config</c> dumps the live config as JSON with its version, and under
-/// <c>reload</c> its generation, content hash, when it was applied and the last refused edit (null when none).
+/// <c>reload</c> its generation, content hash, when it was applied and the last refused edit (null when none);
+/// <c>GET /clusters</c> shows every live cluster's destinations with their health, ejections and counters, and each
+/// route's backend weights (<see cref="ClustersJsonWriter"/>). Never on the ops listener: it names every upstream.
 /// </summary>
 internal sealed class AdminEndpoints(ProxySnapshotProvider snapshots, ConfigReloader reloader)
 {
     public async Task InvokeAsync(HttpContext context)
     {
         var response = context.Response;
-        if (context.Request.Path.Value != "/config")
+        var path = context.Request.Path.Value;
+        if (path is not ("/config" or "/clusters"))
         {
             response.StatusCode = StatusCodes.Status404NotFound;
             return;
@@ -23,6 +26,7 @@ internal sealed class AdminEndpoints(ProxySnapshotProvider snapshots, ConfigRelo
         if (!HttpMethods.IsGet(context.Request.Method))
         {
             response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            response.Headers.Allow = HttpMethods.Get;
             return;
         }
 
@@ -36,7 +40,15 @@ internal sealed class AdminEndpoints(ProxySnapshotProvider snapshots, ConfigRelo
         var writer = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { Indented = true });
         await using (writer.ConfigureAwait(false))
         {
-            ConfigJsonWriter.Write(writer, snapshot.Config, reloader.Status);
+            if (path == "/config")
+            {
+                ConfigJsonWriter.Write(writer, snapshot.Config, reloader.Status);
+            }
+            else
+            {
+                ClustersJsonWriter.Write(writer, snapshot.Config, snapshots.Clusters);
+            }
+
             await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
         }
     }

@@ -13,6 +13,12 @@ internal sealed record ClusterConfig(
     TimeSpan ConnectTimeout,
     Http2Config Http2)
 {
+    /// <summary>Passive health: when a destination is ejected for failing. Default <see cref="OutlierDetectionConfig.Default"/>.</summary>
+    public OutlierDetectionConfig OutlierDetection { get; init; } = OutlierDetectionConfig.Default;
+
+    /// <summary>Active health checks; null (default) for none.</summary>
+    public HealthCheckConfig? HealthCheck { get; init; }
+
     /// <summary>Cap on concurrent retries in the cluster (<c>retryBudget:</c>). Default 20% of active calls, at least 3.</summary>
     public RetryBudgetConfig RetryBudget { get; init; } = RetryBudgetConfig.Default;
 

@@ -183,9 +183,16 @@ internal static class ConfigLoader
 
         var connectTimeout = map.Duration("connectTimeout") ?? ClusterConfig.DefaultConnectTimeout;
         var http2 = ReadHttp2(map.Node("http2"), map.Child("http2"), errors);
+        var outlierDetection = ClusterHealthConfigReader.ReadOutlierDetection(map, errors);
+        var healthCheck = ClusterHealthConfigReader.ReadHealthCheck(map, errors);
         var retryBudget = RetryConfigReader.ReadBudget(map.Node("retryBudget"), map.Child("retryBudget"), errors);
         map.ReportUnknownKeys();
-        return new ClusterConfig(name, new(destinations), loadBalancing, connectTimeout, http2) { RetryBudget = retryBudget };
+        return new ClusterConfig(name, new(destinations), loadBalancing, connectTimeout, http2)
+        {
+            OutlierDetection = outlierDetection,
+            HealthCheck = healthCheck,
+            RetryBudget = retryBudget,
+        };
     }
 
     private static Http2Config ReadHttp2(YamlNode? node, string path, ConfigErrors errors)

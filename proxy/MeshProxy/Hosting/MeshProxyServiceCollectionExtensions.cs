@@ -6,6 +6,7 @@ using MeshProxy.Observability.AccessLog;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
 using MeshProxy.Transcoding.Rest;
+using MeshProxy.TrafficPolicy.Health;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -42,6 +43,8 @@ internal static class MeshProxyServiceCollectionExtensions
         services.AddGrpcServer();
         services.TryAddSingleton<DrainCoordinator>();
         services.TryAddSingleton<DrainEndpoints>();
+        services.TryAddSingleton<HealthCheckService>();
+        services.AddHostedService(sp => sp.GetRequiredService<HealthCheckService>());
         return services;
     }
 }

@@ -24,7 +24,12 @@ internal static class ForwardedOutcome
 
         if (error != ForwarderError.None)
         {
-            return AttemptOutcomes.FromForwarderError(error);
+            // A destination that answers before reading the whole request body (a Trailers-Only error, as gRPC servers
+            // send) makes YARP report a request-body error after a complete answer; the grpc-status is what it said.
+            return error is ForwarderError.RequestBodyClient or ForwarderError.RequestBodyDestination or ForwarderError.RequestBodyCanceled
+                && GrpcStatus(context) is { } answered
+                ? AttemptOutcomes.FromGrpcStatus(answered)
+                : AttemptOutcomes.FromForwarderError(error);
         }
 
         return AttemptOutcomes.FromResponse(context.Response.StatusCode, GrpcStatus(context));

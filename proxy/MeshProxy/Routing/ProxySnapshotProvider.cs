@@ -28,6 +28,9 @@ internal sealed class ProxySnapshotProvider : IDisposable
 
     public ProxySnapshot? Current => _current;
 
+    /// <summary>The live clusters by name, routed to or not (health checks and GET /clusters read them).</summary>
+    public IReadOnlyDictionary<string, ClusterState> Clusters => _clusters.Current;
+
     [MemberNotNull(nameof(_current))]
     public ProxySnapshot Apply(MeshProxyConfig config)
     {

@@ -4,7 +4,8 @@ namespace MeshProxy.TrafficPolicy;
 
 /// <summary>
 /// Owns the live <see cref="ClusterState"/>s. Applying a config keeps the state (and warm connections) of every
-/// cluster whose config is equal (record equality) and builds the rest.
+/// cluster whose config is equal (record equality) and builds the rest; a rebuilt cluster keeps the destinations
+/// whose name and address did not change, with their ejections and health.
 /// </summary>
 /// <remarks>
 /// A cluster that leaves the config is retired in two steps: first a grace period, because a call may have read the
@@ -39,9 +40,10 @@ internal sealed class ClusterRegistry : IDisposable
             var next = new Dictionary<string, ClusterState>(StringComparer.Ordinal);
             foreach (var config in configs)
             {
-                next[config.Name] = _clusters.TryGetValue(config.Name, out var existing) && existing.Config.Equals(config)
+                _clusters.TryGetValue(config.Name, out var existing);
+                next[config.Name] = existing is not null && existing.Config.Equals(config)
                     ? existing
-                    : new ClusterState(config, ClusterClientFactory.Create(config), _random);
+                    : new ClusterState(config, ClusterClientFactory.Create(config), _random, _time, previous: existing);
             }
 
             foreach (var old in _clusters.Values)
@@ -55,6 +57,18 @@ internal sealed class ClusterRegistry : IDisposable
 
             _clusters = next;
             return next;
+        }
+    }
+
+    /// <summary>The clusters of the last applied config, by name (health checks and the admin listener read them).</summary>
+    public IReadOnlyDictionary<string, ClusterState> Current
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _clusters;
+            }
         }
     }
 

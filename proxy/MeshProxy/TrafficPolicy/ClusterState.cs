@@ -4,7 +4,7 @@ using MeshProxy.TrafficPolicy.Retries;
 namespace MeshProxy.TrafficPolicy;
 
 /// <summary>
-/// The live side of a cluster: its HTTP client and destinations. Built from an immutable <see cref="ClusterConfig"/>
+/// The live side of a cluster: its HTTP client, destinations and their availability. Built from an immutable <see cref="ClusterConfig"/>
 /// and kept across config reloads while that config is equal, so warm HTTP/2 connections survive a reload.
 /// </summary>
 internal sealed class ClusterState : IDisposable
@@ -19,11 +19,32 @@ internal sealed class ClusterState : IDisposable
     /// <param name="config">The cluster's config.</param>
     /// <param name="client">The cluster's HTTP client.</param>
     /// <param name="random">Randomness for powerOfTwoChoices; safe for concurrent use. Default <see cref="Random.Shared"/>.</param>
-    public ClusterState(ClusterConfig config, HttpMessageInvoker client, Random? random = null)
+    /// <param name="time">Clock of ejections and of the outlier interval. Default <see cref="TimeProvider.System"/>.</param>
+    /// <param name="previous">
+    /// The state of the same cluster before a reload changed its config: destinations with the same name and address
+    /// are kept (with their in-flight counts, ejections and health), and the previous state stops acting on them.
+    /// </param>
+    public ClusterState(ClusterConfig config, HttpMessageInvoker client, Random? random = null, TimeProvider? time = null, ClusterState? previous = null)
     {
         Config = config;
         Client = client;
-        Destinations = config.Destinations.Select(d => new DestinationState(d.Name, d.Address.TrimEnd('/'))).ToArray();
+        previous?.Availability.Stop();
+        var destinations = new DestinationState[config.Destinations.Count];
+        for (var i = 0; i < destinations.Length; i++)
+        {
+            var d = config.Destinations[i];
+            var prefix = d.Address.TrimEnd('/');
+            destinations[i] = previous?.Find(d.Name, prefix) ?? new DestinationState(d.Name, prefix);
+        }
+
+        Destinations = destinations;
+        Availability = new ClusterAvailability(config, destinations, time ?? TimeProvider.System);
+        if (previous is not null)
+        {
+            // Until the hosting layer next attaches them, the rebuilt cluster reports where its predecessor did.
+            Availability.Logger = previous.Availability.Logger;
+            Availability.Listener = previous.Availability.Listener;
+        }
         _picker = config.LoadBalancing switch
         {
             LoadBalancingKind.RoundRobin => new RoundRobinPicker(),
@@ -46,9 +67,17 @@ internal sealed class ClusterState : IDisposable
 
     public HttpMessageInvoker Client { get; }
 
+    /// <summary>Every destination, in config order, whatever its state.</summary>
     public IReadOnlyList<DestinationState> Destinations { get; }
 
-    public DestinationState? PickDestination() => _picker.Pick(Destinations);
+    /// <summary>Ejections, health and panic mode: which destinations take calls.</summary>
+    public ClusterAvailability Availability { get; }
+
+    /// <summary>
+    /// The load-balancing policy's choice among the available destinations (all of them in panic mode); null when
+    /// none is available and panic mode is off.
+    /// </summary>
+    public DestinationState? PickDestination() => _picker.Pick(Availability.PickSet);
 
     /// <summary>
     /// The pick for a retry: the policy's choice unless that destination was tried already, else the first one not yet
@@ -56,14 +85,16 @@ internal sealed class ClusterState : IDisposable
     /// </summary>
     public DestinationState? PickDestination(IReadOnlyList<DestinationState> tried)
     {
-        var picked = _picker.Pick(Destinations);
+        var candidates = Availability.PickSet;
+        var picked = _picker.Pick(candidates);
         if (picked is null || tried.Count == 0 || !Contains(tried, picked))
         {
             return picked;
         }
 
-        foreach (var destination in Destinations)
+        for (var i = 0; i < candidates.Count; i++)
         {
+            var destination = candidates[i];
             if (!Contains(tried, destination))
             {
                 return destination;
@@ -94,12 +125,14 @@ internal sealed class ClusterState : IDisposable
     /// </summary>
     public void Retire()
     {
+        Availability.Stop();
         _retired = true;
         DisposeIfIdle();
     }
 
     public void Dispose()
     {
+        Availability.Stop();
         Interlocked.Exchange(ref _inFlight, -1);
         Client.Dispose();
     }
@@ -115,6 +148,19 @@ internal sealed class ClusterState : IDisposable
         }
 
         return false;
+    }
+
+    private DestinationState? Find(string name, string prefix)
+    {
+        foreach (var destination in Destinations)
+        {
+            if (destination.Name == name && destination.Prefix == prefix)
+            {
+                return destination;
+            }
+        }
+
+        return null;
     }
 
     private void DisposeIfIdle()

@@ -1,11 +1,31 @@
 namespace MeshProxy.TrafficPolicy;
 
-/// <summary>One upstream endpoint of a cluster, with the live count of calls in flight to it.</summary>
+/// <summary>
+/// One upstream endpoint of a cluster: the live count of calls in flight to it, its passive-health counters, its
+/// ejection and its active-health state. A reload that keeps the destination (same name and address) keeps this
+/// object, so ejections and health survive a change elsewhere in the cluster's config.
+/// </summary>
+/// <remarks>
+/// The counters are written lock-free on the request path. Ejection and health fields are written only under the
+/// owning <see cref="ClusterAvailability"/>'s lock and read anywhere without one (admin, tests).
+/// </remarks>
 internal sealed class DestinationState(string name, string prefix)
 {
     private int _inFlight;
     private int _consecutiveGatewayFailures;
     private int _consecutiveServerErrors;
+    private volatile ClusterAvailability? _availability;
+
+    // Outlier ejection, written under the availability lock.
+    private long _ejectedUntil;
+    private volatile bool _ejected;
+    private int _ejectionMultiplier;
+    private int _timesEjected;
+
+    // Active health, written under the availability lock.
+    private volatile DestinationHealth _health;
+    private int _consecutiveCheckFailures;
+    private int _consecutiveCheckSuccesses;
 
     public string Name { get; } = name;
 
@@ -15,11 +35,59 @@ internal sealed class DestinationState(string name, string prefix)
     /// <summary>Calls forwarded to this destination that have not fully ended (streams included).</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>Gateway failures since the last attempt that was not one.</summary>
+    /// <summary>Gateway failures since the last attempt that was not one (reset when they trigger an ejection).</summary>
     public int ConsecutiveGatewayFailures => Volatile.Read(ref _consecutiveGatewayFailures);
 
-    /// <summary>Server errors (gateway failures included) since the last successful attempt.</summary>
+    /// <summary>Server errors (gateway failures included) since the last successful attempt (reset when they trigger an ejection).</summary>
     public int ConsecutiveServerErrors => Volatile.Read(ref _consecutiveServerErrors);
+
+    /// <summary>True while outlier detection keeps this destination out of the picks.</summary>
+    public bool Ejected => _ejected;
+
+    /// <summary>When the current ejection ends (a <see cref="TimeProvider.GetTimestamp"/> value); meaningless when not ejected.</summary>
+    public long EjectedUntil
+    {
+        get => Volatile.Read(ref _ejectedUntil);
+        internal set => Volatile.Write(ref _ejectedUntil, value);
+    }
+
+    /// <summary>The ejection multiplier: the next ejection lasts base time × (this + 1), capped. Decays by one per healthy interval.</summary>
+    public int EjectionMultiplier
+    {
+        get => Volatile.Read(ref _ejectionMultiplier);
+        internal set => Volatile.Write(ref _ejectionMultiplier, value);
+    }
+
+    /// <summary>Ejections since the destination was first seen (never decays).</summary>
+    public int TimesEjected => Volatile.Read(ref _timesEjected);
+
+    /// <summary>What active health checks say; <see cref="DestinationHealth.Unknown"/> counts as healthy.</summary>
+    public DestinationHealth Health => _health;
+
+    /// <summary>Neither ejected nor actively unhealthy.</summary>
+    public bool Available => !_ejected && _health != DestinationHealth.Unhealthy;
+
+    /// <summary>Set by the cluster's availability while an ejection of this interval is fresh (multiplier decay skips it).</summary>
+    internal bool EjectedThisInterval { get; set; }
+
+    internal int ConsecutiveCheckFailures
+    {
+        get => _consecutiveCheckFailures;
+        set => _consecutiveCheckFailures = value;
+    }
+
+    internal int ConsecutiveCheckSuccesses
+    {
+        get => _consecutiveCheckSuccesses;
+        set => _consecutiveCheckSuccesses = value;
+    }
+
+    /// <summary>The availability tracker of the cluster that owns this destination now; set when a cluster adopts it.</summary>
+    internal ClusterAvailability? Availability
+    {
+        get => _availability;
+        set => _availability = value;
+    }
 
     /// <summary>Call before forwarding starts; pair with <see cref="RequestEnded"/> in a <c>finally</c>.</summary>
     public void RequestStarted() => Interlocked.Increment(ref _inFlight);
@@ -27,7 +95,10 @@ internal sealed class DestinationState(string name, string prefix)
     /// <summary>Call once the call has fully ended, whatever the outcome.</summary>
     public void RequestEnded() => Interlocked.Decrement(ref _inFlight);
 
-    /// <summary>Records what one attempt at this destination said about its health (passive health).</summary>
+    /// <summary>
+    /// Records what one attempt at this destination said about its health (passive health). A failure that brings
+    /// a counter exactly to its threshold ejects at once (as Envoy does), not at the next interval.
+    /// </summary>
     public void Record(AttemptOutcome outcome)
     {
         switch (outcome)
@@ -38,12 +109,34 @@ internal sealed class DestinationState(string name, string prefix)
                 break;
             case AttemptOutcome.ServerError:
                 Volatile.Write(ref _consecutiveGatewayFailures, 0);
-                Interlocked.Increment(ref _consecutiveServerErrors);
+                var serverErrors = Interlocked.Increment(ref _consecutiveServerErrors);
+                _availability?.OnFailure(this, 0, serverErrors);
                 break;
             case AttemptOutcome.GatewayFailure:
-                Interlocked.Increment(ref _consecutiveGatewayFailures);
-                Interlocked.Increment(ref _consecutiveServerErrors);
+                var gatewayFailures = Interlocked.Increment(ref _consecutiveGatewayFailures);
+                var errors = Interlocked.Increment(ref _consecutiveServerErrors);
+                _availability?.OnFailure(this, gatewayFailures, errors);
                 break;
         }
     }
+
+    /// <summary>Starts counting afresh after an ejection decision (Envoy resets the counters it acted on).</summary>
+    internal void ResetConsecutive()
+    {
+        Volatile.Write(ref _consecutiveGatewayFailures, 0);
+        Volatile.Write(ref _consecutiveServerErrors, 0);
+    }
+
+    internal void MarkEjected(long until, int multiplier)
+    {
+        EjectedUntil = until;
+        EjectionMultiplier = multiplier;
+        Interlocked.Increment(ref _timesEjected);
+        EjectedThisInterval = true;
+        _ejected = true;
+    }
+
+    internal void MarkReturned() => _ejected = false;
+
+    internal void SetHealth(DestinationHealth health) => _health = health;
 }

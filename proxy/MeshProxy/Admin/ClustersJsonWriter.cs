@@ -1,0 +1,84 @@
+using System.Text.Json;
+using MeshProxy.Configuration;
+using MeshProxy.TrafficPolicy;
+
+namespace MeshProxy.Admin;
+
+/// <summary>
+/// Writes the live state of every cluster for <c>GET /clusters</c>: each destination's health, ejection and counters,
+/// the cluster's panic state, and for each route the weights of its backends.
+/// </summary>
+internal static class ClustersJsonWriter
+{
+    public static void Write(Utf8JsonWriter writer, MeshProxyConfig config, IReadOnlyDictionary<string, ClusterState> clusters)
+    {
+        writer.WriteStartObject();
+        writer.WriteStartArray("clusters");
+
+        // Config order, so the dump reads like the file.
+        foreach (var clusterConfig in config.Clusters)
+        {
+            if (clusters.TryGetValue(clusterConfig.Name, out var cluster))
+            {
+                WriteCluster(writer, cluster);
+            }
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("routes");
+        foreach (var route in config.Routes)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", route.Name);
+            writer.WriteStartArray("backends");
+            foreach (var backend in route.Backends)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("cluster", backend.Cluster);
+                writer.WriteNumber("weight", backend.Weight);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteCluster(Utf8JsonWriter writer, ClusterState cluster)
+    {
+        var availability = cluster.Availability;
+        writer.WriteStartObject();
+        writer.WriteString("name", cluster.Name);
+        writer.WriteString("loadBalancing", LoadBalancingNames.Format(cluster.Config.LoadBalancing));
+        writer.WriteBoolean("healthChecked", cluster.Config.HealthCheck is not null);
+        writer.WriteBoolean("panic", availability.Panic);
+        writer.WriteNumber("availableDestinations", availability.AvailableCount);
+        writer.WriteStartArray("destinations");
+        foreach (var destination in cluster.Destinations)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", destination.Name);
+            writer.WriteString("address", destination.Prefix);
+            writer.WriteString("health", destination.Health switch
+            {
+                DestinationHealth.Healthy => "healthy",
+                DestinationHealth.Unhealthy => "unhealthy",
+                _ => "unknown",
+            });
+            writer.WriteBoolean("ejected", destination.Ejected);
+            writer.WriteNumber("ejectionTimeLeftMs", (long)availability.EjectionTimeLeft(destination).TotalMilliseconds);
+            writer.WriteNumber("timesEjected", destination.TimesEjected);
+            writer.WriteNumber("ejectionMultiplier", destination.EjectionMultiplier);
+            writer.WriteNumber("consecutiveGatewayFailures", destination.ConsecutiveGatewayFailures);
+            writer.WriteNumber("consecutiveServerErrors", destination.ConsecutiveServerErrors);
+            writer.WriteNumber("inFlight", destination.InFlight);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+}

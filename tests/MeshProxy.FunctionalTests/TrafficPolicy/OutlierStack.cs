@@ -1,0 +1,145 @@
+using MeshProxy.Grpc;
+using MeshProxy.Grpc.Client;
+using MeshProxy.Hosting;
+using MeshProxy.Routing;
+using MeshProxy.SampleBackends;
+using MeshProxy.SampleBackends.Users;
+using MeshProxy.Samples.Users.V1;
+using MeshProxy.TestSupport;
+using MeshProxy.TrafficPolicy;
+using MeshProxy.TrafficPolicy.Health;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MeshProxy.FunctionalTests.TrafficPolicy;
+
+/// <summary>
+/// Sample backends on 127.0.0.1 port 0 behind a sidecar whose config a test writes from their ports, on a virtual
+/// clock (or real time when none is given). One stack per test, so ejections never leak between tests.
+/// </summary>
+internal sealed class OutlierStack : IAsyncDisposable
+{
+    public const string LoopbackListeners = """
+        listeners:
+          grpc:  { address: 127.0.0.1, port: 0 }
+          rest:  { address: 127.0.0.1, port: 0 }
+          ops:   { address: 127.0.0.1, port: 0 }
+          admin: { address: 127.0.0.1, port: 0 }
+        """;
+
+    private readonly List<SampleBackendHandle> _backends = [];
+    private MeshProxyServer? _proxy;
+
+    private OutlierStack(OutlierTestClock? clock) => Clock = clock;
+
+    public OutlierTestClock? Clock { get; }
+
+    public XunitLoggerProvider Logs { get; } = new(output: null);
+
+    public IReadOnlyList<SampleBackendHandle> Backends => _backends;
+
+    public MeshProxyServer Proxy => _proxy ?? throw new InvalidOperationException("Not started.");
+
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    public static async Task<OutlierStack> StartAsync(int backends, Func<IReadOnlyList<int>, string> config, OutlierTestClock? clock = null)
+    {
+        var stack = new OutlierStack(clock);
+        try
+        {
+            for (var i = 0; i < backends; i++)
+            {
+                stack._backends.Add(await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1", Version = $"b{i}" }, stack.Logs).DefaultTimeout());
+            }
+
+            stack._proxy = await MeshProxyServer.StartAsync(
+                $"{LoopbackListeners}\n{config([.. stack._backends.Select(b => b.Port)])}",
+                stack.Logs,
+                configureServices: services =>
+                {
+                    if (clock is not null)
+                    {
+                        services.AddSingleton<TimeProvider>(clock);
+                    }
+                }).DefaultTimeout();
+            stack.Channel = GrpcChannel.ForAddress(stack.Proxy.Address(ListenerName.Grpc));
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+    }
+
+    public ClusterState Cluster(string name) => Proxy.Services.GetRequiredService<ProxySnapshotProvider>().Clusters[name];
+
+    public ClusterHealthChecker Checker(string cluster) =>
+        Proxy.Services.GetRequiredService<HealthCheckService>().Checker(cluster) ?? throw new InvalidOperationException($"no checker for {cluster}");
+
+    /// <summary>Moves the virtual clock to the next health-check round of <paramref name="cluster"/> and waits for its results.</summary>
+    public async Task RunHealthRoundAsync(string cluster, TimeSpan advance)
+    {
+        Clock!.Advance(advance);
+        await Checker(cluster).LastRound.DefaultTimeout();
+    }
+
+    /// <summary>
+    /// One GetUser call, then a wait until the sidecar has recorded it: the caller sees the trailers a moment before
+    /// the sidecar records the outcome and releases the in-flight count, and the next pick must see both.
+    /// </summary>
+    public async Task<StatusCode> CallAsync(Metadata? headers = null)
+    {
+        StatusCode status;
+        using (var call = Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" }, new CallOptions(Headers: headers)))
+        {
+            try
+            {
+                await call.ResponseAsync.DefaultTimeout();
+                status = StatusCode.OK;
+            }
+            catch (RpcException ex)
+            {
+                status = ex.StatusCode;
+            }
+        }
+
+        await WaitForIdleAsync();
+        return status;
+    }
+
+    public async Task CallManyAsync(int calls, Metadata? headers = null)
+    {
+        for (var i = 0; i < calls; i++)
+        {
+            await CallAsync(headers);
+        }
+    }
+
+    public long GetUserCalls(int backend) => _backends[backend].CallCount("/users.v1.UserService/GetUser");
+
+    public async Task WaitForIdleAsync()
+    {
+        var clusters = Proxy.Services.GetRequiredService<ProxySnapshotProvider>().Clusters.Values.ToList();
+        await Task.Run(async () =>
+        {
+            while (clusters.Any(c => c.Destinations.Any(d => d.InFlight != 0)))
+            {
+                await Task.Yield();
+            }
+        }).DefaultTimeout();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel?.Dispose();
+        if (_proxy is not null)
+        {
+            await _proxy.DisposeAsync();
+        }
+
+        foreach (var backend in _backends)
+        {
+            await backend.DisposeAsync();
+        }
+    }
+}
