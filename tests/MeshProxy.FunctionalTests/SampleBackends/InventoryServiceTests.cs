@@ -36,7 +36,7 @@ public sealed class InventoryServiceTests(ITestOutputHelper output)
     [Fact]
     public async Task ReserveStock_Available_MovesStockAndHoldsFifteenMinutes()
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new SettableClock(Start);
         await using var backend = await TestBackend.StartAsync(output, new SampleBackendOptions { TimeProvider = clock });
         var before = await CheckAsync(backend, "sku-banana");
 
@@ -53,7 +53,7 @@ public sealed class InventoryServiceTests(ITestOutputHelper output)
     [Fact]
     public async Task ReserveStock_GivenHold_ExpiresAfterIt()
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new SettableClock(Start);
         await using var backend = await TestBackend.StartAsync(output, new SampleBackendOptions { TimeProvider = clock });
 
         var reservation = await ReserveAsync(backend, new ReserveStockRequest { Sku = "sku-apple", Quantity = 1, Hold = Duration.FromTimeSpan(TimeSpan.FromSeconds(90)) });

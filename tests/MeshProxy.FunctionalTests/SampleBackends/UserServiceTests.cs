@@ -52,7 +52,7 @@ public sealed class UserServiceTests(ITestOutputHelper output)
     [Fact]
     public async Task CreateUser_WithoutId_AssignsIdAndServerTimes()
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new SettableClock(Start);
         await using var backend = await TestBackend.StartAsync(output, new SampleBackendOptions { TimeProvider = clock });
         clock.Advance(TimeSpan.FromMinutes(5));
 
@@ -96,7 +96,7 @@ public sealed class UserServiceTests(ITestOutputHelper output)
     [Fact]
     public async Task UpdateUser_MaskNamesOneField_OnlyThatFieldChanges()
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new SettableClock(Start);
         await using var backend = await TestBackend.StartAsync(output, new SampleBackendOptions { TimeProvider = clock });
         var before = await GetAsync(backend, "u-1003");
         clock.Advance(TimeSpan.FromHours(1));
@@ -246,7 +246,7 @@ public sealed class UserServiceTests(ITestOutputHelper output)
     [Fact]
     public async Task SyncUsers_EachChange_AnsweredInOrder()
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new SettableClock(Start);
         await using var backend = await TestBackend.StartAsync(output, new SampleBackendOptions { TimeProvider = clock });
         var original = await GetAsync(backend, "u-1001");
         clock.Advance(TimeSpan.FromDays(1));

@@ -26,7 +26,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task HealthCheck_NotServingRemovesHostAndServingBringsItBack()
     {
-        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "grpc: { service: users.v1.UserService }, interval: 5s, timeout: 1s, unhealthyThreshold: 2, healthyThreshold: 1"), new OutlierTestClock());
+        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "grpc: { service: users.v1.UserService }, interval: 5s, timeout: 1s, unhealthyThreshold: 2, healthyThreshold: 1"), new ManualTimeProvider());
         var b1 = stack.Cluster("users").Destinations[1];
         Assert.Equal(DestinationHealth.Unknown, b1.Health);
         await stack.RunHealthRoundAsync("users", TimeSpan.Zero);
@@ -51,7 +51,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task HealthCheck_UnknownServiceName_FailsWithNotFound()
     {
-        await using var stack = await OutlierStack.StartAsync(1, ports => Users(ports, "grpc: { service: no.such.Service }, unhealthyThreshold: 1"), new OutlierTestClock());
+        await using var stack = await OutlierStack.StartAsync(1, ports => Users(ports, "grpc: { service: no.such.Service }, unhealthyThreshold: 1"), new ManualTimeProvider());
 
         await stack.RunHealthRoundAsync("users", TimeSpan.Zero);
 
@@ -71,7 +71,7 @@ public sealed class HealthCheckTests
               lenient:
                 destinations: [ { address: "http://127.0.0.1:{{ports[0]}}" } ]
                 healthCheck: { grpc: { }, unhealthyThreshold: 1, missingServiceIsHealthy: true }
-            """, new OutlierTestClock());
+            """, new ManualTimeProvider());
 
         // The backend answers UNIMPLEMENTED to the health service, as a server without one does.
         stack.Backends[0].Faults.Add("grpc.health.v1.Health/Check:status=UNIMPLEMENTED");
@@ -86,7 +86,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task HealthCheck_NoAnswerWithinTimeout_Unhealthy()
     {
-        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "grpc: { }, timeout: 1s, unhealthyThreshold: 1"), new OutlierTestClock());
+        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "grpc: { }, timeout: 1s, unhealthyThreshold: 1"), new ManualTimeProvider());
         stack.Backends[1].Faults.Add("grpc.health.v1.Health/Check:latency=60s");
 
         var destinations = stack.Cluster("users").Destinations;
@@ -122,7 +122,7 @@ public sealed class HealthCheckTests
                   - { address: "http://127.0.0.1:{{plain.Port}}", name: plain }
                   - { address: "http://127.0.0.1:{{ports[0]}}", name: grpc-only }
                 healthCheck: { http: { path: /healthz }, unhealthyThreshold: 1 }
-            """, new OutlierTestClock());
+            """, new ManualTimeProvider());
 
         await stack.RunHealthRoundAsync("web", TimeSpan.Zero);
         var destinations = stack.Cluster("web").Destinations;
@@ -137,7 +137,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task HealthCheck_ConfigReload_KeepsHealthAndEjectionOfUnchangedDestinationsAndProbesNewOnes()
     {
-        var clock = new OutlierTestClock();
+        var clock = new ManualTimeProvider();
         var logs = new XunitLoggerProvider(output: null);
         var dir = Directory.CreateTempSubdirectory("meshproxy-health-");
         var backends = new List<SampleBackendHandle>();

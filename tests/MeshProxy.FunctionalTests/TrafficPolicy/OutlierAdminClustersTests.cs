@@ -14,7 +14,7 @@ public sealed class OutlierAdminClustersTests
     [Fact]
     public async Task AdminClusters_EjectedAndUnhealthyHosts_ShownWithCountersAndRouteWeights()
     {
-        var clock = new OutlierTestClock();
+        var clock = new ManualTimeProvider();
         await using var stack = await OutlierStack.StartAsync(3, ports => $$"""
             routes:
               - name: users

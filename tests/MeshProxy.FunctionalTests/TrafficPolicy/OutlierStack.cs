@@ -29,9 +29,9 @@ internal sealed class OutlierStack : IAsyncDisposable
     private readonly List<SampleBackendHandle> _backends = [];
     private MeshProxyServer? _proxy;
 
-    private OutlierStack(OutlierTestClock? clock) => Clock = clock;
+    private OutlierStack(ManualTimeProvider? clock) => Clock = clock;
 
-    public OutlierTestClock? Clock { get; }
+    public ManualTimeProvider? Clock { get; }
 
     public XunitLoggerProvider Logs { get; } = new(output: null);
 
@@ -41,7 +41,7 @@ internal sealed class OutlierStack : IAsyncDisposable
 
     public GrpcChannel Channel { get; private set; } = null!;
 
-    public static async Task<OutlierStack> StartAsync(int backends, Func<IReadOnlyList<int>, string> config, OutlierTestClock? clock = null)
+    public static async Task<OutlierStack> StartAsync(int backends, Func<IReadOnlyList<int>, string> config, ManualTimeProvider? clock = null)
     {
         var stack = new OutlierStack(clock);
         try

@@ -1,3 +1,4 @@
+using MeshProxy.TestSupport;
 using MeshProxy.Admin;
 using MeshProxy.Configuration;
 using MeshProxy.Hosting;

@@ -1,3 +1,4 @@
+using MeshProxy.TestSupport;
 using MeshProxy.Tests.Configuration.Reload;
 using MeshProxy.TrafficPolicy;
 using static MeshProxy.Tests.TrafficPolicy.OutlierClusters;

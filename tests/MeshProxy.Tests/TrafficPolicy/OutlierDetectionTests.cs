@@ -1,3 +1,4 @@
+using MeshProxy.TestSupport;
 using MeshProxy.Grpc;
 using MeshProxy.Tests.Configuration.Reload;
 using MeshProxy.TrafficPolicy;

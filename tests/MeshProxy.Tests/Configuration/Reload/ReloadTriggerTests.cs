@@ -1,3 +1,4 @@
+using MeshProxy.TestSupport;
 using MeshProxy.Configuration.Reload;
 
 namespace MeshProxy.Tests.Configuration.Reload;

@@ -1,3 +1,4 @@
+using MeshProxy.TestSupport;
 using System.Globalization;
 using System.Text;
 using MeshProxy.Configuration.Reload;

@@ -1,14 +1,10 @@
-namespace MeshProxy.FunctionalTests.TrafficPolicy;
+namespace MeshProxy.TestSupport;
 
-/// <summary>
-/// Virtual time for the sidecar's ejections and health checks: timers fire only inside <see cref="Advance"/>, in due
-/// order, on the calling thread. (SampleBackends' ManualTimeProvider keeps real-time timers, which would let the
-/// outlier interval and the probes run on their own.)
-/// </summary>
-internal sealed class OutlierTestClock : TimeProvider
+/// <summary>Virtual time: timers fire only inside <see cref="Advance"/>, in due order, on the calling thread.</summary>
+public sealed class ManualTimeProvider : TimeProvider
 {
     private readonly Lock _lock = new();
-    private readonly List<ClockTimer> _timers = [];
+    private readonly List<ManualTimer> _timers = [];
     private DateTimeOffset _now = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
 
     public override DateTimeOffset GetUtcNow()
@@ -25,12 +21,11 @@ internal sealed class OutlierTestClock : TimeProvider
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        var timer = new ClockTimer(this, callback, state);
+        var timer = new ManualTimer(this, callback, state);
         timer.Change(dueTime, period);
         return timer;
     }
 
-    /// <summary>Moves time on, firing every timer that falls due on the way (Advance(0) fires those due now).</summary>
     public void Advance(TimeSpan by)
     {
         DateTimeOffset end;
@@ -41,7 +36,7 @@ internal sealed class OutlierTestClock : TimeProvider
 
         while (true)
         {
-            ClockTimer? next;
+            ManualTimer? next;
             lock (_lock)
             {
                 next = _timers.Where(t => t.Due is { } due && due <= end).MinBy(t => t.Due);
@@ -59,7 +54,7 @@ internal sealed class OutlierTestClock : TimeProvider
         }
     }
 
-    private sealed class ClockTimer(OutlierTestClock owner, TimerCallback callback, object? state) : ITimer
+    private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
     {
         public DateTimeOffset? Due { get; set; }
 

@@ -1,7 +1,7 @@
 namespace MeshProxy.FunctionalTests.SampleBackends;
 
 /// <summary>A clock that moves only when told; timers still run on real time.</summary>
-internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
+internal sealed class SettableClock(DateTimeOffset start) : TimeProvider
 {
     private long _ticks = start.UtcTicks;
 
