@@ -41,6 +41,16 @@ internal static class ConfigJsonWriter
         }
 
         writer.WriteEndObject();
+        writer.WriteStartObject("accessLog");
+        writer.WriteBoolean("enabled", config.AccessLog.Enabled);
+        writer.WriteNumber("sampleRate", config.AccessLog.SampleRate);
+        writer.WriteString("path", config.AccessLog.Path);
+        writer.WriteEndObject();
+        writer.WriteStartObject("tracing");
+        WriteNullable(writer, "otlpEndpoint", config.Tracing.OtlpEndpoint);
+        writer.WriteNumber("sampleRate", config.Tracing.SampleRate);
+        writer.WriteString("protocol", config.Tracing.Protocol == OtlpProtocol.HttpProtobuf ? "http/protobuf" : "grpc");
+        writer.WriteEndObject();
         writer.WriteStartObject("drain");
         writer.WriteString("propagationDelay", Duration.Format(config.Drain.PropagationDelay));
         writer.WriteString("deadline", Duration.Format(config.Drain.Deadline));
@@ -185,6 +195,18 @@ internal static class ConfigJsonWriter
             writer.WriteEndObject();
         }
 
+        var retry = route.Retry;
+        writer.WriteStartObject("retry");
+        WriteStrings(writer, "retryOn", retry.RetryOn);
+        writer.WriteNumber("maxAttempts", retry.MaxAttempts);
+        writer.WriteString("perTryTimeout", Duration.Format(retry.PerTryTimeout));
+        writer.WriteStartObject("backoff");
+        writer.WriteString("base", Duration.Format(retry.BackoffBase));
+        writer.WriteString("max", Duration.Format(retry.BackoffMax));
+        writer.WriteEndObject();
+        writer.WriteNumber("bufferLimit", retry.BufferLimit);
+        writer.WriteBoolean("failover", retry.Failover);
+        writer.WriteEndObject();
         writer.WriteEndObject();
     }
 
@@ -206,6 +228,45 @@ internal static class ConfigJsonWriter
         writer.WriteStartObject("http2");
         writer.WriteString("connectionsPerDestination", cluster.Http2.MultipleConnections ? "multiple" : "single");
         writer.WriteEndObject();
+        writer.WriteStartObject("retryBudget");
+        writer.WriteNumber("percent", cluster.RetryBudget.Percent);
+        writer.WriteNumber("minConcurrency", cluster.RetryBudget.MinConcurrency);
+        writer.WriteEndObject();
+        var outlier = cluster.OutlierDetection;
+        writer.WriteStartObject("outlierDetection");
+        writer.WriteNumber("consecutiveGatewayFailures", outlier.ConsecutiveGatewayFailures);
+        writer.WriteNumber("consecutiveServerErrors", outlier.ConsecutiveServerErrors);
+        writer.WriteString("interval", Duration.Format(outlier.Interval));
+        writer.WriteString("baseEjectionTime", Duration.Format(outlier.BaseEjectionTime));
+        writer.WriteString("maxEjectionTime", Duration.Format(outlier.MaxEjectionTime));
+        writer.WriteNumber("maxEjectionPercent", outlier.MaxEjectionPercent);
+        writer.WriteNumber("panicThreshold", outlier.PanicThreshold);
+        writer.WriteEndObject();
+        if (cluster.HealthCheck is { } health)
+        {
+            writer.WriteStartObject("healthCheck");
+            if (health.GrpcService is not null)
+            {
+                writer.WriteStartObject("grpc");
+                writer.WriteString("service", health.GrpcService);
+                writer.WriteEndObject();
+            }
+
+            if (health.HttpPath is not null)
+            {
+                writer.WriteStartObject("http");
+                writer.WriteString("path", health.HttpPath);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteString("interval", Duration.Format(health.Interval));
+            writer.WriteString("timeout", Duration.Format(health.Timeout));
+            writer.WriteNumber("unhealthyThreshold", health.UnhealthyThreshold);
+            writer.WriteNumber("healthyThreshold", health.HealthyThreshold);
+            writer.WriteBoolean("missingServiceIsHealthy", health.MissingServiceIsHealthy);
+            writer.WriteEndObject();
+        }
+
         writer.WriteEndObject();
     }
 

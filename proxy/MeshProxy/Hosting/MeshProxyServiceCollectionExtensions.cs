@@ -6,6 +6,7 @@ using MeshProxy.Observability.AccessLog;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
 using MeshProxy.Transcoding.Rest;
+using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Health;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -38,6 +39,7 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton<MeshProxyMetrics>();
         services.TryAddSingleton<AccessLogWriter>();
         services.TryAddSingleton<GrpcCallTelemetry>();
+        services.TryAddSingleton<IEjectionListener, EjectionMetrics>();
 
         // grpc.health.v1.Health answered locally on the gRPC listener (LocalGrpcHealth).
         services.AddGrpcServer();

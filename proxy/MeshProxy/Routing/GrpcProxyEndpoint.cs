@@ -1,5 +1,6 @@
 using MeshProxy.Grpc;
 using MeshProxy.Observability;
+using MeshProxy.Observability.Metrics;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Retries;
 using Microsoft.AspNetCore.Http;
@@ -21,9 +22,11 @@ internal sealed class GrpcProxyEndpoint
     private readonly TimeProvider _time;
     private readonly Random _random;
     private readonly ILogger _logger;
+    private readonly MeshProxyMetrics? _metrics;
 
-    public GrpcProxyEndpoint(ProxySnapshotProvider snapshots, IHttpForwarder forwarder, TimeProvider time, Random random, ILogger<GrpcProxyEndpoint> logger)
+    public GrpcProxyEndpoint(ProxySnapshotProvider snapshots, IHttpForwarder forwarder, TimeProvider time, Random random, ILogger<GrpcProxyEndpoint> logger, MeshProxyMetrics? metrics = null)
     {
+        _metrics = metrics;
         _snapshots = snapshots;
         _forwarder = forwarder;
         _time = time;
@@ -121,7 +124,11 @@ internal sealed class GrpcProxyEndpoint
             string.Concat(request.Path.Value, request.QueryString.Value),
             _time,
             _random,
-            _logger);
+            _logger)
+        {
+            Metrics = _metrics,
+            Routed = context.Features.Get<RoutedCall>(),
+        };
         request.Body = new RecordingRequestStream(request.Body, call.Body);
         context.Features.Set(call);
         return call;

@@ -6,7 +6,7 @@ namespace MeshProxy.FunctionalTests.Observability;
 
 /// <summary>
 /// A sample backend behind a sidecar with a 90/10 canary split over two clusters of that backend (route users), a
-/// route to a dead port (route dead) and no catch-all, so each call's outcome is known in advance. One per test:
+/// route to a dead port (route dead, not retried: its two failures stay below the ejection threshold) and no catch-all, so each call's outcome is known in advance. One per test:
 /// metrics count from zero.
 /// </summary>
 public sealed class MetricsStack() : SampleStack("v1")
@@ -25,6 +25,7 @@ public sealed class MetricsStack() : SampleStack("v1")
           - name: dead
             match: { method: /inventory.v1.InventoryService/* }
             cluster: dead
+            retry: { maxAttempts: 1 }
         clusters:
           stable: { destinations: [ { name: v1-a, address: "http://127.0.0.1:{{backendPorts[0]}}" } ] }
           canary: { destinations: [ { name: v1-b, address: "http://127.0.0.1:{{backendPorts[0]}}" } ] }

@@ -1,3 +1,5 @@
+using MeshProxy.Observability.Metrics;
+using MeshProxy.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace MeshProxy.TrafficPolicy.Retries;
@@ -79,6 +81,12 @@ internal sealed class RetryCall : IDisposable
     public ILogger Logger { get; }
 
     public ReplayBody Body { get; }
+
+    /// <summary>Retry and per-attempt metrics; null when the host has none (unit tests).</summary>
+    public MeshProxyMetrics? Metrics { get; init; }
+
+    /// <summary>The call's telemetry feature: each retry counts as one more attempt there.</summary>
+    public RoutedCall? Routed { get; init; }
 
     /// <summary>Attempts started so far.</summary>
     public int Attempts { get; private set; } = 1;
@@ -167,6 +175,7 @@ internal sealed class RetryCall : IDisposable
 
         Attempts++;
         LastAttemptRecorded = false;
+        Routed?.Attempted(destination);
     }
 
     /// <summary>Disposed with the call (retry request messages, linked token sources).</summary>

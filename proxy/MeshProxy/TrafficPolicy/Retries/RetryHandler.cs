@@ -71,6 +71,17 @@ internal sealed class RetryHandler(HttpMessageHandler inner) : DelegatingHandler
         _ => "reset",
     };
 
+    /// <summary>The retryOn name of a retried status: a bounded metric label.</summary>
+    private static string StatusReason(StatusCode status) => status switch
+    {
+        StatusCode.Cancelled => "cancelled",
+        StatusCode.DeadlineExceeded => "deadline-exceeded",
+        StatusCode.ResourceExhausted => "resource-exhausted",
+        StatusCode.Internal => "internal",
+        StatusCode.Unavailable => "unavailable",
+        _ => "other",
+    };
+
     private static HttpResponseMessage TrailersOnly(HttpRequestMessage request, StatusCode code, string message)
     {
         var response = new HttpResponseMessage(HttpStatusCode.OK)
@@ -98,6 +109,7 @@ internal sealed class RetryHandler(HttpMessageHandler inner) : DelegatingHandler
         while (true)
         {
             // 1. Send. The per-try timer runs until response headers; after that the call's deadline governs.
+            var attemptStart = call.Time.GetTimestamp();
             HttpResponseMessage? response = null;
             ExceptionDispatchInfo? failure = null;
             RetryOn? failureKind = null;
@@ -133,19 +145,27 @@ internal sealed class RetryHandler(HttpMessageHandler inner) : DelegatingHandler
             AttemptOutcome outcome;
             bool retriable;
             string reason;
+            var attemptStatus = StatusCode.Unavailable;
             var pushback = (Kind: PushbackKind.None, Delay: TimeSpan.Zero);
             if (response is not null)
             {
                 var status = TrailersOnlyStatus(response);
                 if (status is null || !policy.RetriesStatus(status.Value))
                 {
+                    // A retried call whose last attempt committed or ended OK: the retry paid off.
+                    if (call.Attempts > 1 && status is null or StatusCode.OK)
+                    {
+                        call.Metrics?.RecordRetrySuccess(call.Route, call.Cluster.Name);
+                    }
+
                     call.Body.Commit();
                     return response;
                 }
 
                 outcome = AttemptOutcomes.FromResponse((int)response.StatusCode, status);
                 retriable = true;
-                reason = $"grpc-status {status.Value}";
+                reason = StatusReason(status.Value);
+                attemptStatus = status.Value;
                 pushback = RetryPushback.Read(response);
             }
             else if (perTryTimedOut)
@@ -153,7 +173,8 @@ internal sealed class RetryHandler(HttpMessageHandler inner) : DelegatingHandler
                 // Envoy retries a per-try timeout whatever retryOn says: the try, not the call, ran out of time.
                 outcome = AttemptOutcome.ServerError;
                 retriable = true;
-                reason = "per-try timeout";
+                reason = "per-try-timeout";
+                attemptStatus = StatusCode.DeadlineExceeded;
             }
             else
             {
@@ -195,6 +216,7 @@ internal sealed class RetryHandler(HttpMessageHandler inner) : DelegatingHandler
             if (next is not null && !call.TryAcquireBudget(next))
             {
                 TrafficPolicyLog.RetryBudgetExhausted(call.Logger, call.Route, next.Name, next.RetryBudget.InFlight);
+                call.Metrics?.RecordRetryBudgetExhausted(call.Route, next.Name);
                 next = null;
             }
 
@@ -218,6 +240,8 @@ internal sealed class RetryHandler(HttpMessageHandler inner) : DelegatingHandler
 
             // 5. Retry: record the failed try, wait, then move to a destination not tried yet.
             call.RecordAttempt(outcome);
+            call.Metrics?.RecordAttempt(call.Route, call.Cluster.Name, call.Destination.Name, attemptStatus, call.Time.GetElapsedTime(attemptStart));
+            call.Metrics?.RecordRetry(call.Route, next!.Name, reason);
             response?.Dispose();
             TrafficPolicyLog.RetryScheduled(call.Logger, call.Route, call.Attempts, call.Cluster.Name, call.Destination.Name, reason, delay);
             if (delay > TimeSpan.Zero)
