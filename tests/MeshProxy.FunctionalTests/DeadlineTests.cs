@@ -58,7 +58,9 @@ public sealed class DeadlineTests(SidecarFixture fixture, ITestOutputHelper outp
         var id = Guid.NewGuid().ToString("N");
         var metadata = new Dictionary<string, string> { ["x-sleep-ms"] = "20000", ["x-record-cancel"] = id };
 
-        var result = await GrpcJsClient.CallAsync(Proxy, "/users.v1.UserService/GetUser", metadata, deadlineMs: 300).DefaultTimeout();
+        // Long enough for the call to reach the backend even on a loaded CI machine (else nothing is there to cancel);
+        // still far below the backend's 20 s sleep.
+        var result = await GrpcJsClient.CallAsync(Proxy, "/users.v1.UserService/GetUser", metadata, deadlineMs: 2000).DefaultTimeout();
 
         Assert.Equal(4, result.Code);
         await Fixture.Backends.WaitForCancellationAsync(id).DefaultTimeout();
@@ -70,7 +72,8 @@ public sealed class DeadlineTests(SidecarFixture fixture, ITestOutputHelper outp
         var id = Guid.NewGuid().ToString("N");
         var metadata = new Dictionary<string, string> { ["x-sleep-ms"] = "20000", ["x-record-cancel"] = id };
 
-        var result = await GrpcJsClient.CallAsync(Proxy, "/users.v1.UserService/ListUsers", metadata, cancelAfterMs: 300).DefaultTimeout();
+        // As above: the call must have reached the backend before the cancel for the backend to see one.
+        var result = await GrpcJsClient.CallAsync(Proxy, "/users.v1.UserService/ListUsers", metadata, cancelAfterMs: 2000).DefaultTimeout();
 
         Assert.Equal(1, result.Code);
         Assert.Equal("cancel", await Fixture.Backends.WaitForCancellationAsync(id).DefaultTimeout());
