@@ -165,8 +165,9 @@ public sealed class RetryTests(ITestOutputHelper output)
         Assert.InRange(timeouts[0], TimeSpan.FromMilliseconds(600), TimeSpan.FromMilliseconds(1000));
         for (var i = 1; i < timeouts.Length; i++)
         {
-            // Each try is sent the time left, so at least the 400 ms pushback less than the try before it.
-            Assert.True(timeouts[i] <= timeouts[i - 1] - TimeSpan.FromMilliseconds(400), $"try {i}: {timeouts[i]} after {timeouts[i - 1]}");
+            // Each try is sent the time left, so at least the 400 ms pushback less than the try before it. The
+            // runtime's timers count whole milliseconds and may end a wait up to one tick early, hence the 5 ms slack.
+            Assert.True(timeouts[i] <= timeouts[i - 1] - TimeSpan.FromMilliseconds(395), $"try {i}: {timeouts[i]} after {timeouts[i - 1]}");
             Assert.True(timeouts[i] > TimeSpan.Zero, $"try {i} started with no time left");
         }
 
