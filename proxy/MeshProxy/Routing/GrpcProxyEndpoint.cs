@@ -151,12 +151,17 @@ internal sealed class GrpcProxyEndpoint
         else
         {
             var start = _time.GetTimestamp();
-            context.Features.Set(new CallDeadline(start, timeout.Value));
+            var callDeadline = new CallDeadline(start, timeout.Value);
+            context.Features.Set(callDeadline);
             retry?.SetDeadline(start, timeout.Value);
             using var deadlineSource = new CancellationTokenSource(timeout.Value, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadlineSource.Token);
             error = await _forwarder.SendAsync(context, destination.Prefix, cluster.Client, route.RequestConfig, _transformer, linked.Token).ConfigureAwait(false);
             expired = deadlineSource.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested;
+            if (expired)
+            {
+                callDeadline.MarkExpired();
+            }
         }
 
         // The last attempt is recorded here, once, where it went (a retry may have moved it) unless the retry loop

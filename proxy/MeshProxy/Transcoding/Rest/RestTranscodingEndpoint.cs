@@ -33,16 +33,14 @@ internal sealed class RestTranscodingEndpoint
     private readonly MeshProxyMetrics _metrics;
     private readonly RequestDelegate _forward;
     private readonly TranscodingSnapshotProvider _snapshots;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public RestTranscodingEndpoint(GrpcProxyEndpoint grpc, GrpcCallTelemetry telemetry, MeshProxyMetrics metrics, TranscodingSnapshotProvider snapshots, TimeProvider time, ILogger<RestTranscodingEndpoint> logger)
+    public RestTranscodingEndpoint(GrpcProxyEndpoint grpc, GrpcCallTelemetry telemetry, MeshProxyMetrics metrics, TranscodingSnapshotProvider snapshots, ILogger<RestTranscodingEndpoint> logger)
     {
         _telemetry = telemetry;
         _metrics = metrics;
         _forward = grpc.InvokeAsync;
         _snapshots = snapshots;
-        _time = time;
         _logger = logger;
     }
 
@@ -129,7 +127,7 @@ internal sealed class RestTranscodingEndpoint
 
             // The same wrapper as the gRPC listener's: request id, span, call metrics and access log see the inner call.
             await _telemetry.InvokeAsync(inner, _forward).ConfigureAwait(false);
-            var expired = inner.Features.Get<CallDeadline>() is { } deadline && deadline.Remaining(_time) <= TimeSpan.Zero;
+            var expired = inner.Features.Get<CallDeadline>() is { Expired: true };
             await writer.FinishAsync(capture, streamed?.Error, expired).ConfigureAwait(false);
             _metrics.RecordTranscoding(inner.Features.Get<RoutedCall>()?.Route ?? string.Empty, context.Response.StatusCode);
         }
