@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.SampleBackends.Users;
 using MeshProxy.TestSupport;
@@ -11,9 +12,13 @@ namespace MeshProxy.FunctionalTests.Observability;
 /// </summary>
 public sealed class TracingTests
 {
-    private const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     private const string CallerSpanId = "00f067aa0ba902b7";
-    private static readonly string TraceParent = $"00-{TraceId}-{CallerSpanId}-01";
+
+    // A trace of its own per test: an exporter listens to the process-wide ActivitySource, so it also records the
+    // spans of other in-process sidecars that tests in other classes call with a traceparent.
+    private readonly string _traceId = ActivityTraceId.CreateRandom().ToHexString();
+
+    private string TraceParent => $"00-{_traceId}-{CallerSpanId}-01";
     private static readonly string GetUser = UserServiceMethods.GetUser.FullName;
 
     [Fact]
@@ -96,11 +101,11 @@ public sealed class TracingTests
         // The backend got the same trace, sampled, with the sidecar's attempt span as its parent.
         Assert.NotNull(upstream);
         var parts = upstream.Split('-');
-        Assert.Equal(["00", TraceId], parts[..2]);
+        Assert.Equal(["00", _traceId], parts[..2]);
         Assert.Equal("01", parts[3]);
         Assert.NotEqual(CallerSpanId, parts[2]);
 
-        var spans = await receiver.WaitForTraceAsync(TraceId, s => s.Count >= 2).DefaultTimeout();
+        var spans = await receiver.WaitForTraceAsync(_traceId, s => s.Count >= 2).DefaultTimeout();
         var server = Assert.Single(spans, s => s.Kind == 2);
         var attempt = Assert.Single(spans, s => s.Kind == 3);
         Assert.Equal(CallerSpanId, server.ParentSpanId);

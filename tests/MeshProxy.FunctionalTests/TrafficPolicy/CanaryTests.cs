@@ -64,7 +64,10 @@ public sealed class CanaryTests(CanaryStackFixture stack) : IClassFixture<Canary
     [Fact]
     public async Task LeastRequests_SequentialStreams_EachEndsSoTheFirstDestinationTakesAll()
     {
+        // Other tests in this class make back-to-back calls without waiting for idle, so v1b may have had some: count
+        // from here.
         var before = stack.V1a.CallCount("/users.v1.UserService/ListUsers");
+        var v1bBefore = stack.V1b.Calls.TotalCalls;
         for (var i = 0; i < 10; i++)
         {
             // An x-user-id in v1's buckets keeps the call on cluster v1.
@@ -77,13 +80,14 @@ public sealed class CanaryTests(CanaryStackFixture stack) : IClassFixture<Canary
 
         // A stream whose in-flight count was not released would send the next call to v1b.
         Assert.Equal(before + 10, stack.V1a.CallCount("/users.v1.UserService/ListUsers"));
-        Assert.Equal(0, stack.V1b.Calls.TotalCalls);
+        Assert.Equal(v1bBefore, stack.V1b.Calls.TotalCalls);
     }
 
     [Fact]
     public async Task LeastRequests_FailedCalls_ReleaseTheirCount()
     {
         // Cluster flaky lists a dead port first: with every count released, each call picks it again and fails.
+        var v1bBefore = stack.V1b.Calls.TotalCalls;
         for (var i = 0; i < 5; i++)
         {
             using var call = stack.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" }, new CallOptions(Headers: new Metadata { { "x-flaky", "1" } }));
@@ -91,7 +95,7 @@ public sealed class CanaryTests(CanaryStackFixture stack) : IClassFixture<Canary
             await stack.WaitForIdleAsync("/users.v1.UserService/GetUser", new HeaderDictionary { ["x-flaky"] = "1" });
         }
 
-        Assert.Equal(0, stack.V1b.Calls.TotalCalls);
+        Assert.Equal(v1bBefore, stack.V1b.Calls.TotalCalls);
     }
 
     private static string V1User() => Enumerable.Range(0, 100).Select(i => $"user-{i}").First(u => StableHash.Bucket(u) < 9_000);

@@ -245,10 +245,11 @@ public sealed class RetryTests(ITestOutputHelper output)
 
         var result = await CallAsync(stack);
 
-        // The backoff is at most 5 ms; only the pushback explains a gap of 300 ms.
+        // The backoff is at most 5 ms; only the pushback explains a gap near 300 ms. The gap is taken where the two
+        // backends' handlers start, which a loaded thread pool may delay by a few milliseconds each, hence 290.
         Assert.Equal("0", result.Status);
         var gap = Stopwatch.GetElapsedTime(Assert.Single(a.Calls).ArrivedTimestamp, Assert.Single(b.Calls).ArrivedTimestamp);
-        Assert.True(gap >= TimeSpan.FromMilliseconds(300), $"gap {gap}");
+        Assert.True(gap >= TimeSpan.FromMilliseconds(290), $"gap {gap}");
     }
 
     [Theory]
