@@ -146,6 +146,7 @@ internal sealed class GrpcProxyEndpoint
         var expired = false;
         if (timeout is null)
         {
+            DownstreamGuard.Install(context, CancellationToken.None);
             error = await _forwarder.SendAsync(context, destination.Prefix, cluster.Client, route.RequestConfig, _transformer, context.RequestAborted).ConfigureAwait(false);
         }
         else
@@ -156,11 +157,17 @@ internal sealed class GrpcProxyEndpoint
             retry?.SetDeadline(start, timeout.Value);
             using var deadlineSource = new CancellationTokenSource(timeout.Value, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadlineSource.Token);
+            var guard = DownstreamGuard.Install(context, deadlineSource.Token);
             error = await _forwarder.SendAsync(context, destination.Prefix, cluster.Client, route.RequestConfig, _transformer, linked.Token).ConfigureAwait(false);
             expired = deadlineSource.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested;
             if (expired)
             {
                 callDeadline.MarkExpired();
+            }
+
+            if (guard is { ResetPending: true })
+            {
+                await guard.EndAsync(context.Response).ConfigureAwait(false);
             }
         }
 

@@ -1,0 +1,126 @@
+using System.IO.Pipelines;
+using MeshProxy.Grpc;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace MeshProxy.Routing;
+
+/// <summary>
+/// Stands between YARP and the caller's HTTP/2 stream for one call. It gives a cut stream the RST_STREAM code that says
+/// why, and lets a deadline that passes mid-stream end the call with DEADLINE_EXCEEDED in trailers when the forwarded
+/// bytes stop between two messages, rather than with a reset the caller reads as INTERNAL.
+/// </summary>
+/// <remarks>
+/// YARP 2.1 resets a stream whose response copy was cancelled with code 0x2 and one whose copy failed with 0x8, the
+/// reverse of RFC 9113 §7 (0x2 INTERNAL_ERROR, 0x8 CANCEL): gRPC clients would read a deadline or a cancel as
+/// INTERNAL and an upstream that broke mid-stream as CANCELLED. The two codes are swapped back here.
+/// </remarks>
+internal sealed class DownstreamGuard : IHttpResetFeature, IHttpResponseBodyFeature
+{
+    private const int InternalError = 0x2;
+    private const int Cancel = 0x8;
+
+    private readonly IHttpResetFeature _reset;
+    private readonly IHttpResponseBodyFeature _body;
+    private readonly CancellationToken _deadline;
+    private readonly GrpcFrameBoundary? _frames;
+    private FrameTrackingStream? _stream;
+    private bool _untracked;
+    private int? _pendingReset;
+
+    private DownstreamGuard(IHttpResetFeature reset, IHttpResponseBodyFeature body, CancellationToken deadline)
+    {
+        _reset = reset;
+        _body = body;
+        _deadline = deadline;
+        _frames = deadline.CanBeCanceled ? new GrpcFrameBoundary() : null;
+    }
+
+    /// <summary>A reset held back because the deadline cut the stream; <see cref="EndAsync"/> decides what the caller gets.</summary>
+    public bool ResetPending => _pendingReset is not null;
+
+    Stream IHttpResponseBodyFeature.Stream => _stream ??= new FrameTrackingStream(_body.Stream, _frames!);
+
+    PipeWriter IHttpResponseBodyFeature.Writer
+    {
+        get
+        {
+            // Bytes written through the pipe pass unseen: the guard can then no longer tell where messages end.
+            _untracked = true;
+            return _body.Writer;
+        }
+    }
+
+    /// <summary>
+    /// Puts a guard on the call when its caller's transport can reset a stream (HTTP/2). The response body is watched
+    /// only when a <paramref name="deadline"/> can cut the call.
+    /// </summary>
+    public static DownstreamGuard? Install(HttpContext context, CancellationToken deadline)
+    {
+        if (context.Features.Get<IHttpResetFeature>() is not { } reset || context.Features.Get<IHttpResponseBodyFeature>() is not { } body)
+        {
+            return null;
+        }
+
+        var guard = new DownstreamGuard(reset, body, deadline);
+        context.Features.Set<IHttpResetFeature>(guard);
+        if (guard._frames is not null)
+        {
+            context.Features.Set<IHttpResponseBodyFeature>(guard);
+        }
+
+        return guard;
+    }
+
+    public void Reset(int errorCode)
+    {
+        var code = errorCode switch
+        {
+            InternalError => Cancel,
+            Cancel => InternalError,
+            _ => errorCode,
+        };
+        if (_deadline.IsCancellationRequested)
+        {
+            _pendingReset = code;
+            return;
+        }
+
+        _reset.Reset(code);
+    }
+
+    /// <summary>
+    /// Ends a stream the deadline cut: with DEADLINE_EXCEEDED in trailers when it stopped between messages, else with
+    /// the reset it was due.
+    /// </summary>
+    public Task EndAsync(HttpResponse response)
+    {
+        if (_pendingReset is not { } code)
+        {
+            return Task.CompletedTask;
+        }
+
+        _pendingReset = null;
+        if (_untracked || _frames is not { AtBoundary: true } || _stream is { Faulted: true })
+        {
+            _reset.Reset(code);
+            return Task.CompletedTask;
+        }
+
+        response.AppendTrailer(GrpcProtocol.StatusHeader, "4");
+        response.AppendTrailer(GrpcProtocol.MessageHeader, GrpcMessageEncoding.Encode("deadline exceeded at the proxy"));
+        return response.CompleteAsync();
+    }
+
+    void IHttpResponseBodyFeature.DisableBuffering() => _body.DisableBuffering();
+
+    Task IHttpResponseBodyFeature.StartAsync(CancellationToken cancellationToken) => _body.StartAsync(cancellationToken);
+
+    Task IHttpResponseBodyFeature.SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken)
+    {
+        _untracked = true;
+        return _body.SendFileAsync(path, offset, count, cancellationToken);
+    }
+
+    Task IHttpResponseBodyFeature.CompleteAsync() => _body.CompleteAsync();
+}

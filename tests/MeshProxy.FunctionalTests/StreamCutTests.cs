@@ -1,0 +1,131 @@
+using System.Buffers.Binary;
+using System.Net.Http;
+using MeshProxy.FunctionalTests.Infrastructure;
+using MeshProxy.FunctionalTests.TrafficPolicy.Retries;
+using MeshProxy.Grpc;
+using MeshProxy.TestSupport;
+using Microsoft.AspNetCore.Http;
+using Xunit.Abstractions;
+
+namespace MeshProxy.FunctionalTests;
+
+/// <summary>
+/// How a response stream that has started ends when the proxy must cut it: a deadline between messages ends it with
+/// DEADLINE_EXCEEDED in trailers, a deadline inside a message resets it with CANCEL, and an upstream that breaks resets
+/// it with INTERNAL_ERROR (RFC 9113 §7), so gRPC clients read each as what it was.
+/// </summary>
+public sealed class StreamCutTests(ITestOutputHelper output)
+{
+    private const string OneHost = """
+        routes:
+          - name: users
+            match: { method: /users.v1.UserService/* }
+            cluster: users
+            retry: { maxAttempts: 1 }
+        clusters:
+          users:
+            destinations:
+              - { address: "{a}", name: a }
+        """;
+
+    private const string Method = "/users.v1.UserService/ListUsers";
+
+    [Fact]
+    public async Task Deadline_PassesBetweenMessages_CallerGetsTheMessageThenDeadlineExceededInTrailers()
+    {
+        // The backend ignores its deadline: only the proxy's ends the call.
+        await using var a = await ScriptedBackend.StartAsync("a", async (c, _) =>
+        {
+            await WriteAndFlushAsync(c, Frame([1, 2, 3]));
+            await HangAsync(c);
+        }).DefaultTimeout();
+        await using var stack = await RetryStack.StartAsync(output, OneHost, [a]);
+
+        using var response = await stack.Client.SendAsync(GrpcHttp.UnaryRequest(stack.Address, Method, ("grpc-timeout", "300m")), HttpCompletionOption.ResponseHeadersRead).DefaultTimeout();
+        var body = await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
+
+        Assert.Equal(Frame([1, 2, 3]), body);
+        Assert.Equal("4", GrpcHttp.Status(response));
+    }
+
+    [Fact]
+    public async Task Deadline_PassesInsideAMessage_StreamResetWithCancel()
+    {
+        // The prefix announces 10 bytes and only 3 come: a status now would end a stream holding half a message.
+        await using var a = await ScriptedBackend.StartAsync("a", async (c, _) =>
+        {
+            await WriteAndFlushAsync(c, Frame(new byte[10])[..8]);
+            await HangAsync(c);
+        }).DefaultTimeout();
+        await using var stack = await RetryStack.StartAsync(output, OneHost, [a]);
+
+        using var response = await stack.Client.SendAsync(GrpcHttp.UnaryRequest(stack.Address, Method, ("grpc-timeout", "300m")), HttpCompletionOption.ResponseHeadersRead).DefaultTimeout();
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => response.Content.ReadAsByteArrayAsync()).DefaultTimeout();
+
+        Assert.Equal(0x8, ResetCode(failure));
+    }
+
+    [Fact]
+    public async Task Upstream_BreaksAfterAMessage_StreamResetWithInternalError()
+    {
+        // The backend breaks only once the caller holds the first message, so the caller's response has started.
+        var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var a = await ScriptedBackend.StartAsync("a", async (c, _) =>
+        {
+            await WriteAndFlushAsync(c, Frame([7]));
+            await delivered.Task;
+            c.Abort();
+        }).DefaultTimeout();
+        await using var stack = await RetryStack.StartAsync(output, OneHost, [a]);
+
+        using var response = await stack.Client.SendAsync(GrpcHttp.UnaryRequest(stack.Address, Method), HttpCompletionOption.ResponseHeadersRead).DefaultTimeout();
+        await using var body = await response.Content.ReadAsStreamAsync().DefaultTimeout();
+        var first = new byte[6];
+        await body.ReadExactlyAsync(first).AsTask().DefaultTimeout();
+        delivered.SetResult();
+        var failure = await Assert.ThrowsAnyAsync<Exception>(async () => await body.CopyToAsync(Stream.Null)).DefaultTimeout();
+
+        Assert.Equal(Frame([7]), first);
+        Assert.Equal(0x2, ResetCode(failure));
+    }
+
+    private static async Task WriteAndFlushAsync(HttpContext context, byte[] bytes)
+    {
+        context.Response.ContentType = GrpcProtocol.ContentType;
+        await context.Response.Body.WriteAsync(bytes);
+        await context.Response.Body.FlushAsync();
+    }
+
+    private static async Task HangAsync(HttpContext context)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // The proxy cancelled the upstream call, as it should.
+        }
+    }
+
+    private static byte[] Frame(byte[] payload)
+    {
+        var frame = new byte[GrpcProtocol.MessagePrefixLength + payload.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
+        payload.CopyTo(frame, GrpcProtocol.MessagePrefixLength);
+        return frame;
+    }
+
+    private static long ResetCode(Exception failure)
+    {
+        for (var inner = failure; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is HttpProtocolException protocol)
+            {
+                return protocol.ErrorCode;
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException($"no RST_STREAM code in {failure}");
+    }
+}
