@@ -28,6 +28,8 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
             return Task.CompletedTask;
         }, (context.Response, requestId));
 
+        // Decided up front: only a call that will be logged pays for counting its body bytes.
+        var counter = accessLog.ShouldLog() ? BodyByteCounter.Install(context) : null;
         var routed = new RoutedCall();
         context.Features.Set(routed);
         var trace = CallTrace.Start(context);
@@ -47,7 +49,7 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
             }
 
             trace?.End(routed, status, requestId);
-            if (accessLog.ShouldLog())
+            if (counter is not null)
             {
                 accessLog.Write(new AccessLogEntry(
                     time.GetUtcNow(),
@@ -60,7 +62,8 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
                     context.Response.StatusCode,
                     elapsed.TotalMilliseconds,
                     routed.Attempts,
-                    context.Request.ContentLength,
+                    counter.Received,
+                    counter.Sent,
                     requestId,
                     trace?.Call.TraceId.ToHexString() ?? TraceHeaders.TraceIdOf(context.Request.Headers[TraceHeaders.TraceParent].ToString())));
             }
