@@ -113,7 +113,8 @@ public sealed class ScriptedBackend : IAsyncDisposable
             }
 
             case Service + "ListItems":
-                await WriteAsync(context, new ProbeReply { Scenario = "items", Items = { "a", "b", "c" } });
+                var listed = ProbeRequest.Parser.ParseFrom(request);
+                await WriteAsync(context, new ProbeReply { Scenario = "items", Items = { "a", "b", "c", listed.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}") } });
                 Trailers(context, 0, null);
                 return;
 
