@@ -29,7 +29,14 @@ internal sealed class RecordingRequestStream(Stream inner, ReplayBody body) : St
         }
 
         var count = await read.ConfigureAwait(false);
-        body.Record(buffer.Span[..count]);
+
+        // YARP issues zero-byte reads to wait for data before renting a buffer: only an empty read into a non-empty
+        // buffer is the caller's END_STREAM.
+        if (count > 0 || !buffer.IsEmpty)
+        {
+            body.Record(buffer.Span[..count]);
+        }
+
         return count;
     }
 
@@ -39,7 +46,11 @@ internal sealed class RecordingRequestStream(Stream inner, ReplayBody body) : St
     public override int Read(byte[] buffer, int offset, int count)
     {
         var read = inner.Read(buffer, offset, count);
-        body.Record(buffer.AsSpan(offset, read));
+        if (read > 0 || count > 0)
+        {
+            body.Record(buffer.AsSpan(offset, read));
+        }
+
         return read;
     }
 

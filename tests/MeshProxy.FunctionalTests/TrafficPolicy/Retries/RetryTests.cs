@@ -146,6 +146,86 @@ public sealed class RetryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task FailureWhileCallerStillSends_ForwardedAtOnceNotRetried()
+    {
+        // A duplex caller that waits for a reply before it sends more: the proxy must not wait for its whole body to
+        // replay it, or both sides would wait on each other. The failure goes to the caller while its stream is open.
+        // a fails once it has read the first message, so the proxy has already waited for data (a zero-byte read,
+        // which is no END_STREAM) and waits again for the next message when the failure arrives.
+        var first = Frame(Payload(8));
+        await using var a = await ScriptedBackend.StartAsync("a", (c, _) => FailAfterReadingAsync(c, first.Length), readBody: false).DefaultTimeout();
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
+        var rest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var result = await CallAsync(stack, content: new StreamingContent([first], rest.Task));
+        rest.TrySetResult();
+
+        Assert.Equal("14", result.Status);
+        Assert.Empty(b.Calls);
+        await stack.WaitForIdleAsync("users");
+    }
+
+    [Fact]
+    public async Task FailureForwarded_CallerStreamStillOpen_ProxyStopsReadingIt()
+    {
+        // Once the failure is forwarded no replay can follow: the proxy must stop reading the caller (a cancellation,
+        // not a fault) and end the call, rather than drain a stream the caller may keep open for a long time.
+        var first = Frame(Payload(8));
+        await using var a = await ScriptedBackend.StartAsync("a", (c, _) => FailAfterReadingAsync(c, first.Length), readBody: false).DefaultTimeout();
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
+        var rest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            var result = await CallAsync(stack, content: new StreamingContent([first], rest.Task));
+
+            Assert.Equal("14", result.Status);
+            await stack.WaitForIdleAsync("users");
+            Assert.Equal(1, stack.Destination("users", "a").ConsecutiveGatewayFailures);
+        }
+        finally
+        {
+            rest.TrySetResult();
+        }
+
+        Assert.Empty(b.Calls);
+    }
+
+    [Fact]
+    public async Task ClientStreaming_BodyArrivesSlowlyInPieces_RetryReplaysAllOfIt()
+    {
+        // Each piece is sent only once a has read the one before, so the proxy waits for data between pieces (YARP's
+        // zero-byte reads); a fails after the caller's END_STREAM, and b must get every byte.
+        byte[][] pieces = [Frame(Payload(5)), Frame(Payload(700)), Frame(Payload(1)), Frame(Payload(3_000))];
+        var received = pieces.Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        await using var a = await ScriptedBackend.StartAsync("a", async (c, _) =>
+        {
+            var buffer = new byte[8192];
+            long total = 0;
+            var next = 0;
+            int read;
+            while ((read = await c.Request.Body.ReadAsync(buffer, c.RequestAborted)) > 0)
+            {
+                total += read;
+                while (next < pieces.Length && total >= pieces.Take(next + 1).Sum(p => p.Length))
+                {
+                    received[next++].TrySetResult();
+                }
+            }
+
+            await TrailersOnlyAsync(c, StatusCode.Unavailable);
+        }, readBody: false).DefaultTimeout();
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
+
+        var result = await CallAsync(stack, content: new StreamingContent(pieces, sent: i => received[i].Task));
+
+        Assert.Equal("0", result.Status);
+        Assert.Equal(pieces.SelectMany(p => p).ToArray(), Assert.Single(b.Calls).Body);
+    }
+
+    [Fact]
     public async Task Deadline_EachAttemptGetsTheTimeLeft_AndNoAttemptStartsAfterIt()
     {
         // Every try fails with a pushback of 400 ms and the caller allows 1 s: tries start at about 0, 400 and 800 ms,
@@ -411,6 +491,13 @@ public sealed class RetryTests(ITestOutputHelper output)
 
     private static Task<ScriptedBackend> StartAsync(string name, Func<Microsoft.AspNetCore.Http.HttpContext, RecordedCall, Task> script) =>
         ScriptedBackend.StartAsync(name, script).DefaultTimeout();
+
+    /// <summary>Reads the first <paramref name="length"/> bytes of the body, then answers Trailers-Only UNAVAILABLE.</summary>
+    private static async Task FailAfterReadingAsync(Microsoft.AspNetCore.Http.HttpContext context, int length)
+    {
+        await context.Request.Body.ReadAtLeastAsync(new byte[length], length, throwOnEndOfStream: true, context.RequestAborted);
+        await TrailersOnlyAsync(context, StatusCode.Unavailable);
+    }
 
     private static TimeSpan? ParseTimeout(string? value) => GrpcTimeout.TryParse(value, out var timeout) ? timeout : null;
 
