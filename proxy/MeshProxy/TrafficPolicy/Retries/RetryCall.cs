@@ -175,7 +175,7 @@ internal sealed class RetryCall : IDisposable
 
         Attempts++;
         LastAttemptRecorded = false;
-        Routed?.Attempted(destination);
+        Routed?.Attempted(destination, Time.GetTimestamp());
     }
 
     /// <summary>Disposed with the call (retry request messages, linked token sources).</summary>

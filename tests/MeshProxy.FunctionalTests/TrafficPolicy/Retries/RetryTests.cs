@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using MeshProxy.FunctionalTests.Infrastructure;
+using MeshProxy.FunctionalTests.Observability;
 using MeshProxy.Grpc;
+using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
 using MeshProxy.TrafficPolicy;
 using Xunit.Abstractions;
@@ -332,6 +334,27 @@ public sealed class RetryTests(ITestOutputHelper output)
         Assert.True(gap >= TimeSpan.FromMilliseconds(290), $"gap {gap}");
     }
 
+    [Fact]
+    public async Task AttemptDuration_RetryAfterALongPushback_LastAttemptTimedFromItsOwnStart()
+    {
+        // The call lasts at least the 1 s pushback; the successful retry itself is a quick loopback answer. Timed from
+        // the call's start, its attempt would also count at least 1 s.
+        await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable, ("grpc-retry-pushback-ms", "1000")));
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
+
+        var result = await CallAsync(stack);
+
+        Assert.Equal("0", result.Status);
+        var samples = await ScrapeUntilAsync(stack, s => Sum(s, "meshproxy_upstream_attempt_duration_seconds_count", ("grpc_status", "OK")) == 1);
+        var call = Sum(samples, "meshproxy_request_duration_seconds_sum", ("route", "users"));
+        var retry = Sum(samples, "meshproxy_upstream_attempt_duration_seconds_sum", ("backend", "b"), ("grpc_status", "OK"));
+        var first = Sum(samples, "meshproxy_upstream_attempt_duration_seconds_sum", ("backend", "a"), ("grpc_status", "UNAVAILABLE"));
+        Assert.True(call >= 1.0, $"call {call}");
+        Assert.True(retry < 1.0, $"retry attempt {retry}");
+        Assert.True(first < 1.0, $"first attempt {first}");
+    }
+
     [Theory]
     [InlineData("-1")]
     [InlineData("soon")]
@@ -491,6 +514,29 @@ public sealed class RetryTests(ITestOutputHelper output)
 
     private static Task<ScriptedBackend> StartAsync(string name, Func<Microsoft.AspNetCore.Http.HttpContext, RecordedCall, Task> script) =>
         ScriptedBackend.StartAsync(name, script).DefaultTimeout();
+
+    /// <summary>Scrapes the ops listener's /metrics until <paramref name="settled"/> holds (bounded by the default timeout).</summary>
+    private static async Task<IReadOnlyList<MetricsSample>> ScrapeUntilAsync(RetryStack stack, Func<IReadOnlyList<MetricsSample>, bool> settled)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        var metrics = new Uri(stack.Proxy.Address(ListenerName.Ops), "/metrics");
+        return await Task.Run(async () =>
+        {
+            while (true)
+            {
+                var samples = MetricsSample.Parse(await http.GetStringAsync(metrics));
+                if (settled(samples))
+                {
+                    return samples;
+                }
+
+                await Task.Yield();
+            }
+        }).DefaultTimeout();
+    }
+
+    private static double Sum(IReadOnlyList<MetricsSample> samples, string name, params (string Label, string Value)[] match) =>
+        samples.Where(s => s.Name == name && match.All(m => s.Labels.TryGetValue(m.Label, out var v) && v == m.Value)).Sum(s => s.Value);
 
     /// <summary>Reads the first <paramref name="length"/> bytes of the body, then answers Trailers-Only UNAVAILABLE.</summary>
     private static async Task FailAfterReadingAsync(Microsoft.AspNetCore.Http.HttpContext context, int length)
