@@ -76,6 +76,37 @@ public sealed class RetryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ConnectFailure_NoRetryBudgetLeft_StillRetried()
+    {
+        // A budget of zero: no retry may take a slot. A connect failure never reached a server, so its retry takes
+        // none (gRFC A6, transparent retries) and the call still succeeds on b.
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [7], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, ZeroBudget(TwoHosts.Replace("{a}", "{dead}", StringComparison.Ordinal)), [b]);
+
+        var result = await CallAsync(stack);
+
+        Assert.Equal("0", result.Status);
+        Assert.Equal("1", Assert.Single(b.Calls).Header(RetryHeader));
+        await stack.WaitForIdleAsync("users");
+        Assert.Equal(0, stack.Cluster("users").RetryBudget.InFlight);
+    }
+
+    [Fact]
+    public async Task Unavailable_NoRetryBudgetLeft_ForwardedNotRetried()
+    {
+        // The same zero budget holds for an attempt the server answered: its retry would be extra work there.
+        await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable));
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, ZeroBudget(TwoHosts), [a, b]);
+
+        var result = await CallAsync(stack);
+
+        Assert.Equal("14", result.Status);
+        Assert.Single(a.Calls);
+        Assert.Empty(b.Calls);
+    }
+
+    [Fact]
     public async Task StatusNotInRetryOn_ForwardedOnce()
     {
         await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Internal));
@@ -514,6 +545,9 @@ public sealed class RetryTests(ITestOutputHelper output)
 
     private static Task<ScriptedBackend> StartAsync(string name, Func<Microsoft.AspNetCore.Http.HttpContext, RecordedCall, Task> script) =>
         ScriptedBackend.StartAsync(name, script).DefaultTimeout();
+
+    private static string ZeroBudget(string yaml) =>
+        yaml.Replace("    loadBalancing: leastRequests", "    loadBalancing: leastRequests\n    retryBudget: { percent: 0, minConcurrency: 0 }", StringComparison.Ordinal);
 
     /// <summary>Scrapes the ops listener's /metrics until <paramref name="settled"/> holds (bounded by the default timeout).</summary>
     private static async Task<IReadOnlyList<MetricsSample>> ScrapeUntilAsync(RetryStack stack, Func<IReadOnlyList<MetricsSample>, bool> settled)
