@@ -23,7 +23,8 @@ internal sealed class RecordingRequestStream(Stream inner, ReplayBody body) : St
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = inner.ReadAsync(buffer, cancellationToken);
-        if (!read.IsCompleted)
+        var pending = !read.IsCompleted;
+        if (pending)
         {
             body.ReadPending();
         }
@@ -31,10 +32,15 @@ internal sealed class RecordingRequestStream(Stream inner, ReplayBody body) : St
         var count = await read.ConfigureAwait(false);
 
         // YARP issues zero-byte reads to wait for data before renting a buffer: only an empty read into a non-empty
-        // buffer is the caller's END_STREAM.
+        // buffer is the caller's END_STREAM. A zero-byte read that had to wait ends the wait: the next read returns
+        // data (or END_STREAM) at once.
         if (count > 0 || !buffer.IsEmpty)
         {
             body.Record(buffer.Span[..count]);
+        }
+        else if (pending)
+        {
+            body.DataArrived();
         }
 
         return count;

@@ -139,6 +139,15 @@ internal sealed class ReplayBody : IDisposable
         }
     }
 
+    /// <summary>A read that waited for the caller (a zero-byte read) is over: the caller has sent more, or ended.</summary>
+    public void DataArrived()
+    {
+        lock (_lock)
+        {
+            _readPending = false;
+        }
+    }
+
     /// <summary>Records the bytes one read into a non-empty buffer returned; an empty read is the caller's END_STREAM.</summary>
     /// <remarks>
     /// Over the limit, the pump needs no stop here: the bytes just read are written next, and a detached upstream

@@ -199,4 +199,30 @@ public sealed class ReplayBodyTests
         using var lease = body.Lease();
         Assert.Equal(new byte[] { 1, 2 }, Assert.IsType<ReplayLease>(lease).Body.ToArray());
     }
+
+    [Fact]
+    public async Task RecordingStream_ZeroByteReadWaitedThenDataCame_NotIncomplete()
+    {
+        // While the zero-byte read waits, the caller is still sending; once it returns, the data is there and the
+        // body can still complete.
+        using var body = new ReplayBody(64);
+        Assert.True(body.TryStartPump(out _));
+        var pipe = new System.IO.Pipelines.Pipe();
+        await using var stream = new RecordingRequestStream(pipe.Reader.AsStream(), body);
+
+        var wait = stream.ReadAsync(Memory<byte>.Empty).AsTask();
+        Assert.False(wait.IsCompleted);
+        Assert.Equal(ReplayState.Incomplete, await body.SettleAsync(CancellationToken.None));
+        await pipe.Writer.WriteAsync(new byte[] { 1, 2 });
+        await pipe.Writer.CompleteAsync();
+        Assert.Equal(0, await wait.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        var settle = body.SettleAsync(CancellationToken.None).AsTask();
+        Assert.False(settle.IsCompleted);
+        var buffer = new byte[8];
+        Assert.Equal(2, await stream.ReadAsync(buffer));
+        Assert.Equal(0, await stream.ReadAsync(buffer));
+        body.PumpEnded();
+        Assert.Equal(ReplayState.Complete, await settle.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
 }
