@@ -45,7 +45,10 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
             metrics.RequestEnded(Protocol, routed.Route, routed.Cluster, status, elapsed);
             if (routed.Attempts > 0 && !routed.AttemptsRecorded)
             {
-                metrics.RecordAttempt(routed.Route, routed.Cluster, routed.Destination, status, elapsed);
+                // The last attempt of a retried call is timed from its own start, not the call's (earlier tries and
+                // backoff are no part of it); the retry loop records every earlier attempt itself.
+                var attemptElapsed = routed.AttemptStarted is { } attemptStart ? time.GetElapsedTime(attemptStart) : elapsed;
+                metrics.RecordAttempt(routed.Route, routed.Cluster, routed.Destination, status, attemptElapsed);
             }
 
             trace?.End(routed, status, requestId);

@@ -8,8 +8,8 @@ internal static partial class TrafficPolicyLog
     [LoggerMessage(EventId = 1200, EventName = "RetryScheduled", Level = LogLevel.Debug, Message = "Route {Route}: attempt {Attempt} at {Cluster}/{Destination} failed ({Reason}); retrying in {Delay}.")]
     public static partial void RetryScheduled(ILogger logger, string route, int attempt, string cluster, string destination, string reason, TimeSpan delay);
 
-    [LoggerMessage(EventId = 1201, EventName = "RetryBudgetExhausted", Level = LogLevel.Information, Message = "Route {Route}: retry budget of cluster {Cluster} exhausted ({InFlight} retries in flight); forwarding the failure.")]
-    public static partial void RetryBudgetExhausted(ILogger logger, string route, string cluster, int inFlight);
+    [LoggerMessage(EventId = 1201, EventName = "RetryBudgetExhausted", Level = LogLevel.Information, Message = "Route {Route}: retry budget of cluster {Cluster} exhausted ({InFlight} retries in flight); forwarding the failure ({Reason}).")]
+    public static partial void RetryBudgetExhausted(ILogger logger, string route, string cluster, int inFlight, string reason);
 
     [LoggerMessage(EventId = 1202, EventName = "RetryPushbackStop", Level = LogLevel.Debug, Message = "Route {Route}: {Destination} sent grpc-retry-pushback-ms '{Value}', which stops retries.")]
     public static partial void RetryPushbackStop(ILogger logger, string route, string destination, string value);

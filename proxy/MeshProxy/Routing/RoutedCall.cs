@@ -24,6 +24,12 @@ internal sealed class RoutedCall
     public int Attempts { get; private set; }
 
     /// <summary>
+    /// When the latest attempt started (a <see cref="TimeProvider"/> timestamp); null while it is the first, which
+    /// is timed from the call's start.
+    /// </summary>
+    public long? AttemptStarted { get; private set; }
+
+    /// <summary>
     /// True once the forwarding loop records each attempt's metric itself (<c>MeshProxyMetrics.RecordAttempt</c>); until
     /// then the telemetry middleware records the call's single attempt.
     /// </summary>
@@ -43,11 +49,18 @@ internal sealed class RoutedCall
         }
     }
 
-    /// <summary>Counts one more attempt, at <paramref name="destination"/> (a retry calls this for each new attempt).</summary>
+    /// <summary>Counts the call's first attempt, at <paramref name="destination"/>.</summary>
     public void Attempted(DestinationState destination)
     {
         Destination = destination.Name;
         DestinationAddress = destination.Prefix;
         Attempts++;
+    }
+
+    /// <summary>Counts one more attempt (a retry), at <paramref name="destination"/>, started at <paramref name="startTimestamp"/>.</summary>
+    public void Attempted(DestinationState destination, long startTimestamp)
+    {
+        Attempted(destination);
+        AttemptStarted = startTimestamp;
     }
 }

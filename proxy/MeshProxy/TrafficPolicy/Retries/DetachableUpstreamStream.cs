@@ -40,6 +40,7 @@ internal sealed class DetachableUpstreamStream(Stream upstream, ReplayBody body)
         catch (Exception ex) when ((ex is IOException or OperationCanceledException or ObjectDisposedException or HttpRequestException) && !body.CannotReplay)
         {
             _detached = true;
+            body.UpstreamGone();
         }
     }
 
@@ -60,6 +61,7 @@ internal sealed class DetachableUpstreamStream(Stream upstream, ReplayBody body)
         catch (Exception ex) when ((ex is IOException or OperationCanceledException or ObjectDisposedException or HttpRequestException) && !body.CannotReplay)
         {
             _detached = true;
+            body.UpstreamGone();
         }
     }
 
@@ -77,7 +79,8 @@ internal sealed class DetachableUpstreamStream(Stream upstream, ReplayBody body)
     {
         if (body.CannotReplay)
         {
-            throw new IOException("The upstream stopped reading the request body and it can no longer be replayed.");
+            // As a cancellation, like the upstream's own stop: the copy was cut short on purpose, not by a fault.
+            throw new OperationCanceledException("The upstream stopped reading the request body and it can no longer be replayed.");
         }
     }
 }

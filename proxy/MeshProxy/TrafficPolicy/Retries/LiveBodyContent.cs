@@ -26,20 +26,23 @@ internal sealed class LiveBodyContent : HttpContent
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
-        if (!_body.TryStartPump())
+        var body = _body;
+        if (!body.TryStartPump(out var stop))
         {
             throw new InvalidOperationException("The caller's request body is already being read by another attempt.");
         }
 
+        // Not the handler's token: HttpClient cancels it when this upstream stops wanting the body, and the pump must
+        // then go on reading the caller for a replay, so it only tells the body. The pump's own token stops it once
+        // no replay can follow; YARP links its token (caller abort, idle timeout) to it, so those end the copy too.
+        using var registration = cancellationToken.UnsafeRegister(static state => ((ReplayBody)state!).UpstreamGone(), body);
         try
         {
-            // Not the handler's token: it is cancelled when this upstream stops wanting the body, and the pump must
-            // then go on reading the caller for a replay. YARP's own token (caller abort, idle timeout) still ends it.
-            await _inner.CopyToAsync(new DetachableUpstreamStream(stream, _body), context, CancellationToken.None).ConfigureAwait(false);
+            await _inner.CopyToAsync(new DetachableUpstreamStream(stream, body), context, stop).ConfigureAwait(false);
         }
         finally
         {
-            _body.PumpEnded();
+            body.PumpEnded();
         }
     }
 

@@ -23,13 +23,26 @@ internal sealed class RecordingRequestStream(Stream inner, ReplayBody body) : St
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = inner.ReadAsync(buffer, cancellationToken);
-        if (!read.IsCompleted)
+        var pending = !read.IsCompleted;
+        if (pending)
         {
             body.ReadPending();
         }
 
         var count = await read.ConfigureAwait(false);
-        body.Record(buffer.Span[..count]);
+
+        // YARP issues zero-byte reads to wait for data before renting a buffer: only an empty read into a non-empty
+        // buffer is the caller's END_STREAM. A zero-byte read that had to wait ends the wait: the next read returns
+        // data (or END_STREAM) at once.
+        if (count > 0 || !buffer.IsEmpty)
+        {
+            body.Record(buffer.Span[..count]);
+        }
+        else if (pending)
+        {
+            body.DataArrived();
+        }
+
         return count;
     }
 
@@ -39,7 +52,11 @@ internal sealed class RecordingRequestStream(Stream inner, ReplayBody body) : St
     public override int Read(byte[] buffer, int offset, int count)
     {
         var read = inner.Read(buffer, offset, count);
-        body.Record(buffer.AsSpan(offset, read));
+        if (read > 0 || count > 0)
+        {
+            body.Record(buffer.AsSpan(offset, read));
+        }
+
         return read;
     }
 

@@ -39,6 +39,8 @@ internal sealed class ReplayBody : IDisposable
     private bool _readPending;
     private bool _pumpStarted;
     private bool _pumpEnded;
+    private bool _upstreamGone;
+    private CancellationTokenSource? _pumpStop;
     private TaskCompletionSource? _changed;
 
     public ReplayBody(int limit) => _limit = limit;
@@ -79,19 +81,43 @@ internal sealed class ReplayBody : IDisposable
         }
     }
 
-    /// <summary>Claims the caller's body for one pump; false when an earlier attempt started it already.</summary>
-    public bool TryStartPump()
+    /// <summary>
+    /// Claims the caller's body for one pump; false when an earlier attempt started it already. The pump reads the
+    /// caller under <paramref name="stop"/>, cancelled once the upstream is gone and no replay can follow
+    /// (<see cref="UpstreamGone"/>, <see cref="Commit"/>).
+    /// </summary>
+    public bool TryStartPump(out CancellationToken stop)
     {
         lock (_lock)
         {
             if (_pumpStarted)
             {
+                stop = default;
                 return false;
             }
 
             _pumpStarted = true;
+            _pumpStop = new CancellationTokenSource();
+            stop = _pumpStop.Token;
             return true;
         }
+    }
+
+    /// <summary>
+    /// The upstream stopped taking the body (its send was cancelled, or a write failed). Once no replay can follow
+    /// either, the pump is stopped: reading the caller on would only drain it for nothing, and a duplex caller waiting
+    /// for a reply would keep the call open forever.
+    /// </summary>
+    public void UpstreamGone()
+    {
+        CancellationTokenSource? stop;
+        lock (_lock)
+        {
+            _upstreamGone = true;
+            stop = _overflow || _committed ? _pumpStop : null;
+        }
+
+        stop?.Cancel();
     }
 
     public void PumpEnded()
@@ -113,7 +139,20 @@ internal sealed class ReplayBody : IDisposable
         }
     }
 
-    /// <summary>Records the bytes one read returned; an empty read is the caller's END_STREAM.</summary>
+    /// <summary>A read that waited for the caller (a zero-byte read) is over: the caller has sent more, or ended.</summary>
+    public void DataArrived()
+    {
+        lock (_lock)
+        {
+            _readPending = false;
+        }
+    }
+
+    /// <summary>Records the bytes one read into a non-empty buffer returned; an empty read is the caller's END_STREAM.</summary>
+    /// <remarks>
+    /// Over the limit, the pump needs no stop here: the bytes just read are written next, and a detached upstream
+    /// stream ends the copy then (<see cref="DetachableUpstreamStream"/>).
+    /// </remarks>
     public void Record(ReadOnlySpan<byte> data)
     {
         lock (_lock)
@@ -215,6 +254,7 @@ internal sealed class ReplayBody : IDisposable
     /// <summary>No more retries: stop recording and give the buffer back as soon as no replay reads it.</summary>
     public void Commit()
     {
+        CancellationTokenSource? stop;
         lock (_lock)
         {
             if (_committed)
@@ -224,9 +264,17 @@ internal sealed class ReplayBody : IDisposable
 
             _committed = true;
             ReleaseLeaseLocked();
+            stop = _upstreamGone ? _pumpStop : null;
         }
+
+        // Outside the lock: cancelling runs the pump's callbacks inline.
+        stop?.Cancel();
     }
 
+    /// <remarks>
+    /// The pump's <see cref="CancellationTokenSource"/> is not disposed: it has no timer and no linked parent, so it
+    /// holds nothing to release, and a late upstream callback may still cancel it after the call ended.
+    /// </remarks>
     public void Dispose() => Commit();
 
     internal void ReturnLease()

@@ -1,3 +1,4 @@
+using MeshProxy.Configuration;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
 using Microsoft.Extensions.Logging;
@@ -141,10 +142,18 @@ internal sealed class RetryCall : IDisposable
         return Cluster;
     }
 
-    /// <summary>Takes a budget slot in <paramref name="cluster"/> for the next retry, giving back the one held for the previous retry.</summary>
-    public bool TryAcquireBudget(ClusterState cluster)
+    /// <summary>
+    /// Takes a budget slot in <paramref name="cluster"/> for the next retry, giving back the one held for the previous
+    /// retry; a retry after <paramref name="failure"/> that needs none (<see cref="RetryBudget.TakesSlot"/>) takes none.
+    /// </summary>
+    public bool TryAcquireBudget(ClusterState cluster, RetryOn? failure)
     {
         ReleaseBudget();
+        if (!RetryBudget.TakesSlot(failure))
+        {
+            return true;
+        }
+
         if (!cluster.RetryBudget.TryAcquire(cluster.ActiveCalls))
         {
             return false;
@@ -175,7 +184,7 @@ internal sealed class RetryCall : IDisposable
 
         Attempts++;
         LastAttemptRecorded = false;
-        Routed?.Attempted(destination);
+        Routed?.Attempted(destination, Time.GetTimestamp());
     }
 
     /// <summary>Disposed with the call (retry request messages, linked token sources).</summary>

@@ -23,7 +23,7 @@ namespace MeshProxy.TrafficPolicy.Retries;
 /// failures (connect failure, refused stream, reset) and a per-try timeout are retriable by their own names.</item>
 /// <item>A retriable failure is retried unless: the attempts are used up; the server's pushback is negative or
 /// malformed; the request body cannot be replayed (see <see cref="ReplayBody"/>); the cluster's retry budget is
-/// exhausted; or the call's deadline ends before the next attempt could start (the caller then gets
+/// exhausted (a retry after a connect failure or a refused stream takes no slot: <see cref="RetryBudget.TakesSlot"/>); or the call's deadline ends before the next attempt could start (the caller then gets
 /// DEADLINE_EXCEEDED at once).</item>
 /// <item>Retrying: the failed attempt is recorded for passive health, the next destination is one not yet tried
 /// (<see cref="ClusterState.PickDestination(IReadOnlyList{DestinationState})"/>), in the same cluster unless the
@@ -213,9 +213,9 @@ internal sealed class RetryHandler(HttpMessageHandler inner) : DelegatingHandler
                 return TrailersOnly(request, StatusCode.DeadlineExceeded, "deadline exceeded at the proxy");
             }
 
-            if (next is not null && !call.TryAcquireBudget(next))
+            if (next is not null && !call.TryAcquireBudget(next, failureKind))
             {
-                TrafficPolicyLog.RetryBudgetExhausted(call.Logger, call.Route, next.Name, next.RetryBudget.InFlight);
+                TrafficPolicyLog.RetryBudgetExhausted(call.Logger, call.Route, next.Name, next.RetryBudget.InFlight, reason);
                 call.Metrics?.RecordRetryBudgetExhausted(call.Route, next.Name);
                 next = null;
             }

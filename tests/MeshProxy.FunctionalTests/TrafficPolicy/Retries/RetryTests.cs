@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using MeshProxy.FunctionalTests.Infrastructure;
+using MeshProxy.FunctionalTests.Observability;
 using MeshProxy.Grpc;
+using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
 using MeshProxy.TrafficPolicy;
 using Xunit.Abstractions;
@@ -74,6 +76,37 @@ public sealed class RetryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ConnectFailure_NoRetryBudgetLeft_StillRetried()
+    {
+        // A budget of zero: no retry may take a slot. A connect failure never reached a server, so its retry takes
+        // none (gRFC A6, transparent retries) and the call still succeeds on b.
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [7], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, ZeroBudget(TwoHosts.Replace("{a}", "{dead}", StringComparison.Ordinal)), [b]);
+
+        var result = await CallAsync(stack);
+
+        Assert.Equal("0", result.Status);
+        Assert.Equal("1", Assert.Single(b.Calls).Header(RetryHeader));
+        await stack.WaitForIdleAsync("users");
+        Assert.Equal(0, stack.Cluster("users").RetryBudget.InFlight);
+    }
+
+    [Fact]
+    public async Task Unavailable_NoRetryBudgetLeft_ForwardedNotRetried()
+    {
+        // The same zero budget holds for an attempt the server answered: its retry would be extra work there.
+        await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable));
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, ZeroBudget(TwoHosts), [a, b]);
+
+        var result = await CallAsync(stack);
+
+        Assert.Equal("14", result.Status);
+        Assert.Single(a.Calls);
+        Assert.Empty(b.Calls);
+    }
+
+    [Fact]
     public async Task StatusNotInRetryOn_ForwardedOnce()
     {
         await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Internal));
@@ -143,6 +176,86 @@ public sealed class RetryTests(ITestOutputHelper output)
         Assert.Equal("0", result.Status);
         Assert.Equal(sent, Assert.Single(a.Calls).Body);
         Assert.Equal(sent, Assert.Single(b.Calls).Body);
+    }
+
+    [Fact]
+    public async Task FailureWhileCallerStillSends_ForwardedAtOnceNotRetried()
+    {
+        // A duplex caller that waits for a reply before it sends more: the proxy must not wait for its whole body to
+        // replay it, or both sides would wait on each other. The failure goes to the caller while its stream is open.
+        // a fails once it has read the first message, so the proxy has already waited for data (a zero-byte read,
+        // which is no END_STREAM) and waits again for the next message when the failure arrives.
+        var first = Frame(Payload(8));
+        await using var a = await ScriptedBackend.StartAsync("a", (c, _) => FailAfterReadingAsync(c, first.Length), readBody: false).DefaultTimeout();
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
+        var rest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var result = await CallAsync(stack, content: new StreamingContent([first], rest.Task));
+        rest.TrySetResult();
+
+        Assert.Equal("14", result.Status);
+        Assert.Empty(b.Calls);
+        await stack.WaitForIdleAsync("users");
+    }
+
+    [Fact]
+    public async Task FailureForwarded_CallerStreamStillOpen_ProxyStopsReadingIt()
+    {
+        // Once the failure is forwarded no replay can follow: the proxy must stop reading the caller (a cancellation,
+        // not a fault) and end the call, rather than drain a stream the caller may keep open for a long time.
+        var first = Frame(Payload(8));
+        await using var a = await ScriptedBackend.StartAsync("a", (c, _) => FailAfterReadingAsync(c, first.Length), readBody: false).DefaultTimeout();
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
+        var rest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            var result = await CallAsync(stack, content: new StreamingContent([first], rest.Task));
+
+            Assert.Equal("14", result.Status);
+            await stack.WaitForIdleAsync("users");
+            Assert.Equal(1, stack.Destination("users", "a").ConsecutiveGatewayFailures);
+        }
+        finally
+        {
+            rest.TrySetResult();
+        }
+
+        Assert.Empty(b.Calls);
+    }
+
+    [Fact]
+    public async Task ClientStreaming_BodyArrivesSlowlyInPieces_RetryReplaysAllOfIt()
+    {
+        // Each piece is sent only once a has read the one before, so the proxy waits for data between pieces (YARP's
+        // zero-byte reads); a fails after the caller's END_STREAM, and b must get every byte.
+        byte[][] pieces = [Frame(Payload(5)), Frame(Payload(700)), Frame(Payload(1)), Frame(Payload(3_000))];
+        var received = pieces.Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        await using var a = await ScriptedBackend.StartAsync("a", async (c, _) =>
+        {
+            var buffer = new byte[8192];
+            long total = 0;
+            var next = 0;
+            int read;
+            while ((read = await c.Request.Body.ReadAsync(buffer, c.RequestAborted)) > 0)
+            {
+                total += read;
+                while (next < pieces.Length && total >= pieces.Take(next + 1).Sum(p => p.Length))
+                {
+                    received[next++].TrySetResult();
+                }
+            }
+
+            await TrailersOnlyAsync(c, StatusCode.Unavailable);
+        }, readBody: false).DefaultTimeout();
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
+
+        var result = await CallAsync(stack, content: new StreamingContent(pieces, sent: i => received[i].Task));
+
+        Assert.Equal("0", result.Status);
+        Assert.Equal(pieces.SelectMany(p => p).ToArray(), Assert.Single(b.Calls).Body);
     }
 
     [Fact]
@@ -250,6 +363,27 @@ public sealed class RetryTests(ITestOutputHelper output)
         Assert.Equal("0", result.Status);
         var gap = Stopwatch.GetElapsedTime(Assert.Single(a.Calls).ArrivedTimestamp, Assert.Single(b.Calls).ArrivedTimestamp);
         Assert.True(gap >= TimeSpan.FromMilliseconds(290), $"gap {gap}");
+    }
+
+    [Fact]
+    public async Task AttemptDuration_RetryAfterALongPushback_LastAttemptTimedFromItsOwnStart()
+    {
+        // The call lasts at least the 1 s pushback; the successful retry itself is a quick loopback answer. Timed from
+        // the call's start, its attempt would also count at least 1 s.
+        await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable, ("grpc-retry-pushback-ms", "1000")));
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
+
+        var result = await CallAsync(stack);
+
+        Assert.Equal("0", result.Status);
+        var samples = await ScrapeUntilAsync(stack, s => Sum(s, "meshproxy_upstream_attempt_duration_seconds_count", ("grpc_status", "OK")) == 1);
+        var call = Sum(samples, "meshproxy_request_duration_seconds_sum", ("route", "users"));
+        var retry = Sum(samples, "meshproxy_upstream_attempt_duration_seconds_sum", ("backend", "b"), ("grpc_status", "OK"));
+        var first = Sum(samples, "meshproxy_upstream_attempt_duration_seconds_sum", ("backend", "a"), ("grpc_status", "UNAVAILABLE"));
+        Assert.True(call >= 1.0, $"call {call}");
+        Assert.True(retry < 1.0, $"retry attempt {retry}");
+        Assert.True(first < 1.0, $"first attempt {first}");
     }
 
     [Theory]
@@ -411,6 +545,39 @@ public sealed class RetryTests(ITestOutputHelper output)
 
     private static Task<ScriptedBackend> StartAsync(string name, Func<Microsoft.AspNetCore.Http.HttpContext, RecordedCall, Task> script) =>
         ScriptedBackend.StartAsync(name, script).DefaultTimeout();
+
+    private static string ZeroBudget(string yaml) =>
+        yaml.Replace("    loadBalancing: leastRequests", "    loadBalancing: leastRequests\n    retryBudget: { percent: 0, minConcurrency: 0 }", StringComparison.Ordinal);
+
+    /// <summary>Scrapes the ops listener's /metrics until <paramref name="settled"/> holds (bounded by the default timeout).</summary>
+    private static async Task<IReadOnlyList<MetricsSample>> ScrapeUntilAsync(RetryStack stack, Func<IReadOnlyList<MetricsSample>, bool> settled)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        var metrics = new Uri(stack.Proxy.Address(ListenerName.Ops), "/metrics");
+        return await Task.Run(async () =>
+        {
+            while (true)
+            {
+                var samples = MetricsSample.Parse(await http.GetStringAsync(metrics));
+                if (settled(samples))
+                {
+                    return samples;
+                }
+
+                await Task.Yield();
+            }
+        }).DefaultTimeout();
+    }
+
+    private static double Sum(IReadOnlyList<MetricsSample> samples, string name, params (string Label, string Value)[] match) =>
+        samples.Where(s => s.Name == name && match.All(m => s.Labels.TryGetValue(m.Label, out var v) && v == m.Value)).Sum(s => s.Value);
+
+    /// <summary>Reads the first <paramref name="length"/> bytes of the body, then answers Trailers-Only UNAVAILABLE.</summary>
+    private static async Task FailAfterReadingAsync(Microsoft.AspNetCore.Http.HttpContext context, int length)
+    {
+        await context.Request.Body.ReadAtLeastAsync(new byte[length], length, throwOnEndOfStream: true, context.RequestAborted);
+        await TrailersOnlyAsync(context, StatusCode.Unavailable);
+    }
 
     private static TimeSpan? ParseTimeout(string? value) => GrpcTimeout.TryParse(value, out var timeout) ? timeout : null;
 

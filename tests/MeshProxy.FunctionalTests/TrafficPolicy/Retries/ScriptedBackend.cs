@@ -20,12 +20,14 @@ internal sealed class ScriptedBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Func<HttpContext, RecordedCall, Task> _script;
+    private readonly bool _readBody;
 
-    private ScriptedBackend(string name, WebApplication app, Func<HttpContext, RecordedCall, Task> script)
+    private ScriptedBackend(string name, WebApplication app, Func<HttpContext, RecordedCall, Task> script, bool readBody)
     {
         Name = name;
         _app = app;
         _script = script;
+        _readBody = readBody;
     }
 
     public string Name { get; }
@@ -34,7 +36,10 @@ internal sealed class ScriptedBackend : IAsyncDisposable
 
     public ConcurrentQueue<RecordedCall> Calls { get; } = new();
 
-    public static async Task<ScriptedBackend> StartAsync(string name, Func<HttpContext, RecordedCall, Task> script)
+    /// <param name="name">Its name, sent back in x-backend.</param>
+    /// <param name="script">Decides the reply.</param>
+    /// <param name="readBody">false: the script runs at once, before any of the body is read (the recorded body is empty).</param>
+    public static async Task<ScriptedBackend> StartAsync(string name, Func<HttpContext, RecordedCall, Task> script, bool readBody = true)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
@@ -43,7 +48,7 @@ internal sealed class ScriptedBackend : IAsyncDisposable
             k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2);
         });
         var app = builder.Build();
-        var backend = new ScriptedBackend(name, app, script);
+        var backend = new ScriptedBackend(name, app, script, readBody);
         app.Run(backend.HandleAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
@@ -91,7 +96,11 @@ internal sealed class ScriptedBackend : IAsyncDisposable
         var arrived = Stopwatch.GetTimestamp();
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         using var body = new MemoryStream();
-        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+        if (_readBody)
+        {
+            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+        }
+
         var call = new RecordedCall(Name, headers, body.ToArray(), arrived);
         Calls.Enqueue(call);
         context.Response.Headers["x-backend"] = Name;

@@ -16,7 +16,7 @@ public sealed class ReplayBodyTests
     public async Task Settle_WholeBodyWithinLimit_CompleteAndLeasedByteForByte()
     {
         using var body = new ReplayBody(8);
-        Assert.True(body.TryStartPump());
+        Assert.True(body.TryStartPump(out _));
         body.Record([1, 2, 3]);
         body.Record([4, 5, 6, 7, 8]);
         body.Record([]);
@@ -25,14 +25,14 @@ public sealed class ReplayBodyTests
         Assert.Equal(ReplayState.Complete, await body.SettleAsync(CancellationToken.None));
         using var lease = body.Lease();
         Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }, Assert.IsType<ReplayLease>(lease).Body.ToArray());
-        Assert.False(body.TryStartPump());
+        Assert.False(body.TryStartPump(out _));
     }
 
     [Fact]
     public async Task Record_OneByteOverLimit_TooLargeAndBufferReleasedAtOnce()
     {
         using var body = new ReplayBody(8);
-        body.TryStartPump();
+        body.TryStartPump(out _);
         body.Record([1, 2, 3, 4, 5, 6, 7, 8]);
         Assert.False(body.Released);
 
@@ -50,7 +50,7 @@ public sealed class ReplayBodyTests
     public async Task Settle_CallerStillSending_Incomplete()
     {
         using var body = new ReplayBody(64);
-        body.TryStartPump();
+        body.TryStartPump(out _);
         body.Record([1]);
 
         var settle = body.SettleAsync(CancellationToken.None).AsTask();
@@ -64,7 +64,7 @@ public sealed class ReplayBodyTests
     public async Task Settle_PumpEndsBeforeEndOfStream_Incomplete()
     {
         using var body = new ReplayBody(64);
-        body.TryStartPump();
+        body.TryStartPump(out _);
         body.Record([1]);
 
         var settle = body.SettleAsync(CancellationToken.None).AsTask();
@@ -77,7 +77,7 @@ public sealed class ReplayBodyTests
     public async Task Settle_EndOfStreamThenPumpEnds_CompleteOnceBothHappened()
     {
         using var body = new ReplayBody(64);
-        body.TryStartPump();
+        body.TryStartPump(out _);
         body.Record([1]);
         body.Record([]);
 
@@ -92,7 +92,7 @@ public sealed class ReplayBodyTests
     public void Commit_WhileALeaseReplays_BufferKeptUntilTheLeaseEnds()
     {
         var body = new ReplayBody(64);
-        body.TryStartPump();
+        body.TryStartPump(out _);
         body.Record([1, 2]);
         body.Record([]);
         body.PumpEnded();
@@ -111,7 +111,7 @@ public sealed class ReplayBodyTests
     public void Commit_StopsRecording()
     {
         using var body = new ReplayBody(64);
-        body.TryStartPump();
+        body.TryStartPump(out _);
         body.Record([1]);
 
         body.Commit();
@@ -119,5 +119,110 @@ public sealed class ReplayBodyTests
 
         Assert.Equal(1, body.Length);
         Assert.True(body.Released);
+    }
+
+    [Fact]
+    public void PumpStop_UpstreamGoneWhileReplayable_PumpReadsOnUntilCommit()
+    {
+        using var body = new ReplayBody(64);
+        Assert.True(body.TryStartPump(out var stop));
+        body.Record([1]);
+
+        body.UpstreamGone();
+        Assert.False(stop.IsCancellationRequested);
+
+        body.Commit();
+        Assert.True(stop.IsCancellationRequested);
+    }
+
+    [Fact]
+    public void PumpStop_CommittedThenUpstreamGone_Stopped()
+    {
+        using var body = new ReplayBody(64);
+        Assert.True(body.TryStartPump(out var stop));
+        body.Record([1]);
+
+        body.Commit();
+        Assert.False(stop.IsCancellationRequested);
+
+        body.UpstreamGone();
+        Assert.True(stop.IsCancellationRequested);
+    }
+
+    [Fact]
+    public void PumpStop_OverLimitThenUpstreamGone_Stopped()
+    {
+        using var body = new ReplayBody(4);
+        Assert.True(body.TryStartPump(out var stop));
+        body.Record([1, 2, 3, 4, 5]);
+        Assert.False(stop.IsCancellationRequested);
+
+        body.UpstreamGone();
+
+        Assert.True(stop.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task RecordingStream_ZeroByteReadsBetweenPieces_NotEndOfStream()
+    {
+        // YARP waits for data with a zero-byte read before each read: that 0 is no END_STREAM.
+        using var body = new ReplayBody(64);
+        Assert.True(body.TryStartPump(out _));
+        await using var stream = new RecordingRequestStream(new MemoryStream([1, 2, 3]), body);
+        var buffer = new byte[2];
+
+        Assert.Equal(0, await stream.ReadAsync(Memory<byte>.Empty));
+        Assert.Equal(2, await stream.ReadAsync(buffer));
+        Assert.Equal(0, await stream.ReadAsync(Memory<byte>.Empty));
+        body.PumpEnded();
+
+        // The pump ended before the caller's END_STREAM was read: nothing to replay.
+        Assert.Equal(ReplayState.Incomplete, await body.SettleAsync(CancellationToken.None));
+        Assert.Equal(2, body.Length);
+    }
+
+    [Fact]
+    public async Task RecordingStream_EmptyReadIntoABuffer_IsEndOfStream()
+    {
+        using var body = new ReplayBody(64);
+        Assert.True(body.TryStartPump(out _));
+        await using var stream = new RecordingRequestStream(new MemoryStream([1, 2]), body);
+        var buffer = new byte[8];
+
+        Assert.Equal(0, await stream.ReadAsync(Memory<byte>.Empty));
+        Assert.Equal(2, await stream.ReadAsync(buffer));
+        Assert.Equal(0, await stream.ReadAsync(Memory<byte>.Empty));
+        Assert.Equal(0, await stream.ReadAsync(buffer));
+        body.PumpEnded();
+
+        Assert.Equal(ReplayState.Complete, await body.SettleAsync(CancellationToken.None));
+        using var lease = body.Lease();
+        Assert.Equal(new byte[] { 1, 2 }, Assert.IsType<ReplayLease>(lease).Body.ToArray());
+    }
+
+    [Fact]
+    public async Task RecordingStream_ZeroByteReadWaitedThenDataCame_NotIncomplete()
+    {
+        // While the zero-byte read waits, the caller is still sending; once it returns, the data is there and the
+        // body can still complete.
+        using var body = new ReplayBody(64);
+        Assert.True(body.TryStartPump(out _));
+        var pipe = new System.IO.Pipelines.Pipe();
+        await using var stream = new RecordingRequestStream(pipe.Reader.AsStream(), body);
+
+        var wait = stream.ReadAsync(Memory<byte>.Empty).AsTask();
+        Assert.False(wait.IsCompleted);
+        Assert.Equal(ReplayState.Incomplete, await body.SettleAsync(CancellationToken.None));
+        await pipe.Writer.WriteAsync(new byte[] { 1, 2 });
+        await pipe.Writer.CompleteAsync();
+        Assert.Equal(0, await wait.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        var settle = body.SettleAsync(CancellationToken.None).AsTask();
+        Assert.False(settle.IsCompleted);
+        var buffer = new byte[8];
+        Assert.Equal(2, await stream.ReadAsync(buffer));
+        Assert.Equal(0, await stream.ReadAsync(buffer));
+        body.PumpEnded();
+        Assert.Equal(ReplayState.Complete, await settle.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 }

@@ -48,4 +48,12 @@ public sealed class RetryBudgetTests
         Assert.Equal(50, granted);
         Assert.Equal(50, budget.InFlight);
     }
+
+    [Theory]
+    [InlineData("ConnectFailure", false)]
+    [InlineData("RefusedStream", false)]
+    [InlineData("Reset", true)]
+    [InlineData(null, true)]
+    public void TakesSlot_OnlyWhenTheFailedAttemptMayHaveReachedAServer(string? failure, bool expected) =>
+        Assert.Equal(expected, RetryBudget.TakesSlot(failure is null ? null : Enum.Parse<RetryOn>(failure)));
 }
