@@ -89,16 +89,6 @@ public sealed class TranscodingHeaderAndBodyTests(TranscodingStackFixture stack)
     }
 
     [Fact]
-    public async Task Query_MapEntries_ReachTheBackendAsMapEntries()
-    {
-        // grpc-gateway's field[key]=value form, raw and percent-encoded brackets; the backend lists what it got.
-        using var response = await stack.Rest.SendAsync(HttpMethod.Get, "/v1/test/items?tags[env]=prod&tags%5Bteam%5D=core%20infra").DefaultTimeout();
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""["a","b","c","env=prod","team=core infra"]""", await response.Content.ReadAsStringAsync());
-    }
-
-    [Fact]
     public async Task OpenApi_IsTheDocumentOfTheLiveRules()
     {
         using var response = await stack.Rest.SendAsync(HttpMethod.Get, "/openapi.json").DefaultTimeout();

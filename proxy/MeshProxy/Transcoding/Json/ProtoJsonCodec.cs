@@ -138,12 +138,7 @@ internal static class ProtoJsonCodec
     /// in string form, so numbers, enum names, booleans ("true"), base64 and well-known types (timestamps, durations,
     /// wrappers) all work. Repeated fields get one element.
     /// </summary>
-    /// <param name="fieldPath">The field, from the top-level message down.</param>
-    /// <param name="text">The value as text (a URL path segment or query value).</param>
-    /// <param name="output">Receives the field's encoding.</param>
-    /// <param name="options">JSON parse options; null is the default.</param>
-    /// <param name="mapKey">For a map field: the entry's key (grpc-gateway's <c>field[key]=value</c> query form).</param>
-    public static CodecResult WriteFieldFromText(IReadOnlyList<ProtoField> fieldPath, string text, IBufferWriter<byte> output, JsonParseOptions? options = null, string? mapKey = null)
+    public static CodecResult WriteFieldFromText(IReadOnlyList<ProtoField> fieldPath, string text, IBufferWriter<byte> output, JsonParseOptions? options = null)
     {
         if (fieldPath.Count == 0)
         {
@@ -151,12 +146,11 @@ internal static class ProtoJsonCodec
         }
 
         var leaf = fieldPath[^1];
-        var valueField = mapKey is null ? leaf : leaf.MapValue ?? leaf;
         var buffer = new ArrayBufferWriter<byte>(text.Length + 16);
         using (var jsonWriter = new Utf8JsonWriter(buffer, CompactWriter))
         {
-            var scalarNeedsRaw = valueField.Type == Google.Protobuf.Reflection.FieldType.Bool
-                || (valueField.IsMessage && valueField.MessageType.WellKnown == WellKnownType.BoolValue);
+            var scalarNeedsRaw = leaf.Type == Google.Protobuf.Reflection.FieldType.Bool
+                || (leaf.IsMessage && leaf.MessageType.WellKnown == WellKnownType.BoolValue);
             if (scalarNeedsRaw && text is "true" or "false")
             {
                 jsonWriter.WriteBooleanValue(text == "true");
@@ -174,22 +168,13 @@ internal static class ProtoJsonCodec
         {
             jsonWriter.WriteStartObject();
             jsonWriter.WritePropertyName(leaf.JsonNameText);
-            if (mapKey is not null)
-            {
-                jsonWriter.WriteStartObject();
-                jsonWriter.WritePropertyName(mapKey);
-            }
-            else if (leaf.IsRepeated)
+            if (leaf.IsRepeated)
             {
                 jsonWriter.WriteStartArray();
             }
 
             jsonWriter.WriteRawValue(buffer.WrittenSpan, skipInputValidation: true);
-            if (mapKey is not null)
-            {
-                jsonWriter.WriteEndObject();
-            }
-            else if (leaf.IsRepeated)
+            if (leaf.IsRepeated)
             {
                 jsonWriter.WriteEndArray();
             }

@@ -41,15 +41,6 @@ internal static partial class RequestMessageBuilder
                 continue;
             }
 
-            // grpc-gateway's map form: field[key]=value sets one entry of a map field.
-            string? mapKey = null;
-            var open = key.IndexOf('[', StringComparison.Ordinal);
-            if (open > 0 && key.EndsWith(']'))
-            {
-                mapKey = key[(open + 1)..^1];
-                key = key[..open];
-            }
-
             path ??= [];
             path.Clear();
             var resolution = ResolveQueryKey(binding.Input, key, path, out var resolveError);
@@ -80,37 +71,15 @@ internal static partial class RequestMessageBuilder
             }
 
             var leaf = path[^1];
-            if (mapKey is not null)
-            {
-                if (MapEntryError(leaf) is { } mapError)
-                {
-                    return RequestBuildError.BadRequest($"query parameter '{key}[{mapKey}]': {mapError}");
-                }
-            }
-            else if (leaf.IsMap)
-            {
-                return RequestBuildError.BadRequest($"query parameter '{key}' names a map field; set one entry as {key}[key]=value");
-            }
-            else if (leaf.IsMessage && !FieldPaths.IsTextWellKnown(leaf.MessageType.WellKnown))
+            if (leaf.IsMap || (leaf.IsMessage && !FieldPaths.IsTextWellKnown(leaf.MessageType.WellKnown)))
             {
                 return RequestBuildError.BadRequest(
-                    $"query parameter '{key}' names a message ({leaf.MessageType.FullName}) field; only scalars, enums and well-known types with a string form can be set from the query");
+                    $"query parameter '{key}' names {(leaf.IsMap ? "a map" : $"a message ({leaf.MessageType.FullName})")} field; only scalars, enums and well-known types with a string form can be set from the query");
             }
 
             if (!PercentDecoder.TryDecodeQuery(rawValue, out var value, out var valueError))
             {
                 return RequestBuildError.BadRequest($"query parameter '{key}': {valueError}");
-            }
-
-            if (mapKey is not null)
-            {
-                var entry = ProtoJsonCodec.WriteFieldFromText(path, value, output, textOptions, mapKey);
-                if (!entry.IsSuccess)
-                {
-                    return RequestBuildError.BadRequest($"query parameter '{key}[{mapKey}]': {entry.Error.Message}");
-                }
-
-                continue;
             }
 
             if (!TryWriteFieldText(path, value, textOptions, output, out var writeError))
@@ -125,19 +94,6 @@ internal static partial class RequestMessageBuilder
         }
 
         return null;
-    }
-
-    /// <summary>Why <c>field[key]</c> cannot set <paramref name="field"/>; null when it is a map with a scalar, enum or well-known value.</summary>
-    private static string? MapEntryError(ProtoField field)
-    {
-        if (!field.IsMap || field.MapValue is not { } value)
-        {
-            return $"'{field.Name}' is not a map field, so [key] cannot address it";
-        }
-
-        return value.IsMessage && !FieldPaths.IsTextWellKnown(value.MessageType.WellKnown)
-            ? $"the values of map '{field.Name}' are messages ({value.MessageType.FullName}); only scalars, enums and well-known types with a string form can be set from the query"
-            : null;
     }
 
     /// <summary>Resolves a dotted key by JSON or proto names (grpc-gateway accepts both).</summary>

@@ -210,38 +210,6 @@ public sealed class RequestMessageBuilderTests
     }
 
     [Fact]
-    public void Build_QueryMapEntries_SetByKeyAndTheLastValueWins()
-    {
-        // grpc-gateway's field[key]=value form; brackets may be percent-encoded.
-        var message = Ok<SearchBooksRequest>("GET", "/t/v1/books:search?labels[env]=prod&labels%5Bteam%5D=core&labels[env]=staging&labels[]=empty");
-
-        Assert.Equal(new Dictionary<string, string> { ["env"] = "staging", ["team"] = "core", [""] = "empty" }, message.Labels);
-    }
-
-    [Fact]
-    public void Build_QueryMapEntries_KeysAndValuesParsedByTheirTypes()
-    {
-        var message = Ok<Everything>("GET", "/t/v1/everything/s/1/COLOR_RED?m_int32[7]=seven&mInt32[-1]=minus&m_sint32[3]=COLOR_BLUE&m_fixed32[5]=true&m_uint64[9]=2.5");
-
-        Assert.Equal(new Dictionary<int, string> { [7] = "seven", [-1] = "minus" }, message.MInt32);
-        Assert.Equal(Color.Blue, message.MSint32[3]);
-        Assert.True(message.MFixed32[5]);
-        Assert.Equal(2.5, message.MUint64[9]);
-    }
-
-    [Theory]
-    [InlineData("/t/v1/books:search?query[k]=x", "'query' is not a map field")]
-    [InlineData("/t/v1/everything/s/1/COLOR_RED?m_int32[abc]=x", "m_int32[abc]")]
-    [InlineData("/t/v1/everything/s/1/COLOR_RED?m_sint32[1]=COLOR_NOPE", "m_sint32[1]")]
-    [InlineData("/t/v1/everything/s/1/COLOR_RED?m_sfixed64[1]=x", "are messages (meshproxy.testing.v1.Everything.Nested)")]
-    public void Build_BadQueryMapEntry_BadRequest(string pathAndQuery, string expected)
-    {
-        var error = Fails("GET", pathAndQuery);
-        Assert.Equal(400, error.HttpStatus);
-        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Build_QueryValueForPathBoundField_PathWins()
     {
         var message = Ok<GetBookRequest>("GET", "/t/v1/shelves/s/books/b?name=other");
