@@ -1,7 +1,4 @@
-using Google.Protobuf;
-using Google.Protobuf.Reflection;
 using MeshProxy.Cli;
-using MeshProxy.Transcoding.Rest;
 using MeshProxy.TestSupport;
 
 namespace MeshProxy.FunctionalTests;
@@ -80,60 +77,6 @@ public sealed class ValidateCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Validate_BuiltinDescriptorSet_LoadsTheRestBindings()
-    {
-        var path = Write(ConfigWithDescriptorSet("builtin"));
-
-        var (code, stdout, stderr) = await RunAsync("validate", path);
-
-        Assert.True(code == 0, stderr);
-        Assert.Matches(@"OK \(.*, [1-9][0-9]* REST bindings\)", stdout);
-    }
-
-    [Fact]
-    public async Task Validate_MissingDescriptorSet_NamesTheFileAndExits1()
-    {
-        var path = Write(ConfigWithDescriptorSet("nope.pb"));
-
-        var (code, stdout, stderr) = await RunAsync("validate", path);
-
-        Assert.Equal(1, code);
-        Assert.Empty(stdout);
-        Assert.Contains("transcoding.descriptorSets[0]: cannot read " + Path.Combine(_directory, "nope.pb"), stderr, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Validate_CorruptDescriptorSet_Exits1()
-    {
-        await File.WriteAllBytesAsync(Path.Combine(_directory, "corrupt.pb"), [0x0a, 0xff, 0xff, 0x01]);
-        var path = Write(ConfigWithDescriptorSet("corrupt.pb"));
-
-        var (code, _, stderr) = await RunAsync("validate", path);
-
-        Assert.Equal(1, code);
-        Assert.Contains("is not a FileDescriptorSet", stderr, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Validate_TwoMethodsWithOneRule_NamesBothMethodsAndExits1()
-    {
-        // A copy of GetUser under another name carries the same google.api.http rule: both bind GET /v1/users/{user_id}.
-        var set = FileDescriptorSet.Parser.ParseFrom(await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, TranscodingPaths.BuiltinFileName)));
-        var service = set.File.SelectMany(f => f.Service).Single(s => s.Name == "UserService");
-        var copy = service.Method.Single(m => m.Name == "GetUser").Clone();
-        copy.Name = "GetUserAgain";
-        service.Method.Add(copy);
-        await File.WriteAllBytesAsync(Path.Combine(_directory, "clash.pb"), set.ToByteArray());
-        var path = Write(ConfigWithDescriptorSet("clash.pb"));
-
-        var (code, _, stderr) = await RunAsync("validate", path);
-
-        Assert.Equal(1, code);
-        Assert.Contains("users.v1.UserService.GetUser", stderr, StringComparison.Ordinal);
-        Assert.Contains("users.v1.UserService.GetUserAgain", stderr, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Validate_NoFile_IsUsageError()
     {
         var (code, _, _) = await RunAsync("validate");
@@ -159,16 +102,6 @@ public sealed class ValidateCommandTests : IDisposable
         var code = await CommandLine.CreateDefault().RunAsync(args, new CommandContext(stdout, stderr, CancellationToken.None)).DefaultTimeout();
         return (code, stdout.ToString(), stderr.ToString());
     }
-
-    private static string ConfigWithDescriptorSet(string file) => $$"""
-        routes:
-          - { name: users, match: { prefix: / }, cluster: users }
-        clusters:
-          users:
-            destinations: [ { address: "http://127.0.0.1:50051" } ]
-        transcoding:
-          descriptorSets: [ "{{file}}" ]
-        """;
 
     private string Write(string yaml)
     {
