@@ -28,8 +28,6 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
             return Task.CompletedTask;
         }, (context.Response, requestId));
 
-        // Decided up front: only a call that will be logged pays for counting its body bytes.
-        var counter = accessLog.ShouldLog() ? BodyByteCounter.Install(context) : null;
         var routed = new RoutedCall();
         context.Features.Set(routed);
         var trace = CallTrace.Start(context);
@@ -52,7 +50,7 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
             }
 
             trace?.End(routed, status, requestId);
-            if (counter is not null)
+            if (accessLog.ShouldLog())
             {
                 accessLog.Write(new AccessLogEntry(
                     time.GetUtcNow(),
@@ -65,8 +63,7 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
                     context.Response.StatusCode,
                     elapsed.TotalMilliseconds,
                     routed.Attempts,
-                    counter.Received,
-                    counter.Sent,
+                    context.Request.ContentLength,
                     requestId,
                     trace?.Call.TraceId.ToHexString() ?? TraceHeaders.TraceIdOf(context.Request.Headers[TraceHeaders.TraceParent].ToString())));
             }

@@ -13,7 +13,6 @@ public sealed class AccessLogTests
     {
         var directory = Directory.CreateTempSubdirectory("meshproxy-access-");
         var path = Path.Combine(directory.FullName, "access.log");
-        List<byte[]> received = [];
         var stack = new TracingStack($$"""
             accessLog:
               enabled: true
@@ -23,11 +22,11 @@ public sealed class AccessLogTests
         try
         {
             using var client = GrpcHttp.CreateClient();
-            foreach (var (id, method) in new[] { ("a-1", GetUser), ("a-2", GetUser), ("a-3", ListUsers) })
+            foreach (var id in new[] { "a-1", "a-2", "a-3" })
             {
                 using var response = await client.SendAsync(GrpcHttp.UnaryRequest(
-                    stack.GrpcAddress, method, ("x-request-id", id), ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))).DefaultTimeout();
-                received.Add(await response.Content.ReadAsByteArrayAsync().DefaultTimeout());
+                    stack.GrpcAddress, UserServiceMethods.GetUser.FullName, ("x-request-id", id), ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))).DefaultTimeout();
+                await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
             }
         }
         finally
@@ -52,30 +51,6 @@ public sealed class AccessLogTests
         Assert.True(first.GetProperty("duration_ms").GetDouble() > 0);
         Assert.True(first.TryGetProperty("grpc_status", out _));
         Assert.Equal(["a-1", "a-2", "a-3"], lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("request_id").GetString()));
-
-        // Body bytes both ways: each call sent one empty message (a 5-byte prefix) and got what the client read, which
-        // for the server stream is several messages.
-        Assert.True(Frames(received[2]) > 1, $"{Frames(received[2])} messages in the stream");
-        for (var i = 0; i < lines.Length; i++)
-        {
-            var line = JsonDocument.Parse(lines[i]).RootElement;
-            Assert.Equal(5, line.GetProperty("request_bytes").GetInt64());
-            Assert.Equal(received[i].Length, line.GetProperty("response_bytes").GetInt64());
-        }
-    }
-
-    private static readonly string GetUser = UserServiceMethods.GetUser.FullName;
-    private static readonly string ListUsers = UserServiceMethods.ListUsers.FullName;
-
-    private static int Frames(byte[] body)
-    {
-        var count = 0;
-        for (var offset = 0; offset < body.Length; count++)
-        {
-            offset += 5 + (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(offset + 1));
-        }
-
-        return count;
     }
 
     [Fact]

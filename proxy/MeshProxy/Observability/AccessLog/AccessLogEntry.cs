@@ -12,7 +12,6 @@ internal sealed record AccessLogEntry(
     int HttpStatus,
     double DurationMs,
     int Attempts,
-    long RequestBytes,
-    long ResponseBytes,
+    long? RequestBytes,
     string RequestId,
     string? TraceId);
