@@ -14,9 +14,6 @@ public sealed class WiredMetricsStack() : SampleStack("v1", "v2")
 
     public Uri AdminAddress => Proxy.Address(ListenerName.Admin);
 
-    /// <summary>The config the sidecar started with, for a reload to edit.</summary>
-    public string ConfigText => Config([.. Backends.Select(b => b.Port)]);
-
     protected override string Config(IReadOnlyList<int> backendPorts) => $$"""
         version: "wired-metrics-test"
         {{LoopbackListeners}}

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text;
 using System.Text.Json;
-using MeshProxy.Configuration.Reload;
 using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.Grpc;
 using MeshProxy.Grpc.Client;
@@ -68,33 +66,6 @@ public sealed class WiredMetricsTests : IAsyncLifetime
         Assert.Equal(1, Sum(samples, "meshproxy_cluster_endpoints", ("cluster", "flaky"), ("state", "ejected")));
         Assert.Equal(0, Sum(samples, "meshproxy_outlier_ejected_hosts", ("cluster", "retrying")));
         Assert.Equal(0, Sum(samples, "meshproxy_retries_total"));
-    }
-
-    [Fact]
-    public async Task Ejection_ReloadRemovesTheEjectedHost_GaugeDropsToZero()
-    {
-        _stack.Backends[1].Faults.Add("inventory.v1.InventoryService/GetItem:status=UNAVAILABLE");
-        using var grpc = GrpcHttp.CreateClient();
-        for (var i = 0; i < 5; i++)
-        {
-            using var response = await grpc.SendAsync(GrpcHttp.UnaryRequest(_stack.GrpcAddress, "/inventory.v1.InventoryService/GetItem")).DefaultTimeout();
-            await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
-        }
-
-        await ScrapeUntilAsync(s => Sum(s, "meshproxy_outlier_ejected_hosts", ("cluster", "flaky")) == 1);
-
-        // A reload that keeps the destination keeps its ejection; one that replaces it leaves nothing ejected.
-        var config = _stack.ConfigText;
-        var reloader = (ConfigReloader)_stack.Proxy.Services.GetService(typeof(ConfigReloader))!;
-        Assert.Equal(ConfigReloadOutcome.Applied, reloader.Reload(Encoding.UTF8.GetBytes(config.Replace("wired-metrics-test", "kept", StringComparison.Ordinal))));
-        var kept = await ScrapeUntilAsync(_ => true);
-        Assert.Equal(1, Sum(kept, "meshproxy_outlier_ejected_hosts", ("cluster", "flaky")));
-
-        Assert.Equal(ConfigReloadOutcome.Applied, reloader.Reload(Encoding.UTF8.GetBytes(config.Replace("name: v2-a", "name: v2-b", StringComparison.Ordinal))));
-        var replaced = await ScrapeUntilAsync(_ => true);
-        Assert.Equal(0, Sum(replaced, "meshproxy_outlier_ejected_hosts", ("cluster", "flaky")));
-        Assert.Equal(1, Sum(replaced, "meshproxy_cluster_endpoints", ("cluster", "flaky"), ("state", "active")));
-        Assert.Equal(0, Sum(replaced, "meshproxy_cluster_endpoints", ("cluster", "flaky"), ("state", "ejected")));
     }
 
     [Fact]

@@ -6,7 +6,6 @@ using System.Reflection;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Grpc;
 using MeshProxy.Routing;
-using MeshProxy.TrafficPolicy;
 using L = MeshProxy.Observability.Metrics.MetricLabels;
 
 namespace MeshProxy.Observability.Metrics;
@@ -27,6 +26,7 @@ internal sealed partial class MeshProxyMetrics : IDisposable
 
     private readonly Meter _meter;
     private readonly ProxySnapshotProvider _snapshots;
+    private readonly ConcurrentDictionary<string, int> _ejectedHosts = new(StringComparer.Ordinal);
 
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _requestDuration;
@@ -133,7 +133,11 @@ internal sealed partial class MeshProxyMetrics : IDisposable
     public void RecordEjection(string cluster, string reason)
     {
         _ejections.Add(1, new KeyValuePair<string, object?>(L.Cluster, cluster), new KeyValuePair<string, object?>(L.Reason, reason));
+        _ejectedHosts.AddOrUpdate(cluster, 1, static (_, n) => n + 1);
     }
+
+    /// <summary>An ejected destination of <paramref name="cluster"/> came back (pairs with <see cref="RecordEjection"/>).</summary>
+    public void RecordEjectionEnded(string cluster) => _ejectedHosts.AddOrUpdate(cluster, 0, static (_, n) => Math.Max(0, n - 1));
 
     /// <summary>A REST call was transcoded and answered with <paramref name="httpStatus"/>.</summary>
     public void RecordTranscoding(string route, int httpStatus) =>
@@ -219,7 +223,7 @@ internal sealed partial class MeshProxyMetrics : IDisposable
     {
         foreach (var cluster in LiveClusters())
         {
-            var ejected = EjectedCount(cluster);
+            var ejected = _ejectedHosts.TryGetValue(cluster.Name, out var n) ? Math.Min(n, cluster.Destinations.Count) : 0;
             yield return new Measurement<long>(cluster.Destinations.Count - ejected, new KeyValuePair<string, object?>(L.Cluster, cluster.Name), new KeyValuePair<string, object?>(L.State, "active"));
             yield return new Measurement<long>(ejected, new KeyValuePair<string, object?>(L.Cluster, cluster.Name), new KeyValuePair<string, object?>(L.State, "ejected"));
         }
@@ -229,21 +233,9 @@ internal sealed partial class MeshProxyMetrics : IDisposable
     {
         foreach (var cluster in LiveClusters())
         {
-            yield return new Measurement<long>(EjectedCount(cluster), new KeyValuePair<string, object?>(L.Cluster, cluster.Name));
+            var ejected = _ejectedHosts.TryGetValue(cluster.Name, out var n) ? n : 0;
+            yield return new Measurement<long>(ejected, new KeyValuePair<string, object?>(L.Cluster, cluster.Name));
         }
-    }
-
-    // Read from the live destinations rather than counted from ejection events: a reload that removes an ejected
-    // destination never reports its return, and a count would stay one too high.
-    private static int EjectedCount(ClusterState cluster)
-    {
-        var ejected = 0;
-        foreach (var destination in cluster.Destinations)
-        {
-            ejected += destination.Ejected ? 1 : 0;
-        }
-
-        return ejected;
     }
 
     private IEnumerable<Measurement<long>> ObserveUpstreamInFlight()
