@@ -16,8 +16,24 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
 {
     private const string Protocol = "grpc";
 
-    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next) => InvokeAsync(context, next, respond: null);
+
+    /// <summary>
+    /// Decides whether the REST call on <paramref name="restContext"/> is access-logged and, when it is, counts its
+    /// HTTP body bytes. Call before anything reads the REST request body; the inner gRPC call's telemetry then uses
+    /// this decision and these counts.
+    /// </summary>
+    public void BeginTranscodedCall(HttpContext restContext) =>
+        restContext.Features.Set(accessLog.ShouldLog() ? BodyByteCounter.Install(restContext) : BodyByteCounter.NotLogged);
+
+    /// <summary>
+    /// Runs the call; <paramref name="respond"/> (a transcoded call's REST response writing) runs after it, inside the
+    /// call, so the access log line sees every byte the caller got.
+    /// </summary>
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next, Func<Task>? respond)
     {
+        // Decided up front so that only logged calls pay for counting their bytes.
+        var bytes = context.Features.Get<BodyByteCounter>() ?? (accessLog.ShouldLog() ? BodyByteCounter.Install(context) : BodyByteCounter.NotLogged);
         var started = time.GetTimestamp();
         var requestId = RequestId.Ensure(context.Request);
         context.Response.OnStarting(static state =>
@@ -35,6 +51,10 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
         try
         {
             await next(context).ConfigureAwait(false);
+            if (respond is not null)
+            {
+                await respond().ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -50,7 +70,7 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
             }
 
             trace?.End(routed, status, requestId);
-            if (accessLog.ShouldLog())
+            if (bytes.IsLogged)
             {
                 accessLog.Write(new AccessLogEntry(
                     time.GetUtcNow(),
@@ -63,7 +83,8 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
                     context.Response.StatusCode,
                     elapsed.TotalMilliseconds,
                     routed.Attempts,
-                    context.Request.ContentLength,
+                    bytes.RequestBytes,
+                    bytes.ResponseBytes,
                     requestId,
                     trace?.Call.TraceId.ToHexString() ?? TraceHeaders.TraceIdOf(context.Request.Headers[TraceHeaders.TraceParent].ToString())));
             }

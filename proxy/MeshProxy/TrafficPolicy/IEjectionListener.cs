@@ -1,7 +1,7 @@
 namespace MeshProxy.TrafficPolicy;
 
 /// <summary>
-/// Hears every ejection and return of a destination (metrics: <c>RecordEjection</c> / <c>RecordEjectionEnded</c>).
+/// Hears every ejection and return of a destination (metrics count ejections; the gauges read the destinations).
 /// Called under the cluster's availability lock, so it must be quick and must not call back into the cluster. Every
 /// ejection is followed by exactly one return while the destination stays in the cluster's config.
 /// </summary>

@@ -12,13 +12,13 @@ public sealed class AccessLogFormatTests
         var output = new ArrayBufferWriter<byte>();
         var entry = new AccessLogEntry(
             new DateTimeOffset(2026, 11, 22, 9, 30, 0, 123, TimeSpan.Zero), "/users.v1.UserService/GetUser", "users", "v1", "v1-0", "http://10.0.0.1:5001",
-            5, 200, 1.23456, 2, null, "req\"1", "4bf92f3577b34da6a3ce929d0e0e4736");
+            5, 200, 1.23456, 2, 17, 1042, "req\"1", "4bf92f3577b34da6a3ce929d0e0e4736");
 
         AccessLogWriter.Format(entry, output);
 
         Assert.Equal(
             "{\"time\":\"2026-11-22T09:30:00.123Z\",\"method\":\"/users.v1.UserService/GetUser\",\"route\":\"users\",\"cluster\":\"v1\",\"backend\":\"v1-0\","
-            + "\"destination\":\"http://10.0.0.1:5001\",\"grpc_status\":5,\"http_status\":200,\"duration_ms\":1.235,\"attempts\":2,\"request_bytes\":null,"
+            + "\"destination\":\"http://10.0.0.1:5001\",\"grpc_status\":5,\"http_status\":200,\"duration_ms\":1.235,\"attempts\":2,\"request_bytes\":17,\"response_bytes\":1042,"
             + "\"request_id\":\"req\\u00221\",\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\"}\n",
             Encoding.UTF8.GetString(output.WrittenSpan));
     }

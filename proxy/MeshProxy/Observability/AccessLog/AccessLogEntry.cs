@@ -12,6 +12,7 @@ internal sealed record AccessLogEntry(
     int HttpStatus,
     double DurationMs,
     int Attempts,
-    long? RequestBytes,
+    long RequestBytes,
+    long ResponseBytes,
     string RequestId,
     string? TraceId);

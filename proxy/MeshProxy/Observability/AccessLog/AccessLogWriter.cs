@@ -30,6 +30,7 @@ internal sealed class AccessLogWriter : IAsyncDisposable
     private static readonly JsonEncodedText DurationName = JsonEncodedText.Encode("duration_ms");
     private static readonly JsonEncodedText AttemptsName = JsonEncodedText.Encode("attempts");
     private static readonly JsonEncodedText RequestBytesName = JsonEncodedText.Encode("request_bytes");
+    private static readonly JsonEncodedText ResponseBytesName = JsonEncodedText.Encode("response_bytes");
     private static readonly JsonEncodedText RequestIdName = JsonEncodedText.Encode("request_id");
     private static readonly JsonEncodedText TraceIdName = JsonEncodedText.Encode("trace_id");
 
@@ -98,14 +99,8 @@ internal sealed class AccessLogWriter : IAsyncDisposable
             json.WriteNumber(HttpStatusName, entry.HttpStatus);
             json.WriteNumber(DurationName, Math.Round(entry.DurationMs, 3));
             json.WriteNumber(AttemptsName, entry.Attempts);
-            if (entry.RequestBytes is { } bytes)
-            {
-                json.WriteNumber(RequestBytesName, bytes);
-            }
-            else
-            {
-                json.WriteNull(RequestBytesName);
-            }
+            json.WriteNumber(RequestBytesName, entry.RequestBytes);
+            json.WriteNumber(ResponseBytesName, entry.ResponseBytes);
 
             json.WriteString(RequestIdName, entry.RequestId);
             if (entry.TraceId is null)

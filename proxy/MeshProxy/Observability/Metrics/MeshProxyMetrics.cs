@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
@@ -26,7 +25,6 @@ internal sealed partial class MeshProxyMetrics : IDisposable
 
     private readonly Meter _meter;
     private readonly ProxySnapshotProvider _snapshots;
-    private readonly ConcurrentDictionary<string, int> _ejectedHosts = new(StringComparer.Ordinal);
 
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _requestDuration;
@@ -129,15 +127,13 @@ internal sealed partial class MeshProxyMetrics : IDisposable
     public void RecordRetryBudgetExhausted(string route, string cluster) =>
         _retryBudgetExhausted.Add(1, new KeyValuePair<string, object?>(L.Route, route), new KeyValuePair<string, object?>(L.Cluster, cluster));
 
-    /// <summary>A destination of <paramref name="cluster"/> was ejected (e.g. reason "consecutive_5xx", "consecutive_gateway_failure").</summary>
-    public void RecordEjection(string cluster, string reason)
-    {
+    /// <summary>
+    /// A destination of <paramref name="cluster"/> was ejected (e.g. reason "consecutive_5xx",
+    /// "consecutive_gateway_failure"). Only the counter: the ejected-hosts and endpoint gauges read the live clusters'
+    /// destinations at scrape, so a destination a reload removed while ejected stops counting with it.
+    /// </summary>
+    public void RecordEjection(string cluster, string reason) =>
         _ejections.Add(1, new KeyValuePair<string, object?>(L.Cluster, cluster), new KeyValuePair<string, object?>(L.Reason, reason));
-        _ejectedHosts.AddOrUpdate(cluster, 1, static (_, n) => n + 1);
-    }
-
-    /// <summary>An ejected destination of <paramref name="cluster"/> came back (pairs with <see cref="RecordEjection"/>).</summary>
-    public void RecordEjectionEnded(string cluster) => _ejectedHosts.AddOrUpdate(cluster, 0, static (_, n) => Math.Max(0, n - 1));
 
     /// <summary>A REST call was transcoded and answered with <paramref name="httpStatus"/>.</summary>
     public void RecordTranscoding(string route, int httpStatus) =>
@@ -223,7 +219,7 @@ internal sealed partial class MeshProxyMetrics : IDisposable
     {
         foreach (var cluster in LiveClusters())
         {
-            var ejected = _ejectedHosts.TryGetValue(cluster.Name, out var n) ? Math.Min(n, cluster.Destinations.Count) : 0;
+            var ejected = EjectedCount(cluster);
             yield return new Measurement<long>(cluster.Destinations.Count - ejected, new KeyValuePair<string, object?>(L.Cluster, cluster.Name), new KeyValuePair<string, object?>(L.State, "active"));
             yield return new Measurement<long>(ejected, new KeyValuePair<string, object?>(L.Cluster, cluster.Name), new KeyValuePair<string, object?>(L.State, "ejected"));
         }
@@ -233,9 +229,21 @@ internal sealed partial class MeshProxyMetrics : IDisposable
     {
         foreach (var cluster in LiveClusters())
         {
-            var ejected = _ejectedHosts.TryGetValue(cluster.Name, out var n) ? n : 0;
-            yield return new Measurement<long>(ejected, new KeyValuePair<string, object?>(L.Cluster, cluster.Name));
+            yield return new Measurement<long>(EjectedCount(cluster), new KeyValuePair<string, object?>(L.Cluster, cluster.Name));
         }
+    }
+
+    // Counted from the live destinations, not from ejection/return events: a reload that drops an ejected destination
+    // never reports its return, and one that keeps it hands the same DestinationState (still ejected) to the new cluster.
+    private static int EjectedCount(TrafficPolicy.ClusterState cluster)
+    {
+        var ejected = 0;
+        foreach (var destination in cluster.Destinations)
+        {
+            ejected += destination.Ejected ? 1 : 0;
+        }
+
+        return ejected;
     }
 
     private IEnumerable<Measurement<long>> ObserveUpstreamInFlight()

@@ -77,6 +77,9 @@ internal sealed class RestTranscodingEndpoint
 
         var binding = match.Binding!;
 
+        // Before the body is read: whether the access log takes this call, and if so its byte counts.
+        _telemetry.BeginTranscodedCall(context);
+
         // 3. The request body of the gRPC call: one framed message, or frames produced as the JSON stream arrives.
         Stream body;
         JsonStreamRequestBody? streamed = null;
@@ -126,9 +129,12 @@ internal sealed class RestTranscodingEndpoint
             }, (context.Response, requestId));
 
             // The same wrapper as the gRPC listener's: request id, span, call metrics and access log see the inner call.
-            await _telemetry.InvokeAsync(inner, _forward).ConfigureAwait(false);
-            var expired = inner.Features.Get<CallDeadline>() is { Expired: true };
-            await writer.FinishAsync(capture, streamed?.Error, expired).ConfigureAwait(false);
+            // The REST response is written inside the call so that its access log line counts the bytes sent.
+            await _telemetry.InvokeAsync(inner, _forward, async () =>
+            {
+                var expired = inner.Features.Get<CallDeadline>() is { Expired: true };
+                await writer.FinishAsync(capture, streamed?.Error, expired).ConfigureAwait(false);
+            }).ConfigureAwait(false);
             _metrics.RecordTranscoding(inner.Features.Get<RoutedCall>()?.Route ?? string.Empty, context.Response.StatusCode);
         }
         finally
