@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace MeshProxy.TestSupport;
 
 /// <summary>
@@ -33,7 +31,7 @@ public static class NodePeers
                 return _installed;
             }
 
-            using (await AcquireFileLockAsync(Path.Combine(Path.GetTempPath(), "meshproxy-npm.lock")).ConfigureAwait(false))
+            using (await MachineFileLock.AcquireAsync(Path.Combine(Path.GetTempPath(), "meshproxy-npm.lock")).ConfigureAwait(false))
             {
                 if (!IsComplete())
                 {
@@ -60,20 +58,4 @@ public static class NodePeers
         && File.Exists(Path.Combine(Directory, "node_modules", "@grpc", "proto-loader", "package.json"))
         && File.Exists(Path.Combine(Directory, "node_modules", "@seriousme", "openapi-schema-validator", "package.json"))
         && File.Exists(BufPath);
-
-    private static async Task<IDisposable> AcquireFileLockAsync(string path)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (deadline.Elapsed < TimeSpan.FromMinutes(6))
-            {
-                await Task.Delay(200).ConfigureAwait(false);
-            }
-        }
-    }
 }

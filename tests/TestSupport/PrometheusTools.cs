@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace MeshProxy.TestSupport;
 
 /// <summary>
@@ -38,7 +36,7 @@ public static class PrometheusTools
 
             var root = Path.Combine(CacheDirectory, "root");
             Directory.CreateDirectory(CacheDirectory);
-            using (await AcquireFileLockAsync(Path.Combine(CacheDirectory, ".lock")).ConfigureAwait(false))
+            using (await MachineFileLock.AcquireAsync(Path.Combine(CacheDirectory, ".lock")).ConfigureAwait(false))
             {
                 if (!IsComplete(root))
                 {
@@ -101,21 +99,5 @@ public static class PrometheusTools
 
         Directory.Move(staging, root);
         Directory.Delete(downloads, recursive: true);
-    }
-
-    private static async Task<IDisposable> AcquireFileLockAsync(string path)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (deadline.Elapsed < TimeSpan.FromMinutes(6))
-            {
-                await Task.Delay(200).ConfigureAwait(false);
-            }
-        }
     }
 }

@@ -1,11 +1,7 @@
-using System.Net;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
+using MeshProxy.TestSupport;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MeshProxy.FunctionalTests.Deployment;
 
@@ -26,26 +22,17 @@ internal sealed class FakeKubeApiServer : IAsyncDisposable
         ("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets"),
     ];
 
-    private readonly WebApplication _app;
+    private readonly LoopbackServer _server;
 
-    private FakeKubeApiServer(WebApplication app, Uri address)
-    {
-        _app = app;
-        Address = address;
-    }
+    private FakeKubeApiServer(LoopbackServer server) => _server = server;
 
-    public Uri Address { get; }
+    public Uri Address => new(_server.Address);
 
     public static async Task<FakeKubeApiServer> StartAsync()
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore();
-        builder.Logging.ClearProviders();
-        ListenOptions? bound = null;
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => bound = o));
-        var app = builder.Build();
         var documents = Discovery();
-        app.Run(context =>
+        // kubectl speaks HTTP/1.1 in cleartext.
+        var server = await LoopbackServer.StartAsync(context =>
         {
             var path = context.Request.Path.Value ?? "/";
             context.Response.ContentType = "application/json";
@@ -58,16 +45,11 @@ internal sealed class FakeKubeApiServer : IAsyncDisposable
             return context.Response.WriteAsync(
                 """{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","reason":"NotFound","code":404}""",
                 context.RequestAborted);
-        });
-        await app.StartAsync().ConfigureAwait(false);
-        return new FakeKubeApiServer(app, new Uri($"http://{bound!.IPEndPoint}"));
+        }, HttpProtocols.Http1AndHttp2).ConfigureAwait(false);
+        return new FakeKubeApiServer(server);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     private static Dictionary<string, string> Discovery()
     {

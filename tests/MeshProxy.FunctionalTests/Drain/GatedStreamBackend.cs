@@ -1,13 +1,7 @@
 using System.Buffers.Binary;
-using System.Net;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using MeshProxy.TestSupport;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace MeshProxy.FunctionalTests.Drain;
 
@@ -18,25 +12,23 @@ namespace MeshProxy.FunctionalTests.Drain;
 /// </summary>
 internal sealed class GatedStreamBackend : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _aborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private GatedStreamBackend(WebApplication app) => _app = app;
+    private LoopbackServer _server = null!;
 
-    public string Address { get; private set; } = string.Empty;
+    private GatedStreamBackend()
+    {
+    }
+
+    public string Address => _server.Address;
 
     public Task Aborted => _aborted.Task;
 
     public static async Task<GatedStreamBackend> StartAsync()
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
-        var app = builder.Build();
-        var backend = new GatedStreamBackend(app);
-        app.Run(backend.HandleAsync);
-        await app.StartAsync();
-        backend.Address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var backend = new GatedStreamBackend();
+        backend._server = await LoopbackServer.StartAsync(backend.HandleAsync);
         return backend;
     }
 
@@ -52,11 +44,10 @@ internal sealed class GatedStreamBackend : IAsyncDisposable
         return frame;
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         _gate.TrySetResult();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        return _server.DisposeAsync();
     }
 
     private async Task HandleAsync(HttpContext context)

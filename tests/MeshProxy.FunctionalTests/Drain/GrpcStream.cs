@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using MeshProxy.FunctionalTests.Infrastructure;
 
@@ -25,14 +23,8 @@ internal sealed class GrpcStream : IDisposable
     public static async Task<GrpcStream> StartAsync(Uri proxy, string method)
     {
         var client = GrpcHttp.CreateClient();
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(proxy, method))
-        {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new ByteArrayContent(new byte[5]),
-        };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
-        request.Headers.TryAddWithoutValidation("te", "trailers");
+        // One empty request message, as a server-streaming call sends.
+        var request = GrpcHttp.UnaryRequest(proxy, method);
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         return new GrpcStream(client, response, await response.Content.ReadAsStreamAsync());
     }

@@ -1,12 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using MeshProxy.TestSupport;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace MeshProxy.FunctionalTests.Infrastructure;
 
@@ -17,34 +11,27 @@ namespace MeshProxy.FunctionalTests.Infrastructure;
 /// </summary>
 public sealed class HangingBackend : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string?>> _aborted = new();
 
-    private HangingBackend(WebApplication app) => _app = app;
+    private LoopbackServer _server = null!;
 
-    public int Port { get; private set; }
+    private HangingBackend()
+    {
+    }
+
+    public int Port => _server.Port;
 
     public static async Task<HangingBackend> StartAsync()
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
-        var app = builder.Build();
-        var backend = new HangingBackend(app);
-        app.Run(backend.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        backend.Port = new Uri(address).Port;
+        var backend = new HangingBackend();
+        backend._server = await LoopbackServer.StartAsync(backend.HandleAsync);
         return backend;
     }
 
     /// <summary>Completes with the received grpc-timeout (or null) when the call with this id is aborted.</summary>
     public Task<string?> WaitForAbortAsync(string id) => Aborted(id).Task;
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     private TaskCompletionSource<string?> Aborted(string id) =>
         _aborted.GetOrAdd(id, _ => new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously));

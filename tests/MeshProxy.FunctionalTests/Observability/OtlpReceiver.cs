@@ -1,12 +1,7 @@
-using System.Net;
 using Google.Protobuf;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using MeshProxy.TestSupport;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace MeshProxy.FunctionalTests.Observability;
 
@@ -17,25 +12,23 @@ namespace MeshProxy.FunctionalTests.Observability;
 /// </summary>
 public sealed class OtlpReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly List<ReceivedSpan> _spans = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private const string GrpcExportPath = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
-    private OtlpReceiver(WebApplication app) => _app = app;
+    private LoopbackServer _server = null!;
 
-    public Uri Address { get; private set; } = null!;
+    private OtlpReceiver()
+    {
+    }
+
+    public Uri Address => new(_server.Address);
 
     public static async Task<OtlpReceiver> StartAsync(bool grpc = false)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = grpc ? HttpProtocols.Http2 : HttpProtocols.Http1));
-        var app = builder.Build();
-        var receiver = new OtlpReceiver(app);
-        app.Run(receiver.HandleAsync);
-        await app.StartAsync();
-        receiver.Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        var receiver = new OtlpReceiver();
+        receiver._server = await LoopbackServer.StartAsync(receiver.HandleAsync, grpc ? HttpProtocols.Http2 : HttpProtocols.Http1);
         return receiver;
     }
 
@@ -60,7 +53,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => _app.DisposeAsync();
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     private async Task HandleAsync(HttpContext context)
     {

@@ -1,12 +1,6 @@
-using System.Net;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using MeshProxy.TestSupport;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace MeshProxy.FunctionalTests.Reload;
 
@@ -17,49 +11,34 @@ namespace MeshProxy.FunctionalTests.Reload;
 /// </summary>
 public sealed class NamedBackend : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private LoopbackServer _server = null!;
     private int _calls;
 
-    private NamedBackend(WebApplication app, string name)
-    {
-        _app = app;
-        Name = name;
-    }
+    private NamedBackend(string name) => Name = name;
 
     public string Name { get; }
 
-    public int Port { get; private set; }
+    public int Port => _server.Port;
 
-    public string Address => $"http://127.0.0.1:{Port}";
+    public string Address => _server.Address;
 
     public int Calls => Volatile.Read(ref _calls);
 
     public static async Task<NamedBackend> StartAsync(string name)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
-        {
-            k.Limits.Http2.MaxStreamsPerConnection = 1000;
-            k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2);
-        });
-        var app = builder.Build();
-        var backend = new NamedBackend(app, name);
-        app.Run(backend.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        backend.Port = new Uri(address).Port;
+        var backend = new NamedBackend(name);
+        backend._server = await LoopbackServer.StartAsync(backend.HandleAsync, maxStreamsPerConnection: 1000);
         return backend;
     }
 
     /// <summary>Lets every held server stream send its second message and end.</summary>
     public void ReleaseStreams() => _release.TrySetResult();
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         _release.TrySetResult();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        return _server.DisposeAsync();
     }
 
     private async Task HandleAsync(HttpContext context)

@@ -1,11 +1,5 @@
-using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using MeshProxy.TestSupport;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace MeshProxy.FunctionalTests.TrafficPolicy;
 
@@ -15,12 +9,14 @@ namespace MeshProxy.FunctionalTests.TrafficPolicy;
 /// </summary>
 internal sealed class OutlierPlainBackend : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private LoopbackServer _server = null!;
+
+    private OutlierPlainBackend()
+    {
+    }
     private int _posts;
 
-    private OutlierPlainBackend(WebApplication app) => _app = app;
-
-    public int Port { get; private set; }
+    public int Port => _server.Port;
 
     /// <summary>The status of GET /healthz. Default 200.</summary>
     public int HealthzStatus { get; set; } = StatusCodes.Status200OK;
@@ -29,22 +25,12 @@ internal sealed class OutlierPlainBackend : IAsyncDisposable
 
     public static async Task<OutlierPlainBackend> StartAsync()
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
-        var app = builder.Build();
-        var backend = new OutlierPlainBackend(app);
-        app.Run(backend.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        backend.Port = new Uri(address).Port;
+        var backend = new OutlierPlainBackend();
+        backend._server = await LoopbackServer.StartAsync(backend.HandleAsync);
         return backend;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     private async Task HandleAsync(HttpContext context)
     {

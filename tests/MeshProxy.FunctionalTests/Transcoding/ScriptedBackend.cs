@@ -1,19 +1,13 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using System.Net;
 using Google.Api;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using MeshProxy.Testing.V1;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using MeshProxy.TestSupport;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace MeshProxy.FunctionalTests.Transcoding;
 
@@ -25,38 +19,33 @@ namespace MeshProxy.FunctionalTests.Transcoding;
 public sealed class ScriptedBackend : IAsyncDisposable
 {
     private const string Service = "/meshproxy.testing.v1.TranscodingTestService/";
-    private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _gates = new();
+    private LoopbackServer _server = null!;
 
-    private ScriptedBackend(WebApplication app) => _app = app;
+    private ScriptedBackend()
+    {
+    }
 
-    public int Port { get; private set; }
+    public int Port => _server.Port;
 
     public static async Task<ScriptedBackend> StartAsync()
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
-        var app = builder.Build();
-        var backend = new ScriptedBackend(app);
-        app.Run(backend.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        backend.Port = new Uri(address).Port;
+        var backend = new ScriptedBackend();
+        backend._server = await LoopbackServer.StartAsync(backend.HandleAsync);
         return backend;
     }
 
     /// <summary>Lets the Ticks (or Download) stream of this run continue past its first message.</summary>
     public void Release(string run) => Gate(run).TrySetResult();
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         foreach (var gate in _gates.Values)
         {
             gate.TrySetResult();
         }
 
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        return _server.DisposeAsync();
     }
 
     private TaskCompletionSource Gate(string run) => _gates.GetOrAdd(run, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));

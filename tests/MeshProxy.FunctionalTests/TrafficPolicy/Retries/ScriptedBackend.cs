@@ -1,58 +1,46 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
 using MeshProxy.Grpc;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using MeshProxy.TestSupport;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace MeshProxy.FunctionalTests.TrafficPolicy.Retries;
 
 /// <summary>
-/// An h2c backend on 127.0.0.1 port 0 whose answer each test scripts. It reads every request body to its end, records
-/// the call (headers, body bytes, arrival time) and then runs the script, which decides the reply.
+/// An h2c backend on 127.0.0.1 port 0 whose answer each test scripts. It records the call (headers, body bytes, arrival
+/// time) and then runs the script, which decides the reply; by default it first reads every request body to its end.
 /// </summary>
 internal sealed class ScriptedBackend : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly Func<HttpContext, RecordedCall, Task> _script;
     private readonly bool _readBody;
+    private LoopbackServer _server = null!;
 
-    private ScriptedBackend(string name, WebApplication app, Func<HttpContext, RecordedCall, Task> script, bool readBody)
+    private ScriptedBackend(string name, Func<HttpContext, RecordedCall, Task> script, bool readBody)
     {
         Name = name;
-        _app = app;
         _script = script;
         _readBody = readBody;
     }
 
     public string Name { get; }
 
-    public int Port { get; private set; }
+    public int Port => _server.Port;
 
     public ConcurrentQueue<RecordedCall> Calls { get; } = new();
 
-    /// <param name="name">Its name, sent back in x-backend.</param>
-    /// <param name="script">Decides the reply.</param>
-    /// <param name="readBody">false: the script runs at once, before any of the body is read (the recorded body is empty).</param>
+    /// <summary>Starts a backend named <paramref name="name"/> (its replies carry <c>x-backend: NAME</c>).</summary>
+    /// <param name="name">The backend's name, in <see cref="RecordedCall"/> and the <c>x-backend</c> reply header.</param>
+    /// <param name="script">Writes the reply to each call, after the call is recorded in <see cref="Calls"/>.</param>
+    /// <param name="readBody">
+    /// True (the default): read the whole request body first, so the recorded body is complete and the script sees a
+    /// finished request. False: record the call and run the script at once, before any of the request body is read (the
+    /// recorded body is empty), for scripts that must answer while the caller is still sending.
+    /// </param>
     public static async Task<ScriptedBackend> StartAsync(string name, Func<HttpContext, RecordedCall, Task> script, bool readBody = true)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
-        {
-            k.Limits.Http2.MaxStreamsPerConnection = 1000;
-            k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2);
-        });
-        var app = builder.Build();
-        var backend = new ScriptedBackend(name, app, script, readBody);
-        app.Run(backend.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        backend.Port = new Uri(address).Port;
+        var backend = new ScriptedBackend(name, script, readBody);
+        backend._server = await LoopbackServer.StartAsync(backend.HandleAsync, maxStreamsPerConnection: 1000);
         return backend;
     }
 
@@ -85,23 +73,21 @@ internal sealed class ScriptedBackend : IAsyncDisposable
         context.Response.AppendTrailer(GrpcProtocol.StatusHeader, ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     private async Task HandleAsync(HttpContext context)
     {
         var arrived = Stopwatch.GetTimestamp();
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        using var body = new MemoryStream();
+        var body = Array.Empty<byte>();
         if (_readBody)
         {
-            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            body = buffer.ToArray();
         }
 
-        var call = new RecordedCall(Name, headers, body.ToArray(), arrived);
+        var call = new RecordedCall(Name, headers, body, arrived);
         Calls.Enqueue(call);
         context.Response.Headers["x-backend"] = Name;
         await _script(context, call);
