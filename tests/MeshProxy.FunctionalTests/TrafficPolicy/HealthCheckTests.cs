@@ -170,10 +170,12 @@ public sealed class HealthCheckTests
                 await GrpcAssert.FailsWith(StatusCode.Unavailable, () => call.ResponseAsync);
             }
 
-            // The sidecar records a try a moment after the caller sees its end.
+            // The sidecar records a try a moment after the caller sees its end, and publishes the smaller pick set
+            // a moment after it marks the destination ejected: wait for the set picks read.
+            var availability = snapshots.Clusters["users"].Availability;
             await Task.Run(async () =>
             {
-                while (!ejected.Ejected)
+                while (!ejected.Ejected || availability.PickSet.Contains(ejected))
                 {
                     await Task.Yield();
                 }
