@@ -118,7 +118,9 @@ public sealed class TranscodingErrorTests(TranscodingStackFixture stack)
     [Fact]
     public async Task MalformedNdJsonLine_InClientStream_Is400NamingTheMessage()
     {
-        var body = "{\"idempotencyKey\": \"s-1\", \"accountId\": \"acct-1002\"}\n{\"amount\": {\"units\": true}}\n";
+        // The first message is a valid charge, so the backend waits for more instead of refusing it first.
+        var body = "{\"idempotencyKey\": \"s-1\", \"accountId\": \"acct-1002\", \"amount\": {\"currencyCode\": \"USD\", \"units\": \"1\"}, \"cardToken\": \"tok_visa\"}\n"
+            + "{\"amount\": {\"units\": true}}\n";
 
         using var response = await Rest.SendAsync(HttpMethod.Post, "/v1/payments:batchCharge", RestClient.Json(body, "application/x-ndjson"), HttpCompletionOption.ResponseContentRead).DefaultTimeout();
 
