@@ -117,6 +117,17 @@ public sealed class ScriptedBackend : IAsyncDisposable
                 Trailers(context, 0, null);
                 return;
 
+            case Service + "EchoMaps":
+            {
+                var probe = ProbeRequest.Parser.ParseFrom(request);
+                var reply = new ProbeReply { Scenario = "maps" };
+                reply.Metadata.Add(probe.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"labels:{l.Key}={l.Value}"));
+                reply.Metadata.Add(probe.Ranks.OrderBy(r => r.Key).Select(r => $"ranks:{r.Key}={r.Value}"));
+                await WriteAsync(context, reply);
+                Trailers(context, 0, null);
+                return;
+            }
+
             case Service + "Probe":
                 await ProbeAsync(context, ProbeRequest.Parser.ParseFrom(request));
                 return;

@@ -8,7 +8,7 @@ namespace MeshProxy.FunctionalTests.Cli;
 /// The real executable (<c>dotnet meshproxy.dll validate FILE</c>) loads the <c>transcoding:</c> descriptor sets as the
 /// running sidecar does. Bad sets are compiled here by the protoc of the Grpc.Tools package from a small .proto.
 /// </summary>
-public sealed class ValidateCommandTests : IDisposable
+public sealed class ValidateDescriptorSetsTests : IDisposable
 {
     private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "meshproxy.dll");
     private readonly string _directory = Directory.CreateTempSubdirectory("meshproxy-validate-").FullName;
