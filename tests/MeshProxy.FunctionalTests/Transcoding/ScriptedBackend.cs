@@ -53,6 +53,12 @@ public sealed class ScriptedBackend : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? string.Empty;
+        if (path == Service + "UploadStream")
+        {
+            await UploadStreamAsync(context);
+            return;
+        }
+
         var request = await ReadMessageAsync(context);
         context.Response.ContentType = "application/grpc";
         switch (path)
@@ -106,6 +112,17 @@ public sealed class ScriptedBackend : IAsyncDisposable
                 Trailers(context, 0, null);
                 return;
 
+            case Service + "EchoMaps":
+            {
+                var probe = ProbeRequest.Parser.ParseFrom(request);
+                var reply = new ProbeReply { Scenario = "maps" };
+                reply.Metadata.Add(probe.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"labels:{l.Key}={l.Value}"));
+                reply.Metadata.Add(probe.Ranks.OrderBy(r => r.Key).Select(r => $"ranks:{r.Key}={r.Value}"));
+                await WriteAsync(context, reply);
+                Trailers(context, 0, null);
+                return;
+            }
+
             case Service + "Probe":
                 await ProbeAsync(context, ProbeRequest.Parser.ParseFrom(request));
                 return;
@@ -114,6 +131,51 @@ public sealed class ScriptedBackend : IAsyncDisposable
                 context.Response.Headers["grpc-status"] = "12";
                 return;
         }
+    }
+
+    /// <summary>Reads every HttpBody message of the stream and answers with their count, sizes, content types and hash.</summary>
+    private static async Task UploadStreamAsync(HttpContext context)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var summary = new UploadSummary();
+        var reader = context.Request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(context.RequestAborted);
+            var buffer = result.Buffer;
+            while (buffer.Length >= 5)
+            {
+                var length = BinaryPrimitives.ReadUInt32BigEndian(buffer.Slice(1, 4).ToArray());
+                if (buffer.Length < 5 + length)
+                {
+                    break;
+                }
+
+                // Google.Api.CommonProtos' HttpBody parses from arrays only (no ParseContext support).
+                var body = HttpBody.Parser.ParseFrom(buffer.Slice(5, length).ToArray());
+                hash.AppendData(body.Data.Span);
+                summary.TotalBytes += body.Data.Length;
+                summary.Messages++;
+                summary.LargestMessage = Math.Max(summary.LargestMessage, (int)length);
+                if (!summary.ContentTypes.Contains(body.ContentType))
+                {
+                    summary.ContentTypes.Add(body.ContentType);
+                }
+
+                buffer = buffer.Slice(5 + length);
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        summary.Sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+        context.Response.ContentType = "application/grpc";
+        await WriteAsync(context, summary);
+        Trailers(context, 0, null);
     }
 
     private static async Task ProbeAsync(HttpContext context, ProbeRequest probe)

@@ -182,6 +182,55 @@ internal static class ProtoJsonCodec
             jsonWriter.WriteEndObject();
         }
 
+        return ConvertWrapped(fieldPath, parent, wrapped.WrittenSpan, output, options);
+    }
+
+    /// <summary>
+    /// Encodes one map entry given as text (grpc-gateway's <c>map_field[key]=value</c> query syntax): the key and the value
+    /// are read as the map's key and value JSON (so an int32 key must be an integer), the entry is appended as the last
+    /// field of <paramref name="fieldPath"/>. A later entry with the same key wins (protobuf map merge).
+    /// </summary>
+    public static CodecResult WriteMapEntryFromText(IReadOnlyList<ProtoField> fieldPath, string key, string text, IBufferWriter<byte> output, JsonParseOptions? options = null)
+    {
+        var map = fieldPath[^1];
+        if (!map.IsMap || map.MapValue is not { } valueField)
+        {
+            return CodecResult.Fail(new CodecError("$", $"{map.Name} is not a map field"));
+        }
+
+        var wrapped = new ArrayBufferWriter<byte>(key.Length + text.Length + map.JsonName.Length + 16);
+        using (var jsonWriter = new Utf8JsonWriter(wrapped, CompactWriter))
+        {
+            jsonWriter.WriteStartObject();
+            jsonWriter.WritePropertyName(map.JsonNameText);
+            jsonWriter.WriteStartObject();
+            jsonWriter.WritePropertyName(key);
+            var isBool = valueField.Type == Google.Protobuf.Reflection.FieldType.Bool
+                || (valueField.IsMessage && valueField.MessageType.WellKnown == WellKnownType.BoolValue);
+            var isEnumNumber = valueField.Type == Google.Protobuf.Reflection.FieldType.Enum
+                && int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _);
+            if ((isBool && text is "true" or "false") || isEnumNumber)
+            {
+                // ProtoJSON takes booleans only as JSON literals and enum numbers only as JSON numbers.
+                jsonWriter.WriteRawValue(text, skipInputValidation: true);
+            }
+            else
+            {
+                jsonWriter.WriteStringValue(text);
+            }
+
+            jsonWriter.WriteEndObject();
+            jsonWriter.WriteEndObject();
+        }
+
+        var parent = fieldPath.Count == 1 ? null : fieldPath[^2].MessageType;
+        return ConvertWrapped(fieldPath, parent, wrapped.WrittenSpan, output, options);
+    }
+
+    /// <summary>Converts <c>{"leaf": ...}</c> as the leaf's parent message and wraps it in the enclosing fields of the path.</summary>
+    private static CodecResult ConvertWrapped(IReadOnlyList<ProtoField> fieldPath, MessageType? parent, ReadOnlySpan<byte> wrapped, IBufferWriter<byte> output, JsonParseOptions? options)
+    {
+        var leaf = fieldPath[^1];
         var leafType = parent ?? FindContainingType(leaf);
         if (leafType is null)
         {
@@ -189,7 +238,7 @@ internal static class ProtoJsonCodec
         }
 
         var body = new ArrayBufferWriter<byte>();
-        var result = JsonToBinary(wrapped.WrittenSpan, leafType, body, options);
+        var result = JsonToBinary(wrapped, leafType, body, options);
         if (!result.IsSuccess)
         {
             return result;

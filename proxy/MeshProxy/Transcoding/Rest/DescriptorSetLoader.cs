@@ -16,6 +16,16 @@ internal static class DescriptorSetLoader
 {
     private const string Section = "transcoding";
 
+    /// <summary>
+    /// Resolves, reads and builds what <paramref name="config"/> names: the one path the running sidecar
+    /// (<see cref="TranscodingSnapshotProvider.Prepare"/>) and <c>meshproxy validate</c> share, so both report the same errors.
+    /// </summary>
+    public static TranscodingSnapshot? Load(TranscodingConfig config, TranscodingPaths paths, ConfigErrors errors)
+    {
+        var files = config.DescriptorSets.Select(paths.Resolve).ToArray();
+        return Read(files, errors) is { } read ? Build(config, files, read.Contents, read.Hash, errors) : null;
+    }
+
     /// <summary>The files' bytes and their combined hash; null when one cannot be read (errors say which).</summary>
     public static (IReadOnlyList<byte[]> Contents, string Hash)? Read(IReadOnlyList<string> files, ConfigErrors errors)
     {

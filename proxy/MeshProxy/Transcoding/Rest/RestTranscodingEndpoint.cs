@@ -83,7 +83,20 @@ internal sealed class RestTranscodingEndpoint
         // 3. The request body of the gRPC call: one framed message, or frames produced as the JSON stream arrives.
         Stream body;
         JsonStreamRequestBody? streamed = null;
-        if (binding.ClientStreaming)
+        RawStreamRequestBody? rawStreamed = null;
+        if (binding.ClientStreaming && RequestMessageBuilder.IsHttpBodyBinding(binding))
+        {
+            // Raw bytes into a stream of HttpBody messages (Envoy's behaviour): the limit applies per chunk, which is
+            // never larger than it, so the upload as a whole is unbounded.
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } rawLimit)
+            {
+                rawLimit.MaxRequestBodySize = null;
+            }
+
+            rawStreamed = new RawStreamRequestBody(request.BodyReader, binding, match.Variables, request.QueryString, request.ContentType, snapshot.BuildOptions, snapshot.Config.MaxRequestBodyBytes);
+            body = rawStreamed;
+        }
+        else if (binding.ClientStreaming)
         {
             if (!IsJsonStream(request.ContentType))
             {
@@ -133,7 +146,7 @@ internal sealed class RestTranscodingEndpoint
             await _telemetry.InvokeAsync(inner, _forward, async () =>
             {
                 var expired = inner.Features.Get<CallDeadline>() is { Expired: true };
-                await writer.FinishAsync(capture, streamed?.Error, expired).ConfigureAwait(false);
+                await writer.FinishAsync(capture, streamed?.Error ?? rawStreamed?.Error, expired).ConfigureAwait(false);
             }).ConfigureAwait(false);
             _metrics.RecordTranscoding(inner.Features.Get<RoutedCall>()?.Route ?? string.Empty, context.Response.StatusCode);
         }

@@ -65,10 +65,7 @@ internal sealed class TranscodingSnapshotProvider : IDisposable
             return live;
         }
 
-        var files = config.DescriptorSets.Select(_paths.Resolve).ToArray();
-        return DescriptorSetLoader.Read(files, errors) is { } read
-            ? DescriptorSetLoader.Build(config, files, read.Contents, read.Hash, errors)
-            : null;
+        return DescriptorSetLoader.Load(config, _paths, errors);
     }
 
     /// <summary>Makes a prepared snapshot live and (re)starts watching its files.</summary>

@@ -41,9 +41,24 @@ internal static partial class RequestMessageBuilder
                 continue;
             }
 
+            // grpc-gateway's map syntax: labels[env]=prod (or a.b.labels[env]); the key is everything inside the brackets.
+            string? mapKey = null;
+            var fieldKey = key;
+            var bracket = key.IndexOf('[', StringComparison.Ordinal);
+            if (bracket >= 0)
+            {
+                if (bracket == 0 || !key.EndsWith(']'))
+                {
+                    return RequestBuildError.BadRequest($"query parameter '{key}': a map entry is written field[key]=value");
+                }
+
+                mapKey = key[(bracket + 1)..^1];
+                fieldKey = key[..bracket];
+            }
+
             path ??= [];
             path.Clear();
-            var resolution = ResolveQueryKey(binding.Input, key, path, out var resolveError);
+            var resolution = ResolveQueryKey(binding.Input, fieldKey, path, out var resolveError);
             if (resolution == QueryKey.Unknown)
             {
                 if (options.RejectUnknownQueryParameters)
@@ -71,10 +86,20 @@ internal static partial class RequestMessageBuilder
             }
 
             var leaf = path[^1];
+            if (mapKey is not null)
+            {
+                if (WriteQueryMapEntry(key, leaf, path, mapKey, rawValue, textOptions, output) is { } mapError)
+                {
+                    return mapError;
+                }
+
+                continue;
+            }
+
             if (leaf.IsMap || (leaf.IsMessage && !FieldPaths.IsTextWellKnown(leaf.MessageType.WellKnown)))
             {
                 return RequestBuildError.BadRequest(
-                    $"query parameter '{key}' names {(leaf.IsMap ? "a map" : $"a message ({leaf.MessageType.FullName})")} field; only scalars, enums and well-known types with a string form can be set from the query");
+                    $"query parameter '{key}' names {(leaf.IsMap ? "a map" : $"a message ({leaf.MessageType.FullName})")} field; only scalars, enums and well-known types with a string form can be set from the query{(leaf.IsMap ? $", and map entries as {key}[key]=value" : string.Empty)}");
             }
 
             if (!PercentDecoder.TryDecodeQuery(rawValue, out var value, out var valueError))
@@ -94,6 +119,30 @@ internal static partial class RequestMessageBuilder
         }
 
         return null;
+    }
+
+    private static RequestBuildError? WriteQueryMapEntry(string key, ProtoField leaf, List<ProtoField> path, string mapKey,
+        ReadOnlySpan<char> rawValue, JsonParseOptions textOptions, IBufferWriter<byte> output)
+    {
+        if (!leaf.IsMap || leaf.MapValue is not { } valueField)
+        {
+            return RequestBuildError.BadRequest($"query parameter '{key}': {leaf.Name} is not a map field, so it takes no [key]");
+        }
+
+        // grpc-gateway refuses these too: a message has no single-value text form.
+        if (valueField.IsMessage)
+        {
+            return RequestBuildError.BadRequest(
+                $"query parameter '{key}': the values of map {leaf.Name} are messages ({valueField.MessageType.FullName}); only scalar and enum map values can be set from the query");
+        }
+
+        if (!PercentDecoder.TryDecodeQuery(rawValue, out var value, out var valueError))
+        {
+            return RequestBuildError.BadRequest($"query parameter '{key}': {valueError}");
+        }
+
+        var result = ProtoJsonCodec.WriteMapEntryFromText(path, mapKey, value, output, textOptions);
+        return result.IsSuccess ? null : RequestBuildError.BadRequest($"query parameter '{key}': {result.Error.Message}");
     }
 
     /// <summary>Resolves a dotted key by JSON or proto names (grpc-gateway accepts both).</summary>

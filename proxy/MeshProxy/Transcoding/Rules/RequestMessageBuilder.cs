@@ -55,10 +55,7 @@ internal static partial class RequestMessageBuilder
             return RequestBuildError.BadRequest($"{binding.HttpMethod} {binding.Template} takes no request body");
         }
 
-        var bodyTarget = binding.BodyField is { } bodyField ? bodyField[^1] : null;
-        var isHttpBody = binding.HasBody && (bodyTarget is null
-            ? binding.Input.FullName == HttpBodyTypeName
-            : bodyTarget.IsMessage && !bodyTarget.IsRepeated && bodyTarget.MessageType.FullName == HttpBodyTypeName);
+        var isHttpBody = IsHttpBodyBinding(binding);
         if (binding.HasBody && !isHttpBody && !body.IsEmpty && !IsJsonContentType(contentType))
         {
             return new RequestBuildError(415, $"the request body must be JSON (application/json), not \"{contentType}\"");
@@ -110,6 +107,15 @@ internal static partial class RequestMessageBuilder
         }
 
         return null;
+    }
+
+    /// <summary>Whether the rule's body is a <c>google.api.HttpBody</c> (the whole request, or the <c>body</c> field): raw bytes, any content type.</summary>
+    internal static bool IsHttpBodyBinding(HttpBinding binding)
+    {
+        var bodyTarget = binding.BodyField is { } bodyField ? bodyField[^1] : null;
+        return binding.HasBody && (bodyTarget is null
+            ? binding.Input.FullName == HttpBodyTypeName
+            : bodyTarget.IsMessage && !bodyTarget.IsRepeated && bodyTarget.MessageType.FullName == HttpBodyTypeName);
     }
 
     /// <summary><c>application/json</c>, any <c>*/*+json</c>, or no content type at all (parameters such as charset ignored).</summary>

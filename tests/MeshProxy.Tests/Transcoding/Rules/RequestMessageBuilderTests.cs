@@ -220,6 +220,18 @@ public sealed class RequestMessageBuilderTests
     [InlineData("shelf=x", "names a message (meshproxy.testing.v1.Shelf) field")]
     [InlineData("example=x", "names a message (meshproxy.testing.v1.Book) field")]
     [InlineData("labels=x", "names a map field")]
+    [InlineData("labels=x", "map entries as labels[key]=value")]
+    [InlineData("query[k]=x", "query is not a map field, so it takes no [key]")]
+    [InlineData("shelf[k]=x", "shelf is not a map field")]
+    [InlineData("genre_by_rank[one]=GENRE_FICTION", "genre_by_rank[one]")]
+    [InlineData("genre_by_rank[99999999999]=GENRE_FICTION", "genre_by_rank[99999999999]")]
+    [InlineData("genre_by_rank[1]=GENRE_NOPE", "GENRE_NOPE")]
+    [InlineData("counts_by_flag[maybe]=1", "counts_by_flag[maybe]")]
+    [InlineData("counts_by_flag[true]=many", "counts_by_flag[true]")]
+    [InlineData("shelves_by_key[a]=x", "the values of map shelves_by_key are messages (meshproxy.testing.v1.Shelf)")]
+    [InlineData("labels[k=x", "a map entry is written field[key]=value")]
+    [InlineData("[k]=x", "a map entry is written field[key]=value")]
+    [InlineData("labels[k]=%zz", "malformed percent-encoding")]
     [InlineData("labels.k=x", "'labels' is not a singular message field")]
     [InlineData("after.seconds=1", "'after' is not a singular message field")]
     [InlineData("page_size=ten", "page_size")]
@@ -234,6 +246,28 @@ public sealed class RequestMessageBuilderTests
         var error = Fails("GET", "/t/v1/books:search?" + query);
         Assert.Equal(400, error.HttpStatus);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_QueryMapEntries_ParsedByKeyAndValueTypes()
+    {
+        var message = Ok<SearchBooksRequest>(
+            "GET",
+            "/t/v1/books:search?labels[env]=prod&labels%5Bteam%5D=a%20b&labels[env]=staging&labels[]=empty"
+            + "&genre_by_rank[1]=GENRE_FICTION&genreByRank[-2]=2&counts_by_flag[true]=-5&counts_by_flag[false]=7"
+            + "&example.labels[k.with.dots]=v");
+
+        var expected = new SearchBooksRequest
+        {
+            Labels = { ["env"] = "staging", ["team"] = "a b", [""] = "empty" },
+            GenreByRank = { [1] = Genre.Fiction, [-2] = (Genre)2 },
+            CountsByFlag = { [true] = -5, [false] = 7 },
+            Example = new Book { Labels = { ["k.with.dots"] = "v" } },
+        };
+        Assert.Equal(expected.Labels, message.Labels);
+        Assert.Equal(expected.GenreByRank, message.GenreByRank);
+        Assert.Equal(expected.CountsByFlag, message.CountsByFlag);
+        Assert.Equal(expected.Example, message.Example);
     }
 
     [Fact]
