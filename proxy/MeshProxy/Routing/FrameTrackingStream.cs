@@ -1,24 +1,16 @@
+using MeshProxy.IO;
+
 namespace MeshProxy.Routing;
 
 /// <summary>The caller's response body as YARP writes it, with every byte that went through shown to a <see cref="GrpcFrameBoundary"/>.</summary>
-internal sealed class FrameTrackingStream(Stream inner, GrpcFrameBoundary frames) : Stream
+internal sealed class FrameTrackingStream(Stream inner, GrpcFrameBoundary frames) : NonSeekableStream
 {
     /// <summary>A write failed part way: how much of it went out is unknown.</summary>
     public bool Faulted { get; private set; }
 
     public override bool CanRead => false;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -60,8 +52,4 @@ internal sealed class FrameTrackingStream(Stream inner, GrpcFrameBoundary frames
     public override void Flush() => inner.Flush();
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using MeshProxy.IO;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -88,21 +89,11 @@ internal sealed class BodyByteCounter : IHttpResponseBodyFeature, IRequestBodyPi
 
     internal void AddResponse(long bytes) => Interlocked.Add(ref _responseBytes, bytes);
 
-    private sealed class CountingRequestStream(Stream inner, BodyByteCounter counter) : Stream
+    private sealed class CountingRequestStream(Stream inner, BodyByteCounter counter) : NonSeekableStream
     {
         public override bool CanRead => inner.CanRead;
 
-        public override bool CanSeek => false;
-
         public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override int Read(byte[] buffer, int offset, int count) => Counted(inner.Read(buffer, offset, count));
 
@@ -118,10 +109,6 @@ internal sealed class BodyByteCounter : IHttpResponseBodyFeature, IRequestBodyPi
         {
         }
 
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         private int Counted(int read)
@@ -131,21 +118,11 @@ internal sealed class BodyByteCounter : IHttpResponseBodyFeature, IRequestBodyPi
         }
     }
 
-    private sealed class CountingResponseStream(Stream inner, BodyByteCounter counter) : Stream
+    private sealed class CountingResponseStream(Stream inner, BodyByteCounter counter) : NonSeekableStream
     {
         public override bool CanRead => false;
 
-        public override bool CanSeek => false;
-
         public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override void Write(byte[] buffer, int offset, int count)
         {
@@ -173,10 +150,6 @@ internal sealed class BodyByteCounter : IHttpResponseBodyFeature, IRequestBodyPi
         public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     private sealed class CountingPipeReader(PipeReader inner, BodyByteCounter counter) : PipeReader

@@ -1,3 +1,5 @@
+using MeshProxy.IO;
+
 namespace MeshProxy.TrafficPolicy.Retries;
 
 /// <summary>
@@ -7,23 +9,13 @@ namespace MeshProxy.TrafficPolicy.Retries;
 /// retry gets the whole body. Once the body cannot be replayed (over the limit, or committed), failures surface as
 /// before and end the copy.
 /// </summary>
-internal sealed class DetachableUpstreamStream(Stream upstream, ReplayBody body) : Stream
+internal sealed class DetachableUpstreamStream(Stream upstream, ReplayBody body) : NonSeekableStream
 {
     private bool _detached;
 
     public override bool CanRead => false;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -70,10 +62,6 @@ internal sealed class DetachableUpstreamStream(Stream upstream, ReplayBody body)
     public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     private void ThrowIfCannotReplay()
     {

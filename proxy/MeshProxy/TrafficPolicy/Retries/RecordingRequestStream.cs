@@ -1,24 +1,16 @@
+using MeshProxy.IO;
+
 namespace MeshProxy.TrafficPolicy.Retries;
 
 /// <summary>
 /// Stands in for the caller's request body while a call may be retried: every byte read passes into the
 /// <see cref="ReplayBody"/>, and a read that has to wait for the caller says so (the caller is still sending).
 /// </summary>
-internal sealed class RecordingRequestStream(Stream inner, ReplayBody body) : Stream
+internal sealed class RecordingRequestStream(Stream inner, ReplayBody body) : NonSeekableStream
 {
     public override bool CanRead => true;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -63,10 +55,6 @@ internal sealed class RecordingRequestStream(Stream inner, ReplayBody body) : St
     public override void Flush()
     {
     }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

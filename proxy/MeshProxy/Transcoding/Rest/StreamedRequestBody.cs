@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using MeshProxy.Grpc;
+using MeshProxy.IO;
 using MeshProxy.Transcoding.Rules;
 using Microsoft.AspNetCore.Http;
 
@@ -15,7 +16,7 @@ namespace MeshProxy.Transcoding.Rest;
 /// path and query bindings apply to every message) and hands it out. Only one frame is held at a time. A refused body
 /// stops the stream: <see cref="Error"/> says why, and the read fails so the forwarder resets the upstream call.
 /// </summary>
-internal abstract class StreamedRequestBody : Stream
+internal abstract class StreamedRequestBody : NonSeekableStream
 {
     private readonly HttpBinding _binding;
     private readonly IReadOnlyList<PathVariable> _variables;
@@ -42,17 +43,7 @@ internal abstract class StreamedRequestBody : Stream
 
     public override bool CanRead => true;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     protected PipeReader Source { get; }
 
@@ -77,10 +68,6 @@ internal abstract class StreamedRequestBody : Stream
     public override void Flush()
     {
     }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using MeshProxy.Grpc;
+using MeshProxy.IO;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -169,21 +170,11 @@ internal sealed class UpstreamResponseCapture : IHttpResponseFeature, IHttpRespo
         }
     }
 
-    private sealed class CaptureStream(UpstreamResponseCapture owner) : Stream
+    private sealed class CaptureStream(UpstreamResponseCapture owner) : NonSeekableStream
     {
         public override bool CanRead => false;
 
-        public override bool CanSeek => false;
-
         public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override void Flush()
         {
@@ -192,10 +183,6 @@ internal sealed class UpstreamResponseCapture : IHttpResponseFeature, IHttpRespo
         public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) =>
             owner.WriteAsync(buffer.AsMemory(offset, count), CancellationToken.None).AsTask().GetAwaiter().GetResult();
