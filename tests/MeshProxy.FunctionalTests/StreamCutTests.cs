@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net.Http;
 using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.FunctionalTests.TrafficPolicy.Retries;
@@ -36,7 +35,7 @@ public sealed class StreamCutTests(ITestOutputHelper output)
         // The backend ignores its deadline: only the proxy's ends the call.
         await using var a = await ScriptedBackend.StartAsync("a", async (c, _) =>
         {
-            await WriteAndFlushAsync(c, Frame([1, 2, 3]));
+            await WriteAndFlushAsync(c, GrpcFrames.Frame([1, 2, 3]));
             await HangAsync(c);
         }).DefaultTimeout();
         await using var stack = await RetryStack.StartAsync(output, OneHost, [a]);
@@ -44,7 +43,7 @@ public sealed class StreamCutTests(ITestOutputHelper output)
         using var response = await stack.Client.SendAsync(GrpcHttp.UnaryRequest(stack.Address, Method, ("grpc-timeout", "300m")), HttpCompletionOption.ResponseHeadersRead).DefaultTimeout();
         var body = await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
 
-        Assert.Equal(Frame([1, 2, 3]), body);
+        Assert.Equal(GrpcFrames.Frame([1, 2, 3]), body);
         Assert.Equal("4", GrpcHttp.Status(response));
     }
 
@@ -54,7 +53,7 @@ public sealed class StreamCutTests(ITestOutputHelper output)
         // The prefix announces 10 bytes and only 3 come: a status now would end a stream holding half a message.
         await using var a = await ScriptedBackend.StartAsync("a", async (c, _) =>
         {
-            await WriteAndFlushAsync(c, Frame(new byte[10])[..8]);
+            await WriteAndFlushAsync(c, GrpcFrames.Frame(new byte[10])[..8]);
             await HangAsync(c);
         }).DefaultTimeout();
         await using var stack = await RetryStack.StartAsync(output, OneHost, [a]);
@@ -72,7 +71,7 @@ public sealed class StreamCutTests(ITestOutputHelper output)
         var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var a = await ScriptedBackend.StartAsync("a", async (c, _) =>
         {
-            await WriteAndFlushAsync(c, Frame([7]));
+            await WriteAndFlushAsync(c, GrpcFrames.Frame([7]));
             await delivered.Task;
             c.Abort();
         }).DefaultTimeout();
@@ -85,7 +84,7 @@ public sealed class StreamCutTests(ITestOutputHelper output)
         delivered.SetResult();
         var failure = await Assert.ThrowsAnyAsync<Exception>(async () => await body.CopyToAsync(Stream.Null)).DefaultTimeout();
 
-        Assert.Equal(Frame([7]), first);
+        Assert.Equal(GrpcFrames.Frame([7]), first);
         Assert.Equal(0x2, ResetCode(failure));
     }
 
@@ -106,14 +105,6 @@ public sealed class StreamCutTests(ITestOutputHelper output)
         {
             // The proxy cancelled the upstream call, as it should.
         }
-    }
-
-    private static byte[] Frame(byte[] payload)
-    {
-        var frame = new byte[GrpcProtocol.MessagePrefixLength + payload.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
-        payload.CopyTo(frame, GrpcProtocol.MessagePrefixLength);
-        return frame;
     }
 
     private static long ResetCode(Exception failure)

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using MeshProxy.TestSupport;
 using Microsoft.AspNetCore.Http;
@@ -35,14 +34,7 @@ internal sealed class GatedStreamBackend : IAsyncDisposable
     public void Release() => _gate.TrySetResult();
 
     /// <summary>A gRPC length-prefixed message (uncompressed).</summary>
-    public static byte[] Frame(string text)
-    {
-        var payload = Encoding.UTF8.GetBytes(text);
-        var frame = new byte[5 + payload.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
-        payload.CopyTo(frame, 5);
-        return frame;
-    }
+    public static byte[] Frame(string text) => GrpcFrames.Frame(Encoding.UTF8.GetBytes(text));
 
     public ValueTask DisposeAsync()
     {

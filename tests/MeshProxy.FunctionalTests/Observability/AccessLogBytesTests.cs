@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -39,20 +38,20 @@ public sealed class AccessLogBytesTests
             using var client = GrpcHttp.CreateClient();
 
             // Unary: one framed GetUserRequest out, one framed User back.
-            var unaryBody = Frame(new GetUserRequest { UserId = "u-1001" });
+            var unaryBody = GrpcFrames.Frame(new GetUserRequest { UserId = "u-1001" }.ToByteArray());
             var (unaryBytes, unaryStatus) = await SendGrpcAsync(client, stack.GrpcAddress, UserServiceMethods.GetUser.FullName, unaryBody, "bytes-unary");
             Assert.Equal("0", unaryStatus);
-            var unaryMessages = Messages(unaryBytes);
+            var unaryMessages = GrpcFrames.Payloads(unaryBytes);
             Assert.Single(unaryMessages);
             Assert.Equal("u-1001", User.Parser.ParseFrom(unaryMessages[0]).UserId);
             unarySent = unaryBody.Length;
             unaryReceived = unaryBytes.Length;
 
             // Server stream: N framed Users back; every prefix and payload counts.
-            var streamBody = Frame(new ListUsersRequest());
+            var streamBody = GrpcFrames.Frame(new ListUsersRequest().ToByteArray());
             var (streamBytes, streamStatus) = await SendGrpcAsync(client, stack.GrpcAddress, UserServiceMethods.ListUsers.FullName, streamBody, "bytes-stream");
             Assert.Equal("0", streamStatus);
-            var users = Messages(streamBytes).Select(m => User.Parser.ParseFrom(m)).ToList();
+            var users = GrpcFrames.Payloads(streamBytes).Select(m => User.Parser.ParseFrom(m)).ToList();
             Assert.True(users.Count > 1, $"expected several users, got {users.Count}");
             streamSent = streamBody.Length;
             streamReceived = users.Sum(u => 5L + u.CalculateSize());
@@ -101,30 +100,5 @@ public sealed class AccessLogBytesTests
         using var response = await client.SendAsync(request).DefaultTimeout();
         var received = await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
         return (received, GrpcHttp.Status(response));
-    }
-
-    // A gRPC length-prefixed message: compressed flag, 4-byte big-endian length, payload.
-    private static byte[] Frame(IMessage message)
-    {
-        var payload = message.ToByteArray();
-        var frame = new byte[5 + payload.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
-        payload.CopyTo(frame, 5);
-        return frame;
-    }
-
-    private static List<byte[]> Messages(byte[] body)
-    {
-        var messages = new List<byte[]>();
-        var offset = 0;
-        while (offset < body.Length)
-        {
-            Assert.Equal(0, body[offset]);
-            var length = (int)BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(offset + 1));
-            messages.Add(body.AsSpan(offset + 5, length).ToArray());
-            offset += 5 + length;
-        }
-
-        return messages;
     }
 }

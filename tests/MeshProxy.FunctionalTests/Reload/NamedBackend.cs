@@ -60,11 +60,7 @@ public sealed class NamedBackend : IAsyncDisposable
 
     private async Task WriteMessageAsync(HttpResponse response, CancellationToken cancellationToken)
     {
-        var payload = Encoding.UTF8.GetBytes(Name);
-        var frame = new byte[5 + payload.Length];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
-        payload.CopyTo(frame.AsSpan(5));
-        await response.Body.WriteAsync(frame, cancellationToken);
+        await response.Body.WriteAsync(GrpcFrames.Frame(Encoding.UTF8.GetBytes(Name)), cancellationToken);
         await response.Body.FlushAsync(cancellationToken);
     }
 }

@@ -252,11 +252,7 @@ public sealed class ScriptedBackend : IAsyncDisposable
 
     private static async Task WriteAsync(HttpContext context, IMessage message)
     {
-        var bytes = message.ToByteArray();
-        var frame = new byte[5 + bytes.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)bytes.Length);
-        bytes.CopyTo(frame, 5);
-        await context.Response.BodyWriter.WriteAsync(frame, context.RequestAborted);
+        await context.Response.BodyWriter.WriteAsync(GrpcFrames.Frame(message.ToByteArray()), context.RequestAborted);
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 

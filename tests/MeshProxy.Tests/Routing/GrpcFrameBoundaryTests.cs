@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using MeshProxy.Routing;
+using MeshProxy.TestSupport;
 
 namespace MeshProxy.Tests.Routing;
 
@@ -50,10 +50,5 @@ public sealed class GrpcFrameBoundaryTests
         Assert.True(boundary.AtBoundary);
     }
 
-    private static byte[] Frame(int length)
-    {
-        var frame = new byte[5 + length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)length);
-        return frame;
-    }
+    private static byte[] Frame(int length) => GrpcFrames.Frame(new byte[length]);
 }

@@ -47,7 +47,7 @@ public sealed class RetryTests(ITestOutputHelper output)
         Assert.Equal("b", result.Header("x-backend"));
         Assert.Null(result.Header("x-failed-try"));
         Assert.Null(result.Header("grpc-message"));
-        Assert.Equal(Frame([1, 2, 3]), result.Body);
+        Assert.Equal(GrpcFrames.Frame([1, 2, 3]), result.Body);
 
         // gRPC A6: the retry says how many attempts came before it; the first attempt carries nothing.
         Assert.Null(Assert.Single(a.Calls).Header(RetryHeader));
@@ -132,7 +132,7 @@ public sealed class RetryTests(ITestOutputHelper output)
         // The headers and a message went downstream: the call has committed (A6) and its failure is the caller's.
         Assert.Equal("14", result.Status);
         Assert.Equal("a", result.Header("x-backend"));
-        Assert.Equal(Frame([9, 9]), result.Body);
+        Assert.Equal(GrpcFrames.Frame([9, 9]), result.Body);
         Assert.Single(a.Calls);
         Assert.Empty(b.Calls);
     }
@@ -145,7 +145,7 @@ public sealed class RetryTests(ITestOutputHelper output)
         await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable));
         await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
         await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
-        var body = Frame(Payload(bodyLength - GrpcProtocol.MessagePrefixLength));
+        var body = GrpcFrames.Frame(Payload(bodyLength - GrpcProtocol.MessagePrefixLength));
 
         var result = await CallAsync(stack, body);
 
@@ -168,7 +168,7 @@ public sealed class RetryTests(ITestOutputHelper output)
         await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable));
         await using var b = await StartAsync("b", (c, call) => MessageThenStatusAsync(c, [(byte)call.Body.Length], StatusCode.OK));
         await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
-        byte[][] messages = [Frame(Payload(10)), Frame(Payload(3_000)), Frame([]), Frame(Payload(20_000))];
+        byte[][] messages = [GrpcFrames.Frame(Payload(10)), GrpcFrames.Frame(Payload(3_000)), GrpcFrames.Frame([]), GrpcFrames.Frame(Payload(20_000))];
 
         var result = await CallAsync(stack, content: new StreamingContent(messages));
 
@@ -185,7 +185,7 @@ public sealed class RetryTests(ITestOutputHelper output)
         // replay it, or both sides would wait on each other. The failure goes to the caller while its stream is open.
         // a fails once it has read the first message, so the proxy has already waited for data (a zero-byte read,
         // which is no END_STREAM) and waits again for the next message when the failure arrives.
-        var first = Frame(Payload(8));
+        var first = GrpcFrames.Frame(Payload(8));
         await using var a = await ScriptedBackend.StartAsync("a", (c, _) => FailAfterReadingAsync(c, first.Length), readBody: false).DefaultTimeout();
         await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
         await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
@@ -204,7 +204,7 @@ public sealed class RetryTests(ITestOutputHelper output)
     {
         // Once the failure is forwarded no replay can follow: the proxy must stop reading the caller (a cancellation,
         // not a fault) and end the call, rather than drain a stream the caller may keep open for a long time.
-        var first = Frame(Payload(8));
+        var first = GrpcFrames.Frame(Payload(8));
         await using var a = await ScriptedBackend.StartAsync("a", (c, _) => FailAfterReadingAsync(c, first.Length), readBody: false).DefaultTimeout();
         await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
         await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
@@ -230,7 +230,7 @@ public sealed class RetryTests(ITestOutputHelper output)
     {
         // Each piece is sent only once a has read the one before, so the proxy waits for data between pieces (YARP's
         // zero-byte reads); a fails after the caller's END_STREAM, and b must get every byte.
-        byte[][] pieces = [Frame(Payload(5)), Frame(Payload(700)), Frame(Payload(1)), Frame(Payload(3_000))];
+        byte[][] pieces = [GrpcFrames.Frame(Payload(5)), GrpcFrames.Frame(Payload(700)), GrpcFrames.Frame(Payload(1)), GrpcFrames.Frame(Payload(3_000))];
         var received = pieces.Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
         await using var a = await ScriptedBackend.StartAsync("a", async (c, _) =>
         {
@@ -582,14 +582,6 @@ public sealed class RetryTests(ITestOutputHelper output)
     private static TimeSpan? ParseTimeout(string? value) => GrpcTimeout.TryParse(value, out var timeout) ? timeout : null;
 
     private static byte[] Payload(int length) => Enumerable.Range(0, length).Select(i => (byte)(i * 31 + 7)).ToArray();
-
-    private static byte[] Frame(byte[] payload)
-    {
-        var frame = new byte[GrpcProtocol.MessagePrefixLength + payload.Length];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
-        payload.CopyTo(frame, GrpcProtocol.MessagePrefixLength);
-        return frame;
-    }
 
     private static async Task<CallResult> CallAsync(
         RetryStack stack,

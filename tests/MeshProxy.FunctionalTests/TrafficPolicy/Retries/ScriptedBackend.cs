@@ -65,10 +65,7 @@ internal sealed class ScriptedBackend : IAsyncDisposable
             context.Response.Headers.Append(name, value);
         }
 
-        var frame = new byte[GrpcProtocol.MessagePrefixLength + payload.Length];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
-        payload.CopyTo(frame, GrpcProtocol.MessagePrefixLength);
-        await context.Response.Body.WriteAsync(frame);
+        await context.Response.Body.WriteAsync(GrpcFrames.Frame(payload));
         await context.Response.Body.FlushAsync();
         context.Response.AppendTrailer(GrpcProtocol.StatusHeader, ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture));
     }

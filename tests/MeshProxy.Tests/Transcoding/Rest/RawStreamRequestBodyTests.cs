@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using Google.Api;
 using MeshProxy.Tests.Transcoding.Rules;
+using MeshProxy.TestSupport;
 using MeshProxy.Transcoding.Rest;
 using MeshProxy.Transcoding.Rules;
 using Microsoft.AspNetCore.Http;
@@ -83,14 +84,7 @@ public sealed class RawStreamRequestBodyTests
         using var all = new MemoryStream();
         await body.CopyToAsync(all).WaitAsync(TimeSpan.FromSeconds(30));
         var bytes = all.ToArray();
-        var messages = new List<HttpBody>();
-        for (var offset = 0; offset < bytes.Length;)
-        {
-            Assert.Equal(0, bytes[offset]);
-            var length = (int)BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(offset + 1));
-            messages.Add(HttpBody.Parser.ParseFrom(bytes.AsSpan(offset + 5, length).ToArray()));
-            offset += 5 + length;
-        }
+        var messages = GrpcFrames.Payloads(bytes).Select(HttpBody.Parser.ParseFrom).ToList();
 
         Assert.Equal(messages.Count, body.Messages);
         return messages;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using MeshProxy.TestSupport;
 using MeshProxy.Transcoding.Rest;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -79,11 +80,5 @@ public sealed class UpstreamResponseCaptureTests
         Assert.False(((IHttpResponseTrailersFeature)capture).Trailers.IsReadOnly);
     }
 
-    private static byte[] Frame(byte[] message)
-    {
-        var frame = new byte[5 + message.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)message.Length);
-        message.CopyTo(frame, 5);
-        return frame;
-    }
+    private static byte[] Frame(byte[] message) => GrpcFrames.Frame(message);
 }
