@@ -1,11 +1,10 @@
-using System.Diagnostics;
-using System.Net;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.FunctionalTests.Reload;
 using MeshProxy.Hosting;
 using MeshProxy.SampleBackends;
 using MeshProxy.TestSupport;
+using static MeshProxy.FunctionalTests.Observability.MetricsSample;
 using Xunit.Abstractions;
 
 namespace MeshProxy.FunctionalTests.Observability;
@@ -123,29 +122,8 @@ public sealed class EjectedHostsReloadTests(ITestOutputHelper output) : IAsyncLi
         Assert.Equal(generation + 1, status.Generation);
     }
 
-    private async Task<IReadOnlyList<MetricsSample>> ScrapeAsync(ReloadingSidecar sidecar)
-    {
-        using var response = await _http.GetAsync(new Uri(sidecar.Proxy.Address(ListenerName.Ops), "/metrics")).DefaultTimeout();
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return MetricsSample.Parse(await response.Content.ReadAsStringAsync().DefaultTimeout());
-    }
+    private Task<IReadOnlyList<MetricsSample>> ScrapeAsync(ReloadingSidecar sidecar) => ScrapeUntilAsync(sidecar, _ => true);
 
-    /// <summary>Scrapes until <paramref name="settled"/> holds (the ejection is recorded as the fifth call ends), bounded.</summary>
-    private async Task<IReadOnlyList<MetricsSample>> ScrapeUntilAsync(ReloadingSidecar sidecar, Func<IReadOnlyList<MetricsSample>, bool> settled)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var samples = await ScrapeAsync(sidecar);
-            if (settled(samples) || deadline.Elapsed > TimeSpan.FromSeconds(10))
-            {
-                return samples;
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
-    private static double Sum(IReadOnlyList<MetricsSample> samples, string name, params (string Label, string Value)[] match) =>
-        samples.Where(s => s.Name == name && match.All(m => s.Labels.TryGetValue(m.Label, out var v) && v == m.Value)).Sum(s => s.Value);
+    private Task<IReadOnlyList<MetricsSample>> ScrapeUntilAsync(ReloadingSidecar sidecar, Func<IReadOnlyList<MetricsSample>, bool> settled) =>
+        MetricsSample.ScrapeUntilAsync(_http, sidecar.Proxy.Address(ListenerName.Ops), settled);
 }

@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using MeshProxy.TestSupport;
 
 namespace MeshProxy.FunctionalTests.Observability;
 
@@ -51,5 +54,30 @@ public sealed record MetricsSample(string Name, IReadOnlyDictionary<string, stri
         }
 
         return samples;
+    }
+
+    /// <summary>The sum of the samples named <paramref name="name"/> whose labels match (an empty value matches a missing label).</summary>
+    public static double Sum(IReadOnlyList<MetricsSample> samples, string name, params (string Label, string Value)[] match) =>
+        samples.Where(s => s.Name == name && match.All(m => s.Labels.TryGetValue(m.Label, out var v) ? v == m.Value : m.Value.Length == 0)).Sum(s => s.Value);
+
+    /// <summary>
+    /// Scrapes <c>/metrics</c> on <paramref name="ops"/> until <paramref name="settled"/> holds or 10 s have passed, and
+    /// returns the last scrape: the sidecar records a call a moment after its caller sees the end.
+    /// </summary>
+    public static async Task<IReadOnlyList<MetricsSample>> ScrapeUntilAsync(HttpClient http, Uri ops, Func<IReadOnlyList<MetricsSample>, bool> settled)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            using var response = await http.GetAsync(new Uri(ops, "/metrics")).DefaultTimeout();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var samples = Parse(await response.Content.ReadAsStringAsync().DefaultTimeout());
+            if (settled(samples) || deadline.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                return samples;
+            }
+
+            await Task.Delay(20);
+        }
     }
 }

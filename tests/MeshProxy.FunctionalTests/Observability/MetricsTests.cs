@@ -9,6 +9,7 @@ using MeshProxy.Grpc.Client;
 using MeshProxy.SampleBackends.Users;
 using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
+using static MeshProxy.FunctionalTests.Observability.MetricsSample;
 
 namespace MeshProxy.FunctionalTests.Observability;
 
@@ -251,7 +252,4 @@ public sealed class MetricsTests : IAsyncLifetime
             await Task.Delay(20);
         }
     }
-
-    private static double Sum(IReadOnlyList<MetricsSample> samples, string name, params (string Label, string Value)[] match) =>
-        samples.Where(s => s.Name == name && match.All(m => s.Labels.TryGetValue(m.Label, out var v) ? v == m.Value : m.Value.Length == 0)).Sum(s => s.Value);
 }

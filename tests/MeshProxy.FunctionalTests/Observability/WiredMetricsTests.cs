@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Net;
 using System.Text.Json;
 using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.Grpc;
@@ -7,6 +5,7 @@ using MeshProxy.Grpc.Client;
 using MeshProxy.SampleBackends.Users;
 using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
+using static MeshProxy.FunctionalTests.Observability.MetricsSample;
 
 namespace MeshProxy.FunctionalTests.Observability;
 
@@ -99,24 +98,7 @@ public sealed class WiredMetricsTests : IAsyncLifetime
         Assert.Equal(JsonValueKind.Null, root.GetProperty("tracing").GetProperty("otlpEndpoint").ValueKind);
     }
 
-    /// <summary>Scrapes until <paramref name="settled"/> holds (the sidecar records a call just after the caller sees its end), bounded.</summary>
-    private async Task<IReadOnlyList<MetricsSample>> ScrapeUntilAsync(Func<IReadOnlyList<MetricsSample>, bool> settled)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            using var response = await _http.GetAsync(new Uri(_stack.OpsAddress, "/metrics")).DefaultTimeout();
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var samples = MetricsSample.Parse(await response.Content.ReadAsStringAsync().DefaultTimeout());
-            if ((settled(samples) && Sum(samples, "meshproxy_requests_active") == 0) || deadline.Elapsed > TimeSpan.FromSeconds(10))
-            {
-                return samples;
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
-    private static double Sum(IReadOnlyList<MetricsSample> samples, string name, params (string Label, string Value)[] match) =>
-        samples.Where(s => s.Name == name && match.All(m => s.Labels.TryGetValue(m.Label, out var v) ? v == m.Value : m.Value.Length == 0)).Sum(s => s.Value);
+    /// <summary>Scrapes until <paramref name="settled"/> holds and no call is active, bounded.</summary>
+    private Task<IReadOnlyList<MetricsSample>> ScrapeUntilAsync(Func<IReadOnlyList<MetricsSample>, bool> settled) =>
+        MetricsSample.ScrapeUntilAsync(_http, _stack.OpsAddress, s => settled(s) && Sum(s, "meshproxy_requests_active") == 0);
 }
