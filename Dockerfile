@@ -6,7 +6,7 @@
 # 1. Build with the .NET 10 SDK. Project files first, so `dotnet restore` stays cached until a dependency changes.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
-COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props Yarp.props .editorconfig ./
+COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props .editorconfig ./
 COPY proxy/MeshProxy/MeshProxy.csproj proxy/MeshProxy/
 COPY proxy/MeshProxy.Grpc/MeshProxy.Grpc.csproj proxy/MeshProxy.Grpc/
 COPY protos/MeshProxy.Protos.csproj protos/

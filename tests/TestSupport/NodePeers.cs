@@ -15,9 +15,13 @@ public static class NodePeers
     /// <summary>The buf CLI shipped inside the npm package @bufbuild/buf.</summary>
     public static string BufPath => Path.Combine(Directory, "node_modules", ".bin", "buf");
 
-    /// <summary>Installs the packages once per machine (npm install is a no-op when they are present).</summary>
+    /// <summary>
+    /// Installs the packages once per machine (npm install is a no-op when they are present) and sets MESHPROXY_PROTO_PATH,
+    /// which every node peer started after it inherits (tests/node/protoPath.js reads it).
+    /// </summary>
     public static async Task<string> EnsureInstalledAsync()
     {
+        Environment.SetEnvironmentVariable("MESHPROXY_PROTO_PATH", RepoPaths.ProtoIncludePath);
         if (_installed is not null)
         {
             return _installed;

@@ -126,7 +126,7 @@ public sealed class ValidateDescriptorSetsTests : IDisposable
         var result = await ProcessRunner.RunAsync(
             Path.Combine(tools, "tools", ProtocPlatform(), OperatingSystem.IsWindows() ? "protoc.exe" : "protoc"),
             [
-                $"-I{_directory}", $"-I{RepoPaths.Combine("protos")}", $"-I{Path.Combine(tools, "build", "native", "include")}",
+                $"-I{_directory}", $"-I{RepoPaths.Combine("protos")}", $"-I{RepoPaths.GoogleApiCommonProtos}", $"-I{Path.Combine(tools, "build", "native", "include")}",
                 "--include_imports", $"--descriptor_set_out={output}", name + ".proto",
             ],
             _directory,

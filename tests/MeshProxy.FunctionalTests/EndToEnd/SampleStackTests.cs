@@ -166,7 +166,7 @@ public sealed class SampleStackTests(SampleStackFixture stack)
 
         var result = await ProcessRunner.RunAsync(
             "node",
-            [RepoPaths.Combine("tests", "MeshProxy.FunctionalTests", "SampleBackends", "GrpcJs", "client.js"), $"127.0.0.1:{stack.GrpcAddress.Port}", RepoPaths.Combine("protos")],
+            [RepoPaths.Combine("tests", "MeshProxy.FunctionalTests", "SampleBackends", "GrpcJs", "client.js"), $"127.0.0.1:{stack.GrpcAddress.Port}"],
             nodeDirectory,
             TimeSpan.FromMinutes(1),
             environment: new Dictionary<string, string> { ["NODE_PATH"] = Path.Combine(nodeDirectory, "node_modules") }).DefaultTimeout();

@@ -151,8 +151,7 @@ public sealed class ScriptedBackend : IAsyncDisposable
                     break;
                 }
 
-                // Google.Api.CommonProtos' HttpBody parses from arrays only (no ParseContext support).
-                var body = HttpBody.Parser.ParseFrom(buffer.Slice(5, length).ToArray());
+                var body = HttpBody.Parser.ParseFrom(buffer.Slice(5, length));
                 hash.AppendData(body.Data.Span);
                 summary.TotalBytes += body.Data.Length;
                 summary.Messages++;

@@ -19,7 +19,7 @@ public sealed class GrpcJsClientFixture : IAsyncLifetime
         var nodeDirectory = await NodePeers.EnsureInstalledAsync().DefaultTimeout();
         var result = await ProcessRunner.RunAsync(
             "node",
-            [Path.Combine("interop", "client.js"), RepoPaths.Combine("protos"), Server.Address.Authority, TestId],
+            [Path.Combine("interop", "client.js"), Server.Address.Authority, TestId],
             nodeDirectory,
             TimeSpan.FromSeconds(60)).DefaultTimeout();
         if (result.ExitCode != 0)

@@ -24,7 +24,6 @@ public sealed class GrpcJsServerFixture : IAsyncLifetime
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine("interop", "server.js"));
-        start.ArgumentList.Add(RepoPaths.Combine("protos"));
         _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         _process.OutputDataReceived += (_, e) =>

@@ -1,11 +1,11 @@
 // A grpc-js client that calls a server with the behaviours of TestService.cs and reports what it observed as one
 // JSON object on stdout, keyed by scenario. The C# tests make the assertions.
-// Usage: node interop/client.js <protosDir> <host:port> <testId>
+// Usage: node interop/client.js <host:port> <testId>
 'use strict';
 const { grpc, load } = require('./protos');
 
-const [protosDir, address, testId] = process.argv.slice(2);
-const { definition, proto } = load(protosDir);
+const [address, testId] = process.argv.slice(2);
+const { definition, proto } = load();
 const insecure = grpc.credentials.createInsecure();
 const users = new proto.users.v1.UserService(address, insecure);
 const gzipUsers = new proto.users.v1.UserService(address, insecure, { 'grpc.default_compression_algorithm': 2, 'grpc.use_local_subchannel_pool': 1 });

@@ -1,13 +1,14 @@
-// Loads the sample protos for the interop peers. Run from tests/node; argv or MESHPROXY_PROTOS names the protos folder.
+// Loads the sample protos for the interop peers. Run from tests/node.
 'use strict';
-const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
 
-function load(protosDir) {
+const includeDirs = require('../protoPath');
+
+function load() {
   const definition = loader.loadSync(
     ['users/v1/users.proto', 'payments/v1/payments.proto', 'grpc/health/v1/health.proto'],
-    { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [path.resolve(protosDir)] });
+    { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs });
   return { definition, proto: grpc.loadPackageDefinition(definition) };
 }
 

@@ -1,9 +1,9 @@
 // A grpc-js server with the behaviours of tests/MeshProxy.Grpc.Tests/Infrastructure/TestService.cs, for our client to
-// call. Usage: node interop/server.js <protosDir>; prints "LISTENING <port>" and runs until stdin closes.
+// call. Usage: node interop/server.js; prints "LISTENING <port>" and runs until stdin closes.
 'use strict';
 const { grpc, load, rpcStatusWithDebugInfo } = require('./protos');
 
-const { proto } = load(process.argv[2]);
+const { proto } = load();
 const cancellations = new Map(); // test id -> { reason, waiters }
 
 function noteCancellation(testId, reason) {

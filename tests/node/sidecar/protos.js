@@ -4,13 +4,13 @@ const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
-const protoRoot = path.resolve(__dirname, '..', '..', '..', 'protos');
+const includeDirs = require('../protoPath');
 const files = ['users/v1/users.proto', 'inventory/v1/inventory.proto', 'payments/v1/payments.proto'];
 
 // extra: more proto files under protos/ (client.js adds grpc/health/v1/health.proto for health probes).
 function load(extra = []) {
   const definition = protoLoader.loadSync(files.concat(extra), {
-    includeDirs: [protoRoot],
+    includeDirs,
     keepCase: true,
     longs: String,
     enums: String,

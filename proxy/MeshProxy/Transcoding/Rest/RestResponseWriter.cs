@@ -301,8 +301,7 @@ internal sealed class RestResponseWriter
     {
         try
         {
-            // Google.Api.CommonProtos 2.0.0's generated code predates span parsing: parse from an array.
-            body = Google.Api.HttpBody.Parser.ParseFrom(message.ToArray());
+            body = Google.Api.HttpBody.Parser.ParseFrom(message);
             return true;
         }
         catch (InvalidProtocolBufferException ex)

@@ -1,12 +1,15 @@
 // A @grpc/grpc-js client that calls a sample backend the way a real user's service would, and prints what it saw
-// as one JSON object. Usage: NODE_PATH=tests/node/node_modules node client.js <host:port> <protosDir>
+// as one JSON object. Usage: NODE_PATH=tests/node/node_modules node client.js <host:port>
+// (MESHPROXY_PROTO_PATH, set by the tests, is the proto include path).
 'use strict';
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
 
-const [address, protosDir] = process.argv.slice(2);
+const path = require('path');
+
+const [address] = process.argv.slice(2);
 const definition = loader.loadSync(['users/v1/users.proto', 'payments/v1/payments.proto'], {
-  includeDirs: [protosDir], keepCase: true, longs: String, enums: String, oneofs: true,
+  includeDirs: process.env.MESHPROXY_PROTO_PATH.split(path.delimiter), keepCase: true, longs: String, enums: String, oneofs: true,
 });
 const proto = grpc.loadPackageDefinition(definition);
 const credentials = grpc.credentials.createInsecure();
