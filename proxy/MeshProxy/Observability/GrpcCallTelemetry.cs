@@ -19,7 +19,7 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
     /// <summary>
     /// Decides whether the REST call on <paramref name="restContext"/> is access-logged and, when it is, counts its
     /// HTTP body bytes. Call before anything reads the REST request body; the inner gRPC call's telemetry then uses
-    /// this decision and these counts.
+    /// this decision and these counts, and counts the call as <c>protocol="rest"</c>.
     /// </summary>
     public void BeginTranscodedCall(HttpContext restContext) =>
         restContext.Features.Set(accessLog.ShouldLog() ? BodyByteCounter.Install(restContext) : BodyByteCounter.NotLogged);

@@ -107,6 +107,16 @@ public sealed class MeshProxyMetricsTests : IDisposable
     }
 
     [Fact]
+    public async Task Help_EveryFamily_NeedsNoEscaping()
+    {
+        // prometheus-net writes help texts as they are; a quote or backslash would break OpenMetrics parsers.
+        var help = (await MetricsScrape.TextAsync(_metrics)).Split('\n').Where(line => line.StartsWith("# HELP ", StringComparison.Ordinal)).ToArray();
+
+        Assert.Equal(22, help.Length);
+        Assert.All(help, line => Assert.DoesNotMatch("[\"\\\\]", line));
+    }
+
+    [Fact]
     public async Task Calls_NamesNotInTheLiveSnapshot_CountedAllTheSame()
     {
         // Unrouted (answered UNIMPLEMENTED by the proxy), and a call that began before a reload removed its route.
