@@ -5,6 +5,9 @@ namespace MeshProxy.Observability.Metrics;
 /// <summary>The metric families every call records into, whose children <see cref="CallSeriesCache"/> keeps.</summary>
 internal sealed class CallFamilies(Counter requests, Histogram requestDuration, Histogram attemptDuration, Counter transcodingRequests)
 {
+    /// <summary>How many <see cref="CallProtocol"/> values there are.</summary>
+    public const int ProtocolCount = 2;
+
     private static readonly string[] ProtocolLabels = ["grpc", "rest"];
 
     /// <summary><c>meshproxy_requests_total</c> {protocol, route, cluster, grpc_status}.</summary>

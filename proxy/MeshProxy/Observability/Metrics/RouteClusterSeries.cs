@@ -13,7 +13,7 @@ namespace MeshProxy.Observability.Metrics;
 /// </summary>
 internal sealed class RouteClusterSeries
 {
-    private const int Slots = 2 * GrpcStatusLabel.Count;
+    private const int Slots = CallFamilies.ProtocolCount * GrpcStatusLabel.Count;
 
     private readonly CallFamilies _families;
     private readonly string _route;
