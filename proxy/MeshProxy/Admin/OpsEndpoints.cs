@@ -1,6 +1,6 @@
-using System.Text;
 using MeshProxy.Observability.Metrics;
 using Microsoft.AspNetCore.Http;
+using Prometheus;
 
 namespace MeshProxy.Admin;
 
@@ -11,6 +11,10 @@ namespace MeshProxy.Admin;
 /// </summary>
 internal sealed class OpsEndpoints(ReadinessState readiness, MeshProxyMetrics metrics)
 {
+    // prometheus-net.AspNetCore's exporter for this sidecar's registry: it negotiates the format from Accept (by
+    // quality, OpenMetrics only when preferred over text) and streams the scrape. It is the last handler, so `next` is never called.
+    private readonly MetricServerMiddleware _metrics = new(static _ => Task.CompletedTask, new MetricServerMiddleware.Settings { Registry = metrics.Registry });
+
     public Task InvokeAsync(HttpContext context)
     {
         var response = context.Response;
@@ -31,25 +35,10 @@ internal sealed class OpsEndpoints(ReadinessState readiness, MeshProxyMetrics me
                 response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 return response.WriteAsync("not ready\n", context.RequestAborted);
             case "/metrics":
-                return WriteMetricsAsync(context);
+                return _metrics.Invoke(context);
             default:
                 response.StatusCode = StatusCodes.Status404NotFound;
                 return Task.CompletedTask;
         }
-    }
-
-    private Task WriteMetricsAsync(HttpContext context)
-    {
-        var format = PrometheusExposition.Negotiate(context.Request.Headers.Accept);
-        var text = metrics.Collector.Scrape(families =>
-        {
-            var output = new StringBuilder(16 * 1024);
-            PrometheusExposition.Write(output, families, format);
-            return output.ToString();
-        });
-        context.Response.ContentType = PrometheusExposition.ContentType(format);
-        return HttpMethods.IsHead(context.Request.Method)
-            ? Task.CompletedTask
-            : context.Response.WriteAsync(text, Encoding.UTF8, context.RequestAborted);
     }
 }

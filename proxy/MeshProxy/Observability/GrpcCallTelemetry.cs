@@ -14,14 +14,12 @@ namespace MeshProxy.Observability;
 /// </summary>
 internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWriter accessLog, TimeProvider time)
 {
-    private const string Protocol = "grpc";
-
     public Task InvokeAsync(HttpContext context, RequestDelegate next) => InvokeAsync(context, next, respond: null);
 
     /// <summary>
     /// Decides whether the REST call on <paramref name="restContext"/> is access-logged and, when it is, counts its
     /// HTTP body bytes. Call before anything reads the REST request body; the inner gRPC call's telemetry then uses
-    /// this decision and these counts.
+    /// this decision and these counts, and counts the call as <c>protocol="rest"</c>.
     /// </summary>
     public void BeginTranscodedCall(HttpContext restContext) =>
         restContext.Features.Set(accessLog.ShouldLog() ? BodyByteCounter.Install(restContext) : BodyByteCounter.NotLogged);
@@ -32,8 +30,11 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
     /// </summary>
     public async Task InvokeAsync(HttpContext context, RequestDelegate next, Func<Task>? respond)
     {
-        // Decided up front so that only logged calls pay for counting their bytes.
-        var bytes = context.Features.Get<BodyByteCounter>() ?? (accessLog.ShouldLog() ? BodyByteCounter.Install(context) : BodyByteCounter.NotLogged);
+        // A transcoded call arrives with the REST call's byte counter, which BeginTranscodedCall set (logged or not):
+        // that is what marks it as a REST call. Otherwise decide here, so that only logged calls pay for counting.
+        var restBytes = context.Features.Get<BodyByteCounter>();
+        var protocol = restBytes is null ? CallProtocol.Grpc : CallProtocol.Rest;
+        var bytes = restBytes ?? (accessLog.ShouldLog() ? BodyByteCounter.Install(context) : BodyByteCounter.NotLogged);
         var started = time.GetTimestamp();
         var requestId = RequestId.Ensure(context.Request);
         context.Response.OnStarting(static state =>
@@ -47,7 +48,7 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
         var routed = new RoutedCall();
         context.Features.Set(routed);
         var trace = CallTrace.Start(context);
-        metrics.RequestStarted(Protocol);
+        metrics.RequestStarted(protocol);
         try
         {
             await next(context).ConfigureAwait(false);
@@ -60,7 +61,7 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
         {
             var elapsed = time.GetElapsedTime(started);
             var status = GrpcCallStatus.Final(context);
-            metrics.RequestEnded(Protocol, routed.Route, routed.Cluster, status, elapsed);
+            metrics.RequestEnded(protocol, routed.Route, routed.Cluster, status, elapsed);
             if (routed.Attempts > 0 && !routed.AttemptsRecorded)
             {
                 // The last attempt of a retried call is timed from its own start, not the call's (earlier tries and

@@ -100,7 +100,7 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Equal("application/openmetrics-text", response.Content.Headers.ContentType?.MediaType);
         Assert.EndsWith("# EOF\n", body, StringComparison.Ordinal);
         Assert.Contains("# TYPE meshproxy_requests counter\n", body, StringComparison.Ordinal);
-        Assert.Contains("# TYPE meshproxy_build info\n", body, StringComparison.Ordinal);
+        Assert.Contains("# TYPE meshproxy_build_info gauge\n", body, StringComparison.Ordinal);
     }
 
     [Fact]

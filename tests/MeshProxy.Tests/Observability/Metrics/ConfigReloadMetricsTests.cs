@@ -24,16 +24,12 @@ public sealed class ConfigReloadMetricsTests : IDisposable
         _reloader.Start(ConfigReloader.Load(first).Config!, ConfigReloader.Hash(first));
     }
 
-    public void Dispose()
-    {
-        _metrics.Dispose();
-        _snapshots.Dispose();
-    }
+    public void Dispose() => _snapshots.Dispose();
 
     [Fact]
-    public void Start_FirstConfig_InfoAndWeightsWithoutCountingAReload()
+    public async Task Start_FirstConfig_InfoAndWeightsWithoutCountingAReload()
     {
-        var text = Scrape();
+        var text = await MetricsScrape.TextAsync(_metrics);
 
         Assert.Contains("meshproxy_config_info{version=\"v1\",generation=\"1\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("meshproxy_config_last_reload_successful 1\n", text, StringComparison.Ordinal);
@@ -44,7 +40,7 @@ public sealed class ConfigReloadMetricsTests : IDisposable
     }
 
     [Fact]
-    public void Reload_AppliedThenRefused_CountedByResultAndLastReloadFailed()
+    public async Task Reload_AppliedThenRefused_CountedByResultAndLastReloadFailed()
     {
         _time.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(ConfigReloadOutcome.Applied, _reloader.Reload(Encoding.UTF8.GetBytes(Yaml("v2", 50))));
@@ -52,7 +48,7 @@ public sealed class ConfigReloadMetricsTests : IDisposable
         _time.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(ConfigReloadOutcome.Refused, _reloader.Reload(Encoding.UTF8.GetBytes("routes: [ nope")));
 
-        var text = Scrape();
+        var text = await MetricsScrape.TextAsync(_metrics);
 
         Assert.Contains("meshproxy_config_reloads_total{result=\"applied\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("meshproxy_config_reloads_total{result=\"refused\"} 1\n", text, StringComparison.Ordinal);
@@ -61,13 +57,6 @@ public sealed class ConfigReloadMetricsTests : IDisposable
         Assert.Contains("meshproxy_config_info{version=\"v2\",generation=\"2\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("meshproxy_route_backend_weight{route=\"r\",cluster=\"b\"} 50\n", text, StringComparison.Ordinal);
     }
-
-    private string Scrape() => _metrics.Collector.Scrape(families =>
-    {
-        var output = new StringBuilder();
-        PrometheusExposition.Write(output, families, ExpositionFormat.Text);
-        return output.ToString();
-    });
 
     private static string Yaml(string version, int weightA) => $$"""
         version: {{version}}
