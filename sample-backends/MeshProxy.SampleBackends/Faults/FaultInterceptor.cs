@@ -1,4 +1,3 @@
-using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
@@ -30,33 +29,26 @@ internal sealed class FaultInterceptor(TimeProvider timeProvider) : Interceptor
         return await continuation(requestStream, context).ConfigureAwait(false);
     }
 
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation) =>
+        StreamRepliesAsync(responseStream, context, stream => continuation(request, stream, context));
+
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
+        StreamRepliesAsync(responseStream, context, stream => continuation(requestStream, stream, context));
+
+    private async Task StreamRepliesAsync<TResponse>(IServerStreamWriter<TResponse> responseStream, ServerCallContext context, Func<IServerStreamWriter<TResponse>, Task> handler)
     {
         if (await BeforeCallAsync(context, streamsReplies: true).ConfigureAwait(false) is not { } rule)
         {
-            await continuation(request, responseStream, context).ConfigureAwait(false);
+            await handler(responseStream).ConfigureAwait(false);
             return;
         }
 
         var faulting = new FaultingStreamWriter<TResponse>(responseStream, rule);
-        await continuation(request, faulting, context).ConfigureAwait(false);
+        await handler(faulting).ConfigureAwait(false);
 
         // The handler ended before sending N messages; the call fails all the same.
-        throw faulting.Failure();
-    }
-
-    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        if (await BeforeCallAsync(context, streamsReplies: true).ConfigureAwait(false) is not { } rule)
-        {
-            await continuation(requestStream, responseStream, context).ConfigureAwait(false);
-            return;
-        }
-
-        var faulting = new FaultingStreamWriter<TResponse>(responseStream, rule);
-        await continuation(requestStream, faulting, context).ConfigureAwait(false);
         throw faulting.Failure();
     }
 
