@@ -1,0 +1,83 @@
+using MeshProxy.Hosting;
+using MeshProxy.TestSupport;
+
+namespace MeshProxy.FunctionalTests.Transcoding.Oracle;
+
+/// <summary>
+/// The oracle host, and a sidecar whose REST listener transcodes the builtin descriptor set onto the oracle host's
+/// h2c listener: the two REST front doors of <see cref="TranscodingOracleTests"/>, over one set of services.
+/// </summary>
+public sealed class OracleStackFixture : IAsyncLifetime
+{
+    private OracleHost? _oracle;
+    private OracleHost? _oracleDefaults;
+    private MeshProxyServer? _proxy;
+
+    public XunitLoggerProvider Logs { get; } = new(output: null);
+
+    /// <summary>MeshProxy's REST listener.</summary>
+    public RestClient Ours { get; private set; } = null!;
+
+    /// <summary>Microsoft's JSON transcoding, with int64 written as strings (ProtoJSON).</summary>
+    public RestClient Theirs { get; private set; } = null!;
+
+    /// <summary>Microsoft's JSON transcoding with its default settings.</summary>
+    public RestClient TheirsDefaults { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _oracle = await OracleHost.StartAsync(Logs);
+        _oracleDefaults = await OracleHost.StartAsync(Logs, protoJsonInt64: false);
+        TheirsDefaults = new RestClient(_oracleDefaults.RestAddress);
+        _proxy = await MeshProxyServer.StartAsync(Config(_oracle.GrpcPort), Logs).DefaultTimeout();
+        Ours = new RestClient(_proxy.Address(ListenerName.Rest));
+        Theirs = new RestClient(_oracle.RestAddress);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Ours?.Dispose();
+        Theirs?.Dispose();
+        TheirsDefaults?.Dispose();
+        if (_proxy is not null)
+        {
+            await _proxy.DisposeAsync();
+        }
+
+        if (_oracle is not null)
+        {
+            await _oracle.DisposeAsync();
+        }
+
+        if (_oracleDefaults is not null)
+        {
+            await _oracleDefaults.DisposeAsync();
+        }
+    }
+
+    // Microsoft's transcoder passes every request header on as metadata; ours only the configured prefixes, so the
+    // probe's x-oracle-* echo is configured here rather than listed as a difference.
+    private static string Config(int oraclePort) => $$"""
+        version: "oracle"
+        listeners:
+          grpc:  { address: 127.0.0.1, port: 0 }
+          rest:  { address: 127.0.0.1, port: 0 }
+          ops:   { address: 127.0.0.1, port: 0 }
+          admin: { address: 127.0.0.1, port: 0 }
+        routes:
+          - name: oracle
+            match: { prefix: / }
+            cluster: oracle
+        clusters:
+          oracle: { destinations: [ { address: "http://127.0.0.1:{{oraclePort}}" } ] }
+        transcoding:
+          descriptorSets: [builtin]
+          forwardedHeaderPrefixes: [x-oracle-]
+        """;
+}
+
+[CollectionDefinition(Name)]
+public sealed class OracleStackCollection : ICollectionFixture<OracleStackFixture>
+{
+    public const string Name = "transcoding oracle";
+}
