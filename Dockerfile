@@ -10,10 +10,10 @@ COPY global.json Directory.Build.props Directory.Build.targets Directory.Package
 COPY proxy/MeshProxy/MeshProxy.csproj proxy/MeshProxy/
 COPY proxy/MeshProxy.Grpc/MeshProxy.Grpc.csproj proxy/MeshProxy.Grpc/
 COPY protos/MeshProxy.Protos.csproj protos/
-COPY sample-backends/MeshProxy.SampleBackends/MeshProxy.SampleBackends.csproj sample-backends/MeshProxy.SampleBackends/
-RUN dotnet restore proxy/MeshProxy/MeshProxy.csproj
+# The sample backends stay out of the image: they serve `meshproxy demo` on a developer machine, not production.
+RUN dotnet restore proxy/MeshProxy/MeshProxy.csproj -p:IncludeSampleBackends=false
 COPY . .
-RUN dotnet publish proxy/MeshProxy -c Release -o /app
+RUN dotnet publish proxy/MeshProxy -c Release -o /app -p:IncludeSampleBackends=false
 
 # 2. Run on the chiseled ASP.NET 10 runtime: no shell, no package manager. Non-root as UID 64198 (the chart's
 #    runAsUser); HOME points at /tmp since that user has no home directory.

@@ -1,4 +1,4 @@
-using MeshProxy.Grpc.Health;
+using Grpc.HealthCheck;
 using MeshProxy.SampleBackends.Calls;
 using MeshProxy.SampleBackends.Faults;
 using Microsoft.AspNetCore.Builder;
@@ -11,7 +11,7 @@ internal sealed class SampleBackendHandle : IAsyncDisposable
     private readonly WebApplication _app;
     private int _disposed;
 
-    internal SampleBackendHandle(WebApplication app, Uri address, string version, FaultInjector faults, HealthStatusRegistry health, CallRecorder calls)
+    internal SampleBackendHandle(WebApplication app, Uri address, string version, FaultInjector faults, HealthServiceImpl health, CallRecorder calls)
     {
         _app = app;
         Address = address;
@@ -32,8 +32,11 @@ internal sealed class SampleBackendHandle : IAsyncDisposable
     /// <summary>The fault rules; add, replace or clear them while the backend runs.</summary>
     public FaultInjector Faults { get; }
 
-    /// <summary>The serving status per service ("" is the whole server) reported by grpc.health.v1.Health.</summary>
-    public HealthStatusRegistry Health { get; }
+    /// <summary>
+    /// grpc.health.v1.Health as served: <c>SetStatus(service, status)</c> flips a service ("" is the whole server) and
+    /// tells its watchers.
+    /// </summary>
+    public HealthServiceImpl Health { get; }
 
     /// <summary>Per-method call counts and the last call of each.</summary>
     public CallRecorder Calls { get; }

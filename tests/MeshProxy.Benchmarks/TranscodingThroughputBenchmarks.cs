@@ -4,8 +4,7 @@ using System.Net;
 using BenchmarkDotNet.Attributes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Client;
+using Grpc.Net.Client;
 using MeshProxy.Hosting;
 using MeshProxy.Samples.Users.V1;
 using Microsoft.AspNetCore.Builder;
@@ -34,13 +33,11 @@ public class TranscodingThroughputBenchmarks
     private const int CallsPerWorker = 16;
     private const int Calls = Concurrency * CallsPerWorker;
 
-    private static readonly Method<GetUserRequest, User> GetUser =
-        new(MethodType.Unary, "users.v1.UserService", "GetUser", GetUserRequest.Parser, User.Parser);
-
     private WebApplication? _backend;
     private MeshProxyServer? _proxy;
     private HttpClient? _rest;
     private GrpcChannel? _grpc;
+    private UserService.UserServiceClient? _users;
 
     [GlobalSetup]
     public void Setup() => SetupAsync().GetAwaiter().GetResult();
@@ -51,7 +48,7 @@ public class TranscodingThroughputBenchmarks
     [Benchmark(Baseline = true, OperationsPerInvoke = Calls)]
     public Task NativeGrpc_GetUser() => RunAsync(async () =>
     {
-        using var call = _grpc!.UnaryAsync(GetUser, new GetUserRequest { UserId = "u-1001" });
+        using var call = _users!.GetUserAsync(new GetUserRequest { UserId = "u-1001" });
         await call.ResponseAsync.ConfigureAwait(false);
     });
 
@@ -102,6 +99,7 @@ public class TranscodingThroughputBenchmarks
             """, NullLoggerProvider.Instance).ConfigureAwait(false);
         _rest = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Concurrency }) { BaseAddress = _proxy.Address(ListenerName.Rest) };
         _grpc = GrpcChannel.ForAddress(_proxy.Address(ListenerName.Grpc));
+        _users = new UserService.UserServiceClient(_grpc);
         await NativeGrpc_GetUser().ConfigureAwait(false);
         await Rest_GetUser().ConfigureAwait(false);
     }

@@ -1,4 +1,4 @@
-using MeshProxy.Grpc;
+using Grpc.Core;
 
 namespace MeshProxy.SampleBackends.Faults;
 

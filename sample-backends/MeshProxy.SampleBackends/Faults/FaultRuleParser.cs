@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using MeshProxy.Grpc;
+using Grpc.Core;
 
 namespace MeshProxy.SampleBackends.Faults;
 

@@ -1,6 +1,6 @@
 namespace MeshProxy.SampleBackends.Faults;
 
-/// <summary>Handed from the fault middleware to a streaming handler: fail once <see cref="FaultRule.AfterMessages"/> messages were sent.</summary>
+/// <summary>The fault selected for a call, handed from the middleware that counts calls to the <see cref="FaultInterceptor"/> that applies it.</summary>
 internal sealed class InjectedFaultFeature(FaultRule rule)
 {
     public FaultRule Rule { get; } = rule;

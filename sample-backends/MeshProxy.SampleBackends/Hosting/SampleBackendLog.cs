@@ -1,4 +1,4 @@
-using MeshProxy.Grpc;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace MeshProxy.SampleBackends.Hosting;

@@ -1,4 +1,6 @@
-using MeshProxy.Grpc;
+using System.Globalization;
+using Grpc.AspNetCore.Server;
+using Grpc.Core;
 using MeshProxy.SampleBackends.Calls;
 using MeshProxy.SampleBackends.Faults;
 using Microsoft.AspNetCore.Http;
@@ -7,14 +9,14 @@ using Microsoft.Extensions.Logging;
 namespace MeshProxy.SampleBackends.Hosting;
 
 /// <summary>
-/// Runs before every endpoint: stamps x-backend-version on the reply, records the call and applies the fault rules
-/// (latency first, then a Trailers-Only failure, or an after-messages failure handed to the streaming handler).
+/// Runs after routing and before every endpoint: stamps x-backend-version on the reply, records the call and selects
+/// its fault. A method grpc-dotnet serves gets the fault from <see cref="FaultInterceptor"/>, inside the call; a method
+/// no service has (grpc-dotnet would answer UNIMPLEMENTED) gets it here, so faults and counts cover every gRPC path.
 /// </summary>
 internal sealed class SampleBackendMiddleware(
     string version,
     CallRecorder calls,
     FaultInjector faults,
-    IReadOnlySet<string> streamingMethods,
     TimeProvider timeProvider,
     ILogger logger)
 {
@@ -22,8 +24,7 @@ internal sealed class SampleBackendMiddleware(
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        // OnStarting runs after the handler chose its headers, so the label also survives a Trailers-Only reply,
-        // which replaces every header the response held.
+        // OnStarting runs once the handler chose its headers, so the label is also on a Trailers-Only reply.
         context.Response.OnStarting(static state =>
         {
             var (response, label) = ((HttpResponse, string))state;
@@ -31,7 +32,7 @@ internal sealed class SampleBackendMiddleware(
             return Task.CompletedTask;
         }, (context.Response, version));
 
-        if (!GrpcProtocol.IsGrpcContentType(context.Request.ContentType))
+        if (!IsGrpc(context.Request.ContentType))
         {
             await next(context).ConfigureAwait(false);
             return;
@@ -39,40 +40,38 @@ internal sealed class SampleBackendMiddleware(
 
         var method = context.Request.Path.Value ?? string.Empty;
         calls.Record(method, context.Request, timeProvider.GetUtcNow());
-        var fault = faults.Select(method);
-        if (fault is null)
+        if (faults.Select(method) is not { } fault)
         {
             await next(context).ConfigureAwait(false);
             return;
         }
 
         SampleBackendLog.FaultInjected(logger, method, fault.Status, fault.AfterMessages, fault.Latency);
+        if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is not null)
+        {
+            context.Features.Set(new InjectedFaultFeature(fault));
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
+        await FailUnknownMethodAsync(context, next, fault).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A method without a service: wait out the latency (no grpc-dotnet call exists to enforce grpc-timeout; the client's
+    /// own deadline ends the wait), then answer the status Trailers-Only, or UNIMPLEMENTED as usual when the rule has none.
+    /// </summary>
+    private async Task FailUnknownMethodAsync(HttpContext context, RequestDelegate next, FaultRule fault)
+    {
         if (fault.Latency > TimeSpan.Zero)
         {
-            // A server honours grpc-timeout while it stalls too: a deadline shorter than the latency ends the call
-            // with DEADLINE_EXCEEDED when it passes, as a slow real service would (PROTOCOL-HTTP2.md, Timeout).
-            var timeout = context.Request.Headers[GrpcProtocol.TimeoutHeader].ToString();
-            var wait = fault.Latency;
-            var deadlineFirst = false;
-            if (timeout.Length > 0 && GrpcTimeout.TryParse(timeout, out var budget) && budget < wait)
-            {
-                wait = budget;
-                deadlineFirst = true;
-            }
-
             try
             {
-                await Task.Delay(wait, timeProvider, context.RequestAborted).ConfigureAwait(false);
+                await Task.Delay(fault.Latency, timeProvider, context.RequestAborted).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
             {
                 // The client gave up while we waited; nobody is left to answer.
-                return;
-            }
-
-            if (deadlineFirst)
-            {
-                await TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.DeadlineExceeded, "Deadline Exceeded").ConfigureAwait(false);
                 return;
             }
         }
@@ -83,13 +82,18 @@ internal sealed class SampleBackendMiddleware(
             return;
         }
 
-        if (fault.AfterMessages > 0 && streamingMethods.Contains(method))
-        {
-            context.Features.Set(new InjectedFaultFeature(fault));
-            await next(context).ConfigureAwait(false);
-            return;
-        }
-
-        await TrailersOnlyResponse.WriteAsync(context.Response, status, fault.EffectiveMessage).ConfigureAwait(false);
+        // Trailers-Only (PROTOCOL-HTTP2.md): status and percent-encoded message in the only HEADERS frame.
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/grpc";
+        response.Headers["grpc-status"] = ((int)status).ToString(CultureInfo.InvariantCulture);
+        response.Headers["grpc-message"] = Uri.EscapeDataString(fault.EffectiveMessage);
+        await response.CompleteAsync().ConfigureAwait(false);
     }
+
+    /// <summary>application/grpc, alone or followed by "+codec" or parameters.</summary>
+    private static bool IsGrpc(string? contentType) =>
+        contentType is not null
+        && contentType.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase)
+        && (contentType.Length == "application/grpc".Length || contentType["application/grpc".Length] is '+' or ';');
 }

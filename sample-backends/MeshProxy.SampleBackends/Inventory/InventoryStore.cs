@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
-using MeshProxy.Grpc;
+using Grpc.Core;
 using MeshProxy.Samples.Inventory.V1;
 
 namespace MeshProxy.SampleBackends.Inventory;

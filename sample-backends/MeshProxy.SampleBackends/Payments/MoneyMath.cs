@@ -1,4 +1,4 @@
-using MeshProxy.Grpc;
+using Grpc.Core;
 using MeshProxy.Samples.Payments.V1;
 
 namespace MeshProxy.SampleBackends.Payments;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
-using MeshProxy.Grpc;
+using Grpc.Core;
 using MeshProxy.Samples.Payments.V1;
 
 namespace MeshProxy.SampleBackends.Payments;

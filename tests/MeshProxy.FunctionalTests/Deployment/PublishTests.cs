@@ -13,8 +13,11 @@ namespace MeshProxy.FunctionalTests.Deployment;
 /// </summary>
 public sealed partial class PublishTests(ITestOutputHelper output)
 {
-    /// <summary>The Dockerfile's publish command, word for word; the output folder is the image's /app.</summary>
-    private static readonly string[] PublishCommand = ["dotnet", "publish", "proxy/MeshProxy", "-c", "Release", "-o", "/app"];
+    /// <summary>
+    /// The Dockerfile's publish command, word for word; the output folder is the image's /app. The sample backends
+    /// serve `meshproxy demo` on a developer machine and stay out of the production image.
+    /// </summary>
+    private static readonly string[] PublishCommand = ["dotnet", "publish", "proxy/MeshProxy", "-c", "Release", "-o", "/app", "-p:IncludeSampleBackends=false"];
 
     private static Dockerfile Image => Dockerfile.Load(RepoPaths.Combine("Dockerfile"));
 
@@ -65,6 +68,9 @@ public sealed partial class PublishTests(ITestOutputHelper output)
             var arguments = PublishCommand.Skip(1).Select(a => a == "/app" ? app : a).ToArray();
             var publish = await ProcessRunner.RunAsync(PublishCommand[0], arguments, source, TimeSpan.FromMinutes(8));
             Assert.True(publish.ExitCode == 0, $"dotnet publish failed ({publish.ExitCode}):\n{publish.StandardOutput}\n{publish.StandardError}");
+            Assert.True(File.Exists(Path.Combine(app, "meshproxy.dll")));
+            Assert.Empty(Directory.EnumerateFiles(app, "MeshProxy.SampleBackends*", SearchOption.AllDirectories));
+            Assert.DoesNotContain("MeshProxy.SampleBackends", await File.ReadAllTextAsync(Path.Combine(app, "meshproxy.deps.json")), StringComparison.Ordinal);
 
             // 2. The image's ENTRYPOINT + CMD, with /app and the config path mapped the same way.
             var config = Path.Combine(work, "meshproxy.yaml");

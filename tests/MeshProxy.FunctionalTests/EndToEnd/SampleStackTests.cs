@@ -1,11 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json;
+using Grpc.Core;
 using MeshProxy.FunctionalTests.SampleBackends;
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Client;
-using MeshProxy.SampleBackends.Inventory;
-using MeshProxy.SampleBackends.Payments;
-using MeshProxy.SampleBackends.Users;
 using MeshProxy.Samples.Inventory.V1;
 using MeshProxy.Samples.Payments.V1;
 using MeshProxy.Samples.Users.V1;
@@ -23,7 +18,7 @@ public sealed class SampleStackTests(SampleStackFixture stack)
     [Fact]
     public async Task Unary_ThroughSidecar_ReachesV1WithItsHeaders()
     {
-        using var call = stack.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1002" });
+        using var call = stack.Users.GetUserAsync(new GetUserRequest { UserId = "u-1002" });
 
         var user = await call.ResponseAsync.DefaultTimeout();
         var headers = await call.ResponseHeadersAsync.DefaultTimeout();
@@ -39,7 +34,7 @@ public sealed class SampleStackTests(SampleStackFixture stack)
         var headers = new Metadata { { "x-canary", "true" } };
         for (var i = 0; i < 20; i++)
         {
-            using var call = stack.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" }, new CallOptions(Headers: headers));
+            using var call = stack.Users.GetUserAsync(new GetUserRequest { UserId = "u-1001" }, new CallOptions(headers: headers));
             await call.ResponseAsync.DefaultTimeout();
             Assert.Equal("v2", (await call.ResponseHeadersAsync.DefaultTimeout()).GetValue("x-backend-version"));
         }
@@ -48,7 +43,7 @@ public sealed class SampleStackTests(SampleStackFixture stack)
     [Fact]
     public async Task ServerStreaming_ThroughSidecar_ArrivesInOrder()
     {
-        using var call = stack.Channel.ServerStreamingAsync(UserServiceMethods.ListUsers, new ListUsersRequest { Plan = Plan.Pro });
+        using var call = stack.Users.ListUsers(new ListUsersRequest { Plan = Plan.Pro });
 
         var users = await GrpcAssert.ReadAllAsync(call.ResponseStream);
 
@@ -59,7 +54,7 @@ public sealed class SampleStackTests(SampleStackFixture stack)
     [Fact]
     public async Task ClientStreaming_ThroughSidecar_SummarisesEveryMessage()
     {
-        using var call = stack.Channel.ClientStreamingAsync(PaymentServiceMethods.BatchCharge);
+        using var call = stack.Payments.BatchCharge();
         var key = Guid.NewGuid().ToString("N");
         for (var i = 0; i < 3; i++)
         {
@@ -82,7 +77,7 @@ public sealed class SampleStackTests(SampleStackFixture stack)
     [Fact]
     public async Task Duplex_ThroughSidecar_AnswersEachMessageInTurn()
     {
-        using var call = stack.Channel.DuplexStreamingAsync(PaymentServiceMethods.PaymentChat);
+        using var call = stack.Payments.PaymentChat();
 
         // Each answer arrives before the next message is sent: the stream is interactive end to end.
         for (var i = 0; i < 3; i++)
@@ -102,12 +97,12 @@ public sealed class SampleStackTests(SampleStackFixture stack)
     {
         var request = new CreateUserRequest { User = new User { Email = "big@example.com", DisplayName = new string('x', 5 * 1024 * 1024) } };
 
-        var ex = await GrpcAssert.FailsWith(StatusCode.ResourceExhausted, () => stack.Channel.UnaryAsync(UserServiceMethods.CreateUser, request).ResponseAsync);
+        var ex = await GrpcAssert.FailsWith(StatusCode.ResourceExhausted, () => stack.Users.CreateUserAsync(request).ResponseAsync);
 
         // The backend's 4 MiB limit refused it, and its answer came back through the sidecar untouched.
         Assert.Equal("v1", ex.Trailers.GetValue("x-backend-version"));
         // The sidecar stays healthy for the next caller.
-        await stack.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" }).ResponseAsync.DefaultTimeout();
+        await stack.Users.GetUserAsync(new GetUserRequest { UserId = "u-1001" }).ResponseAsync.DefaultTimeout();
     }
 
     [Fact]
@@ -117,10 +112,8 @@ public sealed class SampleStackTests(SampleStackFixture stack)
         try
         {
             var stopwatch = Stopwatch.StartNew();
-            await GrpcAssert.FailsWith(StatusCode.DeadlineExceeded, () => stack.Channel.UnaryAsync(
-                InventoryServiceMethods.CheckStock,
-                new CheckStockRequest { Sku = "sku-apple" },
-                new CallOptions(Deadline: DateTime.UtcNow.AddMilliseconds(300))).ResponseAsync);
+            await GrpcAssert.FailsWith(StatusCode.DeadlineExceeded, () => stack.Inventory.CheckStockAsync(new CheckStockRequest { Sku = "sku-apple" },
+                new CallOptions(deadline: DateTime.UtcNow.AddMilliseconds(300))).ResponseAsync);
 
             Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
         }
@@ -136,8 +129,7 @@ public sealed class SampleStackTests(SampleStackFixture stack)
         stack.V1.Faults.Add("inventory.v1.InventoryService/ReserveStock:status=ABORTED,message=conflict: ünïcode 100%");
         try
         {
-            var ex = await GrpcAssert.FailsWith(StatusCode.Aborted, () => stack.Channel.UnaryAsync(
-                InventoryServiceMethods.ReserveStock, new ReserveStockRequest { Sku = "sku-apple", Quantity = 1 }).ResponseAsync);
+            var ex = await GrpcAssert.FailsWith(StatusCode.Aborted, () => stack.Inventory.ReserveStockAsync(new ReserveStockRequest { Sku = "sku-apple", Quantity = 1 }).ResponseAsync);
 
             Assert.Equal("conflict: ünïcode 100%", ex.Status.Detail);
         }
@@ -150,37 +142,22 @@ public sealed class SampleStackTests(SampleStackFixture stack)
     [Fact]
     public async Task ServerStreaming_UpstreamDown_Unavailable()
     {
-        using var call = stack.Channel.ServerStreamingAsync(
-            InventoryServiceMethods.StreamInventoryUpdates,
-            new StreamInventoryUpdatesRequest(),
-            new CallOptions(Headers: new Metadata { { "x-nowhere", "1" } }));
+        using var call = stack.Inventory.StreamInventoryUpdates(new StreamInventoryUpdatesRequest(),
+            new CallOptions(headers: new Metadata { { "x-nowhere", "1" } }));
 
         await GrpcAssert.FailsWith(StatusCode.Unavailable, () => call.ResponseStream.MoveNext());
     }
 
     [Fact]
-    public async Task GrpcJs_EveryCallKind_ThroughSidecar()
+    public async Task GrpcJs_EveryMethod_ThroughSidecar()
     {
-        var nodeDirectory = await NodePeers.EnsureInstalledAsync().WaitAsync(TimeSpan.FromMinutes(6));
-        var before = stack.V1.Calls.TotalCalls;
+        var before = GrpcJsSampleClient.Methods.ToDictionary(m => m, stack.V1.CallCount);
+        var total = stack.V1.Calls.TotalCalls;
 
-        var result = await ProcessRunner.RunAsync(
-            "node",
-            [RepoPaths.Combine("tests", "MeshProxy.FunctionalTests", "SampleBackends", "GrpcJs", "client.js"), $"127.0.0.1:{stack.GrpcAddress.Port}"],
-            nodeDirectory,
-            TimeSpan.FromMinutes(1),
-            environment: new Dictionary<string, string> { ["NODE_PATH"] = Path.Combine(nodeDirectory, "node_modules") }).DefaultTimeout();
+        using var json = await GrpcJsSampleClient.RunAsync(stack.GrpcAddress.Port);
 
-        Assert.True(result.ExitCode == 0, result.StandardError);
-        using var json = JsonDocument.Parse(result.StandardOutput);
-        var root = json.RootElement;
-        Assert.Equal("Ada Lovelace", root.GetProperty("getUser").GetProperty("response").GetProperty("display_name").GetString());
-        Assert.Equal("v1", root.GetProperty("getUser").GetProperty("version").GetString());
-        Assert.Equal(5, root.GetProperty("notFound").GetProperty("code").GetInt32());
-        Assert.Equal("v1", root.GetProperty("notFound").GetProperty("version").GetString());
-        Assert.Equal(0, root.GetProperty("syncUsers").GetProperty("code").GetInt32());
-        Assert.Equal(2, root.GetProperty("chat").GetProperty("items").GetArrayLength());
-        Assert.Equal((1, 1), (root.GetProperty("batch").GetProperty("summary").GetProperty("succeeded").GetInt32(), root.GetProperty("batch").GetProperty("summary").GetProperty("declined").GetInt32()));
-        Assert.Equal(7, stack.V1.Calls.TotalCalls - before);
+        GrpcJsSampleClient.AssertEveryMethodAnswered(json.RootElement, "v1");
+        Assert.All(GrpcJsSampleClient.Methods, method => Assert.True(stack.V1.CallCount(method) > before[method], method));
+        Assert.Equal(GrpcJsSampleClient.Calls, stack.V1.Calls.TotalCalls - total);
     }
 }

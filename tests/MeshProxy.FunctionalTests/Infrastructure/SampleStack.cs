@@ -1,6 +1,9 @@
-using MeshProxy.Grpc.Client;
+using Grpc.Net.Client;
 using MeshProxy.Hosting;
 using MeshProxy.SampleBackends;
+using MeshProxy.Samples.Inventory.V1;
+using MeshProxy.Samples.Payments.V1;
+using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -29,7 +32,14 @@ public abstract class SampleStack : IAsyncLifetime
 
     public XunitLoggerProvider Logs { get; } = new(output: null);
 
+    /// <summary>A Grpc.Net.Client channel to the sidecar's gRPC listener, and the generated clients over it.</summary>
     public GrpcChannel Channel { get; private set; } = null!;
+
+    public UserService.UserServiceClient Users { get; private set; } = null!;
+
+    public InventoryService.InventoryServiceClient Inventory { get; private set; } = null!;
+
+    public PaymentService.PaymentServiceClient Payments { get; private set; } = null!;
 
     public Uri GrpcAddress => Proxy.Address(ListenerName.Grpc);
 
@@ -47,6 +57,9 @@ public abstract class SampleStack : IAsyncLifetime
 
         _proxy = await MeshProxyServer.StartAsync(Config([.. _backends.Select(b => b.Port)]), Logs, configureServices: ConfigureServices).DefaultTimeout();
         Channel = GrpcChannel.ForAddress(GrpcAddress);
+        Users = new UserService.UserServiceClient(Channel);
+        Inventory = new InventoryService.InventoryServiceClient(Channel);
+        Payments = new PaymentService.PaymentServiceClient(Channel);
     }
 
     public async Task DisposeAsync()

@@ -6,7 +6,6 @@ using Google.Protobuf;
 using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.FunctionalTests.Transcoding;
 using MeshProxy.Hosting;
-using MeshProxy.SampleBackends.Users;
 using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
 
@@ -39,7 +38,7 @@ public sealed class AccessLogBytesTests
 
             // Unary: one framed GetUserRequest out, one framed User back.
             var unaryBody = GrpcFrames.Frame(new GetUserRequest { UserId = "u-1001" }.ToByteArray());
-            var (unaryBytes, unaryStatus) = await SendGrpcAsync(client, stack.GrpcAddress, UserServiceMethods.GetUser.FullName, unaryBody, "bytes-unary");
+            var (unaryBytes, unaryStatus) = await SendGrpcAsync(client, stack.GrpcAddress, "/users.v1.UserService/GetUser", unaryBody, "bytes-unary");
             Assert.Equal("0", unaryStatus);
             var unaryMessages = GrpcFrames.Payloads(unaryBytes);
             Assert.Single(unaryMessages);
@@ -49,7 +48,7 @@ public sealed class AccessLogBytesTests
 
             // Server stream: N framed Users back; every prefix and payload counts.
             var streamBody = GrpcFrames.Frame(new ListUsersRequest().ToByteArray());
-            var (streamBytes, streamStatus) = await SendGrpcAsync(client, stack.GrpcAddress, UserServiceMethods.ListUsers.FullName, streamBody, "bytes-stream");
+            var (streamBytes, streamStatus) = await SendGrpcAsync(client, stack.GrpcAddress, "/users.v1.UserService/ListUsers", streamBody, "bytes-stream");
             Assert.Equal("0", streamStatus);
             var users = GrpcFrames.Payloads(streamBytes).Select(m => User.Parser.ParseFrom(m)).ToList();
             Assert.True(users.Count > 1, $"expected several users, got {users.Count}");

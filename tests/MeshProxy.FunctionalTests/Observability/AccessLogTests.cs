@@ -1,6 +1,5 @@
 using System.Text.Json;
 using MeshProxy.FunctionalTests.Infrastructure;
-using MeshProxy.SampleBackends.Users;
 using MeshProxy.TestSupport;
 
 namespace MeshProxy.FunctionalTests.Observability;
@@ -25,7 +24,7 @@ public sealed class AccessLogTests
             foreach (var id in new[] { "a-1", "a-2", "a-3" })
             {
                 using var response = await client.SendAsync(GrpcHttp.UnaryRequest(
-                    stack.GrpcAddress, UserServiceMethods.GetUser.FullName, ("x-request-id", id), ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))).DefaultTimeout();
+                    stack.GrpcAddress, "/users.v1.UserService/GetUser", ("x-request-id", id), ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))).DefaultTimeout();
                 await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
             }
         }
@@ -65,7 +64,7 @@ public sealed class AccessLogTests
         try
         {
             using var client = GrpcHttp.CreateClient();
-            using var response = await client.SendAsync(GrpcHttp.UnaryRequest(stack.GrpcAddress, UserServiceMethods.GetUser.FullName)).DefaultTimeout();
+            using var response = await client.SendAsync(GrpcHttp.UnaryRequest(stack.GrpcAddress, "/users.v1.UserService/GetUser")).DefaultTimeout();
             await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
         }
         finally

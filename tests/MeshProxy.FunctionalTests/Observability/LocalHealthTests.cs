@@ -1,9 +1,7 @@
+using Grpc.Core;
 using Grpc.Health.V1;
 using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.FunctionalTests.SampleBackends;
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Client;
-using MeshProxy.Grpc.Health;
 using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
@@ -27,10 +25,10 @@ public sealed class LocalHealthTests : IAsyncLifetime
     [InlineData("meshproxy")]
     public async Task Check_Ready_ServingAndNotProxied(string service)
     {
-        var response = await _stack.Channel.UnaryAsync(HealthServiceDefinition.CheckMethod, new HealthCheckRequest { Service = service }).ResponseAsync.DefaultTimeout();
+        var response = await new Health.HealthClient(_stack.Channel).CheckAsync(new HealthCheckRequest { Service = service }).ResponseAsync.DefaultTimeout();
 
         Assert.Equal(ServingStatus.Serving, response.Status);
-        Assert.Equal(0, _stack.Backend.CallCount(HealthServiceDefinition.CheckMethod.FullName));
+        Assert.Equal(0, _stack.Backend.CallCount("/grpc.health.v1.Health/Check"));
     }
 
     [Fact]
@@ -39,8 +37,8 @@ public sealed class LocalHealthTests : IAsyncLifetime
         // The backend does serve users.v1.UserService health, but the probe is about the sidecar.
         await GrpcAssert.FailsWith(
             StatusCode.NotFound,
-            () => _stack.Channel.UnaryAsync(HealthServiceDefinition.CheckMethod, new HealthCheckRequest { Service = "users.v1.UserService" }).ResponseAsync.DefaultTimeout());
-        Assert.Equal(0, _stack.Backend.CallCount(HealthServiceDefinition.CheckMethod.FullName));
+            () => new Health.HealthClient(_stack.Channel).CheckAsync(new HealthCheckRequest { Service = "users.v1.UserService" }).ResponseAsync.DefaultTimeout());
+        Assert.Equal(0, _stack.Backend.CallCount("/grpc.health.v1.Health/Check"));
     }
 
     [Fact]
@@ -56,7 +54,7 @@ public sealed class LocalHealthTests : IAsyncLifetime
     public async Task Watch_SidecarStopping_StreamsNotServing()
     {
         using var cts = new CancellationTokenSource();
-        using var watch = _stack.Channel.ServerStreamingAsync(HealthServiceDefinition.WatchMethod, new HealthCheckRequest { Service = "" }, new CallOptions(CancellationToken: cts.Token));
+        using var watch = new Health.HealthClient(_stack.Channel).Watch(new HealthCheckRequest { Service = "" }, cancellationToken: cts.Token);
         Assert.True(await watch.ResponseStream.MoveNext().DefaultTimeout());
         Assert.Equal(ServingStatus.Serving, watch.ResponseStream.Current.Status);
 

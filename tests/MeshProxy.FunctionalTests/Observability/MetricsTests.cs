@@ -3,10 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Grpc.Core;
 using MeshProxy.FunctionalTests.Infrastructure;
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Client;
-using MeshProxy.SampleBackends.Users;
 using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
 using static MeshProxy.FunctionalTests.Observability.MetricsSample;
@@ -194,13 +192,13 @@ public sealed class MetricsTests : IAsyncLifetime
     {
         for (var i = 0; i < Ok; i++)
         {
-            using var call = _stack.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" });
+            using var call = _stack.Users.GetUserAsync(new GetUserRequest { UserId = "u-1001" });
             await call.ResponseAsync.DefaultTimeout();
         }
 
         for (var i = 0; i < NotFound; i++)
         {
-            using var call = _stack.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "nobody" });
+            using var call = _stack.Users.GetUserAsync(new GetUserRequest { UserId = "nobody" });
             var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.DefaultTimeout());
             Assert.Equal(StatusCode.NotFound, error.StatusCode);
         }

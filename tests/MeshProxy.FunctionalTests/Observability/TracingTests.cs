@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using MeshProxy.FunctionalTests.Infrastructure;
-using MeshProxy.SampleBackends.Users;
 using MeshProxy.TestSupport;
 
 namespace MeshProxy.FunctionalTests.Observability;
@@ -19,7 +18,7 @@ public sealed class TracingTests
     private readonly string _traceId = ActivityTraceId.CreateRandom().ToHexString();
 
     private string TraceParent => $"00-{_traceId}-{CallerSpanId}-01";
-    private static readonly string GetUser = UserServiceMethods.GetUser.FullName;
+    private static readonly string GetUser = "/users.v1.UserService/GetUser";
 
     [Fact]
     public async Task RequestId_Absent_GeneratedForwardedAndEchoed()

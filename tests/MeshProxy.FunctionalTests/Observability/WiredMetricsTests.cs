@@ -1,8 +1,6 @@
 using System.Text.Json;
+using Grpc.Core;
 using MeshProxy.FunctionalTests.Infrastructure;
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Client;
-using MeshProxy.SampleBackends.Users;
 using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
 using static MeshProxy.FunctionalTests.Observability.MetricsSample;
@@ -31,7 +29,7 @@ public sealed class WiredMetricsTests : IAsyncLifetime
     {
         _stack.Backends[0].Faults.Add("users.v1.UserService/GetUser:status=UNAVAILABLE,first=1");
 
-        using var call = _stack.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" });
+        using var call = _stack.Users.GetUserAsync(new GetUserRequest { UserId = "u-1001" });
         await call.ResponseAsync.DefaultTimeout();
 
         var samples = await ScrapeUntilAsync(s => Sum(s, "meshproxy_requests_total", ("route", "users")) == 1);

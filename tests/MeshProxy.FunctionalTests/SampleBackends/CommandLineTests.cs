@@ -1,4 +1,4 @@
-using MeshProxy.Grpc;
+using Grpc.Core;
 using MeshProxy.SampleBackends.CommandLine;
 using MeshProxy.SampleBackends.Faults;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;

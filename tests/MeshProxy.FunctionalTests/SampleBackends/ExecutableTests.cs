@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 using MeshProxy.SampleBackends;
-using MeshProxy.SampleBackends.Users;
 using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
 
@@ -32,11 +31,12 @@ public sealed class ExecutableTests
             var address = line["listening on ".Length..line.IndexOf(' ', "listening on ".Length)];
 
             using var channel = GrpcChannel.ForAddress(address);
-            using var call = channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1002" });
+            var users = new UserService.UserServiceClient(channel);
+            using var call = users.GetUserAsync(new GetUserRequest { UserId = "u-1002" });
             var user = await call.ResponseAsync.DefaultTimeout();
             Assert.Equal("Grace Hopper", user.DisplayName);
             Assert.Equal("v2", (await call.ResponseHeadersAsync.DefaultTimeout()).GetValue("x-backend-version"));
-            await GrpcAssert.FailsWith(StatusCode.Unavailable, () => channel.UnaryAsync(UserServiceMethods.DeleteUser, new DeleteUserRequest { UserId = "u-1002" }).ResponseAsync);
+            await GrpcAssert.FailsWith(StatusCode.Unavailable, () => users.DeleteUserAsync(new DeleteUserRequest { UserId = "u-1002" }).ResponseAsync);
 
             var kill = await ProcessRunner.RunAsync("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], null, TimeSpan.FromSeconds(10)).DefaultTimeout();
             Assert.Equal(0, kill.ExitCode);

@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Client;
+using Google.Protobuf;
+using Grpc.Core;
 using MeshProxy.SampleBackends;
 using MeshProxy.SampleBackends.Faults;
-using MeshProxy.SampleBackends.Inventory;
-using MeshProxy.SampleBackends.Users;
 using MeshProxy.Samples.Inventory.V1;
 using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
@@ -29,7 +27,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         Metadata? trailers = null;
         for (var i = 0; i < 3; i++)
         {
-            using var call = backend.Channel.UnaryAsync(UserServiceMethods.GetUser, Ada);
+            using var call = backend.Users.GetUserAsync(Ada);
             try
             {
                 await call.ResponseAsync.DefaultTimeout();
@@ -43,9 +41,9 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             }
         }
 
-        using var list = backend.Channel.ServerStreamingAsync(UserServiceMethods.ListUsers, new ListUsersRequest());
+        using var list = backend.Users.ListUsers(new ListUsersRequest());
         await GrpcAssert.FailsWith(StatusCode.Unavailable, () => list.ResponseStream.MoveNext());
-        await backend.Channel.UnaryAsync(InventoryServiceMethods.CheckStock, new CheckStockRequest { Sku = "sku-apple" }).ResponseAsync.DefaultTimeout();
+        await backend.Inventory.CheckStockAsync(new CheckStockRequest { Sku = "sku-apple" }).ResponseAsync.DefaultTimeout();
 
         Assert.Equal([StatusCode.Unavailable, StatusCode.Unavailable, StatusCode.OK], outcomes);
         Assert.Equal("canary", trailers?.GetValue("x-backend-version"));
@@ -78,7 +76,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         });
 
         Assert.All(await OutcomesAsync(backend, 5), s => Assert.Equal(StatusCode.Internal, s));
-        using var list = backend.Channel.ServerStreamingAsync(UserServiceMethods.ListUsers, new ListUsersRequest());
+        using var list = backend.Users.ListUsers(new ListUsersRequest());
         Assert.NotEmpty(await GrpcAssert.ReadAllAsync(list.ResponseStream));
     }
 
@@ -91,7 +89,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             Faults = [Parse("/users.v1.UserService/ListUsers:status=ABORTED,after-messages=2")],
         });
 
-        using var call = backend.Channel.ServerStreamingAsync(UserServiceMethods.ListUsers, new ListUsersRequest());
+        using var call = backend.Users.ListUsers(new ListUsersRequest());
         var received = new List<User>();
         var ex = await GrpcAssert.FailsWith(StatusCode.Aborted, async () =>
         {
@@ -114,7 +112,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             Faults = [Parse("users.v1.UserService/ListUsers:status=DATA_LOSS,after-messages=50")],
         });
 
-        using var call = backend.Channel.ServerStreamingAsync(UserServiceMethods.ListUsers, new ListUsersRequest());
+        using var call = backend.Users.ListUsers(new ListUsersRequest());
         var count = 0;
         await GrpcAssert.FailsWith(StatusCode.DataLoss, async () =>
         {
@@ -135,7 +133,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             Faults = [Parse("users.v1.UserService/GetUser:status=RESOURCE_EXHAUSTED,after-messages=1")],
         });
 
-        await GrpcAssert.FailsWith(StatusCode.ResourceExhausted, () => backend.Channel.UnaryAsync(UserServiceMethods.GetUser, Ada).ResponseAsync);
+        await GrpcAssert.FailsWith(StatusCode.ResourceExhausted, () => backend.Users.GetUserAsync(Ada).ResponseAsync);
     }
 
     [Fact]
@@ -147,7 +145,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         });
 
         var stopwatch = Stopwatch.StartNew();
-        var user = await backend.Channel.UnaryAsync(UserServiceMethods.GetUser, Ada).ResponseAsync.DefaultTimeout();
+        var user = await backend.Users.GetUserAsync(Ada).ResponseAsync.DefaultTimeout();
 
         Assert.Equal("u-1001", user.UserId);
         Assert.True(stopwatch.Elapsed >= TimeSpan.FromMilliseconds(290), $"Answered after {stopwatch.Elapsed}.");
@@ -161,7 +159,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             Faults = [Parse("*:latency=1m")],
         });
 
-        using var call = backend.Channel.UnaryAsync(UserServiceMethods.GetUser, Ada, new CallOptions(Deadline: DateTime.UtcNow.AddMilliseconds(200)));
+        using var call = backend.Users.GetUserAsync(Ada, new CallOptions(deadline: DateTime.UtcNow.AddMilliseconds(200)));
 
         await GrpcAssert.FailsWith(StatusCode.DeadlineExceeded, () => call.ResponseAsync);
     }
@@ -171,13 +169,13 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
 
-        await backend.Channel.UnaryAsync(UserServiceMethods.GetUser, Ada).ResponseAsync.DefaultTimeout();
+        await backend.Users.GetUserAsync(Ada).ResponseAsync.DefaultTimeout();
         backend.Handle.Faults.Add("*:status=PERMISSION_DENIED");
-        await GrpcAssert.FailsWith(StatusCode.PermissionDenied, () => backend.Channel.UnaryAsync(UserServiceMethods.GetUser, Ada).ResponseAsync);
+        await GrpcAssert.FailsWith(StatusCode.PermissionDenied, () => backend.Users.GetUserAsync(Ada).ResponseAsync);
         backend.Handle.Faults.Add("users.v1.UserService/GetUser:status=UNAUTHENTICATED");
-        await GrpcAssert.FailsWith(StatusCode.Unauthenticated, () => backend.Channel.UnaryAsync(UserServiceMethods.GetUser, Ada).ResponseAsync);
+        await GrpcAssert.FailsWith(StatusCode.Unauthenticated, () => backend.Users.GetUserAsync(Ada).ResponseAsync);
         backend.Handle.Faults.Clear();
-        await backend.Channel.UnaryAsync(UserServiceMethods.GetUser, Ada).ResponseAsync.DefaultTimeout();
+        await backend.Users.GetUserAsync(Ada).ResponseAsync.DefaultTimeout();
 
         Assert.Equal(4, backend.Handle.CallCount("users.v1.UserService/GetUser"));
     }
@@ -188,8 +186,8 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         await using var backend = await TestBackend.StartAsync(output);
 
         var headers = new Metadata { { "x-request-id", "req-77" }, { "x-canary", "yes" } };
-        await backend.Channel.UnaryAsync(UserServiceMethods.GetUser, Ada, new CallOptions(Headers: headers)).ResponseAsync.DefaultTimeout();
-        await backend.Channel.UnaryAsync(UserServiceMethods.GetUser, Ada, new CallOptions(Headers: new Metadata { { "x-request-id", "req-78" } })).ResponseAsync.DefaultTimeout();
+        await backend.Users.GetUserAsync(Ada, new CallOptions(headers: headers)).ResponseAsync.DefaultTimeout();
+        await backend.Users.GetUserAsync(Ada, new CallOptions(headers: new Metadata { { "x-request-id", "req-78" } })).ResponseAsync.DefaultTimeout();
 
         var last = backend.Handle.LastCall("users.v1.UserService/GetUser");
         Assert.NotNull(last);
@@ -205,9 +203,9 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
     public async Task UnknownMethod_Unimplemented_StillLabelledAndCounted()
     {
         await using var backend = await TestBackend.StartAsync(output, new SampleBackendOptions { Version = "v9" });
-        var missing = new Method<GetUserRequest, User>(MethodType.Unary, "users.v1.UserService", "Missing", GetUserRequest.Parser, User.Parser);
+        var missing = new Method<GetUserRequest, User>(MethodType.Unary, "users.v1.UserService", "Missing", Marshallers.Create(r => r.ToByteArray(), GetUserRequest.Parser.ParseFrom), Marshallers.Create(r => r.ToByteArray(), User.Parser.ParseFrom));
 
-        var ex = await GrpcAssert.FailsWith(StatusCode.Unimplemented, () => backend.Channel.UnaryAsync(missing, Ada).ResponseAsync);
+        var ex = await GrpcAssert.FailsWith(StatusCode.Unimplemented, () => backend.Channel.CreateCallInvoker().AsyncUnaryCall(missing, null, default, Ada).ResponseAsync);
 
         Assert.Equal("v9", ex.Trailers.GetValue("x-backend-version"));
         Assert.Equal(1, backend.Handle.CallCount("users.v1.UserService/Missing"));
@@ -224,7 +222,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         var outcomes = new List<StatusCode>(calls);
         for (var i = 0; i < calls; i++)
         {
-            using var call = backend.Channel.UnaryAsync(UserServiceMethods.GetUser, Ada);
+            using var call = backend.Users.GetUserAsync(Ada);
             try
             {
                 await call.ResponseAsync.DefaultTimeout();

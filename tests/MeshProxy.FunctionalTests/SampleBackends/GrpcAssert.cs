@@ -1,4 +1,4 @@
-using MeshProxy.Grpc;
+using Grpc.Core;
 using MeshProxy.TestSupport;
 
 namespace MeshProxy.FunctionalTests.SampleBackends;
@@ -15,6 +15,7 @@ internal static class GrpcAssert
 
     /// <summary>Reads a response stream to its end.</summary>
     public static async Task<List<T>> ReadAllAsync<T>(IAsyncStreamReader<T> stream)
+        where T : class
     {
         var items = new List<T>();
         while (await stream.MoveNext().DefaultTimeout())

@@ -1,6 +1,5 @@
+using Grpc.Core;
 using Grpc.Health.V1;
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Health;
 using MeshProxy.SampleBackends;
 using MeshProxy.TestSupport;
 using Xunit.Abstractions;
@@ -47,11 +46,11 @@ public sealed class HealthTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
         using var cts = new CancellationTokenSource();
-        using var watch = backend.Channel.ServerStreamingAsync(HealthServiceDefinition.WatchMethod, new HealthCheckRequest { Service = "" }, new Grpc.Client.CallOptions(CancellationToken: cts.Token));
+        using var watch = backend.Health.Watch(new HealthCheckRequest { Service = "" }, cancellationToken: cts.Token);
 
         Assert.True(await watch.ResponseStream.MoveNext().DefaultTimeout());
         Assert.Equal(ServingStatus.Serving, watch.ResponseStream.Current.Status);
-        backend.Handle.Health.Set("", ServingStatus.NotServing);
+        backend.Handle.Health.SetStatus("", ServingStatus.NotServing);
         Assert.True(await watch.ResponseStream.MoveNext().DefaultTimeout());
 
         Assert.Equal(ServingStatus.NotServing, watch.ResponseStream.Current.Status);
@@ -60,5 +59,5 @@ public sealed class HealthTests(ITestOutputHelper output)
     }
 
     private static async Task<ServingStatus> CheckAsync(TestBackend backend, string service) =>
-        (await backend.Channel.UnaryAsync(HealthServiceDefinition.CheckMethod, new HealthCheckRequest { Service = service }).ResponseAsync.DefaultTimeout()).Status;
+        (await backend.Health.CheckAsync(new HealthCheckRequest { Service = service }).ResponseAsync.DefaultTimeout()).Status;
 }

@@ -1,10 +1,9 @@
 using Google.Protobuf.WellKnownTypes;
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Client;
+using Grpc.Core;
 using MeshProxy.SampleBackends;
-using MeshProxy.SampleBackends.Inventory;
 using MeshProxy.Samples.Inventory.V1;
 using MeshProxy.TestSupport;
+using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
 namespace MeshProxy.FunctionalTests.SampleBackends;
@@ -36,7 +35,7 @@ public sealed class InventoryServiceTests(ITestOutputHelper output)
     [Fact]
     public async Task ReserveStock_Available_MovesStockAndHoldsFifteenMinutes()
     {
-        var clock = new SettableClock(Start);
+        var clock = new FakeTimeProvider(Start);
         await using var backend = await TestBackend.StartAsync(output, new SampleBackendOptions { TimeProvider = clock });
         var before = await CheckAsync(backend, "sku-banana");
 
@@ -53,7 +52,7 @@ public sealed class InventoryServiceTests(ITestOutputHelper output)
     [Fact]
     public async Task ReserveStock_GivenHold_ExpiresAfterIt()
     {
-        var clock = new SettableClock(Start);
+        var clock = new FakeTimeProvider(Start);
         await using var backend = await TestBackend.StartAsync(output, new SampleBackendOptions { TimeProvider = clock });
 
         var reservation = await ReserveAsync(backend, new ReserveStockRequest { Sku = "sku-apple", Quantity = 1, Hold = Duration.FromTimeSpan(TimeSpan.FromSeconds(90)) });
@@ -95,8 +94,7 @@ public sealed class InventoryServiceTests(ITestOutputHelper output)
     public async Task StreamInventoryUpdates_MaxUpdates_CurrentLevelsThenChangesThenEnds()
     {
         await using var backend = await TestBackend.StartAsync(output);
-        using var call = backend.Channel.ServerStreamingAsync(InventoryServiceMethods.StreamInventoryUpdates,
-            new StreamInventoryUpdatesRequest { Skus = { "sku-banana", "sku-apple" }, MaxUpdates = 2 });
+        using var call = backend.Inventory.StreamInventoryUpdates(new StreamInventoryUpdatesRequest { Skus = { "sku-banana", "sku-apple" }, MaxUpdates = 2 });
 
         Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout());
         var banana = call.ResponseStream.Current;
@@ -122,8 +120,7 @@ public sealed class InventoryServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
         using var cts = new CancellationTokenSource();
-        using var call = backend.Channel.ServerStreamingAsync(InventoryServiceMethods.StreamInventoryUpdates,
-            new StreamInventoryUpdatesRequest(), new CallOptions(CancellationToken: cts.Token));
+        using var call = backend.Inventory.StreamInventoryUpdates(new StreamInventoryUpdatesRequest(), new CallOptions(cancellationToken: cts.Token));
 
         var levels = new List<StockLevel>();
         for (var i = 0; i < 4; i++)
@@ -151,8 +148,7 @@ public sealed class InventoryServiceTests(ITestOutputHelper output)
         var backend = await TestBackend.StartAsync(output);
         await using (backend)
         {
-            using var call = backend.Channel.ServerStreamingAsync(InventoryServiceMethods.StreamInventoryUpdates,
-                new StreamInventoryUpdatesRequest { Skus = { "sku-apple" } });
+            using var call = backend.Inventory.StreamInventoryUpdates(new StreamInventoryUpdatesRequest { Skus = { "sku-apple" } });
             Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout());
 
             var stopping = backend.Handle.DisposeAsync().AsTask();
@@ -169,14 +165,13 @@ public sealed class InventoryServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
 
-        using var call = backend.Channel.ServerStreamingAsync(InventoryServiceMethods.StreamInventoryUpdates,
-            new StreamInventoryUpdatesRequest { Skus = { sku }, MaxUpdates = maxUpdates });
+        using var call = backend.Inventory.StreamInventoryUpdates(new StreamInventoryUpdatesRequest { Skus = { sku }, MaxUpdates = maxUpdates });
         await GrpcAssert.FailsWith(expected, () => call.ResponseStream.MoveNext());
     }
 
     private static Task<StockLevel> CheckAsync(TestBackend backend, string sku) =>
-        backend.Channel.UnaryAsync(InventoryServiceMethods.CheckStock, new CheckStockRequest { Sku = sku }).ResponseAsync.DefaultTimeout();
+        backend.Inventory.CheckStockAsync(new CheckStockRequest { Sku = sku }).ResponseAsync.DefaultTimeout();
 
     private static Task<Reservation> ReserveAsync(TestBackend backend, ReserveStockRequest request) =>
-        backend.Channel.UnaryAsync(InventoryServiceMethods.ReserveStock, request).ResponseAsync.DefaultTimeout();
+        backend.Inventory.ReserveStockAsync(request).ResponseAsync.DefaultTimeout();
 }

@@ -1,5 +1,4 @@
-using MeshProxy.Grpc;
-using MeshProxy.SampleBackends.Payments;
+using Grpc.Core;
 using MeshProxy.Samples.Payments.V1;
 using MeshProxy.TestSupport;
 using Xunit.Abstractions;
@@ -111,7 +110,7 @@ public sealed class PaymentServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
 
-        using var call = backend.Channel.ClientStreamingAsync(PaymentServiceMethods.BatchCharge);
+        using var call = backend.Payments.BatchCharge();
         await call.RequestStream.WriteAsync(Request("b-1", units: 1, nanos: 600_000_000)).DefaultTimeout();
         await call.RequestStream.WriteAsync(Request("b-2", token: "tok_declined")).DefaultTimeout();
         await call.RequestStream.WriteAsync(Request("b-3", units: 2, nanos: 700_000_000)).DefaultTimeout();
@@ -132,7 +131,7 @@ public sealed class PaymentServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
 
-        using var call = backend.Channel.ClientStreamingAsync(PaymentServiceMethods.BatchCharge);
+        using var call = backend.Payments.BatchCharge();
         await call.RequestStream.WriteAsync(Request("m-1", units: 3)).DefaultTimeout();
         var usd = Request("m-2", units: 3);
         usd.Amount.CurrencyCode = "USD";
@@ -148,7 +147,7 @@ public sealed class PaymentServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
 
-        using var call = backend.Channel.DuplexStreamingAsync(PaymentServiceMethods.PaymentChat);
+        using var call = backend.Payments.PaymentChat();
         var answers = new List<ChatMessage>();
         foreach (var text in new[] { "hello", "where is my refund?", "my card was declined" })
         {
@@ -171,7 +170,7 @@ public sealed class PaymentServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
 
-        using var call = backend.Channel.DuplexStreamingAsync(PaymentServiceMethods.PaymentChat);
+        using var call = backend.Payments.PaymentChat();
         await call.RequestStream.WriteAsync(new ChatMessage { SessionId = "s-1" }).DefaultTimeout();
 
         await GrpcAssert.FailsWith(StatusCode.InvalidArgument, () => call.ResponseStream.MoveNext());
@@ -188,11 +187,11 @@ public sealed class PaymentServiceTests(ITestOutputHelper output)
         };
 
     private static Task<Charge> ChargeAsync(TestBackend backend, ChargeCardRequest request) =>
-        backend.Channel.UnaryAsync(PaymentServiceMethods.ChargeCard, request).ResponseAsync.DefaultTimeout();
+        backend.Payments.ChargeCardAsync(request).ResponseAsync.DefaultTimeout();
 
     private static async Task<List<Transaction>> TransactionsAsync(TestBackend backend, string account, int limit = 0)
     {
-        using var call = backend.Channel.ServerStreamingAsync(PaymentServiceMethods.StreamTransactions, new StreamTransactionsRequest { AccountId = account, Limit = limit });
+        using var call = backend.Payments.StreamTransactions(new StreamTransactionsRequest { AccountId = account, Limit = limit });
         return await GrpcAssert.ReadAllAsync(call.ResponseStream);
     }
 }

@@ -2,9 +2,9 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Http.Headers;
 using Google.Protobuf;
+using Grpc.Core;
 using MeshProxy.SampleBackends;
 using MeshProxy.SampleBackends.Faults;
-using MeshProxy.SampleBackends.Users;
 using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
 using Xunit.Abstractions;
@@ -23,7 +23,7 @@ public sealed class RawHttp2Tests(ITestOutputHelper output)
             Faults = [new FaultRule { Method = "*", Latency = TimeSpan.FromMinutes(1) }],
         });
 
-        using var response = await SendAsync(backend, UserServiceMethods.GetUser.FullName, new GetUserRequest { UserId = "u-1001" }, timeout: "100m").DefaultTimeout();
+        using var response = await SendAsync(backend, "/users.v1.UserService/GetUser", new GetUserRequest { UserId = "u-1001" }, timeout: "100m").DefaultTimeout();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("4", Single(response.Headers, "grpc-status"));
@@ -37,10 +37,10 @@ public sealed class RawHttp2Tests(ITestOutputHelper output)
         await using var backend = await TestBackend.StartAsync(output, new SampleBackendOptions
         {
             Version = "v6",
-            Faults = [new FaultRule { Method = "*", Status = MeshProxy.Grpc.StatusCode.Unavailable, Message = "backend drained: 100%" }],
+            Faults = [new FaultRule { Method = "*", Status = StatusCode.Unavailable, Message = "backend drained: 100%" }],
         });
 
-        using var response = await SendAsync(backend, UserServiceMethods.GetUser.FullName, new GetUserRequest { UserId = "u-1001" }).DefaultTimeout();
+        using var response = await SendAsync(backend, "/users.v1.UserService/GetUser", new GetUserRequest { UserId = "u-1001" }).DefaultTimeout();
 
         Assert.Equal("application/grpc", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("14", Single(response.Headers, "grpc-status"));
@@ -53,7 +53,7 @@ public sealed class RawHttp2Tests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output, new SampleBackendOptions { Version = "v8" });
 
-        using var response = await SendAsync(backend, UserServiceMethods.GetUser.FullName, new GetUserRequest { UserId = "u-1001" }).DefaultTimeout();
+        using var response = await SendAsync(backend, "/users.v1.UserService/GetUser", new GetUserRequest { UserId = "u-1001" }).DefaultTimeout();
         var body = await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
 
         Assert.Equal("v8", Single(response.Headers, "x-backend-version"));

@@ -1,11 +1,18 @@
-using MeshProxy.Grpc.Client;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
 using MeshProxy.SampleBackends;
+using MeshProxy.Samples.Inventory.V1;
+using MeshProxy.Samples.Payments.V1;
+using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
 using Xunit.Abstractions;
 
 namespace MeshProxy.FunctionalTests.SampleBackends;
 
-/// <summary>A sample backend started in-process on 127.0.0.1 port 0 with a channel to it; an error log fails the test.</summary>
+/// <summary>
+/// A sample backend started in-process on 127.0.0.1 port 0, with a Grpc.Net.Client channel and the generated clients
+/// of its services; an error log fails the test.
+/// </summary>
 internal sealed class TestBackend : IAsyncDisposable
 {
     private readonly XunitLoggerProvider _logs;
@@ -15,11 +22,23 @@ internal sealed class TestBackend : IAsyncDisposable
         Handle = handle;
         _logs = logs;
         Channel = GrpcChannel.ForAddress(handle.Address);
+        Users = new UserService.UserServiceClient(Channel);
+        Inventory = new InventoryService.InventoryServiceClient(Channel);
+        Payments = new PaymentService.PaymentServiceClient(Channel);
+        Health = new Health.HealthClient(Channel);
     }
 
     public SampleBackendHandle Handle { get; }
 
     public GrpcChannel Channel { get; }
+
+    public UserService.UserServiceClient Users { get; }
+
+    public InventoryService.InventoryServiceClient Inventory { get; }
+
+    public PaymentService.PaymentServiceClient Payments { get; }
+
+    public Health.HealthClient Health { get; }
 
     public static async Task<TestBackend> StartAsync(ITestOutputHelper output, SampleBackendOptions? options = null)
     {

@@ -1,10 +1,9 @@
 using Google.Protobuf.WellKnownTypes;
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Client;
+using Grpc.Core;
 using MeshProxy.SampleBackends;
-using MeshProxy.SampleBackends.Users;
 using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
+using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
 namespace MeshProxy.FunctionalTests.SampleBackends;
@@ -18,7 +17,7 @@ public sealed class UserServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output, new SampleBackendOptions { Version = "v7" });
 
-        using var call = backend.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" });
+        using var call = backend.Users.GetUserAsync(new GetUserRequest { UserId = "u-1001" });
         var user = await call.ResponseAsync.DefaultTimeout();
         var headers = await call.ResponseHeadersAsync.DefaultTimeout();
 
@@ -34,7 +33,7 @@ public sealed class UserServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output, new SampleBackendOptions { Version = "v3" });
 
-        using var call = backend.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-nobody" });
+        using var call = backend.Users.GetUserAsync(new GetUserRequest { UserId = "u-nobody" });
         var ex = await GrpcAssert.FailsWith(StatusCode.NotFound, () => call.ResponseAsync);
 
         Assert.Contains("u-nobody", ex.Status.Detail, StringComparison.Ordinal);
@@ -46,21 +45,21 @@ public sealed class UserServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
 
-        await GrpcAssert.FailsWith(StatusCode.InvalidArgument, () => backend.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest()).ResponseAsync);
+        await GrpcAssert.FailsWith(StatusCode.InvalidArgument, () => backend.Users.GetUserAsync(new GetUserRequest()).ResponseAsync);
     }
 
     [Fact]
     public async Task CreateUser_WithoutId_AssignsIdAndServerTimes()
     {
-        var clock = new SettableClock(Start);
+        var clock = new FakeTimeProvider(Start);
         await using var backend = await TestBackend.StartAsync(output, new SampleBackendOptions { TimeProvider = clock });
         clock.Advance(TimeSpan.FromMinutes(5));
 
-        var created = await backend.Channel.UnaryAsync(UserServiceMethods.CreateUser, new CreateUserRequest
+        var created = await backend.Users.CreateUserAsync(new CreateUserRequest
         {
             User = new User { DisplayName = "Barbara Liskov", Email = "barbara@example.com", Plan = Plan.Pro, CreateTime = Timestamp.FromDateTimeOffset(Start.AddYears(-9)) },
         }).ResponseAsync.DefaultTimeout();
-        var fetched = await backend.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = created.UserId }).ResponseAsync.DefaultTimeout();
+        var fetched = await backend.Users.GetUserAsync(new GetUserRequest { UserId = created.UserId }).ResponseAsync.DefaultTimeout();
 
         Assert.False(string.IsNullOrEmpty(created.UserId));
         Assert.Equal(Start.AddMinutes(5), created.CreateTime.ToDateTimeOffset());
@@ -73,7 +72,7 @@ public sealed class UserServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
 
-        await GrpcAssert.FailsWith(StatusCode.AlreadyExists, () => backend.Channel.UnaryAsync(UserServiceMethods.CreateUser, new CreateUserRequest
+        await GrpcAssert.FailsWith(StatusCode.AlreadyExists, () => backend.Users.CreateUserAsync(new CreateUserRequest
         {
             User = new User { UserId = "u-1002", Email = "other@example.com" },
         }).ResponseAsync);
@@ -86,7 +85,7 @@ public sealed class UserServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
 
-        var ex = await GrpcAssert.FailsWith(StatusCode.InvalidArgument, () => backend.Channel.UnaryAsync(UserServiceMethods.CreateUser, new CreateUserRequest
+        var ex = await GrpcAssert.FailsWith(StatusCode.InvalidArgument, () => backend.Users.CreateUserAsync(new CreateUserRequest
         {
             User = new User { UserId = "u-new", Email = email },
         }).ResponseAsync);
@@ -96,13 +95,13 @@ public sealed class UserServiceTests(ITestOutputHelper output)
     [Fact]
     public async Task UpdateUser_MaskNamesOneField_OnlyThatFieldChanges()
     {
-        var clock = new SettableClock(Start);
+        var clock = new FakeTimeProvider(Start);
         await using var backend = await TestBackend.StartAsync(output, new SampleBackendOptions { TimeProvider = clock });
         var before = await GetAsync(backend, "u-1003");
         clock.Advance(TimeSpan.FromHours(1));
 
         var patch = new User { UserId = "u-1003", DisplayName = "Alan M. Turing", Email = "changed@example.com", Plan = Plan.Enterprise, StorageBytes = 99 };
-        var updated = await backend.Channel.UnaryAsync(UserServiceMethods.UpdateUser, new UpdateUserRequest
+        var updated = await backend.Users.UpdateUserAsync(new UpdateUserRequest
         {
             User = patch,
             UpdateMask = new FieldMask { Paths = { "display_name" } },
@@ -121,7 +120,7 @@ public sealed class UserServiceTests(ITestOutputHelper output)
         await using var backend = await TestBackend.StartAsync(output);
         Assert.NotEmpty((await GetAsync(backend, "u-1002")).Labels);
 
-        var updated = await backend.Channel.UnaryAsync(UserServiceMethods.UpdateUser, new UpdateUserRequest
+        var updated = await backend.Users.UpdateUserAsync(new UpdateUserRequest
         {
             User = new User { UserId = "u-1002" },
             UpdateMask = new FieldMask { Paths = { "labels", "storage_bytes", "plan" } },
@@ -139,7 +138,7 @@ public sealed class UserServiceTests(ITestOutputHelper output)
         await using var backend = await TestBackend.StartAsync(output);
         var before = await GetAsync(backend, "u-1004");
 
-        var updated = await backend.Channel.UnaryAsync(UserServiceMethods.UpdateUser, new UpdateUserRequest
+        var updated = await backend.Users.UpdateUserAsync(new UpdateUserRequest
         {
             User = new User { UserId = "u-1004", Plan = Plan.Free, Labels = { ["team"] = "orbits" } },
         }).ResponseAsync.DefaultTimeout();
@@ -161,7 +160,7 @@ public sealed class UserServiceTests(ITestOutputHelper output)
         await using var backend = await TestBackend.StartAsync(output);
         var before = await GetAsync(backend, "u-1001");
 
-        var ex = await GrpcAssert.FailsWith(StatusCode.InvalidArgument, () => backend.Channel.UnaryAsync(UserServiceMethods.UpdateUser, new UpdateUserRequest
+        var ex = await GrpcAssert.FailsWith(StatusCode.InvalidArgument, () => backend.Users.UpdateUserAsync(new UpdateUserRequest
         {
             User = new User { UserId = "u-1001", DisplayName = "Changed" },
             UpdateMask = new FieldMask { Paths = { "display_name", path } },
@@ -176,7 +175,7 @@ public sealed class UserServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
 
-        await GrpcAssert.FailsWith(StatusCode.InvalidArgument, () => backend.Channel.UnaryAsync(UserServiceMethods.UpdateUser, new UpdateUserRequest
+        await GrpcAssert.FailsWith(StatusCode.InvalidArgument, () => backend.Users.UpdateUserAsync(new UpdateUserRequest
         {
             User = new User { UserId = "u-1001" },
             UpdateMask = new FieldMask { Paths = { "email" } },
@@ -188,7 +187,7 @@ public sealed class UserServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
 
-        await GrpcAssert.FailsWith(StatusCode.NotFound, () => backend.Channel.UnaryAsync(UserServiceMethods.UpdateUser, new UpdateUserRequest
+        await GrpcAssert.FailsWith(StatusCode.NotFound, () => backend.Users.UpdateUserAsync(new UpdateUserRequest
         {
             User = new User { UserId = "u-0", DisplayName = "x" },
         }).ResponseAsync);
@@ -199,19 +198,19 @@ public sealed class UserServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
 
-        await backend.Channel.UnaryAsync(UserServiceMethods.DeleteUser, new DeleteUserRequest { UserId = "u-1005" }).ResponseAsync.DefaultTimeout();
+        await backend.Users.DeleteUserAsync(new DeleteUserRequest { UserId = "u-1005" }).ResponseAsync.DefaultTimeout();
 
-        await GrpcAssert.FailsWith(StatusCode.NotFound, () => backend.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1005" }).ResponseAsync);
-        await GrpcAssert.FailsWith(StatusCode.NotFound, () => backend.Channel.UnaryAsync(UserServiceMethods.DeleteUser, new DeleteUserRequest { UserId = "u-1005" }).ResponseAsync);
+        await GrpcAssert.FailsWith(StatusCode.NotFound, () => backend.Users.GetUserAsync(new GetUserRequest { UserId = "u-1005" }).ResponseAsync);
+        await GrpcAssert.FailsWith(StatusCode.NotFound, () => backend.Users.DeleteUserAsync(new DeleteUserRequest { UserId = "u-1005" }).ResponseAsync);
     }
 
     [Fact]
     public async Task ListUsers_NoFilter_StreamsEveryUserInIdOrder()
     {
         await using var backend = await TestBackend.StartAsync(output);
-        await backend.Channel.UnaryAsync(UserServiceMethods.CreateUser, new CreateUserRequest { User = new User { UserId = "u-0500", Email = "a@example.com" } }).ResponseAsync.DefaultTimeout();
+        await backend.Users.CreateUserAsync(new CreateUserRequest { User = new User { UserId = "u-0500", Email = "a@example.com" } }).ResponseAsync.DefaultTimeout();
 
-        using var call = backend.Channel.ServerStreamingAsync(UserServiceMethods.ListUsers, new ListUsersRequest());
+        using var call = backend.Users.ListUsers(new ListUsersRequest());
         var ids = (await GrpcAssert.ReadAllAsync(call.ResponseStream)).Select(u => u.UserId).ToList();
 
         Assert.Equal(6, ids.Count);
@@ -225,9 +224,9 @@ public sealed class UserServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
 
-        using var all = backend.Channel.ServerStreamingAsync(UserServiceMethods.ListUsers, new ListUsersRequest { Plan = Plan.Pro });
+        using var all = backend.Users.ListUsers(new ListUsersRequest { Plan = Plan.Pro });
         var pro = await GrpcAssert.ReadAllAsync(all.ResponseStream);
-        using var one = backend.Channel.ServerStreamingAsync(UserServiceMethods.ListUsers, new ListUsersRequest { Plan = Plan.Pro, PageSize = 1 });
+        using var one = backend.Users.ListUsers(new ListUsersRequest { Plan = Plan.Pro, PageSize = 1 });
         var first = await GrpcAssert.ReadAllAsync(one.ResponseStream);
 
         Assert.Equal(["u-1002", "u-1004"], pro.Select(u => u.UserId));
@@ -239,19 +238,19 @@ public sealed class UserServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
 
-        using var call = backend.Channel.ServerStreamingAsync(UserServiceMethods.ListUsers, new ListUsersRequest { PageSize = -1 });
+        using var call = backend.Users.ListUsers(new ListUsersRequest { PageSize = -1 });
         await GrpcAssert.FailsWith(StatusCode.InvalidArgument, () => call.ResponseStream.MoveNext());
     }
 
     [Fact]
     public async Task SyncUsers_EachChange_AnsweredInOrder()
     {
-        var clock = new SettableClock(Start);
+        var clock = new FakeTimeProvider(Start);
         await using var backend = await TestBackend.StartAsync(output, new SampleBackendOptions { TimeProvider = clock });
         var original = await GetAsync(backend, "u-1001");
         clock.Advance(TimeSpan.FromDays(1));
 
-        using var call = backend.Channel.DuplexStreamingAsync(UserServiceMethods.SyncUsers);
+        using var call = backend.Users.SyncUsers();
         async Task<SyncUsersResponse> ExchangeAsync(SyncUsersRequest change)
         {
             await call.RequestStream.WriteAsync(change).DefaultTimeout();
@@ -283,7 +282,7 @@ public sealed class UserServiceTests(ITestOutputHelper output)
     {
         await using var backend = await TestBackend.StartAsync(output);
 
-        using var call = backend.Channel.DuplexStreamingAsync(UserServiceMethods.SyncUsers);
+        using var call = backend.Users.SyncUsers();
         await call.RequestStream.WriteAsync(new SyncUsersRequest { DeleteUserId = "u-1001" }).DefaultTimeout();
         await call.RequestStream.WriteAsync(new SyncUsersRequest()).DefaultTimeout();
         await call.RequestStream.CompleteAsync().DefaultTimeout();
@@ -295,5 +294,5 @@ public sealed class UserServiceTests(ITestOutputHelper output)
     }
 
     private static Task<User> GetAsync(TestBackend backend, string id) =>
-        backend.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = id }).ResponseAsync.DefaultTimeout();
+        backend.Users.GetUserAsync(new GetUserRequest { UserId = id }).ResponseAsync.DefaultTimeout();
 }

@@ -1,7 +1,5 @@
+using Grpc.Core;
 using MeshProxy.FunctionalTests.SampleBackends;
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Client;
-using MeshProxy.SampleBackends.Users;
 using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
 using MeshProxy.TrafficPolicy;
@@ -72,7 +70,7 @@ public sealed class CanaryTests(CanaryStackFixture stack) : IClassFixture<Canary
         {
             // An x-user-id in v1's buckets keeps the call on cluster v1.
             var headers = new Metadata { { "x-user-id", V1User() } };
-            using var call = stack.Channel.ServerStreamingAsync(UserServiceMethods.ListUsers, new ListUsersRequest(), new CallOptions(Headers: headers));
+            using var call = stack.Users.ListUsers(new ListUsersRequest(), new CallOptions(headers: headers));
             await GrpcAssert.ReadAllAsync(call.ResponseStream);
             Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
             await stack.WaitForIdleAsync("/users.v1.UserService/ListUsers", new HeaderDictionary { ["x-user-id"] = V1User() });
@@ -90,7 +88,7 @@ public sealed class CanaryTests(CanaryStackFixture stack) : IClassFixture<Canary
         var v1bBefore = stack.V1b.Calls.TotalCalls;
         for (var i = 0; i < 5; i++)
         {
-            using var call = stack.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" }, new CallOptions(Headers: new Metadata { { "x-flaky", "1" } }));
+            using var call = stack.Users.GetUserAsync(new GetUserRequest { UserId = "u-1001" }, new CallOptions(headers: new Metadata { { "x-flaky", "1" } }));
             await GrpcAssert.FailsWith(StatusCode.Unavailable, () => call.ResponseAsync);
             await stack.WaitForIdleAsync("/users.v1.UserService/GetUser", new HeaderDictionary { ["x-flaky"] = "1" });
         }
@@ -102,7 +100,7 @@ public sealed class CanaryTests(CanaryStackFixture stack) : IClassFixture<Canary
 
     private async Task<string?> VersionAsync(Metadata headers)
     {
-        using var call = stack.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" }, new CallOptions(Headers: headers));
+        using var call = stack.Users.GetUserAsync(new GetUserRequest { UserId = "u-1001" }, new CallOptions(headers: headers));
         await call.ResponseAsync.DefaultTimeout();
         return (await call.ResponseHeadersAsync.DefaultTimeout()).GetValue("x-backend-version");
     }

@@ -1,12 +1,11 @@
+using Grpc.Core;
+using Grpc.Net.Client;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.FunctionalTests.SampleBackends;
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Client;
-using MeshProxy.SampleBackends.Users;
-using MeshProxy.Samples.Users.V1;
 using MeshProxy.Hosting;
 using MeshProxy.Routing;
 using MeshProxy.SampleBackends;
+using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Health;
@@ -32,7 +31,7 @@ public sealed class HealthCheckTests
         await stack.RunHealthRoundAsync("users", TimeSpan.Zero);
         Assert.Equal(DestinationHealth.Healthy, b1.Health);
 
-        stack.Backends[1].Health.Set("users.v1.UserService", ServingStatus.NotServing);
+        stack.Backends[1].Health.SetStatus("users.v1.UserService", ServingStatus.NotServing);
         await stack.RunHealthRoundAsync("users", Interval);
         Assert.Equal(DestinationHealth.Healthy, b1.Health);
         await stack.RunHealthRoundAsync("users", Interval);
@@ -41,7 +40,7 @@ public sealed class HealthCheckTests
         await stack.CallManyAsync(10);
         Assert.Equal(0, stack.GetUserCalls(1));
 
-        stack.Backends[1].Health.Set("users.v1.UserService", ServingStatus.Serving);
+        stack.Backends[1].Health.SetStatus("users.v1.UserService", ServingStatus.Serving);
         await stack.RunHealthRoundAsync("users", Interval);
         Assert.Equal(DestinationHealth.Healthy, b1.Health);
         await stack.CallManyAsync(10);
@@ -154,7 +153,7 @@ public sealed class HealthCheckTests
             await using var proxy = await MeshProxyServer.StartFromFileAsync(file, logs: logs, configureServices: s => s.AddSingleton<TimeProvider>(clock)).DefaultTimeout();
             var snapshots = proxy.Services.GetRequiredService<ProxySnapshotProvider>();
             var checks = proxy.Services.GetRequiredService<HealthCheckService>();
-            backends[1].Health.Set(string.Empty, ServingStatus.NotServing);
+            backends[1].Health.SetStatus(string.Empty, ServingStatus.NotServing);
             clock.Advance(TimeSpan.Zero);
             await checks.Checker("users")!.LastRound.DefaultTimeout();
             var kept = snapshots.Clusters["users"].Destinations[1];
@@ -163,10 +162,11 @@ public sealed class HealthCheckTests
             // b0, the only destination left, fails 5 calls in a row and is ejected: nothing is available.
             backends[0].Faults.Add("users.v1.UserService/GetUser:status=UNAVAILABLE");
             using var channel = GrpcChannel.ForAddress(proxy.Address(ListenerName.Grpc));
+            var users = new UserService.UserServiceClient(channel);
             var ejected = snapshots.Clusters["users"].Destinations[0];
             for (var i = 0; i < 5; i++)
             {
-                using var call = channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" });
+                using var call = users.GetUserAsync(new GetUserRequest { UserId = "u-1001" });
                 await GrpcAssert.FailsWith(StatusCode.Unavailable, () => call.ResponseAsync);
             }
 
@@ -180,7 +180,7 @@ public sealed class HealthCheckTests
                     await Task.Yield();
                 }
             }).DefaultTimeout();
-            using (var refused = channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" }))
+            using (var refused = users.GetUserAsync(new GetUserRequest { UserId = "u-1001" }))
             {
                 await GrpcAssert.FailsWith(StatusCode.Unavailable, () => refused.ResponseAsync);
             }
@@ -214,7 +214,7 @@ public sealed class HealthCheckTests
             Assert.Equal(DestinationHealth.Healthy, cluster.Destinations[2].Health);
             Assert.Equal(DestinationHealth.Unhealthy, cluster.Destinations[1].Health);
             Assert.Equal(["b2"], cluster.Availability.PickSet.Select(d => d.Name));
-            using (var call = channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" }))
+            using (var call = users.GetUserAsync(new GetUserRequest { UserId = "u-1001" }))
             {
                 await call.ResponseAsync.DefaultTimeout();
             }

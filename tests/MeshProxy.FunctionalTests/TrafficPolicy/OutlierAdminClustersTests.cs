@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Grpc.Core;
 using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
@@ -37,9 +38,9 @@ public sealed class OutlierAdminClustersTests
                 healthCheck: { grpc: { }, unhealthyThreshold: 1 }
             """, clock);
         stack.Backends[1].Faults.Add($"{GetUser}:status=UNAVAILABLE");
-        stack.Backends[2].Health.Set(string.Empty, ServingStatus.NotServing);
+        stack.Backends[2].Health.SetStatus(string.Empty, ServingStatus.NotServing);
         await stack.RunHealthRoundAsync("users-v2", TimeSpan.Zero);
-        await stack.CallManyAsync(10, new Grpc.Metadata { { "x-pin", "1" } });
+        await stack.CallManyAsync(10, new Metadata { { "x-pin", "1" } });
         clock.Advance(TimeSpan.FromSeconds(12));
 
         using var http = new HttpClient();

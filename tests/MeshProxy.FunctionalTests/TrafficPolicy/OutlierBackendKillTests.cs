@@ -1,6 +1,4 @@
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Client;
-using MeshProxy.SampleBackends.Users;
+using Grpc.Core;
 using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
 
@@ -45,7 +43,7 @@ public sealed class OutlierBackendKillTests
         {
             while (Interlocked.Increment(ref started) <= Calls)
             {
-                using var call = stack.Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" });
+                using var call = stack.Users.GetUserAsync(new GetUserRequest { UserId = "u-1001" });
                 try
                 {
                     await call.ResponseAsync.DefaultTimeout();

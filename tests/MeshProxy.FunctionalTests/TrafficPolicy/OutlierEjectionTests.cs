@@ -1,4 +1,4 @@
-using MeshProxy.Grpc;
+using Grpc.Core;
 using MeshProxy.TestSupport;
 
 namespace MeshProxy.FunctionalTests.TrafficPolicy;

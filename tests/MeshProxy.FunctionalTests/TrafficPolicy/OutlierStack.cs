@@ -1,9 +1,8 @@
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 using MeshProxy.Hosting;
 using MeshProxy.Routing;
 using MeshProxy.SampleBackends;
-using MeshProxy.SampleBackends.Users;
 using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
 using MeshProxy.TrafficPolicy;
@@ -41,6 +40,8 @@ internal sealed class OutlierStack : IAsyncDisposable
 
     public GrpcChannel Channel { get; private set; } = null!;
 
+    public UserService.UserServiceClient Users { get; private set; } = null!;
+
     public static async Task<OutlierStack> StartAsync(int backends, Func<IReadOnlyList<int>, string> config, ManualTimeProvider? clock = null)
     {
         var stack = new OutlierStack(clock);
@@ -62,6 +63,7 @@ internal sealed class OutlierStack : IAsyncDisposable
                     }
                 }).DefaultTimeout();
             stack.Channel = GrpcChannel.ForAddress(stack.Proxy.Address(ListenerName.Grpc));
+            stack.Users = new UserService.UserServiceClient(stack.Channel);
             return stack;
         }
         catch
@@ -90,7 +92,7 @@ internal sealed class OutlierStack : IAsyncDisposable
     public async Task<StatusCode> CallAsync(Metadata? headers = null)
     {
         StatusCode status;
-        using (var call = Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" }, new CallOptions(Headers: headers)))
+        using (var call = Users.GetUserAsync(new GetUserRequest { UserId = "u-1001" }, new CallOptions(headers: headers)))
         {
             try
             {

@@ -45,38 +45,44 @@ internal static class OracleCases
     {
         List<OracleCase> cases =
         [
-            // users.v1
-            new("users-get", "GET", "/v1/users/u-1"),
-            new("users-get-escaped-id", "GET", "/v1/users/u%201%3Ay%40z"),
+            // users.v1 (the sample backend's seeded store: u-1001..u-1005)
+            new("users-get", "GET", "/v1/users/u-1001"),
+            new("users-get-not-found-decoded-id", "GET", "/v1/users/u%201%3Ay%40z"),
             new("users-get-escaped-slash-id", "GET", "/v1/users/u%201%2Fx"),
             new("users-create", "POST", "/v1/users", """{"userId": "u-9", "displayName": "Nine", "email": "nine@example.com", "plan": "PLAN_FREE", "labels": {"a": "b"}, "storageBytes": 5}"""),
-            new("users-create-proto-names", "POST", "/v1/users", """{"user_id": "u-9", "display_name": "Nine", "email": "nine@example.com", "plan": 3, "storage_bytes": "6"}"""),
-            new("users-create-missing-email", "POST", "/v1/users", """{"userId": "u-9"}"""),
-            new("users-update-patch", "PATCH", "/v1/users/u-1", """{"displayName": "New name", "labels": {"x": "y"}}"""),
-            new("users-update-patch-explicit-mask", "PATCH", "/v1/users/u-1?update_mask=displayName,email", """{"displayName": "New name", "email": "a@b.c"}"""),
-            new("users-update-patch-path-wins", "PATCH", "/v1/users/u-1?update_mask=email", """{"userId": "other", "email": "a@b.c"}"""),
-            new("users-delete", "DELETE", "/v1/users/u-1"),
-            new("users-delete-not-found", "DELETE", "/v1/users/status-NOT_FOUND"),
-            new("users-list-stream", "GET", "/v1/users?page_size=2&plan=PLAN_ENTERPRISE"),
-            new("users-list-stream-empty", "GET", "/v1/users?page_size=-1"),
-            new("users-sync-bidi", "POST", "/v1/users:sync", """{"upsert": {"userId": "u-1"}}"""),
+            new("users-create-proto-names", "POST", "/v1/users", """{"user_id": "u-10", "display_name": "Ten", "email": "ten@example.com", "plan": 3, "storage_bytes": "6"}"""),
+            new("users-create-already-exists", "POST", "/v1/users", """{"userId": "u-1001", "email": "ada@example.com"}"""),
+            new("users-create-missing-email", "POST", "/v1/users", """{"userId": "u-11"}"""),
+            new("users-update-patch", "PATCH", "/v1/users/u-1002", """{"displayName": "New name", "labels": {"x": "y"}}"""),
+            new("users-update-patch-explicit-mask", "PATCH", "/v1/users/u-1003?update_mask=displayName,email", """{"displayName": "New name", "email": "a@b.c"}"""),
+            new("users-update-patch-proto-mask", "PATCH", "/v1/users/u-1003?update_mask=email", """{"userId": "other", "email": "c@d.e"}"""),
+            new("users-delete", "DELETE", "/v1/users/u-1005"),
+            new("users-delete-not-found", "DELETE", "/v1/users/u-nope"),
+            new("users-list-stream", "GET", "/v1/users?page_size=2&plan=PLAN_PRO"),
+            new("users-list-stream-all", "GET", "/v1/users"),
+            new("users-list-stream-bad-page-size", "GET", "/v1/users?page_size=-1"),
+            new("users-sync-bidi", "POST", "/v1/users:sync", """{"upsert": {"userId": "u-1001", "email": "ada@example.com"}}"""),
 
-            // inventory.v1
-            new("inventory-check", "GET", "/v1/inventory/sku-123"),
-            new("inventory-check-status", "GET", "/v1/inventory/status-UNAVAILABLE"),
-            new("inventory-reserve-verb", "POST", "/v1/inventory/sku-1:reserve", """{"quantity": 2, "orderId": "o-1", "hold": "90.5s"}"""),
-            new("inventory-reserve-invalid", "POST", "/v1/inventory/sku-1:reserve", """{"quantity": 0}"""),
-            new("inventory-reserve-path-over-body", "POST", "/v1/inventory/sku-1:reserve", """{"sku": "from-body", "quantity": 1, "orderId": "o-2"}"""),
-            new("inventory-watch-stream", "GET", "/v1/inventory:watch?skus=a&skus=bb&skus=ccc&max_updates=2"),
-            new("inventory-watch-stream-fails-midway", "GET", "/v1/inventory:watch?skus=a&skus=status-DATA_LOSS"),
+            // inventory.v1 (sku-apple 120, sku-banana 40, sku-cherry 5, sku-durian 0)
+            new("inventory-check", "GET", "/v1/inventory/sku-apple"),
+            new("inventory-check-not-found", "GET", "/v1/inventory/sku-nope"),
+            new("inventory-reserve-verb", "POST", "/v1/inventory/sku-apple:reserve", """{"quantity": 2, "orderId": "o-1", "hold": "90.5s"}"""),
+            new("inventory-reserve-invalid", "POST", "/v1/inventory/sku-apple:reserve", """{"quantity": 0}"""),
+            new("inventory-reserve-too-many", "POST", "/v1/inventory/sku-cherry:reserve", """{"quantity": 50, "orderId": "o-2"}"""),
+            new("inventory-reserve-path-over-body", "POST", "/v1/inventory/sku-banana:reserve", """{"sku": "sku-nope", "quantity": 1, "orderId": "o-3"}"""),
+            new("inventory-watch-stream-refused", "GET", "/v1/inventory:watch?skus=sku-apple&max_updates=-1"),
+            new("inventory-watch-stream-unknown-sku", "GET", "/v1/inventory:watch?skus=sku-apple&skus=sku-nope&max_updates=1"),
 
-            // payments.v1
-            new("payments-charge", "POST", "/v1/payments:charge", """{"idempotencyKey": "k1", "accountId": "acc", "amount": {"currencyCode": "EUR", "units": "12", "nanos": 500000000}, "cardToken": "tok"}"""),
-            new("payments-charge-status-details", "POST", "/v1/payments:charge", """{"description": "details-FAILED_PRECONDITION"}"""),
-            new("payments-transactions-stream", "GET", "/v1/accounts/acc-7/transactions?limit=3"),
-            new("payments-transactions-stream-fails-first", "GET", "/v1/accounts/status-PERMISSION_DENIED/transactions"),
-            new("payments-batch-client-stream", "POST", "/v1/payments:batchCharge", """[{"idempotencyKey": "a"}]"""),
-            new("payments-chat-bidi", "POST", "/v1/payments/chat", """{"text": "hi"}"""),
+            // payments.v1 (acct-1001 with 4 EUR transactions, acct-1002 with 1 USD, acct-1003 none)
+            new("payments-charge", "POST", "/v1/payments:charge", """{"idempotencyKey": "k1", "accountId": "acct-1001", "amount": {"currencyCode": "EUR", "units": "12", "nanos": 500000000}, "cardToken": "tok_visa", "description": "tea"}"""),
+            new("payments-charge-declined", "POST", "/v1/payments:charge", """{"idempotencyKey": "k2", "accountId": "acct-1001", "amount": {"currencyCode": "EUR", "units": "1"}, "cardToken": "tok_declined"}"""),
+            new("payments-charge-unknown-account", "POST", "/v1/payments:charge", """{"idempotencyKey": "k3", "accountId": "acct-nope", "amount": {"currencyCode": "EUR", "units": "1"}, "cardToken": "tok_visa"}"""),
+            new("payments-charge-invalid", "POST", "/v1/payments:charge", """{"accountId": "acct-1001"}"""),
+            new("payments-transactions-stream", "GET", "/v1/accounts/acct-1001/transactions?limit=3"),
+            new("payments-transactions-stream-empty", "GET", "/v1/accounts/acct-1003/transactions"),
+            new("payments-transactions-stream-fails-first", "GET", "/v1/accounts/acct-nope/transactions"),
+            new("payments-batch-client-stream", "POST", "/v1/payments:batchCharge", """[{"idempotencyKey": "b1", "accountId": "acct-1002", "amount": {"currencyCode": "USD", "units": "3"}, "cardToken": "tok_visa"}]"""),
+            new("payments-chat-bidi", "POST", "/v1/payments/chat", """{"sessionId": "s-1", "sender": "me", "text": "hi"}"""),
 
             // meshproxy.testing.v1.LibraryService: path templates
             new("library-get-nested-name", "GET", "/t/v1/shelves/s1/books/b1"),
@@ -183,11 +189,11 @@ internal static class OracleCases
             // routing refusals
             new("route-unknown-path", "GET", "/nope/nothing"),
             new("route-unknown-under-prefix", "GET", "/t/v1/nothing/here"),
-            new("route-method-not-allowed", "POST", "/v1/users/u-1", "{}"),
+            new("route-method-not-allowed", "POST", "/v1/users/u-1001", "{}"),
             new("route-method-not-allowed-verb", "DELETE", "/t/v1/books:search"),
-            new("route-unknown-verb", "POST", "/v1/inventory/sku-1:explode", "{}"),
-            new("route-trailing-slash", "GET", "/v1/users/u-1/"),
-            new("route-case-sensitive-literal", "GET", "/V1/USERS/u-1"),
+            new("route-unknown-verb", "POST", "/v1/inventory/sku-apple:explode", "{}"),
+            new("route-trailing-slash", "GET", "/v1/users/u-1001/"),
+            new("route-case-sensitive-literal", "GET", "/V1/USERS/u-1001"),
         ];
 
         // Every gRPC code from the service, unary and (before the first message) streamed.

@@ -3,6 +3,10 @@ using Google.Protobuf.Reflection;
 using Google.Rpc;
 using MeshProxy.Testing.V1;
 using MeshProxy.FunctionalTests.Transcoding.Oracle.Services;
+using MeshProxy.SampleBackends.Inventory;
+using MeshProxy.SampleBackends.Payments;
+using MeshProxy.SampleBackends.Users;
+using Microsoft.Extensions.Time.Testing;
 using MeshProxy.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -15,13 +19,19 @@ using Microsoft.Extensions.Logging;
 namespace MeshProxy.FunctionalTests.Transcoding.Oracle;
 
 /// <summary>
-/// The oracle: the oracle services on grpc-dotnet with Microsoft's JSON transcoding (<c>AddGrpc().AddJsonTranscoding()</c>),
-/// in-process on two loopback listeners of one Kestrel: HTTP/1.1 for the REST requests Microsoft's transcoder answers,
-/// h2c for the gRPC calls the sidecar forwards. One set of service instances answers both, so a difference between
-/// the two REST answers can only come from the transcoders.
+/// The services of the differential suite on grpc-dotnet with Microsoft's JSON transcoding
+/// (<c>AddGrpc().AddJsonTranscoding()</c>), in-process on two loopback listeners of one Kestrel: HTTP/1.1 for the REST
+/// requests Microsoft's transcoder answers, h2c for plain gRPC. The sample services are the sample backends' own
+/// classes (users, inventory, payments over their seeded in-memory stores, on a frozen clock); the testing services
+/// are <see cref="Services"/>' echo implementations. The suite starts two identical hosts, one behind the sidecar and
+/// one for Microsoft's REST side, and sends every request to both, so their stores change in lockstep and a difference
+/// between the two REST answers can only come from the transcoders.
 /// </summary>
 public sealed class OracleHost : IAsyncDisposable
 {
+    /// <summary>The frozen clock of both hosts' stores, so timestamps in replies agree.</summary>
+    private static readonly DateTimeOffset Epoch = new(2026, 1, 2, 3, 4, 5, 123, TimeSpan.Zero);
+
     private readonly WebApplication _app;
 
     private OracleHost(WebApplication app, int restPort, int grpcPort)
@@ -47,6 +57,10 @@ public sealed class OracleHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.AddProvider(logs);
+        builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Epoch));
+        builder.Services.AddSingleton<UserStore>();
+        builder.Services.AddSingleton<InventoryStore>();
+        builder.Services.AddSingleton<PaymentStore>();
         // The type registry lets Microsoft's transcoder print google.rpc details and Any payloads, as the sidecar's
         // descriptor pool does; without it those replies are a 500.
         builder.Services.AddGrpc().AddJsonTranscoding(options =>
@@ -78,9 +92,9 @@ public sealed class OracleHost : IAsyncDisposable
         app.MapGrpcService<LibraryOracleService>();
         app.MapGrpcService<EverythingOracleService>();
         app.MapGrpcService<TranscodingTestOracleService>();
-        app.MapGrpcService<UsersOracleService>();
-        app.MapGrpcService<InventoryOracleService>();
-        app.MapGrpcService<PaymentsOracleService>();
+        app.MapGrpcService<UserServiceImpl>();
+        app.MapGrpcService<InventoryServiceImpl>();
+        app.MapGrpcService<PaymentServiceImpl>();
         await app.StartAsync().DefaultTimeout();
         return new OracleHost(app, Port(rest), Port(grpc));
     }

@@ -4,11 +4,13 @@ using MeshProxy.TestSupport;
 namespace MeshProxy.FunctionalTests.Transcoding.Oracle;
 
 /// <summary>
-/// The oracle host, and a sidecar whose REST listener transcodes the builtin descriptor set onto the oracle host's
-/// h2c listener: the two REST front doors of <see cref="TranscodingOracleTests"/>, over one set of services.
+/// The two REST front doors of <see cref="TranscodingOracleTests"/>: a sidecar whose REST listener transcodes the
+/// builtin descriptor set onto one <see cref="OracleHost"/>'s h2c listener, and Microsoft's transcoder on a second,
+/// identical host (separate stores, which every case changes alike). A third host keeps Microsoft's default JSON settings.
 /// </summary>
 public sealed class OracleStackFixture : IAsyncLifetime
 {
+    private OracleHost? _backend;
     private OracleHost? _oracle;
     private OracleHost? _oracleDefaults;
     private MeshProxyServer? _proxy;
@@ -26,10 +28,11 @@ public sealed class OracleStackFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        _backend = await OracleHost.StartAsync(Logs);
         _oracle = await OracleHost.StartAsync(Logs);
         _oracleDefaults = await OracleHost.StartAsync(Logs, protoJsonInt64: false);
         TheirsDefaults = new RestClient(_oracleDefaults.RestAddress);
-        _proxy = await MeshProxyServer.StartAsync(Config(_oracle.GrpcPort), Logs).DefaultTimeout();
+        _proxy = await MeshProxyServer.StartAsync(Config(_backend.GrpcPort), Logs).DefaultTimeout();
         Ours = new RestClient(_proxy.Address(ListenerName.Rest));
         Theirs = new RestClient(_oracle.RestAddress);
     }
@@ -42,6 +45,11 @@ public sealed class OracleStackFixture : IAsyncLifetime
         if (_proxy is not null)
         {
             await _proxy.DisposeAsync();
+        }
+
+        if (_backend is not null)
+        {
+            await _backend.DisposeAsync();
         }
 
         if (_oracle is not null)

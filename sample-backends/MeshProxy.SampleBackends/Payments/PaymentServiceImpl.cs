@@ -1,38 +1,31 @@
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Server;
-using MeshProxy.SampleBackends.Faults;
+using Grpc.Core;
 using MeshProxy.Samples.Payments.V1;
 
 namespace MeshProxy.SampleBackends.Payments;
 
-/// <summary>payments.v1.PaymentService over a <see cref="PaymentStore"/>.</summary>
-internal static class PaymentServiceDefinition
+/// <summary>payments.v1.PaymentService over the <see cref="PaymentStore"/>; chat answers carry the injected clock's time.</summary>
+internal sealed class PaymentServiceImpl(PaymentStore store, TimeProvider timeProvider) : PaymentService.PaymentServiceBase
 {
-    public static GrpcServiceDefinition Create(PaymentStore store, TimeProvider timeProvider) =>
-        new GrpcServiceBuilder(PaymentServiceMethods.ServiceName)
-            .AddUnary(PaymentServiceMethods.ChargeCard, (request, _) => Task.FromResult(store.Charge(request)))
-            .AddServerStreaming(PaymentServiceMethods.StreamTransactions, FaultingStreams.Wrap<StreamTransactionsRequest, Transaction>(async (request, stream, context) =>
-            {
-                foreach (var transaction in store.Transactions(request.AccountId, request.Limit))
-                {
-                    await stream.WriteAsync(transaction, context.CancellationToken).ConfigureAwait(false);
-                }
-            }))
-            .AddClientStreaming(PaymentServiceMethods.BatchCharge, (requests, context) => BatchChargeAsync(store, requests, context))
-            .AddDuplexStreaming(PaymentServiceMethods.PaymentChat, FaultingStreams.Wrap<ChatMessage, ChatMessage>((requests, stream, context) => ChatAsync(timeProvider, requests, stream, context)))
-            .Build();
+    public override Task<Charge> ChargeCard(ChargeCardRequest request, ServerCallContext context) =>
+        Task.FromResult(store.Charge(request));
 
-    private static async Task<BatchChargeSummary> BatchChargeAsync(PaymentStore store, IAsyncStreamReader<ChargeCardRequest> requests, ServerCallContext context)
+    public override async Task StreamTransactions(StreamTransactionsRequest request, IServerStreamWriter<Transaction> responseStream, ServerCallContext context)
+    {
+        foreach (var transaction in store.Transactions(request.AccountId, request.Limit))
+        {
+            await responseStream.WriteAsync(transaction, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public override async Task<BatchChargeSummary> BatchCharge(IAsyncStreamReader<ChargeCardRequest> requestStream, ServerCallContext context)
     {
         var summary = new BatchChargeSummary();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var index = 0;
-        while (await requests.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
         {
-            var request = requests.Current;
-
             // One currency per batch: checked before charging, so a mixed batch fails before the odd charge is made.
             if (summary.Total is { } total && request.Amount is { } amount && !string.Equals(total.CurrencyCode, amount.CurrencyCode, StringComparison.Ordinal))
             {
@@ -46,7 +39,7 @@ internal static class PaymentServiceDefinition
             }
             catch (RpcException ex)
             {
-                throw new RpcException(ex.Status with { Detail = string.Create(CultureInfo.InvariantCulture, $"charge {index}: {ex.Status.Detail}") });
+                throw new RpcException(new Status(ex.StatusCode, string.Create(CultureInfo.InvariantCulture, $"charge {index}: {ex.Status.Detail}")));
             }
 
             index++;
@@ -71,12 +64,11 @@ internal static class PaymentServiceDefinition
         return summary;
     }
 
-    private static async Task ChatAsync(TimeProvider timeProvider, IAsyncStreamReader<ChatMessage> requests, IServerStreamWriter<ChatMessage> stream, ServerCallContext context)
+    public override async Task PaymentChat(IAsyncStreamReader<ChatMessage> requestStream, IServerStreamWriter<ChatMessage> responseStream, ServerCallContext context)
     {
         string? session = null;
-        while (await requests.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        await foreach (var message in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
         {
-            var message = requests.Current;
             if (string.IsNullOrWhiteSpace(message.Text))
             {
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "A chat message needs text."));
@@ -84,7 +76,7 @@ internal static class PaymentServiceDefinition
 
             // The first message names the session; a client that sends none gets one assigned.
             session ??= message.SessionId.Length > 0 ? message.SessionId : "chat-" + Guid.NewGuid().ToString("N")[..12];
-            await stream.WriteAsync(new ChatMessage
+            await responseStream.WriteAsync(new ChatMessage
             {
                 SessionId = session,
                 Sender = "support",

@@ -1,30 +1,22 @@
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Server;
-using MeshProxy.SampleBackends.Faults;
+using Grpc.Core;
 using MeshProxy.Samples.Inventory.V1;
+using Microsoft.Extensions.Hosting;
 
 namespace MeshProxy.SampleBackends.Inventory;
 
-/// <summary>inventory.v1.InventoryService over an <see cref="InventoryStore"/>.</summary>
-internal static class InventoryServiceDefinition
+/// <summary>
+/// inventory.v1.InventoryService over the <see cref="InventoryStore"/>. A server shutting down ends open update streams
+/// with UNAVAILABLE, so watchers reconnect elsewhere instead of waiting for the host to abort them.
+/// </summary>
+internal sealed class InventoryServiceImpl(InventoryStore store, IHostApplicationLifetime lifetime) : InventoryService.InventoryServiceBase
 {
-    /// <param name="store">The stock.</param>
-    /// <param name="stopping">Fires when the server shuts down, which ends open update streams with UNAVAILABLE.</param>
-    public static GrpcServiceDefinition Create(InventoryStore store, CancellationToken stopping) =>
-        new GrpcServiceBuilder(InventoryServiceMethods.ServiceName)
-            .AddUnary(InventoryServiceMethods.CheckStock, (request, _) => Task.FromResult(store.Check(request.Sku)))
-            .AddUnary(InventoryServiceMethods.ReserveStock, (request, _) => Task.FromResult(store.Reserve(request)))
-            .AddServerStreaming(
-                InventoryServiceMethods.StreamInventoryUpdates,
-                FaultingStreams.Wrap<StreamInventoryUpdatesRequest, StockLevel>((request, stream, context) => StreamUpdatesAsync(store, stopping, request, stream, context)))
-            .Build();
+    public override Task<StockLevel> CheckStock(CheckStockRequest request, ServerCallContext context) =>
+        Task.FromResult(store.Check(request.Sku));
 
-    private static async Task StreamUpdatesAsync(
-        InventoryStore store,
-        CancellationToken stopping,
-        StreamInventoryUpdatesRequest request,
-        IServerStreamWriter<StockLevel> stream,
-        ServerCallContext context)
+    public override Task<Reservation> ReserveStock(ReserveStockRequest request, ServerCallContext context) =>
+        Task.FromResult(store.Reserve(request));
+
+    public override async Task StreamInventoryUpdates(StreamInventoryUpdatesRequest request, IServerStreamWriter<StockLevel> responseStream, ServerCallContext context)
     {
         if (request.MaxUpdates < 0)
         {
@@ -32,6 +24,7 @@ internal static class InventoryServiceDefinition
         }
 
         // 1. Subscribe before sending anything, so no change between the snapshot and the first read is lost.
+        var stopping = lifetime.ApplicationStopping;
         using var subscription = store.Watch(request.Skus);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
         try
@@ -39,7 +32,7 @@ internal static class InventoryServiceDefinition
             // 2. The current levels, which do not count as updates.
             foreach (var level in subscription.Current)
             {
-                await stream.WriteAsync(level, cts.Token).ConfigureAwait(false);
+                await responseStream.WriteAsync(level, cts.Token).ConfigureAwait(false);
             }
 
             // 3. Every change, until max_updates were sent or the client goes away.
@@ -47,7 +40,7 @@ internal static class InventoryServiceDefinition
             while (request.MaxUpdates == 0 || sent < request.MaxUpdates)
             {
                 var change = await subscription.Changes.ReadAsync(cts.Token).ConfigureAwait(false);
-                await stream.WriteAsync(change, cts.Token).ConfigureAwait(false);
+                await responseStream.WriteAsync(change, cts.Token).ConfigureAwait(false);
                 sent++;
             }
         }
