@@ -1,3 +1,4 @@
+using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
 
@@ -47,19 +48,12 @@ public sealed class OracleStackFixture : IAsyncLifetime
             await _proxy.DisposeAsync();
         }
 
-        if (_backend is not null)
+        foreach (var host in new[] { _backend, _oracle, _oracleDefaults })
         {
-            await _backend.DisposeAsync();
-        }
-
-        if (_oracle is not null)
-        {
-            await _oracle.DisposeAsync();
-        }
-
-        if (_oracleDefaults is not null)
-        {
-            await _oracleDefaults.DisposeAsync();
+            if (host is not null)
+            {
+                await host.DisposeAsync();
+            }
         }
     }
 
@@ -67,11 +61,7 @@ public sealed class OracleStackFixture : IAsyncLifetime
     // probe's x-oracle-* echo is configured here rather than listed as a difference.
     private static string Config(int oraclePort) => $$"""
         version: "oracle"
-        listeners:
-          grpc:  { address: 127.0.0.1, port: 0 }
-          rest:  { address: 127.0.0.1, port: 0 }
-          ops:   { address: 127.0.0.1, port: 0 }
-          admin: { address: 127.0.0.1, port: 0 }
+        {{SampleStack.LoopbackListeners}}
         routes:
           - name: oracle
             match: { prefix: / }
