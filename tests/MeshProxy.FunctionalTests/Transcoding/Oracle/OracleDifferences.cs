@@ -32,8 +32,14 @@ internal static class OracleDifferences
         // Client and bidi streams: Microsoft does not bind them (it logs "Client and bidirectional streaming methods are not supported").
         Add("client-streaming", (ours, theirs) =>
         {
-            Equal(200, ours.Status);
+            // The streamed message reached the service: a reply, or the batch's own error naming its first charge.
             True(ours.IsJson);
+            if (ours.Status != 200)
+            {
+                Equal(404, ours.Status);
+                Equal("charge 0: Account 'acct-nope' not found.", ours.Json.GetProperty("message").GetString());
+            }
+
             NoRoute(theirs);
         }, "users-sync-bidi", "payments-batch-client-stream", "payments-chat-bidi", "test-upload-stream-client-streaming");
 
@@ -112,17 +118,7 @@ internal static class OracleDifferences
 
         Add("field-mask-query-json-form", (ours, theirs) =>
         {
-            if (ours.Json.TryGetProperty("userId", out _))
-            {
-                // users.v1 applies the mask: ours passed display_name and email; Microsoft passed "displayName",
-                // which the sample store refuses as an unknown path.
-                Equal(200, ours.Status);
-                Equal("New name", ours.Json.GetProperty("displayName").GetString());
-                Equal("a@b.c", ours.Json.GetProperty("email").GetString());
-                Equal(400, theirs.Status);
-                Contains("displayName", theirs.Json.GetProperty("message").GetString(), StringComparison.Ordinal);
-            }
-            else if (ours.Status == 400)
+            if (ours.Status == 400)
             {
                 // A proto-name path does not round-trip through the JSON form: ours refuses it, Microsoft keeps it.
                 Equal(3, ours.Json.GetProperty("code").GetInt32());
@@ -137,7 +133,7 @@ internal static class OracleDifferences
                 Equal(500, theirs.Status);
                 Equal(2, theirs.Json.GetProperty("code").GetInt32());
             }
-        }, "users-update-patch-explicit-mask", "everything-query-field-mask-json-form", "everything-query-field-mask-proto-form");
+        }, "everything-query-field-mask-json-form", "everything-query-field-mask-proto-form");
 
         Add("repeated-singular-query", (ours, theirs) =>
         {
