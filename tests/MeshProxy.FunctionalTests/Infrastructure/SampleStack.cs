@@ -16,7 +16,7 @@ namespace MeshProxy.FunctionalTests.Infrastructure;
 public abstract class SampleStack : IAsyncLifetime
 {
     /// <summary>Every listener on an ephemeral loopback port; append to a config that has none.</summary>
-    protected const string LoopbackListeners = """
+    public const string LoopbackListeners = """
         listeners:
           grpc:  { address: 127.0.0.1, port: 0 }
           rest:  { address: 127.0.0.1, port: 0 }

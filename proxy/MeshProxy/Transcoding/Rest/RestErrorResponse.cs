@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using MeshProxy.Grpc;
 using MeshProxy.Transcoding.Descriptors;
+using MeshProxy.Transcoding.Json;
 using Microsoft.AspNetCore.Http;
 
 namespace MeshProxy.Transcoding.Rest;
@@ -13,7 +14,7 @@ internal static class RestErrorResponse
     public static Task WriteAsync(HttpContext context, int httpStatus, string message, string? allow = null) =>
         WriteAsync(context, httpStatus, HttpStatusMapping.ToGrpc(httpStatus), message, details: null, pool: null, allow);
 
-    public static async Task WriteAsync(HttpContext context, int httpStatus, StatusCode code, string? message, byte[]? details, DescriptorPool? pool, string? allow = null)
+    public static async Task WriteAsync(HttpContext context, int httpStatus, StatusCode code, string? message, byte[]? details, DescriptorPool? pool, string? allow = null, JsonFormatOptions? detailFormat = null)
     {
         var response = context.Response;
         response.StatusCode = httpStatus;
@@ -26,7 +27,7 @@ internal static class RestErrorResponse
         var body = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(body, RestStatusBody.WriterOptions))
         {
-            RestStatusBody.Write(writer, code, message, details, pool);
+            RestStatusBody.Write(writer, code, message, details, pool, detailFormat);
         }
 
         response.ContentLength = body.WrittenCount;

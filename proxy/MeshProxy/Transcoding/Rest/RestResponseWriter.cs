@@ -138,7 +138,7 @@ internal sealed class RestResponseWriter
             }
 
             AddMetadata(capture);
-            await RestErrorResponse.WriteAsync(_context, httpStatus, status.Code, status.Message, status.Details, _snapshot.Table.Pool).ConfigureAwait(false);
+            await RestErrorResponse.WriteAsync(_context, httpStatus, status.Code, status.Message, status.Details, _snapshot.Table.Pool, detailFormat: _snapshot.FormatOptions).ConfigureAwait(false);
             return;
         }
 
@@ -155,7 +155,7 @@ internal sealed class RestResponseWriter
         }
 
         TranscodingLog.StreamEndedWithError(_logger, _binding.GrpcPath, status.Code.ToString(), _messages);
-        var statusJson = RestStatusBody.Create(status.Code, status.Message, status.Details, _snapshot.Table.Pool);
+        var statusJson = RestStatusBody.Create(status.Code, status.Message, status.Details, _snapshot.Table.Pool, _snapshot.FormatOptions);
         switch (_format)
         {
             case RestStreamFormat.ServerSentEvents when !_httpBody:

@@ -12,11 +12,13 @@ namespace MeshProxy.Transcoding.Rest;
 /// The body of every REST error: a <c>google.rpc.Status</c> in ProtoJSON, <c>{"code", "message", "details"}</c>
 /// (AIP-193; the shape of Envoy's and grpc-gateway's errors). Details come from <c>grpc-status-details-bin</c>; each
 /// <c>Any</c> is printed with its fields when its type is in the configured pool or among the standard error details,
-/// and as <c>{"@type", "value": base64}</c> (the Any's own fields) when it is not.
+/// and as <c>{"@type", "value": base64}</c> (the Any's own fields) when it is not. Details are printed with the
+/// snapshot's format options, like reply messages (grpc-gateway and Microsoft's transcoder use one marshaller for both).
 /// </summary>
 internal static class RestStatusBody
 {
-    private static readonly JsonFormatOptions DetailFormat = new() { EmitDefaultValues = false };
+    /// <summary>Without a snapshot's options (unit use, our own refusals) details are compact.</summary>
+    private static readonly JsonFormatOptions DefaultDetailFormat = new() { EmitDefaultValues = false };
 
     /// <summary>
     /// The body is JSON for API clients, never embedded in HTML, so quotes and non-ASCII text stay readable
@@ -25,7 +27,7 @@ internal static class RestStatusBody
     public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Writes the Status object. <paramref name="statusDetails"/> is a serialized google.rpc.Status or null.</summary>
-    public static void Write(Utf8JsonWriter writer, StatusCode code, string? message, byte[]? statusDetails, DescriptorPool? pool)
+    public static void Write(Utf8JsonWriter writer, StatusCode code, string? message, byte[]? statusDetails, DescriptorPool? pool, JsonFormatOptions? detailFormat = null)
     {
         Google.Rpc.Status? details = null;
         if (statusDetails is { Length: > 0 })
@@ -49,7 +51,7 @@ internal static class RestStatusBody
         {
             foreach (var any in details.Details)
             {
-                WriteAny(writer, any, pool);
+                WriteAny(writer, any, pool, detailFormat ?? DefaultDetailFormat);
             }
         }
 
@@ -58,18 +60,18 @@ internal static class RestStatusBody
     }
 
     /// <summary>The Status object as UTF-8 bytes.</summary>
-    public static byte[] Create(StatusCode code, string? message, byte[]? statusDetails = null, DescriptorPool? pool = null)
+    public static byte[] Create(StatusCode code, string? message, byte[]? statusDetails = null, DescriptorPool? pool = null, JsonFormatOptions? detailFormat = null)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
-            Write(writer, code, message, statusDetails, pool);
+            Write(writer, code, message, statusDetails, pool, detailFormat);
         }
 
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteAny(Utf8JsonWriter writer, Google.Protobuf.WellKnownTypes.Any any, DescriptorPool? pool)
+    private static void WriteAny(Utf8JsonWriter writer, Google.Protobuf.WellKnownTypes.Any any, DescriptorPool? pool, JsonFormatOptions format)
     {
         var typeName = any.TypeUrl[(any.TypeUrl.LastIndexOf('/') + 1)..];
         var resolving = pool?.FindMessage(typeName) is not null ? pool : StatusDetailsPool.Pool.FindMessage(typeName) is not null ? StatusDetailsPool.Pool : null;
@@ -77,7 +79,7 @@ internal static class RestStatusBody
         {
             // The codec leaves a partial value on failure: print into a scratch buffer and copy only a whole value.
             var scratch = new ArrayBufferWriter<byte>(256);
-            if (ProtoJsonCodec.BinaryToJson(any.ToByteArray(), anyType, scratch, DetailFormat).IsSuccess)
+            if (ProtoJsonCodec.BinaryToJson(any.ToByteArray(), anyType, scratch, format).IsSuccess)
             {
                 writer.WriteRawValue(scratch.WrittenSpan, skipInputValidation: true);
                 return;

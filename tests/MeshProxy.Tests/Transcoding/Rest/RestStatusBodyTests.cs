@@ -38,6 +38,22 @@ public sealed class RestStatusBodyTests
     }
 
     [Fact]
+    public void Create_WithEmitDefaultValues_PrintsDetailsLikeGoogleProtobufFormatterWithDefaults()
+    {
+        var info = new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = "text", Description = "empty" } } };
+        var status = new Google.Rpc.Status { Code = 3, Details = { Any.Pack(info) } };
+
+        using var json = JsonDocument.Parse(RestStatusBody.Create(
+            MeshProxy.Grpc.StatusCode.InvalidArgument, "bad", status.ToByteArray(), pool: null, new MeshProxy.Transcoding.Json.JsonFormatOptions { EmitDefaultValues = true }));
+
+        var registry = TypeRegistry.FromMessages(BadRequest.Descriptor);
+        var formatter = new JsonFormatter(JsonFormatter.Settings.Default.WithTypeRegistry(registry).WithFormatDefaultValues(true));
+        var detail = json.RootElement.GetProperty("details")[0];
+        Assert.Equal(string.Empty, detail.GetProperty("fieldViolations")[0].GetProperty("reason").GetString());
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(formatter.Format(Any.Pack(info))), JsonNode.Parse(detail.GetRawText())), detail.GetRawText());
+    }
+
+    [Fact]
     public void Create_UnknownDetailType_KeepsTypeUrlAndBase64Value()
     {
         var status = new Google.Rpc.Status { Code = 3, Details = { new Any { TypeUrl = "type.googleapis.com/acme.v1.Secret", Value = ByteString.CopyFrom(9, 8, 7) } } };
