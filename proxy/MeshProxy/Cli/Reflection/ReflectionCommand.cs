@@ -83,16 +83,55 @@ internal static class ReflectionCommand
             : (null, $"the server's reflection does not know a service, method, message or enum named '{symbol}'");
     }
 
-    private static IDescriptor? Find(DescriptorPool? pool, string name)
+    /// <summary>The service, method, message or enum of that full name, nested types included.</summary>
+    internal static IDescriptor? Find(DescriptorPool? pool, string name)
     {
-        if (pool is null)
+        foreach (var file in pool?.Files ?? [])
         {
-            return null;
+            foreach (var service in file.Services)
+            {
+                if (service.FullName == name)
+                {
+                    return service;
+                }
+
+                if (service.Methods.FirstOrDefault(m => m.FullName == name) is { } method)
+                {
+                    return method;
+                }
+            }
+
+            if (Find(file.MessageTypes, file.EnumTypes, name) is { } type)
+            {
+                return type;
+            }
         }
 
-        var parent = name.LastIndexOf('.');
-        return pool.Files.Select(file => file.FindTypeByName<IDescriptor>(name)).FirstOrDefault(d => d is not null)
-            ?? (parent > 0 ? pool.FindService(name[..parent])?.FindMethodByName(name[(parent + 1)..]) : null);
+        return null;
+    }
+
+    private static IDescriptor? Find(IEnumerable<MessageDescriptor> messages, IEnumerable<EnumDescriptor> enums, string name)
+    {
+        if (enums.FirstOrDefault(e => e.FullName == name) is { } found)
+        {
+            return found;
+        }
+
+        foreach (var message in messages)
+        {
+            // Only a prefix of the name can hold it: skip the subtrees that cannot.
+            if (message.FullName == name)
+            {
+                return message;
+            }
+
+            if (name.StartsWith(message.FullName + ".", StringComparison.Ordinal) && Find(message.NestedTypes, message.EnumTypes, name) is { } nested)
+            {
+                return nested;
+            }
+        }
+
+        return null;
     }
 
     private static string Lines(IEnumerable<string> lines) => string.Concat(lines.Select(line => line + Environment.NewLine));
