@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
+using MeshProxy.FunctionalTests.TrafficPolicy;
 using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
 
@@ -34,11 +35,7 @@ public sealed class ReflectionFixture : IAsyncLifetime
         }
 
         _proxy = await MeshProxyServer.StartAsync($$"""
-            listeners:
-              grpc:  { address: 127.0.0.1, port: 0 }
-              rest:  { address: 127.0.0.1, port: 0 }
-              ops:   { address: 127.0.0.1, port: 0 }
-              admin: { address: 127.0.0.1, port: 0 }
+            {{OutlierStack.LoopbackListeners}}
             routes:
               - name: everything
                 match: { prefix: / }
