@@ -61,7 +61,7 @@ internal sealed class DescriptorCall(CallInvoker invoker, Method<byte[], byte[]>
                 {
                     using var call = invoker.AsyncClientStreamingCall(method, null, options);
                     headers = () => call.ResponseHeadersAsync;
-                    await WriteAllAsync(call.RequestStream, requests).ConfigureAwait(false);
+                    await WriteAllIgnoringStatusAsync(call.RequestStream, requests).ConfigureAwait(false);
                     var response = await call.ResponseAsync.ConfigureAwait(false);
                     await PrintHeadersAsync(call.ResponseHeadersAsync).ConfigureAwait(false);
                     decodeError = await printer.PrintMessageAsync(response).ConfigureAwait(false);
@@ -133,8 +133,9 @@ internal sealed class DescriptorCall(CallInvoker invoker, Method<byte[], byte[]>
         await printer.PrintMetadataAsync("Response headers", await headers.ConfigureAwait(false)).ConfigureAwait(false);
 
     /// <summary>
-    /// For bidi: a call that failed, or that the server ended before reading every request (its right, as the call
-    /// ends with its status), fails the write too; the read side already reports the outcome.
+    /// A call that failed, or that the server ended before reading every request (its right, as the call ends with its
+    /// status), fails the write too, and a write racing the end may fail as CANCELLED; the response side reports the
+    /// call's real status, so the write's failure is dropped.
     /// </summary>
     private static async Task WriteAllIgnoringStatusAsync(IClientStreamWriter<byte[]> requests, IReadOnlyList<byte[]> messages)
     {

@@ -149,9 +149,10 @@ internal sealed class ReflectionClient(CallInvoker invoker, CallOptions options)
         {
             await call.RequestStream.WriteAsync(request).ConfigureAwait(false);
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is RpcException or InvalidOperationException)
         {
-            // The call has already ended (an UNIMPLEMENTED reply can beat the write): its status is read below.
+            // The call has ended or is ending: an UNIMPLEMENTED reply can beat the write, which then fails as
+            // CANCELLED or "call is complete". The response stream below throws the call's real status.
         }
 
         if (!await call.ResponseStream.MoveNext(options.CancellationToken).ConfigureAwait(false))
