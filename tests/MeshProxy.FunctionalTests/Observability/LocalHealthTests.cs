@@ -99,13 +99,11 @@ public sealed class LocalHealthTests : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource();
         using var watch = _health.Watch(new HealthCheckRequest { Service = "" }, cancellationToken: cts.Token);
-        Assert.True(await watch.ResponseStream.MoveNext().DefaultTimeout());
-        Assert.Equal(ServingStatus.Serving, watch.ResponseStream.Current.Status);
+        Assert.Equal(ServingStatus.Serving, await NextStatusAsync(watch));
 
         // Stopping marks the sidecar not ready before Kestrel drains: the open watch hears it first.
         var stopping = _stack.Proxy.DisposeAsync().AsTask();
-        Assert.True(await watch.ResponseStream.MoveNext().DefaultTimeout());
-        Assert.Equal(ServingStatus.NotServing, watch.ResponseStream.Current.Status);
+        Assert.Equal(ServingStatus.NotServing, await NextStatusAsync(watch));
 
         await cts.CancelAsync();
         await stopping.DefaultTimeout();
@@ -116,17 +114,21 @@ public sealed class LocalHealthTests : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource();
         using var watch = _health.Watch(new HealthCheckRequest { Service = "meshproxy" }, cancellationToken: cts.Token);
-        Assert.True(await watch.ResponseStream.MoveNext().DefaultTimeout());
-        Assert.Equal(ServingStatus.Serving, watch.ResponseStream.Current.Status);
+        Assert.Equal(ServingStatus.Serving, await NextStatusAsync(watch));
 
         // The default propagation delay (5s) keeps the listeners open: a probe then hears NOT_SERVING, not a refusal.
         _ = _stack.Proxy.Drain.Start(DrainTrigger.DrainEndpoint);
 
-        Assert.True(await watch.ResponseStream.MoveNext().DefaultTimeout());
-        Assert.Equal(ServingStatus.NotServing, watch.ResponseStream.Current.Status);
+        Assert.Equal(ServingStatus.NotServing, await NextStatusAsync(watch));
         var check = await _health.CheckAsync(new HealthCheckRequest()).ResponseAsync.DefaultTimeout();
         Assert.Equal(ServingStatus.NotServing, check.Status);
         await cts.CancelAsync();
+    }
+
+    private static async Task<ServingStatus> NextStatusAsync(AsyncServerStreamingCall<HealthCheckResponse> watch)
+    {
+        Assert.True(await watch.ResponseStream.MoveNext().DefaultTimeout(), "The watch ended.");
+        return watch.ResponseStream.Current.Status;
     }
 
     private sealed class CatchAllStack() : SampleStack("v1")
