@@ -1,27 +1,34 @@
-using System.Buffers;
 using System.Text;
 using Google.Protobuf.Reflection;
+using Grpc.Core;
+using Grpc.Net.Client;
 using MeshProxy.Cli.Call;
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Client;
+using MeshProxy.Cli.Reflection;
 using MeshProxy.Transcoding.Descriptors;
-using MeshProxy.Transcoding.Json;
+using DescriptorPool = MeshProxy.Transcoding.Descriptors.DescriptorPool;
 
 namespace MeshProxy.Cli;
 
 /// <summary>
-/// <c>meshproxy call</c>: a small grpcurl. Requests are ProtoJSON converted to binary by our codec through the
-/// descriptor set; responses print as indented JSON, one document per message, each flushed as it arrives.
+/// <c>meshproxy call</c>: a small grpcurl on grpc-dotnet's client. Requests are ProtoJSON converted to binary by our
+/// codec through a descriptor set; responses print as indented JSON, one document per message, each flushed as it
+/// arrives. A method is looked up in the local descriptor set first and, when its service is not there, through the
+/// server's reflection; <c>list</c> and <c>describe</c> ask the server's reflection alone (<see cref="ReflectionCommand"/>).
 /// Exit codes as grpcurl: 0 OK, 1 a non-OK status (connection failures are UNAVAILABLE), 2 bad usage or input.
 /// </summary>
 internal static class CallCommand
 {
     public const string Usage = """
         usage: meshproxy call [options] ADDRESS METHOD
+               meshproxy call [options] ADDRESS list [SERVICE]
+               meshproxy call [options] ADDRESS describe SYMBOL
 
-        Calls one gRPC method over plaintext HTTP/2 (h2c) and prints each response message as JSON.
+        Calls one gRPC method over plaintext HTTP/2 (h2c) and prints each response message as JSON; or asks the
+        server's reflection service (grpc.reflection.v1, else v1alpha) for its services, a service's methods, or the
+        .proto source of a service, method, message or enum.
           ADDRESS                   host:port or http://host:port
-          METHOD                    pkg.Service/Method, /pkg.Service/Method or pkg.Service.Method
+          METHOD                    pkg.Service/Method, /pkg.Service/Method or pkg.Service.Method; looked up in the
+                                    descriptor set, then through the server's reflection when its service is not there
         Options:
           -d, --data JSON           the request as a JSON object (default {}); client-streaming and bidi methods take
                                     several messages as a JSON array or one object per line; @FILE reads a file, @- stdin
@@ -32,7 +39,8 @@ internal static class CallCommand
                                     meshproxy, which holds the sample services)
           --emit-defaults           print fields that hold their default value
           --proto-names             print proto field names instead of lowerCamelCase JSON names
-        Exit codes: 0 OK, 1 the call failed (ERROR: NAME (code): message on stderr), 2 usage or input error.
+        Exit codes: 0 OK, 1 the call failed (ERROR: NAME (code): message on stderr) or the server has no reflection
+        for list/describe, 2 usage or input error.
         """;
 
     /// <summary>The largest -d input read, as the codec's default limit.</summary>
@@ -57,10 +65,18 @@ internal static class CallCommand
             return ExitCodes.Usage;
         }
 
-        DescriptorPool pool;
+        // Creating the channel does not connect: bad input below is still reported before anything is sent.
+        using var channel = GrpcChannel.ForAddress(arguments.Address);
+        var invoker = channel.CreateCallInvoker();
+        if (arguments.Mode != CallMode.Call)
+        {
+            return await ReflectionCommand.RunAsync(arguments, invoker, Options(arguments, cancellationToken), stdout, stderr).ConfigureAwait(false);
+        }
+
+        DescriptorPool local;
         try
         {
-            pool = DescriptorPool.LoadFile(arguments.DescriptorSet);
+            local = DescriptorPool.LoadFile(arguments.DescriptorSet);
         }
         catch (DescriptorSetException e)
         {
@@ -68,7 +84,16 @@ internal static class CallCommand
             return ExitCodes.Usage;
         }
 
-        if (!MethodResolver.TryResolve(pool, arguments.Method, out var method, out var methodError))
+        var (json, dataError) = await ReadDataAsync(arguments.Data, stdin, cancellationToken).ConfigureAwait(false);
+        if (json is null)
+        {
+            await stderr.WriteLineAsync($"meshproxy call: {dataError}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        var options = Options(arguments, cancellationToken);
+        var (pool, method, methodError) = await ResolveAsync(local, arguments.Target, invoker, options).ConfigureAwait(false);
+        if (method is null)
         {
             await stderr.WriteLineAsync($"meshproxy call: {methodError}").ConfigureAwait(false);
             return ExitCodes.Usage;
@@ -82,35 +107,76 @@ internal static class CallCommand
             return ExitCodes.Usage;
         }
 
-        var (json, dataError) = await ReadDataAsync(arguments.Data, stdin, cancellationToken).ConfigureAwait(false);
-        var requests = json is null ? null : RequestMessages.Convert(json.Value, inputType, method.IsClientStreaming, out dataError);
+        var requests = RequestMessages.Convert(json.Value, inputType, method.IsClientStreaming, out dataError);
         if (requests is null)
         {
             await stderr.WriteLineAsync($"meshproxy call: {dataError}").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 
-        var type = (method.IsClientStreaming, method.IsServerStreaming) switch
-        {
-            (false, false) => MethodType.Unary,
-            (false, true) => MethodType.ServerStreaming,
-            (true, false) => MethodType.ClientStreaming,
-            _ => MethodType.DuplexStreaming,
-        };
-        var grpcMethod = new Method<RawMessage, RawMessage>(type, method.Service.FullName, method.Name, RawMessage.Parser, RawMessage.Parser);
+        var printer = new ResponsePrinter(outputType, arguments.Format, stdout, stderr, arguments.Verbose);
+        return await new DescriptorCall(invoker, DescriptorCall.MethodFor(method), options, printer).InvokeAsync(requests, pool, local).ConfigureAwait(false);
+    }
+
+    /// <summary>The headers and the deadline (from --timeout, so it bounds a reflection lookup and the call together).</summary>
+    private static CallOptions Options(CallArguments arguments, CancellationToken cancellationToken)
+    {
         var headers = new Metadata();
         foreach (var header in arguments.Headers)
         {
             headers.Add(header);
         }
 
-        var options = new CallOptions(
-            Headers: headers,
-            Deadline: arguments.Timeout is { } timeout ? DateTime.UtcNow + timeout : null,
-            CancellationToken: cancellationToken);
-        var printer = new ResponsePrinter(outputType, arguments.Format, stdout, stderr, arguments.Verbose);
-        using var channel = GrpcChannel.ForAddress(arguments.Address);
-        return await new CallInvoker(channel, grpcMethod, options, printer).InvokeAsync(requests, pool).ConfigureAwait(false);
+        return new CallOptions(
+            headers: headers,
+            deadline: arguments.Timeout is { } timeout ? DateTime.UtcNow + timeout : null,
+            cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// The method from the local descriptor set; when its service is not there, from the descriptors the server's
+    /// reflection gives for it (grpcurl's way). Else null and why, naming close matches of the local set.
+    /// </summary>
+    private static async Task<(DescriptorPool Pool, MethodDescriptor? Method, string? Error)> ResolveAsync(DescriptorPool local, string target, CallInvoker invoker, CallOptions options)
+    {
+        if (MethodResolver.TryResolve(local, target, out var method, out var error))
+        {
+            return (local, method, null);
+        }
+
+        if (!MethodResolver.TrySplit(target, out var service, out _, out _) || local.FindService(service) is not null)
+        {
+            return (local, null, error);
+        }
+
+        string? remoteError;
+        try
+        {
+            var reflection = new ReflectionClient(invoker, options);
+            await using (reflection.ConfigureAwait(false))
+            {
+                if (await reflection.FileContainingSymbolAsync(service).ConfigureAwait(false) is { } remote)
+                {
+                    return MethodResolver.TryResolve(remote, target, out method, out remoteError)
+                        ? (remote, method, null)
+                        : (remote, null, remoteError + " (by the server's reflection)");
+                }
+
+                remoteError = "nor does the server's reflection know it";
+            }
+        }
+        catch (RpcException e)
+        {
+            remoteError = e.StatusCode == StatusCode.Unimplemented
+                ? "the server offers no reflection to look it up in"
+                : $"the server's reflection failed: {ResponsePrinter.StatusName(e.StatusCode)}: {e.Status.Detail}";
+        }
+        catch (DescriptorSetException e)
+        {
+            remoteError = $"the server's reflection sent descriptors that do not link: {e.Message}";
+        }
+
+        return (local, null, $"{error}; {remoteError}");
     }
 
     /// <summary>The -d bytes, from the argument, a file (@FILE) or stdin (@-); or null and why not.</summary>

@@ -11,6 +11,7 @@ internal static class HelpText
           validate FILE       Check a config file without starting; prints every error with its path.
           demo                Start the sample backends and a sidecar routing to them; Ctrl+C stops all.
           call ADDRESS METHOD Call a gRPC method with JSON in and out, like grpcurl (see meshproxy call --help).
+          call ADDRESS list|describe  List a server's services or describe a symbol, through its gRPC reflection.
           convert ...         Convert between protobuf binary and ProtoJSON (see meshproxy convert --help).
           --help              Show this text.
 

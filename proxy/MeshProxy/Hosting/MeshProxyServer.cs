@@ -3,7 +3,7 @@ using MeshProxy.Admin;
 using MeshProxy.Configuration;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Configuration.Validation;
-using MeshProxy.Grpc.Health;
+using Grpc.HealthCheck;
 using MeshProxy.Observability;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Observability.Tracing;
@@ -157,6 +157,8 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         // YARP reports each forwarding failure as a Warning with a stack; GrpcProxyEndpoint logs the same event once, in our catalogue.
         builder.Logging.AddFilter("Yarp", LogLevel.Error);
+        // grpc-dotnet serves only the local health service; its per-call logs are not the sidecar's to show.
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddFilter("MeshProxy", LogLevel.Information);
         if (logs is null)
         {
@@ -185,7 +187,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
             throw;
         }
 
-        LocalGrpcHealth.SetServing(app.Services.GetRequiredService<HealthStatusRegistry>(), serving: false);
+        LocalGrpcHealth.Follow(app.Services.GetRequiredService<ReadinessState>(), app.Services.GetRequiredService<HealthServiceImpl>());
         app.Run(CreateTrafficDispatcher(app.Services, LocalGrpcHealth.Build(app)));
         var control = BuildControl(app.Services, config.Listeners, listeners);
 
@@ -213,7 +215,6 @@ internal sealed class MeshProxyServer : IAsyncDisposable
 
         ConfigurationLog.ConfigApplied(logger, config.Version ?? "(none)");
         server._readiness.MarkReady();
-        LocalGrpcHealth.SetServing(app.Services.GetRequiredService<HealthStatusRegistry>(), serving: true);
         HostingLog.ProxyReady(logger, config.Version ?? "(none)", config.Routes.Count, config.Clusters.Count);
         return server;
     }
@@ -266,7 +267,6 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         }
 
         _readiness.MarkNotReady();
-        LocalGrpcHealth.SetServing(_app.Services.GetRequiredService<HealthStatusRegistry>(), serving: false);
         _watcher?.Dispose();
         Drain.Dispose();
         try

@@ -1,6 +1,5 @@
 using MeshProxy.Admin;
 using MeshProxy.Configuration.Reload;
-using MeshProxy.Grpc.Server;
 using MeshProxy.Observability;
 using MeshProxy.Observability.AccessLog;
 using MeshProxy.Observability.Metrics;
@@ -42,7 +41,7 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton<IEjectionListener, EjectionMetrics>();
 
         // grpc.health.v1.Health answered locally on the gRPC listener (LocalGrpcHealth).
-        services.AddGrpcServer();
+        services.AddLocalGrpcHealth();
         services.TryAddSingleton<DrainCoordinator>();
         services.TryAddSingleton<DrainEndpoints>();
         services.TryAddSingleton<HealthCheckService>();

@@ -1,4 +1,4 @@
-using MeshProxy.Grpc;
+using Grpc.Core;
 using MeshProxy.Transcoding.Json;
 
 namespace MeshProxy.Cli.Call;
@@ -9,13 +9,19 @@ internal sealed record CallArguments
     /// <summary>The server, as an absolute http URI (h2c).</summary>
     public required Uri Address { get; init; }
 
-    /// <summary>The method as the user wrote it; <see cref="MethodResolver"/> finds it in the descriptor set.</summary>
-    public required string Method { get; init; }
+    public CallMode Mode { get; init; } = CallMode.Call;
+
+    /// <summary>
+    /// <see cref="CallMode.Call"/>: the method as the user wrote it, which <see cref="MethodResolver"/> finds.
+    /// <see cref="CallMode.List"/>: the service whose methods to list, or empty for every service.
+    /// <see cref="CallMode.Describe"/>: the symbol to describe.
+    /// </summary>
+    public required string Target { get; init; }
 
     /// <summary>The -d value: JSON text, <c>@FILE</c> or <c>@-</c> for stdin. Default <c>{}</c>.</summary>
     public string Data { get; init; } = "{}";
 
-    public IReadOnlyList<MetadataEntry> Headers { get; init; } = [];
+    public IReadOnlyList<Metadata.Entry> Headers { get; init; } = [];
 
     /// <summary>Sent as grpc-timeout through the call's deadline; none when null.</summary>
     public TimeSpan? Timeout { get; init; }

@@ -1,12 +1,14 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using MeshProxy.Grpc;
+using Grpc.Core;
+using WireMetadata = MeshProxy.Grpc.Metadata;
 
 namespace MeshProxy.Cli.Call;
 
 /// <summary>
-/// Parses <c>meshproxy call [options] ADDRESS METHOD</c>. Options may come before or after the two positionals, and a
-/// value may follow its option as the next argument or after <c>=</c> (<c>--timeout=5s</c>).
+/// Parses <c>meshproxy call [options] ADDRESS METHOD</c>, <c>ADDRESS list [SERVICE]</c> and <c>ADDRESS describe SYMBOL</c>.
+/// Options may come before or after the positionals, and a value may follow its option as the next argument or after
+/// <c>=</c> (<c>--timeout=5s</c>). <c>list</c> and <c>describe</c> cannot be methods, which always hold a service name.
 /// </summary>
 internal static class CallArgumentsParser
 {
@@ -15,8 +17,8 @@ internal static class CallArgumentsParser
     {
         arguments = null;
         error = null;
-        var positionals = new List<string>(2);
-        var headers = new List<MetadataEntry>();
+        var positionals = new List<string>(3);
+        var headers = new List<Metadata.Entry>();
         string? data = null, descriptorSet = null;
         TimeSpan? timeout = null;
         bool verbose = false, emitDefaults = false, protoNames = false;
@@ -91,9 +93,23 @@ internal static class CallArgumentsParser
             }
         }
 
-        if (positionals.Count != 2)
+        var mode = positionals.Count < 2 ? CallMode.Call : positionals[1] switch
         {
-            error = positionals.Count < 2 ? "ADDRESS and METHOD are required" : $"unexpected argument '{positionals[2]}'";
+            "list" => CallMode.List,
+            "describe" => CallMode.Describe,
+            _ => CallMode.Call,
+        };
+        var (least, most) = mode switch
+        {
+            CallMode.List => (2, 3),
+            CallMode.Describe => (3, 3),
+            _ => (2, 2),
+        };
+        if (positionals.Count < least || positionals.Count > most)
+        {
+            error = positionals.Count > most ? $"unexpected argument '{positionals[most]}'"
+                : mode == CallMode.Describe ? "describe needs a SYMBOL"
+                : "ADDRESS and METHOD are required";
             return false;
         }
 
@@ -103,7 +119,8 @@ internal static class CallArgumentsParser
             return false;
         }
 
-        var defaults = new CallArguments { Address = address, Method = positionals[1] };
+        var target = mode == CallMode.Call ? positionals[1] : positionals.ElementAtOrDefault(2) ?? string.Empty;
+        var defaults = new CallArguments { Address = address, Mode = mode, Target = target };
         arguments = defaults with
         {
             Data = data ?? defaults.Data,
@@ -158,7 +175,11 @@ internal static class CallArgumentsParser
     }
 
     /// <summary><c>name: value</c>; a <c>-bin</c> name takes base64 (padded or not), per the gRPC HTTP/2 spec.</summary>
-    internal static bool TryParseHeader(string text, [NotNullWhen(true)] out MetadataEntry? header, out string? error)
+    /// <remarks>
+    /// grpc-dotnet checks the key's characters; reserved names and the printable-ASCII rule for text values are checked
+    /// here, so that a bad -H is a usage error rather than a failed call.
+    /// </remarks>
+    internal static bool TryParseHeader(string text, [NotNullWhen(true)] out Metadata.Entry? header, out string? error)
     {
         header = null;
         error = null;
@@ -169,20 +190,30 @@ internal static class CallArgumentsParser
             return false;
         }
 
-        var name = text[..colon].Trim();
+        var name = text[..colon].Trim().ToLowerInvariant();
         var value = text[(colon + 1)..].Trim();
+        if (WireMetadata.IsReservedHeader(name))
+        {
+            error = $"header '{name}' is reserved by the gRPC protocol and cannot be metadata";
+            return false;
+        }
+
         try
         {
-            if (name.EndsWith("-bin", StringComparison.OrdinalIgnoreCase))
+            if (name.EndsWith(Metadata.BinaryHeaderSuffix, StringComparison.Ordinal))
             {
                 var padded = value.Length % 4 == 0 ? value : value + new string('=', 4 - (value.Length % 4));
-                header = new MetadataEntry(name, Convert.FromBase64String(padded));
-            }
-            else
-            {
-                header = new MetadataEntry(name, value);
+                header = new Metadata.Entry(name, Convert.FromBase64String(padded));
+                return true;
             }
 
+            if (value.Any(c => c is < ' ' or > '~'))
+            {
+                error = $"header '{name}': a text value must be printable ASCII (0x20-0x7E)";
+                return false;
+            }
+
+            header = new Metadata.Entry(name, value);
             return true;
         }
         catch (FormatException)

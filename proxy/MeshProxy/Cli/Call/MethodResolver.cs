@@ -15,18 +15,11 @@ internal static class MethodResolver
     public static bool TryResolve(DescriptorPool pool, string text, [NotNullWhen(true)] out MethodDescriptor? method, out string? error)
     {
         method = null;
-        error = null;
-        var name = text.TrimStart('/');
-        var slash = name.IndexOf('/', StringComparison.Ordinal);
-        var split = slash >= 0 ? slash : name.LastIndexOf('.');
-        if (split <= 0 || split == name.Length - 1 || name.IndexOf('/', split + 1) >= 0)
+        if (!TrySplit(text, out var serviceName, out var methodName, out error))
         {
-            error = $"'{text}' is not a method name; write pkg.Service/Method";
             return false;
         }
 
-        var serviceName = name[..split];
-        var methodName = name[(split + 1)..];
         var service = pool.FindService(serviceName);
         method = service?.FindMethodByName(methodName);
         if (method is not null)
@@ -49,6 +42,23 @@ internal static class MethodResolver
         error = (service is null ? $"unknown service '{serviceName}'" : $"service '{serviceName}' has no method '{methodName}'")
             + (close.Count > 0 ? "; did you mean: " + string.Join(", ", close) : $"; the descriptor set has {all.Count} methods");
         return false;
+    }
+
+    /// <summary>The service and method names of any accepted spelling, or why the text is not a method name.</summary>
+    public static bool TrySplit(string text, [NotNullWhen(true)] out string? service, [NotNullWhen(true)] out string? method, out string? error)
+    {
+        (service, method, error) = (null, null, null);
+        var name = text.TrimStart('/');
+        var slash = name.IndexOf('/', StringComparison.Ordinal);
+        var split = slash >= 0 ? slash : name.LastIndexOf('.');
+        if (split <= 0 || split == name.Length - 1 || name.IndexOf('/', split + 1) >= 0)
+        {
+            error = $"'{text}' is not a method name; write pkg.Service/Method";
+            return false;
+        }
+
+        (service, method) = (name[..split], name[(split + 1)..]);
+        return true;
     }
 
     /// <summary>Case-insensitive Levenshtein distance; names are short, so the two-row form is plenty.</summary>

@@ -13,7 +13,7 @@ namespace MeshProxy.Cli.Call;
 internal static class RequestMessages
 {
     /// <returns>The encoded messages, or null with an error naming the message and its JSON path.</returns>
-    public static IReadOnlyList<RawMessage>? Convert(ReadOnlyMemory<byte> json, MessageType type, bool streaming, out string? error)
+    public static IReadOnlyList<byte[]>? Convert(ReadOnlyMemory<byte> json, MessageType type, bool streaming, out string? error)
     {
         error = null;
         List<ReadOnlyMemory<byte>> documents;
@@ -33,7 +33,7 @@ internal static class RequestMessages
             return null;
         }
 
-        var messages = new List<RawMessage>(documents.Count);
+        var messages = new List<byte[]>(documents.Count);
         var output = new ArrayBufferWriter<byte>(256);
         for (var i = 0; i < documents.Count; i++)
         {
@@ -46,7 +46,7 @@ internal static class RequestMessages
                 return null;
             }
 
-            messages.Add(new RawMessage(output.WrittenSpan.ToArray()));
+            messages.Add(output.WrittenSpan.ToArray());
         }
 
         return messages;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
-using MeshProxy.Grpc;
+using Google.Protobuf;
+using Grpc.Core;
 using MeshProxy.Transcoding.Descriptors;
 using MeshProxy.Transcoding.Json;
 
@@ -9,13 +10,16 @@ namespace MeshProxy.Cli.Call;
 /// <summary>Writes responses as JSON to stdout, and metadata and errors to stderr, in grpcurl's manner.</summary>
 internal sealed class ResponsePrinter(MessageType outputType, JsonFormatOptions format, TextWriter stdout, TextWriter stderr, bool verbose)
 {
+    /// <summary>The trailer carrying a serialized google.rpc.Status (PROTOCOL-HTTP2.md, Responses).</summary>
+    internal const string StatusDetailsTrailer = "grpc-status-details-bin";
+
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
 
     /// <returns>Null once printed, or why the message could not be decoded.</returns>
-    public async Task<string?> PrintMessageAsync(RawMessage message)
+    public async Task<string?> PrintMessageAsync(byte[] message)
     {
         _buffer.Clear();
-        var result = ProtoJsonCodec.BinaryToJson(message.Bytes.Span, outputType, _buffer, format);
+        var result = ProtoJsonCodec.BinaryToJson(message, outputType, _buffer, format);
         if (!result.IsSuccess)
         {
             return $"cannot decode the {outputType.FullName} response: {result.Error}";
@@ -45,19 +49,22 @@ internal sealed class ResponsePrinter(MessageType outputType, JsonFormatOptions 
         await stderr.FlushAsync().ConfigureAwait(false);
     }
 
-    /// <summary><c>ERROR: NOT_FOUND (5): message</c>, then each google.rpc.Status detail the pool can decode as JSON.</summary>
-    public async Task PrintStatusAsync(Status status, DescriptorPool pool)
+    /// <summary>
+    /// <c>ERROR: NOT_FOUND (5): message</c>, then each detail of the google.rpc.Status in the trailers that one of
+    /// <paramref name="pools"/> can decode as JSON.
+    /// </summary>
+    public async Task PrintStatusAsync(Status status, Metadata? trailers, params IReadOnlyList<DescriptorPool> pools)
     {
         var text = new StringBuilder()
             .Append("ERROR: ").Append(StatusName(status.StatusCode))
             .Append(" (").Append((int)status.StatusCode).Append("): ").Append(status.Detail)
             .AppendLine();
-        foreach (var detail in status.GetRpcStatus()?.Details ?? [])
+        foreach (var detail in RpcStatus(trailers)?.Details ?? [])
         {
             var typeName = detail.TypeUrl[(detail.TypeUrl.LastIndexOf('/') + 1)..];
             text.Append("  detail ").Append(typeName).Append(": ");
             _buffer.Clear();
-            if (pool.FindMessage(typeName) is { } type
+            if (pools.Select(p => p.FindMessage(typeName)).FirstOrDefault(t => t is not null) is { } type
                 && ProtoJsonCodec.BinaryToJson(detail.Value.Span, type, _buffer, format with { Indented = false }).IsSuccess)
             {
                 text.Append(Encoding.UTF8.GetString(_buffer.WrittenSpan));
@@ -101,5 +108,23 @@ internal sealed class ResponsePrinter(MessageType outputType, JsonFormatOptions 
         }
 
         return result.ToString();
+    }
+
+    /// <summary>The google.rpc.Status a server sent with its status, or null when there is none or it does not parse.</summary>
+    private static Google.Rpc.Status? RpcStatus(Metadata? trailers)
+    {
+        if (trailers?.GetValueBytes(StatusDetailsTrailer) is not { } bytes)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Google.Rpc.Status.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return null;
+        }
     }
 }

@@ -1,4 +1,4 @@
-using MeshProxy.Grpc.Health;
+using HealthService = Grpc.Health.V1.Health;
 
 namespace MeshProxy.Configuration.Validation;
 
@@ -9,7 +9,8 @@ namespace MeshProxy.Configuration.Validation;
 /// </summary>
 internal sealed class LocalHealthRouteValidator : IConfigValidator
 {
-    private const string ServicePath = "/" + HealthServiceDefinition.ServiceName + "/";
+    private static readonly string ServiceName = HealthService.Descriptor.FullName;
+    private static readonly string ServicePath = "/" + ServiceName + "/";
 
     public void Validate(MeshProxyConfig config, ConfigErrors errors)
     {
@@ -17,7 +18,7 @@ internal sealed class LocalHealthRouteValidator : IConfigValidator
         {
             if (config.Routes[i].Match.Method is { } method && method.StartsWith(ServicePath, StringComparison.Ordinal))
             {
-                errors.Add($"{ConfigPaths.Match(i)}.method", $"{HealthServiceDefinition.ServiceName} is answered by the sidecar itself on the gRPC listener; a route to it would never be used");
+                errors.Add($"{ConfigPaths.Match(i)}.method", $"{ServiceName} is answered by the sidecar itself on the gRPC listener; a route to it would never be used");
             }
         }
     }

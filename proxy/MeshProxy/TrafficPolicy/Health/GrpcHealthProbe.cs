@@ -1,36 +1,44 @@
+using Grpc.Core;
 using Grpc.Health.V1;
+using Grpc.Net.Client;
 using MeshProxy.Configuration;
-using MeshProxy.Grpc;
-using MeshProxy.Grpc.Client;
-using MeshProxy.Grpc.Health;
+using HealthClient = Grpc.Health.V1.Health.HealthClient;
 
 namespace MeshProxy.TrafficPolicy.Health;
 
 /// <summary>
-/// grpc.health.v1.Health/Check (grpc/grpc doc/health-checking.md) with the configured service name: SERVING passes;
-/// NOT_SERVING, SERVICE_UNKNOWN, NOT_FOUND (unknown service), any failure and a timeout fail. UNIMPLEMENTED (no
-/// health service at all) passes only with <c>missingServiceIsHealthy: true</c>.
+/// grpc.health.v1.Health/Check (grpc/grpc doc/health-checking.md) with the configured service name, through
+/// Grpc.HealthCheck's generated client on one grpc-dotnet channel per destination, reused across rounds. SERVING
+/// passes; NOT_SERVING, SERVICE_UNKNOWN, NOT_FOUND (unknown service), any failure and a timeout fail. UNIMPLEMENTED
+/// (no health service at all) passes only with <c>missingServiceIsHealthy: true</c>.
 /// </summary>
 internal sealed class GrpcHealthProbe : IHealthProbe
 {
-    private readonly HttpMessageInvoker _invoker;
+    private readonly HttpMessageHandler _handler;
     private readonly HealthCheckRequest _request;
+    private readonly TimeSpan _timeout;
     private readonly bool _missingServiceIsHealthy;
-    private readonly Dictionary<DestinationState, GrpcChannel> _channels;
+    private readonly Dictionary<DestinationState, (GrpcChannel Channel, HealthClient Client)> _clients;
 
     public GrpcHealthProbe(IReadOnlyList<DestinationState> destinations, HealthCheckConfig config)
     {
-        _invoker = HealthProbeClient.Create(config.Timeout);
+        _handler = HealthProbeClient.CreateHandler(config.Timeout);
         _request = new HealthCheckRequest { Service = config.GrpcService ?? string.Empty };
+        _timeout = config.Timeout;
         _missingServiceIsHealthy = config.MissingServiceIsHealthy;
-        _channels = destinations.ToDictionary(
-            d => d,
-            d => GrpcChannel.ForAddress(new Uri(d.Prefix + "/", UriKind.Absolute), new GrpcChannelOptions { HttpInvoker = _invoker }));
+        _clients = destinations.ToDictionary(d => d, d =>
+        {
+            // The channels share the probes' handler (its own connections, h2c for http://) and leave it to us to dispose.
+            var channel = GrpcChannel.ForAddress(new Uri(d.Prefix + "/", UriKind.Absolute), new GrpcChannelOptions { HttpHandler = _handler, DisposeHttpClient = false });
+            return (channel, new HealthClient(channel));
+        });
     }
 
     public async Task<string?> ProbeAsync(DestinationState destination, CancellationToken cancellationToken)
     {
-        using var call = _channels[destination].UnaryAsync(HealthServiceDefinition.CheckMethod, _request, new CallOptions(CancellationToken: cancellationToken));
+        // The deadline tells the destination how long the probe waits (grpc-timeout); the token, which the checker
+        // fires on the same timeout by its clock, is what ends the wait here.
+        using var call = _clients[destination].Client.CheckAsync(_request, deadline: DateTime.UtcNow + _timeout, cancellationToken: cancellationToken);
         try
         {
             var response = await call.ResponseAsync.ConfigureAwait(false);
@@ -48,11 +56,11 @@ internal sealed class GrpcHealthProbe : IHealthProbe
 
     public void Dispose()
     {
-        foreach (var channel in _channels.Values)
+        foreach (var (channel, _) in _clients.Values)
         {
             channel.Dispose();
         }
 
-        _invoker.Dispose();
+        _handler.Dispose();
     }
 }

@@ -8,16 +8,16 @@ namespace MeshProxy.TrafficPolicy.Health;
 /// </summary>
 internal static class HealthProbeClient
 {
-    public static HttpMessageInvoker Create(TimeSpan connectTimeout) => new(
-        new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            ConnectTimeout = connectTimeout,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
-            ActivityHeadersPropagator = null,
-        },
-        disposeHandler: true);
+    public static HttpMessageInvoker Create(TimeSpan connectTimeout) => new(CreateHandler(connectTimeout), disposeHandler: true);
+
+    public static SocketsHttpHandler CreateHandler(TimeSpan connectTimeout) => new()
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        ConnectTimeout = connectTimeout,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+        ActivityHeadersPropagator = null,
+    };
 }

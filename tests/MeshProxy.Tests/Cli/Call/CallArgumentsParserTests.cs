@@ -72,7 +72,7 @@ public sealed class CallArgumentsParserTests
             out var arguments,
             out _));
 
-        Assert.Equal(("a.B/C", "{\"a\":1}", TimeSpan.FromSeconds(2), true), (arguments.Method, arguments.Data, arguments.Timeout, arguments.Verbose));
+        Assert.Equal(("a.B/C", "{\"a\":1}", TimeSpan.FromSeconds(2), true), (arguments.Target, arguments.Data, arguments.Timeout, arguments.Verbose));
         Assert.Equal(["x-a", "x-b"], arguments.Headers.Select(h => h.Key));
         Assert.True(arguments.Format.PreserveProtoFieldNames);
         Assert.True(arguments.Format.Indented);
@@ -86,6 +86,28 @@ public sealed class CallArgumentsParserTests
     [InlineData(new[] { "127.0.0.1:1", "a.B/C", "--plaintext" }, "unknown option '--plaintext'")]
     [InlineData(new[] { "127.0.0.1:1", "a.B/C", "-d" }, "-d needs a value")]
     public void Parse_BadUsage_SaysWhat(string[] args, string error)
+    {
+        Assert.False(CallArgumentsParser.TryParse(args, out _, out var actual));
+        Assert.Equal(error, actual);
+    }
+
+    [Theory]
+    [InlineData(new[] { "127.0.0.1:1", "list" }, "List", "")]
+    [InlineData(new[] { "127.0.0.1:1", "list", "users.v1.UserService" }, "List", "users.v1.UserService")]
+    [InlineData(new[] { "-v", "127.0.0.1:1", "describe", "users.v1.User" }, "Describe", "users.v1.User")]
+    [InlineData(new[] { "127.0.0.1:1", "users.v1.UserService/GetUser" }, "Call", "users.v1.UserService/GetUser")]
+    public void Parse_ListAndDescribe_AreModesWithTheirTarget(string[] args, string mode, string target)
+    {
+        Assert.True(CallArgumentsParser.TryParse(args, out var arguments, out var error), error);
+
+        Assert.Equal((Enum.Parse<CallMode>(mode), target), (arguments.Mode, arguments.Target));
+    }
+
+    [Theory]
+    [InlineData(new[] { "127.0.0.1:1", "describe" }, "describe needs a SYMBOL")]
+    [InlineData(new[] { "127.0.0.1:1", "list", "a.B", "c.D" }, "unexpected argument 'c.D'")]
+    [InlineData(new[] { "127.0.0.1:1", "describe", "a.B", "c.D" }, "unexpected argument 'c.D'")]
+    public void Parse_ListAndDescribeBadUsage_SaysWhat(string[] args, string error)
     {
         Assert.False(CallArgumentsParser.TryParse(args, out _, out var actual));
         Assert.Equal(error, actual);

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using MeshProxy.Cli.Call;
-using MeshProxy.Grpc;
 using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
 using MeshProxy.Transcoding.Descriptors;
@@ -41,7 +41,9 @@ public sealed class ResponsePrinterTests
         using var stderr = new StringWriter();
         var printer = new ResponsePrinter(pool.FindMessage("users.v1.User")!, JsonFormatOptions.Default with { Indented = true }, stdout, stderr, verbose: false);
 
-        await printer.PrintStatusAsync(Status.FromRpcStatus(rpcStatus), pool).DefaultTimeout();
+        var trailers = new Metadata { { ResponsePrinter.StatusDetailsTrailer, rpcStatus.ToByteArray() } };
+
+        await printer.PrintStatusAsync(new Status(StatusCode.InvalidArgument, "bad user"), trailers, pool).DefaultTimeout();
 
         Assert.Equal(
             """
