@@ -117,6 +117,20 @@ public sealed class CanaryCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Set_SymlinkedFile_EditsTargetAndKeepsLink()
+    {
+        var target = await WriteAsync(Config);
+        var link = Path.Combine(_directory, "link.yaml");
+        File.CreateSymbolicLink(link, Path.GetFileName(target));
+
+        var (code, _, stderr) = await RunAsync("canary", "set", link, "users", "v2=20");
+
+        Assert.True(code == ExitCodes.Ok, stderr);
+        Assert.NotNull(new FileInfo(link).LinkTarget);
+        Assert.Equal(Config.Replace("weight: 10 }", "weight: 20 }", StringComparison.Ordinal), await File.ReadAllTextAsync(target));
+    }
+
+    [Fact]
     public async Task Set_MissingFile_Exits1()
     {
         var (code, _, stderr) = await RunAsync("canary", "set", Path.Combine(_directory, "absent.yaml"), "users", "v1=1");
