@@ -16,6 +16,7 @@ internal static class CanaryWeightEditor
 {
     public static CanaryEdit Apply(string yaml, string route, IReadOnlyList<KeyValuePair<string, int>> weights)
     {
+        // 1. Parse once; the nodes keep the character span they were read from.
         var errors = new ConfigErrors();
         YamlNode? root;
         try
@@ -34,6 +35,7 @@ internal static class CanaryWeightEditor
             return CanaryEdit.Failure(string.Empty, "expected one YAML document whose root is a mapping");
         }
 
+        // 2. Every named cluster exists, and the route exists and lists its clusters under backends:.
         foreach (var (cluster, _) in weights)
         {
             if (Get(map, "clusters") is not YamlMappingNode clusters || !HasKey(clusters, cluster))
@@ -67,7 +69,7 @@ internal static class CanaryWeightEditor
             return CanaryEdit.Failure(errors.All);
         }
 
-        // Each backend's (path, cluster, weight node, weight after the edit, shared through an anchor).
+        // 3. Each backend's (path, cluster, weight node, weight after the edit, shared through an anchor).
         var found = new List<(string Path, string Cluster, YamlNode? Weight, int? NewWeight, bool Shared)>();
         for (var j = 0; j < backends.Children.Count; j++)
         {
@@ -80,6 +82,7 @@ internal static class CanaryWeightEditor
             found.Add((path, cluster ?? string.Empty, weight, newWeight, IsShared(backends) || IsShared(item)));
         }
 
+        // 4. Each named cluster is exactly one backend with a weight scalar that can be rewritten in place.
         var replacements = new List<(int Start, int End, string Text)>();
         foreach (var (cluster, weight) in weights)
         {
@@ -113,6 +116,7 @@ internal static class CanaryWeightEditor
             found[index] = backend with { NewWeight = weight };
         }
 
+        // 5. The split still sends somewhere (the loader would say so too, but not in terms of this edit).
         if (!errors.HasErrors && found.All(f => f.NewWeight is 0))
         {
             errors.Add($"{routePath}.backends", "all weights would be zero: the route could send nothing anywhere");
@@ -123,7 +127,7 @@ internal static class CanaryWeightEditor
             return CanaryEdit.Failure(errors.All);
         }
 
-        // Splice from the end so earlier indexes stay valid.
+        // 6. Splice from the end so earlier indexes stay valid; nothing else of the text is touched.
         var text = new StringBuilder(yaml);
         foreach (var (start, end, number) in replacements.OrderByDescending(r => r.Start))
         {
