@@ -9,6 +9,9 @@ internal static class HelpText
         Commands:
           run --config FILE   Run the sidecar on a config file (the default command).
           validate FILE       Check a config file without starting; prints every error with its path.
+          canary set FILE ROUTE CLUSTER=WEIGHT...
+                              Set a route's canary weights in place (validated, atomic write; a live sidecar reloads it).
+          canary show FILE    Print each route's split: cluster=weight (percentage).
           demo                Start the sample backends and a sidecar routing to them; Ctrl+C stops all.
           call ADDRESS METHOD Call a gRPC method with JSON in and out, like grpcurl (see meshproxy call --help).
           call ADDRESS list|describe  List a server's services or describe a symbol, through its gRPC reflection.

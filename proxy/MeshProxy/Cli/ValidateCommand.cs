@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using MeshProxy.Configuration;
 using MeshProxy.Transcoding.Rest;
 
@@ -19,25 +20,9 @@ internal static class ValidateCommand
             return ExitCodes.Usage;
         }
 
-        var result = ConfigLoader.LoadFile(args[0]);
-        if (!result.Succeeded)
+        if (!TryCheck(ConfigLoader.LoadFile(args[0]), args[0], out var config, out var bindings, out var errors))
         {
-            return Report(args[0], result.Errors, context);
-        }
-
-        var config = result.Config;
-        var bindings = 0;
-        if (config.Transcoding is { } transcoding)
-        {
-            var errors = new ConfigErrors();
-            var directory = Path.GetDirectoryName(Path.GetFullPath(args[0])) ?? Environment.CurrentDirectory;
-            var snapshot = DescriptorSetLoader.Load(transcoding, new TranscodingPaths(directory), errors);
-            if (snapshot is null)
-            {
-                return Report(args[0], errors.All, context);
-            }
-
-            bindings = snapshot.Table.Bindings.Count;
+            return Report(args[0], errors, context);
         }
 
         var rest = config.Transcoding is null ? string.Empty : $", {bindings} REST bindings";
@@ -45,7 +30,40 @@ internal static class ValidateCommand
         return ExitCodes.Ok;
     }
 
-    private static int Report(string file, IReadOnlyList<ConfigError> errors, CommandContext context)
+    /// <summary>
+    /// The whole of validate's judgement on a loaded <paramref name="result"/> of <paramref name="file"/>'s text (which
+    /// may be an edit not yet written, as <c>canary set</c> checks): the config rules, then its descriptor sets.
+    /// </summary>
+    public static bool TryCheck(ConfigLoadResult result, string file, [NotNullWhen(true)] out MeshProxyConfig? config, out int bindings, out IReadOnlyList<ConfigError> errors)
+    {
+        config = null;
+        bindings = 0;
+        errors = result.Errors;
+        if (!result.Succeeded)
+        {
+            return false;
+        }
+
+        if (result.Config.Transcoding is { } transcoding)
+        {
+            var found = new ConfigErrors();
+            var directory = Path.GetDirectoryName(Path.GetFullPath(file)) ?? Environment.CurrentDirectory;
+            var snapshot = DescriptorSetLoader.Load(transcoding, new TranscodingPaths(directory), found);
+            if (snapshot is null)
+            {
+                errors = found.All;
+                return false;
+            }
+
+            bindings = snapshot.Table.Bindings.Count;
+        }
+
+        config = result.Config;
+        return true;
+    }
+
+    /// <summary>Every error with its path on stderr, under a count; exit 1.</summary>
+    public static int Report(string file, IReadOnlyList<ConfigError> errors, CommandContext context)
     {
         context.Error.WriteLine($"{file}: {errors.Count} error(s)");
         foreach (var error in errors)
