@@ -177,8 +177,11 @@ internal sealed class RestTranscodingEndpoint
         var outer = context.Features.Get<IHttpRequestFeature>();
         var requestFeature = new HttpRequestFeature
         {
-            // YARP streams the request (and completes the response explicitly) only for HTTP/2 gRPC requests
-            // (HttpForwarder: isStreamingRequest = IsHttp2OrGreater(Protocol) && IsGrpcContentType).
+            // The inner call is an HTTP/2 gRPC call whatever protocol the REST caller spoke. Yarp.ReverseProxy 2.3.0
+            // reads that from Protocol alone: only for HTTP/2 does it stream the request and complete the response
+            // explicitly (HttpForwarder: isStreamingRequest = IsHttp2OrGreater(Protocol) && IsGrpcContentType) and
+            // forward "te: trailers" (HttpTransformer), without which a strict gRPC server refuses the call.
+            // TranscodingHeaderAndBodyTests.RequestHeaders_ChosenOnes_BecomeGrpcMetadata fails with the caller's protocol.
             Protocol = "HTTP/2",
             Scheme = outer?.Scheme ?? "http",
             Method = HttpMethods.Post,
