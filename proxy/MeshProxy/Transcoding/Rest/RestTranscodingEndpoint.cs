@@ -180,7 +180,7 @@ internal sealed class RestTranscodingEndpoint
             // The inner call is an HTTP/2 gRPC call whatever protocol the REST caller spoke. Yarp.ReverseProxy 2.3.0
             // reads that from Protocol alone: only for HTTP/2 does it stream the request and complete the response
             // explicitly (HttpForwarder: isStreamingRequest = IsHttp2OrGreater(Protocol) && IsGrpcContentType) and
-            // forward "te: trailers" (HttpTransformer), without which a strict gRPC server refuses the call.
+            // forward "te: trailers" (HttpTransformer), which PROTOCOL-HTTP2.md requires on every gRPC request.
             // TranscodingHeaderAndBodyTests.RequestHeaders_ChosenOnes_BecomeGrpcMetadata fails with the caller's protocol.
             Protocol = "HTTP/2",
             Scheme = outer?.Scheme ?? "http",
