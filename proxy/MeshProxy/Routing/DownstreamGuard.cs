@@ -110,8 +110,7 @@ internal sealed class DownstreamGuard : IHttpResetFeature, IHttpResponseBodyFeat
             return Task.CompletedTask;
         }
 
-        response.AppendTrailer(GrpcProtocol.StatusHeader, "4");
-        response.AppendTrailer(GrpcProtocol.MessageHeader, GrpcMessageEncoding.Encode("deadline exceeded at the proxy"));
+        TrailersOnlyResponse.AppendTrailers(response, StatusCode.DeadlineExceeded, "deadline exceeded at the proxy");
         return response.CompleteAsync();
     }
 

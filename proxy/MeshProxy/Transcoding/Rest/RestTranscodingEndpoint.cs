@@ -1,7 +1,7 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.IO.Pipelines;
 using MeshProxy.Grpc;
+using MeshProxy.Grpc.Framing;
 using MeshProxy.Observability;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
@@ -248,8 +248,7 @@ internal sealed class RestTranscodingEndpoint
         try
         {
             var output = new ArrayBufferWriter<byte>(256);
-            output.GetSpan(GrpcProtocol.MessagePrefixLength)[..GrpcProtocol.MessagePrefixLength].Clear();
-            output.Advance(GrpcProtocol.MessagePrefixLength);
+            GrpcMessagePrefix.Reserve(output);
             var error = RequestMessageBuilder.Build(binding, variables, request.QueryString, result.Buffer, request.ContentType, snapshot.BuildOptions, output);
             if (error is not null)
             {
@@ -258,7 +257,7 @@ internal sealed class RestTranscodingEndpoint
             }
 
             var frame = output.WrittenSpan.ToArray();
-            BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1, 4), (uint)(frame.Length - GrpcProtocol.MessagePrefixLength));
+            GrpcMessagePrefix.Complete(frame);
             return frame;
         }
         finally
