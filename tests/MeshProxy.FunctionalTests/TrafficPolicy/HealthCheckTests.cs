@@ -2,15 +2,16 @@ using MeshProxy.Configuration.Reload;
 using MeshProxy.FunctionalTests.SampleBackends;
 using MeshProxy.Grpc;
 using MeshProxy.Grpc.Client;
-using MeshProxy.SampleBackends.Users;
-using MeshProxy.Samples.Users.V1;
 using MeshProxy.Hosting;
 using MeshProxy.Routing;
 using MeshProxy.SampleBackends;
+using MeshProxy.SampleBackends.Users;
+using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Health;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace MeshProxy.FunctionalTests.TrafficPolicy;
@@ -26,7 +27,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task HealthCheck_NotServingRemovesHostAndServingBringsItBack()
     {
-        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "grpc: { service: users.v1.UserService }, interval: 5s, timeout: 1s, unhealthyThreshold: 2, healthyThreshold: 1"), new ManualTimeProvider());
+        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "grpc: { service: users.v1.UserService }, interval: 5s, timeout: 1s, unhealthyThreshold: 2, healthyThreshold: 1"), new FakeTimeProvider());
         var b1 = stack.Cluster("users").Destinations[1];
         Assert.Equal(DestinationHealth.Unknown, b1.Health);
         await stack.RunHealthRoundAsync("users", TimeSpan.Zero);
@@ -51,7 +52,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task HealthCheck_UnknownServiceName_FailsWithNotFound()
     {
-        await using var stack = await OutlierStack.StartAsync(1, ports => Users(ports, "grpc: { service: no.such.Service }, unhealthyThreshold: 1"), new ManualTimeProvider());
+        await using var stack = await OutlierStack.StartAsync(1, ports => Users(ports, "grpc: { service: no.such.Service }, unhealthyThreshold: 1"), new FakeTimeProvider());
 
         await stack.RunHealthRoundAsync("users", TimeSpan.Zero);
 
@@ -71,7 +72,7 @@ public sealed class HealthCheckTests
               lenient:
                 destinations: [ { address: "http://127.0.0.1:{{ports[0]}}" } ]
                 healthCheck: { grpc: { }, unhealthyThreshold: 1, missingServiceIsHealthy: true }
-            """, new ManualTimeProvider());
+            """, new FakeTimeProvider());
 
         // The backend answers UNIMPLEMENTED to the health service, as a server without one does.
         stack.Backends[0].Faults.Add("grpc.health.v1.Health/Check:status=UNIMPLEMENTED");
@@ -86,7 +87,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task HealthCheck_NoAnswerWithinTimeout_Unhealthy()
     {
-        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "grpc: { }, timeout: 1s, unhealthyThreshold: 1"), new ManualTimeProvider());
+        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "grpc: { }, timeout: 1s, unhealthyThreshold: 1"), new FakeTimeProvider());
         stack.Backends[1].Faults.Add("grpc.health.v1.Health/Check:latency=60s");
 
         var destinations = stack.Cluster("users").Destinations;
@@ -122,7 +123,7 @@ public sealed class HealthCheckTests
                   - { address: "http://127.0.0.1:{{plain.Port}}", name: plain }
                   - { address: "http://127.0.0.1:{{ports[0]}}", name: grpc-only }
                 healthCheck: { http: { path: /healthz }, unhealthyThreshold: 1 }
-            """, new ManualTimeProvider());
+            """, new FakeTimeProvider());
 
         await stack.RunHealthRoundAsync("web", TimeSpan.Zero);
         var destinations = stack.Cluster("web").Destinations;
@@ -137,7 +138,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task HealthCheck_ConfigReload_KeepsHealthAndEjectionOfUnchangedDestinationsAndProbesNewOnes()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var logs = new XunitLoggerProvider(output: null);
         var dir = Directory.CreateTempSubdirectory("meshproxy-health-");
         var backends = new List<SampleBackendHandle>();

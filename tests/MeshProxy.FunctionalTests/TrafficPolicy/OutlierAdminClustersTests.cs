@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
+using Microsoft.Extensions.Time.Testing;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace MeshProxy.FunctionalTests.TrafficPolicy;
@@ -14,7 +15,7 @@ public sealed class OutlierAdminClustersTests
     [Fact]
     public async Task AdminClusters_EjectedAndUnhealthyHosts_ShownWithCountersAndRouteWeights()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         await using var stack = await OutlierStack.StartAsync(3, ports => $$"""
             routes:
               - name: users

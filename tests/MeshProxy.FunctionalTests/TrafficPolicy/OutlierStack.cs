@@ -9,6 +9,7 @@ using MeshProxy.TestSupport;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Health;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MeshProxy.FunctionalTests.TrafficPolicy;
 
@@ -29,9 +30,9 @@ internal sealed class OutlierStack : IAsyncDisposable
     private readonly List<SampleBackendHandle> _backends = [];
     private MeshProxyServer? _proxy;
 
-    private OutlierStack(ManualTimeProvider? clock) => Clock = clock;
+    private OutlierStack(FakeTimeProvider? clock) => Clock = clock;
 
-    public ManualTimeProvider? Clock { get; }
+    public FakeTimeProvider? Clock { get; }
 
     public XunitLoggerProvider Logs { get; } = new(output: null);
 
@@ -41,7 +42,7 @@ internal sealed class OutlierStack : IAsyncDisposable
 
     public GrpcChannel Channel { get; private set; } = null!;
 
-    public static async Task<OutlierStack> StartAsync(int backends, Func<IReadOnlyList<int>, string> config, ManualTimeProvider? clock = null)
+    public static async Task<OutlierStack> StartAsync(int backends, Func<IReadOnlyList<int>, string> config, FakeTimeProvider? clock = null)
     {
         var stack = new OutlierStack(clock);
         try

@@ -1,6 +1,7 @@
 using MeshProxy.TestSupport;
 using MeshProxy.Tests.Configuration.Reload;
 using MeshProxy.TrafficPolicy;
+using Microsoft.Extensions.Time.Testing;
 using static MeshProxy.Tests.TrafficPolicy.OutlierClusters;
 
 namespace MeshProxy.Tests.TrafficPolicy;
@@ -8,7 +9,7 @@ namespace MeshProxy.Tests.TrafficPolicy;
 /// <summary>How probe results become health marks; the probes themselves run in the functional tests.</summary>
 public sealed class ActiveHealthStateTests
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     [Fact]
     public void Health_BeforeFirstProbe_UnknownAndPicked()

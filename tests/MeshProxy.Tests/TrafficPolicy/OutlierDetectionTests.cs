@@ -1,14 +1,15 @@
-using MeshProxy.TestSupport;
 using MeshProxy.Grpc;
+using MeshProxy.TestSupport;
 using MeshProxy.Tests.Configuration.Reload;
 using MeshProxy.TrafficPolicy;
+using Microsoft.Extensions.Time.Testing;
 using static MeshProxy.Tests.TrafficPolicy.OutlierClusters;
 
 namespace MeshProxy.Tests.TrafficPolicy;
 
 public sealed class OutlierDetectionTests
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     [Fact]
     public void Record_FiveConsecutiveGatewayFailures_EjectsAtOnceAndPicksSkipIt()
