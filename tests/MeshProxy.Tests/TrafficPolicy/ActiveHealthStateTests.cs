@@ -72,10 +72,10 @@ public sealed class ActiveHealthStateTests
         using var cluster = Create(_time, 3, healthCheck: GrpcCheck(unhealthyThreshold: 1));
         var d = cluster.Destinations[0];
         Fail(d, AttemptOutcome.GatewayFailure, 5);
-        _time.Advance(TimeSpan.FromSeconds(10));
+        AdvanceByIntervals(_time, TimeSpan.FromSeconds(10));
         cluster.Availability.OnProbe(d, "status NotServing");
 
-        _time.Advance(TimeSpan.FromSeconds(5));
+        AdvanceByIntervals(_time, TimeSpan.FromSeconds(5));
 
         Assert.Equal(1, d.EjectionMultiplier);
     }
