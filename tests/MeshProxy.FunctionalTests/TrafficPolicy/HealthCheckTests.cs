@@ -29,7 +29,8 @@ public sealed class HealthCheckTests
     {
         await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "grpc: { service: users.v1.UserService }, interval: 5s, timeout: 1s, unhealthyThreshold: 2, healthyThreshold: 1"), new FakeTimeProvider());
         var b1 = stack.Cluster("users").Destinations[1];
-        Assert.Equal(DestinationHealth.Unknown, b1.Health);
+
+        // The first round starts with the sidecar.
         await stack.RunHealthRoundAsync("users", TimeSpan.Zero);
         Assert.Equal(DestinationHealth.Healthy, b1.Health);
 
@@ -72,11 +73,12 @@ public sealed class HealthCheckTests
               lenient:
                 destinations: [ { address: "http://127.0.0.1:{{ports[0]}}" } ]
                 healthCheck: { grpc: { }, unhealthyThreshold: 1, missingServiceIsHealthy: true }
-            """, new FakeTimeProvider());
+            """,
+            new FakeTimeProvider(),
+            // The backend answers UNIMPLEMENTED to the health service, as a server without one does.
+            backends => backends[0].Faults.Add("grpc.health.v1.Health/Check:status=UNIMPLEMENTED"));
 
-        // The backend answers UNIMPLEMENTED to the health service, as a server without one does.
-        stack.Backends[0].Faults.Add("grpc.health.v1.Health/Check:status=UNIMPLEMENTED");
-        stack.Clock!.Advance(TimeSpan.Zero);
+        // The first round starts with the sidecar.
         await stack.Checker("strict").LastRound.DefaultTimeout();
         await stack.Checker("lenient").LastRound.DefaultTimeout();
 
@@ -87,11 +89,14 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task HealthCheck_NoAnswerWithinTimeout_Unhealthy()
     {
-        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "grpc: { }, timeout: 1s, unhealthyThreshold: 1"), new FakeTimeProvider());
-        stack.Backends[1].Faults.Add("grpc.health.v1.Health/Check:latency=60s");
+        await using var stack = await OutlierStack.StartAsync(
+            2,
+            ports => Users(ports, "grpc: { }, timeout: 1s, unhealthyThreshold: 1"),
+            new FakeTimeProvider(),
+            backends => backends[1].Faults.Add("grpc.health.v1.Health/Check:latency=60s"));
 
+        // The first round starts with the sidecar.
         var destinations = stack.Cluster("users").Destinations;
-        stack.Clock!.Advance(TimeSpan.Zero);
         var round = stack.Checker("users").LastRound;
 
         // b0 answers at once; only once it has may virtual time pass the timeout, or b0's probe would time out too.
@@ -103,7 +108,7 @@ public sealed class HealthCheckTests
             }
         }).DefaultTimeout();
         Assert.False(round.IsCompleted);
-        stack.Clock.Advance(TimeSpan.FromSeconds(1));
+        stack.Clock!.Advance(TimeSpan.FromSeconds(1));
         await round.DefaultTimeout();
 
         Assert.Equal(DestinationHealth.Healthy, destinations[0].Health);
@@ -149,14 +154,14 @@ public sealed class HealthCheckTests
                 backends.Add(await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1" }, logs).DefaultTimeout());
             }
 
+            // Before the sidecar starts: its health checker's first round starts with it.
+            backends[1].Health.Set(string.Empty, ServingStatus.NotServing);
             var ports = backends.Select(b => b.Port).ToArray();
             var file = Path.Combine(dir.FullName, "meshproxy.yaml");
             await File.WriteAllTextAsync(file, $"{OutlierStack.LoopbackListeners}\n{Users(ports[..2], "grpc: { }, unhealthyThreshold: 1")}");
             await using var proxy = await MeshProxyServer.StartFromFileAsync(file, logs: logs, configureServices: s => s.AddSingleton<TimeProvider>(clock)).DefaultTimeout();
             var snapshots = proxy.Services.GetRequiredService<ProxySnapshotProvider>();
             var checks = proxy.Services.GetRequiredService<HealthCheckService>();
-            backends[1].Health.Set(string.Empty, ServingStatus.NotServing);
-            clock.Advance(TimeSpan.Zero);
             await checks.Checker("users")!.LastRound.DefaultTimeout();
             var kept = snapshots.Clusters["users"].Destinations[1];
             Assert.Equal(DestinationHealth.Unhealthy, kept.Health);
@@ -210,7 +215,7 @@ public sealed class HealthCheckTests
                     await Task.Yield();
                 }
             }).DefaultTimeout();
-            clock.Advance(TimeSpan.Zero);
+            // The new checker's first round started with it.
             await checker!.LastRound.DefaultTimeout();
             Assert.Equal(DestinationHealth.Healthy, cluster.Destinations[2].Health);
             Assert.Equal(DestinationHealth.Unhealthy, cluster.Destinations[1].Health);

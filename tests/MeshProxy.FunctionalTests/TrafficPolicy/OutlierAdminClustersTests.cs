@@ -36,9 +36,15 @@ public sealed class OutlierAdminClustersTests
               users-v2:
                 destinations: [ { address: "http://127.0.0.1:{{ports[2]}}", name: v2a } ]
                 healthCheck: { grpc: { }, unhealthyThreshold: 1 }
-            """, clock);
-        stack.Backends[1].Faults.Add($"{GetUser}:status=UNAVAILABLE");
-        stack.Backends[2].Health.Set(string.Empty, ServingStatus.NotServing);
+            """,
+            clock,
+            backends =>
+            {
+                backends[1].Faults.Add($"{GetUser}:status=UNAVAILABLE");
+                backends[2].Health.Set(string.Empty, ServingStatus.NotServing);
+            });
+
+        // The first health round starts with the sidecar.
         await stack.RunHealthRoundAsync("users-v2", TimeSpan.Zero);
         await stack.CallManyAsync(10, new Grpc.Metadata { { "x-pin", "1" } });
         clock.Advance(TimeSpan.FromSeconds(12));
