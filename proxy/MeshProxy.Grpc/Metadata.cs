@@ -66,23 +66,6 @@ public sealed class Metadata : IReadOnlyList<MetadataEntry>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>True for header names the protocol reserves, which never appear as metadata.</summary>
-    public static bool IsReservedHeader(string key) =>
-        key.StartsWith(':')
-        || key.StartsWith("grpc-", StringComparison.OrdinalIgnoreCase)
-        || key.Equals("content-type", StringComparison.OrdinalIgnoreCase)
-        || key.Equals("te", StringComparison.OrdinalIgnoreCase)
-        || key.Equals("user-agent", StringComparison.OrdinalIgnoreCase)
-        || key.Equals("host", StringComparison.OrdinalIgnoreCase)
-        || key.Equals("content-length", StringComparison.OrdinalIgnoreCase)
-        || key.Equals("connection", StringComparison.OrdinalIgnoreCase)
-        || key.Equals("transfer-encoding", StringComparison.OrdinalIgnoreCase)
-        || key.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
-        || key.Equals("upgrade", StringComparison.OrdinalIgnoreCase)
-        || key.Equals("proxy-connection", StringComparison.OrdinalIgnoreCase)
-        || key.Equals("date", StringComparison.OrdinalIgnoreCase)
-        || key.Equals("server", StringComparison.OrdinalIgnoreCase);
-
     internal static string NormalizeKey(string key)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
@@ -96,7 +79,7 @@ public sealed class Metadata : IReadOnlyList<MetadataEntry>
             }
         }
 
-        if (IsReservedHeader(normalized))
+        if (GrpcProtocol.IsReservedHeader(normalized))
         {
             throw new ArgumentException($"'{normalized}' is reserved by the gRPC protocol and cannot be metadata.", nameof(key));
         }

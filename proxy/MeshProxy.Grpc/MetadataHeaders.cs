@@ -36,7 +36,7 @@ internal static class MetadataHeaders
     /// <summary>Adds one header's values as entries; comma-joined binary values are split (PROTOCOL-HTTP2.md).</summary>
     public static void AddHeader(Metadata metadata, string name, StringValues values)
     {
-        if (Metadata.IsReservedHeader(name))
+        if (GrpcProtocol.IsReservedHeader(name))
         {
             return;
         }

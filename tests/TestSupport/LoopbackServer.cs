@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace MeshProxy.TestSupport;
@@ -54,11 +55,13 @@ public sealed class LoopbackServer : IAsyncDisposable
     /// <param name="protocols">The listener's protocols; HTTP/2 only (h2c) unless told otherwise.</param>
     /// <param name="maxStreamsPerConnection">Kestrel's HTTP/2 concurrent stream limit (its default is 100), for backends that hold many calls open at once.</param>
     /// <param name="logging">Where the app logs (e.g. an <see cref="XunitLoggerProvider"/>); nowhere by default.</param>
+    /// <param name="configureServices">Registers what the app's endpoints need (e.g. grpc-dotnet's <c>AddGrpc</c>); runs before the app is built.</param>
     public static async Task<LoopbackServer> StartAsync(
         Action<WebApplication> configureApp,
         HttpProtocols protocols = HttpProtocols.Http2,
         int? maxStreamsPerConnection = null,
-        ILoggerProvider? logging = null)
+        ILoggerProvider? logging = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         ArgumentNullException.ThrowIfNull(configureApp);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
@@ -66,6 +69,8 @@ public sealed class LoopbackServer : IAsyncDisposable
         {
             builder.Logging.AddProvider(logging);
         }
+
+        configureServices?.Invoke(builder.Services);
 
         ListenOptions? bound = null;
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Pipelines;
 using Google.Protobuf;
@@ -70,15 +69,11 @@ internal static class GrpcFrameReader
         where T : class, IMessage<T>
     {
         message = null;
-        if (buffer.Length < GrpcProtocol.MessagePrefixLength)
+        if (!GrpcMessagePrefix.TryRead(buffer, out var flag, out var length))
         {
             return false;
         }
 
-        Span<byte> prefix = stackalloc byte[GrpcProtocol.MessagePrefixLength];
-        buffer.Slice(0, GrpcProtocol.MessagePrefixLength).CopyTo(prefix);
-        var flag = prefix[0];
-        var length = BinaryPrimitives.ReadUInt32BigEndian(prefix[1..]);
         if (flag > 1)
         {
             throw new RpcException(new Status(StatusCode.Internal, $"Invalid compressed flag {flag} in a message prefix."));

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.IO.Compression;
 using Google.Protobuf;
 
@@ -23,7 +22,7 @@ internal static class GrpcFrameWriter
         if (!GrpcCompression.IsCompressing(encoding))
         {
             var span = writer.GetSpan(GrpcProtocol.MessagePrefixLength + size);
-            WritePrefix(span, compressed: false, (uint)size);
+            GrpcMessagePrefix.Write(span, compressed: false, (uint)size);
             message.WriteTo(span.Slice(GrpcProtocol.MessagePrefixLength, size));
             writer.Advance(GrpcProtocol.MessagePrefixLength + size);
             return;
@@ -37,7 +36,7 @@ internal static class GrpcFrameWriter
             GrpcCompression.Compress(encoding!, serialized.AsSpan(0, size), compressed, level);
             var body = compressed.GetBuffer().AsSpan(0, (int)compressed.Length);
             var span = writer.GetSpan(GrpcProtocol.MessagePrefixLength + body.Length);
-            WritePrefix(span, compressed: true, (uint)body.Length);
+            GrpcMessagePrefix.Write(span, compressed: true, (uint)body.Length);
             body.CopyTo(span[GrpcProtocol.MessagePrefixLength..]);
             writer.Advance(GrpcProtocol.MessagePrefixLength + body.Length);
         }
@@ -45,11 +44,5 @@ internal static class GrpcFrameWriter
         {
             ArrayPool<byte>.Shared.Return(serialized);
         }
-    }
-
-    private static void WritePrefix(Span<byte> span, bool compressed, uint length)
-    {
-        span[0] = compressed ? (byte)1 : (byte)0;
-        BinaryPrimitives.WriteUInt32BigEndian(span[1..], length);
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Google.Protobuf;
 using MeshProxy.Grpc.Framing;
 using Microsoft.AspNetCore.Http;
@@ -172,11 +171,7 @@ internal sealed class ServerCall : IAsyncDisposable
                 }
                 else
                 {
-                    response.AppendTrailer(GrpcProtocol.StatusHeader, ((int)status.StatusCode).ToString(CultureInfo.InvariantCulture));
-                    if (!string.IsNullOrEmpty(status.Detail))
-                    {
-                        response.AppendTrailer(GrpcProtocol.MessageHeader, GrpcMessageEncoding.Encode(status.Detail));
-                    }
+                    TrailersOnlyResponse.AppendTrailers(response, status.StatusCode, status.Detail);
 
                     if (status.DetailsBytes is { } details)
                     {

@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using MeshProxy.Grpc;
+using MeshProxy.Grpc.Framing;
 
 namespace MeshProxy.Routing;
 
@@ -35,7 +35,7 @@ internal sealed class GrpcFrameBoundary
             if (_prefixRead == _prefix.Length)
             {
                 _prefixRead = 0;
-                _payloadLeft = BinaryPrimitives.ReadUInt32BigEndian(_prefix.AsSpan(1));
+                _payloadLeft = GrpcMessagePrefix.Read(_prefix).Length;
             }
         }
     }

@@ -10,6 +10,7 @@ using MeshProxy.TestSupport;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Health;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace MeshProxy.FunctionalTests.TrafficPolicy;
@@ -25,9 +26,10 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task HealthCheck_NotServingRemovesHostAndServingBringsItBack()
     {
-        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "grpc: { service: users.v1.UserService }, interval: 5s, timeout: 1s, unhealthyThreshold: 2, healthyThreshold: 1"), new ManualTimeProvider());
+        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "grpc: { service: users.v1.UserService }, interval: 5s, timeout: 1s, unhealthyThreshold: 2, healthyThreshold: 1"), new FakeTimeProvider());
         var b1 = stack.Cluster("users").Destinations[1];
-        Assert.Equal(DestinationHealth.Unknown, b1.Health);
+
+        // The first round starts with the sidecar.
         await stack.RunHealthRoundAsync("users", TimeSpan.Zero);
         Assert.Equal(DestinationHealth.Healthy, b1.Health);
 
@@ -50,7 +52,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task HealthCheck_UnknownServiceName_FailsWithNotFound()
     {
-        await using var stack = await OutlierStack.StartAsync(1, ports => Users(ports, "grpc: { service: no.such.Service }, unhealthyThreshold: 1"), new ManualTimeProvider());
+        await using var stack = await OutlierStack.StartAsync(1, ports => Users(ports, "grpc: { service: no.such.Service }, unhealthyThreshold: 1"), new FakeTimeProvider());
 
         await stack.RunHealthRoundAsync("users", TimeSpan.Zero);
 
@@ -70,11 +72,12 @@ public sealed class HealthCheckTests
               lenient:
                 destinations: [ { address: "http://127.0.0.1:{{ports[0]}}" } ]
                 healthCheck: { grpc: { }, unhealthyThreshold: 1, missingServiceIsHealthy: true }
-            """, new ManualTimeProvider());
+            """,
+            new FakeTimeProvider(),
+            // The backend answers UNIMPLEMENTED to the health service, as a server without one does.
+            backends => backends[0].Faults.Add("grpc.health.v1.Health/Check:status=UNIMPLEMENTED"));
 
-        // The backend answers UNIMPLEMENTED to the health service, as a server without one does.
-        stack.Backends[0].Faults.Add("grpc.health.v1.Health/Check:status=UNIMPLEMENTED");
-        stack.Clock!.Advance(TimeSpan.Zero);
+        // The first round starts with the sidecar.
         await stack.Checker("strict").LastRound.DefaultTimeout();
         await stack.Checker("lenient").LastRound.DefaultTimeout();
 
@@ -85,11 +88,14 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task HealthCheck_NoAnswerWithinTimeout_Unhealthy()
     {
-        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "grpc: { }, timeout: 1s, unhealthyThreshold: 1"), new ManualTimeProvider());
-        stack.Backends[1].Faults.Add("grpc.health.v1.Health/Check:latency=60s");
+        await using var stack = await OutlierStack.StartAsync(
+            2,
+            ports => Users(ports, "grpc: { }, timeout: 1s, unhealthyThreshold: 1"),
+            new FakeTimeProvider(),
+            backends => backends[1].Faults.Add("grpc.health.v1.Health/Check:latency=60s"));
 
+        // The first round starts with the sidecar.
         var destinations = stack.Cluster("users").Destinations;
-        stack.Clock!.Advance(TimeSpan.Zero);
         var round = stack.Checker("users").LastRound;
 
         // b0 answers at once; only once it has may virtual time pass the timeout, or b0's probe would time out too.
@@ -101,7 +107,7 @@ public sealed class HealthCheckTests
             }
         }).DefaultTimeout();
         Assert.False(round.IsCompleted);
-        stack.Clock.Advance(TimeSpan.FromSeconds(1));
+        stack.Clock!.Advance(TimeSpan.FromSeconds(1));
         await round.DefaultTimeout();
 
         Assert.Equal(DestinationHealth.Healthy, destinations[0].Health);
@@ -121,7 +127,7 @@ public sealed class HealthCheckTests
                   - { address: "http://127.0.0.1:{{plain.Port}}", name: plain }
                   - { address: "http://127.0.0.1:{{ports[0]}}", name: grpc-only }
                 healthCheck: { http: { path: /healthz }, unhealthyThreshold: 1 }
-            """, new ManualTimeProvider());
+            """, new FakeTimeProvider());
 
         await stack.RunHealthRoundAsync("web", TimeSpan.Zero);
         var destinations = stack.Cluster("web").Destinations;
@@ -136,7 +142,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task HealthCheck_ConfigReload_KeepsHealthAndEjectionOfUnchangedDestinationsAndProbesNewOnes()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var logs = new XunitLoggerProvider(output: null);
         var dir = Directory.CreateTempSubdirectory("meshproxy-health-");
         var backends = new List<SampleBackendHandle>();
@@ -147,14 +153,14 @@ public sealed class HealthCheckTests
                 backends.Add(await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1" }, logs).DefaultTimeout());
             }
 
+            // Before the sidecar starts: its health checker's first round starts with it.
+            backends[1].Health.SetStatus(string.Empty, ServingStatus.NotServing);
             var ports = backends.Select(b => b.Port).ToArray();
             var file = Path.Combine(dir.FullName, "meshproxy.yaml");
             await File.WriteAllTextAsync(file, $"{OutlierStack.LoopbackListeners}\n{Users(ports[..2], "grpc: { }, unhealthyThreshold: 1")}");
             await using var proxy = await MeshProxyServer.StartFromFileAsync(file, logs: logs, configureServices: s => s.AddSingleton<TimeProvider>(clock)).DefaultTimeout();
             var snapshots = proxy.Services.GetRequiredService<ProxySnapshotProvider>();
             var checks = proxy.Services.GetRequiredService<HealthCheckService>();
-            backends[1].Health.SetStatus(string.Empty, ServingStatus.NotServing);
-            clock.Advance(TimeSpan.Zero);
             await checks.Checker("users")!.LastRound.DefaultTimeout();
             var kept = snapshots.Clusters["users"].Destinations[1];
             Assert.Equal(DestinationHealth.Unhealthy, kept.Health);
@@ -209,7 +215,7 @@ public sealed class HealthCheckTests
                     await Task.Yield();
                 }
             }).DefaultTimeout();
-            clock.Advance(TimeSpan.Zero);
+            // The new checker's first round started with it.
             await checker!.LastRound.DefaultTimeout();
             Assert.Equal(DestinationHealth.Healthy, cluster.Destinations[2].Health);
             Assert.Equal(DestinationHealth.Unhealthy, cluster.Destinations[1].Health);

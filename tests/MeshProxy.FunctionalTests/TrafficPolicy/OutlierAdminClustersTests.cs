@@ -3,6 +3,7 @@ using System.Text.Json;
 using Grpc.Core;
 using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
+using Microsoft.Extensions.Time.Testing;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace MeshProxy.FunctionalTests.TrafficPolicy;
@@ -15,7 +16,7 @@ public sealed class OutlierAdminClustersTests
     [Fact]
     public async Task AdminClusters_EjectedAndUnhealthyHosts_ShownWithCountersAndRouteWeights()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         await using var stack = await OutlierStack.StartAsync(3, ports => $$"""
             routes:
               - name: users
@@ -36,9 +37,15 @@ public sealed class OutlierAdminClustersTests
               users-v2:
                 destinations: [ { address: "http://127.0.0.1:{{ports[2]}}", name: v2a } ]
                 healthCheck: { grpc: { }, unhealthyThreshold: 1 }
-            """, clock);
-        stack.Backends[1].Faults.Add($"{GetUser}:status=UNAVAILABLE");
-        stack.Backends[2].Health.SetStatus(string.Empty, ServingStatus.NotServing);
+            """,
+            clock,
+            backends =>
+            {
+                backends[1].Faults.Add($"{GetUser}:status=UNAVAILABLE");
+                backends[2].Health.SetStatus(string.Empty, ServingStatus.NotServing);
+            });
+
+        // The first health round starts with the sidecar.
         await stack.RunHealthRoundAsync("users-v2", TimeSpan.Zero);
         await stack.CallManyAsync(10, new Metadata { { "x-pin", "1" } });
         clock.Advance(TimeSpan.FromSeconds(12));

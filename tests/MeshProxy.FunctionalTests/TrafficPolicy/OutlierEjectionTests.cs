@@ -1,5 +1,6 @@
 using Grpc.Core;
 using MeshProxy.TestSupport;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MeshProxy.FunctionalTests.TrafficPolicy;
 
@@ -15,7 +16,7 @@ public sealed class OutlierEjectionTests
     [Fact]
     public async Task Outlier_FiveConsecutiveUnavailable_EjectsAndCallsGoToTheOtherDestination()
     {
-        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "panicThreshold: 0"), new ManualTimeProvider());
+        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "panicThreshold: 0"), new FakeTimeProvider());
         stack.Backends[1].Faults.Add($"{GetUser}:status=UNAVAILABLE");
 
         // Round robin alternates: the 10th call is b1's 5th failure, which ejects it at once.
@@ -36,7 +37,7 @@ public sealed class OutlierEjectionTests
     [Fact]
     public async Task Outlier_InvalidArgumentEveryCall_NeverEjects()
     {
-        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "consecutiveGatewayFailures: 1, consecutiveServerErrors: 1"), new ManualTimeProvider());
+        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "consecutiveGatewayFailures: 1, consecutiveServerErrors: 1"), new FakeTimeProvider());
         stack.Backends[1].Faults.Add($"{GetUser}:status=INVALID_ARGUMENT");
 
         await stack.CallManyAsync(40);
@@ -59,7 +60,7 @@ public sealed class OutlierEjectionTests
                   - { address: "http://127.0.0.1:{{ports[0]}}", name: good }
                   - { address: "http://127.0.0.1:{{broken.Port}}", name: broken }
                 outlierDetection: { consecutiveGatewayFailures: 0, consecutiveServerErrors: 5, panicThreshold: 0 }
-            """, new ManualTimeProvider());
+            """, new FakeTimeProvider());
 
         await stack.CallManyAsync(10);
         Assert.Equal(5, broken.Posts);
@@ -72,7 +73,7 @@ public sealed class OutlierEjectionTests
     [Fact]
     public async Task Outlier_EjectionOver_DestinationReturnsAndReEjectionLastsTwiceAsLong()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "interval: 1s, baseEjectionTime: 10s, maxEjectionTime: 15s, panicThreshold: 0"), clock);
         var b1 = stack.Cluster("users").Destinations[1];
         stack.Backends[1].Faults.Add($"{GetUser}:status=UNAVAILABLE");
@@ -104,7 +105,7 @@ public sealed class OutlierEjectionTests
     [Fact]
     public async Task Outlier_MaxEjectionPercent34WithThreeHosts_OnlyOneOfTwoFailingHostsEjected()
     {
-        await using var stack = await OutlierStack.StartAsync(3, ports => Users(ports, "maxEjectionPercent: 34, panicThreshold: 0"), new ManualTimeProvider());
+        await using var stack = await OutlierStack.StartAsync(3, ports => Users(ports, "maxEjectionPercent: 34, panicThreshold: 0"), new FakeTimeProvider());
         stack.Backends[1].Faults.Add($"{GetUser}:status=UNAVAILABLE");
         stack.Backends[2].Faults.Add($"{GetUser}:status=UNAVAILABLE");
 
@@ -124,7 +125,7 @@ public sealed class OutlierEjectionTests
     [Fact]
     public async Task Outlier_PanicThreshold_TwoOfThreeEjectedSendsTrafficToAllAgain()
     {
-        await using var stack = await OutlierStack.StartAsync(3, ports => Users(ports, "maxEjectionPercent: 100, panicThreshold: 50"), new ManualTimeProvider());
+        await using var stack = await OutlierStack.StartAsync(3, ports => Users(ports, "maxEjectionPercent: 100, panicThreshold: 50"), new FakeTimeProvider());
         stack.Backends[1].Faults.Add($"{GetUser}:status=UNAVAILABLE");
         stack.Backends[2].Faults.Add($"{GetUser}:status=UNAVAILABLE");
 
@@ -171,7 +172,7 @@ public sealed class OutlierEjectionTests
                   - { address: "http://127.0.0.1:{{ports[2]}}", name: v2a }
                   - { address: "http://127.0.0.1:{{ports[3]}}", name: v2b }
                 outlierDetection: { panicThreshold: 0 }
-            """, new ManualTimeProvider());
+            """, new FakeTimeProvider());
         stack.Backends[2].Faults.Add($"{GetUser}:status=UNAVAILABLE");
 
         await stack.CallManyAsync(10, new Metadata { { "x-canary", "always" } });

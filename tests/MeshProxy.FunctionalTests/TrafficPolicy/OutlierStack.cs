@@ -8,6 +8,7 @@ using MeshProxy.TestSupport;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Health;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MeshProxy.FunctionalTests.TrafficPolicy;
 
@@ -28,9 +29,9 @@ internal sealed class OutlierStack : IAsyncDisposable
     private readonly List<SampleBackendHandle> _backends = [];
     private MeshProxyServer? _proxy;
 
-    private OutlierStack(ManualTimeProvider? clock) => Clock = clock;
+    private OutlierStack(FakeTimeProvider? clock) => Clock = clock;
 
-    public ManualTimeProvider? Clock { get; }
+    public FakeTimeProvider? Clock { get; }
 
     public XunitLoggerProvider Logs { get; } = new(output: null);
 
@@ -42,7 +43,12 @@ internal sealed class OutlierStack : IAsyncDisposable
 
     public UserService.UserServiceClient Users { get; private set; } = null!;
 
-    public static async Task<OutlierStack> StartAsync(int backends, Func<IReadOnlyList<int>, string> config, ManualTimeProvider? clock = null)
+    /// <param name="backends">How many sample backends to start (b0, b1, ...).</param>
+    /// <param name="config">The routes and clusters, given the backends' ports.</param>
+    /// <param name="clock">Virtual time for the sidecar. A health checker's first round starts as the sidecar does
+    /// (FakeTimeProvider runs a timer due now at once), so what that round must see is set up in <paramref name="prepare"/>.</param>
+    /// <param name="prepare">Runs once the backends are up and before the sidecar starts (faults, health switches).</param>
+    public static async Task<OutlierStack> StartAsync(int backends, Func<IReadOnlyList<int>, string> config, FakeTimeProvider? clock = null, Action<IReadOnlyList<SampleBackendHandle>>? prepare = null)
     {
         var stack = new OutlierStack(clock);
         try
@@ -52,6 +58,7 @@ internal sealed class OutlierStack : IAsyncDisposable
                 stack._backends.Add(await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1", Version = $"b{i}" }, stack.Logs).DefaultTimeout());
             }
 
+            prepare?.Invoke(stack._backends);
             stack._proxy = await MeshProxyServer.StartAsync(
                 $"{LoopbackListeners}\n{config([.. stack._backends.Select(b => b.Port)])}",
                 stack.Logs,

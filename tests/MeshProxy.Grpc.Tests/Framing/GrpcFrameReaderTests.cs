@@ -50,7 +50,7 @@ public class GrpcFrameReaderTests
     {
         var frame = Frame(SampleUser());
         // Segments of 2, 2 and the rest: the 5-byte prefix spans three segments.
-        var sequence = Segments(frame[..2], frame[2..4], frame[4..]);
+        var sequence = ByteSegments.Of(frame[..2], frame[2..4], frame[4..]);
         Assert.True(GrpcFrameReader.TryReadMessage(ref sequence, User.Parser, Max, null, out var user));
         Assert.Equal(SampleUser(), user);
         Assert.Equal(0, sequence.Length);
@@ -159,33 +159,5 @@ public class GrpcFrameReaderTests
         var size = user.CalculateSize();
         Assert.Equal(new byte[] { 0, (byte)(size >> 24), (byte)(size >> 16), (byte)(size >> 8), (byte)size }, frame[..5]);
         Assert.Equal(user.ToByteArray(), frame[5..]);
-    }
-
-    private static ReadOnlySequence<byte> Segments(params byte[][] parts)
-    {
-        var first = new Segment(parts[0], 0);
-        var last = first;
-        foreach (var part in parts.Skip(1))
-        {
-            last = last.Append(part);
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }

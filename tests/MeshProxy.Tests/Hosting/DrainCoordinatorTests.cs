@@ -1,13 +1,14 @@
-using MeshProxy.TestSupport;
 using MeshProxy.Admin;
 using MeshProxy.Configuration;
 using MeshProxy.Hosting;
 using MeshProxy.Routing;
+using MeshProxy.TestSupport;
 using MeshProxy.Tests.Configuration;
 using MeshProxy.Tests.Configuration.Reload;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MeshProxy.Tests.Hosting;
 
@@ -15,7 +16,7 @@ namespace MeshProxy.Tests.Hosting;
 public sealed class DrainCoordinatorTests : IDisposable
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private readonly ProxySnapshotProvider _snapshots;
     private readonly ReadinessState _readiness = new();
     private readonly RecordingServer _server = new();

@@ -1,6 +1,7 @@
 using MeshProxy.TestSupport;
 using MeshProxy.Tests.Configuration.Reload;
 using MeshProxy.TrafficPolicy;
+using Microsoft.Extensions.Time.Testing;
 using static MeshProxy.Tests.TrafficPolicy.OutlierClusters;
 
 namespace MeshProxy.Tests.TrafficPolicy;
@@ -8,7 +9,7 @@ namespace MeshProxy.Tests.TrafficPolicy;
 /// <summary>How probe results become health marks; the probes themselves run in the functional tests.</summary>
 public sealed class ActiveHealthStateTests
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     [Fact]
     public void Health_BeforeFirstProbe_UnknownAndPicked()
@@ -71,10 +72,10 @@ public sealed class ActiveHealthStateTests
         using var cluster = Create(_time, 3, healthCheck: GrpcCheck(unhealthyThreshold: 1));
         var d = cluster.Destinations[0];
         Fail(d, AttemptOutcome.GatewayFailure, 5);
-        _time.Advance(TimeSpan.FromSeconds(10));
+        AdvanceByIntervals(_time, TimeSpan.FromSeconds(10));
         cluster.Availability.OnProbe(d, "status NotServing");
 
-        _time.Advance(TimeSpan.FromSeconds(5));
+        AdvanceByIntervals(_time, TimeSpan.FromSeconds(5));
 
         Assert.Equal(1, d.EjectionMultiplier);
     }

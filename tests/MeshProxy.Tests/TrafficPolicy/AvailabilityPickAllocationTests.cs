@@ -1,6 +1,7 @@
 using MeshProxy.TestSupport;
 using MeshProxy.Tests.Configuration.Reload;
 using MeshProxy.TrafficPolicy;
+using Microsoft.Extensions.Time.Testing;
 using static MeshProxy.Tests.TrafficPolicy.OutlierClusters;
 
 namespace MeshProxy.Tests.TrafficPolicy;
@@ -11,7 +12,7 @@ public sealed class AvailabilityPickAllocationTests
     [Fact]
     public void PickDestination_WithEjectedAndUnhealthyHosts_AllocatesNothing()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         using var cluster = Create(time, 5, Outlier(panicThreshold: 0), GrpcCheck(unhealthyThreshold: 1));
         Fail(cluster.Destinations[0], AttemptOutcome.GatewayFailure, 5);
         cluster.Availability.OnProbe(cluster.Destinations[1], "status NotServing");

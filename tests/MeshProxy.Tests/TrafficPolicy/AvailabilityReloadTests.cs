@@ -1,6 +1,7 @@
 using MeshProxy.TestSupport;
 using MeshProxy.Tests.Configuration.Reload;
 using MeshProxy.TrafficPolicy;
+using Microsoft.Extensions.Time.Testing;
 using static MeshProxy.Tests.TrafficPolicy.OutlierClusters;
 
 namespace MeshProxy.Tests.TrafficPolicy;
@@ -8,7 +9,7 @@ namespace MeshProxy.Tests.TrafficPolicy;
 /// <summary>A reload that changes a cluster keeps the ejections and health of the destinations it did not change.</summary>
 public sealed class AvailabilityReloadTests
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     [Fact]
     public void Apply_DestinationAdded_UnchangedDestinationsKeepEjectionAndHealth()

@@ -1,14 +1,15 @@
-using MeshProxy.TestSupport;
 using MeshProxy.Configuration;
+using MeshProxy.TestSupport;
 using MeshProxy.Tests.Configuration.Reload;
 using MeshProxy.TrafficPolicy;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MeshProxy.Tests.TrafficPolicy;
 
 public sealed class ClusterRetirementTests
 {
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     [Fact]
     public void Apply_ClusterRemovedAndIdle_DisposedAfterGrace()

@@ -1,13 +1,14 @@
 using MeshProxy.TestSupport;
 using MeshProxy.Tests.Configuration.Reload;
 using MeshProxy.TrafficPolicy;
+using Microsoft.Extensions.Time.Testing;
 using static MeshProxy.Tests.TrafficPolicy.OutlierClusters;
 
 namespace MeshProxy.Tests.TrafficPolicy;
 
 public sealed class EjectionListenerTests
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     [Fact]
     public void Listener_EjectionAndReturn_HeardOnceEachWithEnvoyRuleName()

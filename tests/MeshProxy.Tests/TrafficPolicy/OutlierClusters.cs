@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using MeshProxy.Configuration;
 using MeshProxy.TrafficPolicy;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MeshProxy.Tests.TrafficPolicy;
 
@@ -43,6 +44,20 @@ internal static class OutlierClusters
         for (var i = 0; i < times; i++)
         {
             destination.Record(outcome);
+        }
+    }
+
+    /// <summary>
+    /// Advances <paramref name="time"/> one outlier interval (1s) at a time, so each interval's sweep runs at its own
+    /// instant: FakeTimeProvider runs every callback that falls due within one Advance at that Advance's end time, and a
+    /// sweep that saw the end time would return a host early and decay its multiplier in the same step.
+    /// </summary>
+    public static void AdvanceByIntervals(FakeTimeProvider time, TimeSpan by)
+    {
+        var interval = TimeSpan.FromSeconds(1);
+        for (var left = by; left > TimeSpan.Zero; left -= interval)
+        {
+            time.Advance(left < interval ? left : interval);
         }
     }
 

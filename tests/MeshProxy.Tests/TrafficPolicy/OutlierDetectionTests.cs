@@ -1,14 +1,15 @@
-using MeshProxy.TestSupport;
 using MeshProxy.Grpc;
+using MeshProxy.TestSupport;
 using MeshProxy.Tests.Configuration.Reload;
 using MeshProxy.TrafficPolicy;
+using Microsoft.Extensions.Time.Testing;
 using static MeshProxy.Tests.TrafficPolicy.OutlierClusters;
 
 namespace MeshProxy.Tests.TrafficPolicy;
 
 public sealed class OutlierDetectionTests
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     [Fact]
     public void Record_FiveConsecutiveGatewayFailures_EjectsAtOnceAndPicksSkipIt()
@@ -140,7 +141,7 @@ public sealed class OutlierDetectionTests
             Fail(bad, AttemptOutcome.GatewayFailure, 5);
             Assert.True(bad.Ejected);
             observed.Add(cluster.Availability.EjectionTimeLeft(bad));
-            _time.Advance(cluster.Availability.EjectionTimeLeft(bad));
+            AdvanceByIntervals(_time, cluster.Availability.EjectionTimeLeft(bad));
             Assert.False(bad.Ejected);
         }
 
@@ -154,16 +155,16 @@ public sealed class OutlierDetectionTests
         using var cluster = Create(_time, 2, Outlier(baseSeconds: 10, maxSeconds: 100));
         var bad = cluster.Destinations[0];
         Fail(bad, AttemptOutcome.GatewayFailure, 5);
-        _time.Advance(TimeSpan.FromSeconds(10));
+        AdvanceByIntervals(_time, TimeSpan.FromSeconds(10));
         Fail(bad, AttemptOutcome.GatewayFailure, 5);
-        _time.Advance(TimeSpan.FromSeconds(20));
+        AdvanceByIntervals(_time, TimeSpan.FromSeconds(20));
         Assert.False(bad.Ejected);
         Assert.Equal(2, bad.EjectionMultiplier);
 
         // Interval 1s: one healthy interval takes one off, the next another, and it stays at zero.
-        _time.Advance(TimeSpan.FromSeconds(1));
+        AdvanceByIntervals(_time, TimeSpan.FromSeconds(1));
         Assert.Equal(1, bad.EjectionMultiplier);
-        _time.Advance(TimeSpan.FromSeconds(5));
+        AdvanceByIntervals(_time, TimeSpan.FromSeconds(5));
         Assert.Equal(0, bad.EjectionMultiplier);
 
         Fail(bad, AttemptOutcome.GatewayFailure, 5);

@@ -1,10 +1,11 @@
 // A grpc-js client that calls a server with the behaviours of TestService.cs and reports what it observed as one
 // JSON object on stdout, keyed by scenario. The C# tests make the assertions.
-// Usage: node interop/client.js <host:port> <testId>
+// Usage: node interop/client.js <host:port> <testId> [no-health]
+// "no-health" leaves out the grpc.health.v1 scenarios (a sidecar answers health itself rather than forwarding it).
 'use strict';
 const { grpc, load } = require('./protos');
 
-const [address, testId] = process.argv.slice(2);
+const [address, testId, option] = process.argv.slice(2);
 const { definition, proto } = load();
 const insecure = grpc.credentials.createInsecure();
 const users = new proto.users.v1.UserService(address, insecure);
@@ -79,8 +80,15 @@ async function main() {
 
   const cancelMd = new grpc.Metadata();
   cancelMd.add('x-test-id', testId + '-cancel');
-  // Cancel once the server has answered with headers, so the handler is surely running.
-  results.cancelled = await unary(users, 'GetUser', { user_id: 'wait-for-cancel' }, cancelMd, {}, (call) => call.cancel());
+  // Cancel once the first message has arrived, so the handler is surely running. (Not on the response headers: a
+  // proxy may hold headers that come without a message until the first message or the status.)
+  results.cancelled = await new Promise((resolve) => {
+    const seen = { messages: 0 };
+    const call = users.ListUsers({ page_size: 1, plan: 'PLAN_PRO' }, cancelMd);
+    call.on('data', () => { seen.messages++; call.cancel(); });
+    call.on('error', () => {});
+    call.on('status', (status) => { seen.code = status.code; setImmediate(() => resolve(seen)); });
+  });
 
   const big = 'z'.repeat(100000);
   results.gzip = await unary(gzipUsers, 'CreateUser', { user: { user_id: 'c', display_name: big, labels: { compress: 'gzip' } } });
@@ -89,6 +97,14 @@ async function main() {
 
   results.tooBig = await unary(users, 'CreateUser', { user: { user_id: 'big', display_name: 'x'.repeat(4 * 1024 * 1024 + 10) } });
   delete results.tooBig.response;
+
+  // 3 MiB of random text, under the 4 MiB default limit: many HTTP/2 DATA frames and flow-control windows both ways,
+  // and it stays large even where the server compresses its answer.
+  const largeText = require('crypto').randomBytes(3 * 1024 * 1024 / 4 * 3).toString('base64');
+  results.large = await unary(users, 'CreateUser', { user: { user_id: 'large', display_name: largeText } });
+  results.large.responseLength = results.large.response ? results.large.response.display_name.length : -1;
+  results.large.echoed = results.large.response ? results.large.response.display_name === largeText : false;
+  delete results.large.response;
 
   results.serverStreaming = await serverStream(users, 'ListUsers', { page_size: 5 });
   results.serverStreamingError = await serverStream(users, 'ListUsers', { page_size: 2, plan: 'PLAN_ENTERPRISE' });
@@ -113,6 +129,11 @@ async function main() {
     call.on('status', (status) => { seen.code = status.code; setImmediate(() => resolve(seen)); });
     next();
   });
+
+  if (option === 'no-health') {
+    process.stdout.write(JSON.stringify(results));
+    process.exit(0);
+  }
 
   results.healthServing = await unary(health, 'Check', { service: '' });
   results.healthUnknown = await unary(health, 'Check', { service: 'no-such-service' });

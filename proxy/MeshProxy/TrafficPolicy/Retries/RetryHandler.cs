@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Runtime.ExceptionServices;
 using MeshProxy.Configuration;
 using MeshProxy.Grpc;
@@ -81,20 +79,6 @@ internal sealed class RetryHandler(HttpMessageHandler inner) : DelegatingHandler
         StatusCode.Unavailable => "unavailable",
         _ => "other",
     };
-
-    private static HttpResponseMessage TrailersOnly(HttpRequestMessage request, StatusCode code, string message)
-    {
-        var response = new HttpResponseMessage(HttpStatusCode.OK)
-        {
-            Version = HttpVersion.Version20,
-            RequestMessage = request,
-            Content = new ByteArrayContent([]),
-        };
-        response.Content.Headers.ContentType = new MediaTypeHeaderValue(GrpcProtocol.ContentType);
-        response.Headers.TryAddWithoutValidation(GrpcProtocol.StatusHeader, ((int)code).ToString(CultureInfo.InvariantCulture));
-        response.Headers.TryAddWithoutValidation(GrpcProtocol.MessageHeader, message);
-        return response;
-    }
 
     private async Task<HttpResponseMessage> SendWithRetriesAsync(HttpRequestMessage request, RetryCall call, CancellationToken cancellationToken)
     {
@@ -210,7 +194,7 @@ internal sealed class RetryHandler(HttpMessageHandler inner) : DelegatingHandler
                 call.RecordAttempt(outcome);
                 call.Body.Commit();
                 response?.Dispose();
-                return TrailersOnly(request, StatusCode.DeadlineExceeded, "deadline exceeded at the proxy");
+                return TrailersOnlyResponse.Create(request, StatusCode.DeadlineExceeded, "deadline exceeded at the proxy");
             }
 
             if (next is not null && !call.TryAcquireBudget(next, failureKind))
@@ -232,7 +216,7 @@ internal sealed class RetryHandler(HttpMessageHandler inner) : DelegatingHandler
                 if (perTryTimedOut)
                 {
                     call.RecordAttempt(outcome);
-                    return TrailersOnly(request, StatusCode.DeadlineExceeded, "per-try timeout at the proxy");
+                    return TrailersOnlyResponse.Create(request, StatusCode.DeadlineExceeded, "per-try timeout at the proxy");
                 }
 
                 failure!.Throw();

@@ -33,7 +33,7 @@ internal static class RestHeaderMapping
     {
         foreach (var (name, values) in upstream)
         {
-            if (!Metadata.IsReservedHeader(name) && !IsHopByHop(name))
+            if (!GrpcProtocol.IsReservedHeader(name) && !IsHopByHop(name))
             {
                 var key = string.Concat(prefix, name.ToLowerInvariant());
                 response[key] = StringValues.Concat(response[key], values);
@@ -51,7 +51,7 @@ internal static class RestHeaderMapping
             }
         }
 
-        if (Metadata.IsReservedHeader(name) || IsHopByHop(name))
+        if (GrpcProtocol.IsReservedHeader(name) || IsHopByHop(name))
         {
             return false;
         }

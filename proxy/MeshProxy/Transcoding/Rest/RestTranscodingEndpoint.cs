@@ -1,7 +1,7 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.IO.Pipelines;
 using MeshProxy.Grpc;
+using MeshProxy.Grpc.Framing;
 using MeshProxy.Observability;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
@@ -177,8 +177,11 @@ internal sealed class RestTranscodingEndpoint
         var outer = context.Features.Get<IHttpRequestFeature>();
         var requestFeature = new HttpRequestFeature
         {
-            // YARP streams the request (and completes the response explicitly) only for HTTP/2 gRPC requests
-            // (HttpForwarder: isStreamingRequest = IsHttp2OrGreater(Protocol) && IsGrpcContentType).
+            // The inner call is an HTTP/2 gRPC call whatever protocol the REST caller spoke. Yarp.ReverseProxy 2.3.0
+            // reads that from Protocol alone: only for HTTP/2 does it stream the request and complete the response
+            // explicitly (HttpForwarder: isStreamingRequest = IsHttp2OrGreater(Protocol) && IsGrpcContentType) and
+            // forward "te: trailers" (HttpTransformer), which PROTOCOL-HTTP2.md requires on every gRPC request.
+            // TranscodingHeaderAndBodyTests.RequestHeaders_ChosenOnes_BecomeGrpcMetadata fails with the caller's protocol.
             Protocol = "HTTP/2",
             Scheme = outer?.Scheme ?? "http",
             Method = HttpMethods.Post,
@@ -245,8 +248,7 @@ internal sealed class RestTranscodingEndpoint
         try
         {
             var output = new ArrayBufferWriter<byte>(256);
-            output.GetSpan(GrpcProtocol.MessagePrefixLength)[..GrpcProtocol.MessagePrefixLength].Clear();
-            output.Advance(GrpcProtocol.MessagePrefixLength);
+            GrpcMessagePrefix.Reserve(output);
             var error = RequestMessageBuilder.Build(binding, variables, request.QueryString, result.Buffer, request.ContentType, snapshot.BuildOptions, output);
             if (error is not null)
             {
@@ -255,7 +257,7 @@ internal sealed class RestTranscodingEndpoint
             }
 
             var frame = output.WrittenSpan.ToArray();
-            BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1, 4), (uint)(frame.Length - GrpcProtocol.MessagePrefixLength));
+            GrpcMessagePrefix.Complete(frame);
             return frame;
         }
         finally

@@ -1,8 +1,7 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
-using MeshProxy.Grpc;
+using MeshProxy.Grpc.Framing;
 using MeshProxy.IO;
 using MeshProxy.Transcoding.Rules;
 using Microsoft.AspNetCore.Http;
@@ -79,8 +78,7 @@ internal abstract class StreamedRequestBody : NonSeekableStream
     {
         _frame.ResetWrittenCount();
         _frameOffset = 0;
-        _frame.GetSpan(GrpcProtocol.MessagePrefixLength)[..GrpcProtocol.MessagePrefixLength].Clear();
-        _frame.Advance(GrpcProtocol.MessagePrefixLength);
+        GrpcMessagePrefix.Reserve(_frame);
         var error = RequestMessageBuilder.Build(_binding, _variables, _query, body, contentType, _options, _frame);
         if (error is not null)
         {
@@ -88,8 +86,7 @@ internal abstract class StreamedRequestBody : NonSeekableStream
         }
 
         // The prefix was reserved before the message was built; its length is known only now.
-        var length = _frame.WrittenCount - GrpcProtocol.MessagePrefixLength;
-        BinaryPrimitives.WriteUInt32BigEndian(MemoryMarshal.AsMemory(_frame.WrittenMemory).Span[1..GrpcProtocol.MessagePrefixLength], (uint)length);
+        GrpcMessagePrefix.Complete(MemoryMarshal.AsMemory(_frame.WrittenMemory).Span);
         return null;
     }
 

@@ -1,7 +1,7 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.IO.Pipelines;
 using MeshProxy.Grpc;
+using MeshProxy.Grpc.Framing;
 using MeshProxy.IO;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -108,8 +108,7 @@ internal sealed class UpstreamResponseCapture : IHttpResponseFeature, IHttpRespo
         var offset = 0;
         while (_length - offset >= GrpcProtocol.MessagePrefixLength)
         {
-            var flag = _buffer[offset];
-            var size = BinaryPrimitives.ReadUInt32BigEndian(_buffer.AsSpan(offset + 1, 4));
+            var (flag, size) = GrpcMessagePrefix.Read(_buffer.AsSpan(offset));
             if (flag != 0)
             {
                 // We ask for grpc-accept-encoding: identity, so a compressed message breaks the contract.

@@ -4,12 +4,13 @@ using MeshProxy.Configuration.Reload;
 using MeshProxy.Routing;
 using MeshProxy.TestSupport;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MeshProxy.Tests.Configuration.Reload;
 
 public sealed class ConfigReloaderTests : IDisposable
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private readonly ProxySnapshotProvider _snapshots;
     private readonly CapturingLogger<ConfigReloader> _logger = new();
     private readonly ConfigReloader _reloader;

@@ -1,5 +1,6 @@
-using MeshProxy.TestSupport;
 using MeshProxy.Configuration.Reload;
+using MeshProxy.TestSupport;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MeshProxy.Tests.Configuration.Reload;
 
@@ -8,7 +9,7 @@ public sealed class ReloadTriggerTests
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(5);
 
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private int _checks;
 
     [Fact]

@@ -1,16 +1,17 @@
-using MeshProxy.TestSupport;
 using System.Globalization;
 using System.Text;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
+using MeshProxy.TestSupport;
 using MeshProxy.Tests.Configuration.Reload;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MeshProxy.Tests.Observability.Metrics;
 
 public sealed class ConfigReloadMetricsTests : IDisposable
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private readonly ProxySnapshotProvider _snapshots;
     private readonly MeshProxyMetrics _metrics;
     private readonly ConfigReloader _reloader;
