@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Grpc.Core;
-using WireMetadata = MeshProxy.Grpc.Metadata;
+using MeshProxy.Grpc;
 
 namespace MeshProxy.Cli.Call;
 
@@ -192,7 +192,7 @@ internal static class CallArgumentsParser
 
         var name = text[..colon].Trim().ToLowerInvariant();
         var value = text[(colon + 1)..].Trim();
-        if (WireMetadata.IsReservedHeader(name))
+        if (GrpcProtocol.IsReservedHeader(name))
         {
             error = $"header '{name}' is reserved by the gRPC protocol and cannot be metadata";
             return false;
