@@ -30,9 +30,10 @@ public abstract class GrpcJsClientContractTests : IDisposable
     protected abstract bool ServerSendsExceptionText { get; }
 
     /// <summary>
-    /// Whether grpc-js delivers every message that came before an error status from this server. Against grpc-dotnet
-    /// it hands over the first of two gzip-compressed messages and then the status, with the sidecar and without it
-    /// alike (checked by pointing client.js straight at the server), so only the sidecar's part is asserted there.
+    /// Whether grpc-js always delivers every message that came before an error status from this server. Against
+    /// grpc-dotnet's gzip-compressed messages it races its asynchronous inflate against the status and may hand over only
+    /// the first of two, with the sidecar and without it alike (checked by pointing client.js straight at the server), so
+    /// there the test asserts that what arrives is an in-order prefix that starts with the first message.
     /// </summary>
     protected abstract bool GrpcJsSeesEveryMessageBeforeAnError { get; }
 
@@ -165,8 +166,16 @@ public abstract class GrpcJsClientContractTests : IDisposable
         Assert.Equal((int)StatusCode.Aborted, Code(scenario));
         Assert.Equal("stream aborted after messages", scenario.GetProperty("details").GetString());
         var messages = scenario.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("user_id").GetString()).ToArray();
-        string?[] expected = GrpcJsSeesEveryMessageBeforeAnError ? ["u0", "u1"] : ["u0"];
-        Assert.Equal(expected, messages);
+        string?[] sent = ["u0", "u1"];
+        if (GrpcJsSeesEveryMessageBeforeAnError)
+        {
+            Assert.Equal(sent, messages);
+        }
+        else
+        {
+            Assert.InRange(messages.Length, 1, sent.Length);
+            Assert.Equal(sent[..messages.Length], messages);
+        }
     }
 
     [Fact]
