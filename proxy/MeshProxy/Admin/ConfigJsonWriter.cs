@@ -55,6 +55,10 @@ internal static class ConfigJsonWriter
         writer.WriteString("propagationDelay", Duration.Format(config.Drain.PropagationDelay));
         writer.WriteString("deadline", Duration.Format(config.Drain.Deadline));
         writer.WriteEndObject();
+        writer.WriteStartObject("discovery");
+        WriteNullable(writer, "dnsResolver", config.Discovery.DnsResolver);
+        writer.WriteString("dnsTimeout", Duration.Format(config.Discovery.DnsTimeout));
+        writer.WriteEndObject();
 
         if (config.Transcoding is { } transcoding)
         {
@@ -223,6 +227,16 @@ internal static class ConfigJsonWriter
         }
 
         writer.WriteEndArray();
+        if (cluster.Dns is { } dns)
+        {
+            // The discovered destinations are live state: GET /clusters shows them.
+            writer.WriteStartObject("dns");
+            writer.WriteString("address", dns.Address);
+            writer.WriteString("minRefresh", Duration.Format(dns.MinRefresh));
+            writer.WriteString("maxRefresh", Duration.Format(dns.MaxRefresh));
+            writer.WriteEndObject();
+        }
+
         writer.WriteString("loadBalancing", LoadBalancingNames.Format(cluster.LoadBalancing));
         writer.WriteString("connectTimeout", Duration.Format(cluster.ConnectTimeout));
         writer.WriteStartObject("http2");

@@ -1,5 +1,6 @@
 using MeshProxy.Admin;
 using MeshProxy.Configuration.Reload;
+using MeshProxy.Discovery;
 using MeshProxy.Grpc.Server;
 using MeshProxy.Observability;
 using MeshProxy.Observability.AccessLog;
@@ -47,6 +48,9 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton<DrainEndpoints>();
         services.TryAddSingleton<HealthCheckService>();
         services.AddHostedService(sp => sp.GetRequiredService<HealthCheckService>());
+
+        // Destinations from DNS for clusters that discover them.
+        services.AddDiscovery();
         return services;
     }
 }

@@ -23,6 +23,8 @@ internal static class ConfigValidator
         new DurationValidator(),
         new ClusterNameValidator(),
         new DestinationValidator(),
+        new DnsDiscoveryValidator(),
+        new DiscoveryValidator(),
         new LoadBalancingValidator(),
         new ObservabilityValidator(),
         new DrainValidator(),

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Grpc.Health.V1;
 using MeshProxy.Configuration;
 using MeshProxy.Grpc;
@@ -16,21 +17,26 @@ internal sealed class GrpcHealthProbe : IHealthProbe
     private readonly HttpMessageInvoker _invoker;
     private readonly HealthCheckRequest _request;
     private readonly bool _missingServiceIsHealthy;
-    private readonly Dictionary<DestinationState, GrpcChannel> _channels;
 
-    public GrpcHealthProbe(IReadOnlyList<DestinationState> destinations, HealthCheckConfig config)
+    // One channel per destination, made at its first probe: discovery adds destinations while the checker runs. A
+    // channel holds no connection of its own (they share the invoker's pool), so those of removed destinations cost a
+    // dictionary entry until the checker stops.
+    private readonly ConcurrentDictionary<DestinationState, GrpcChannel> _channels = new();
+
+    public GrpcHealthProbe(HealthCheckConfig config)
     {
         _invoker = HealthProbeClient.Create(config.Timeout);
         _request = new HealthCheckRequest { Service = config.GrpcService ?? string.Empty };
         _missingServiceIsHealthy = config.MissingServiceIsHealthy;
-        _channels = destinations.ToDictionary(
-            d => d,
-            d => GrpcChannel.ForAddress(new Uri(d.Prefix + "/", UriKind.Absolute), new GrpcChannelOptions { HttpInvoker = _invoker }));
     }
 
     public async Task<string?> ProbeAsync(DestinationState destination, CancellationToken cancellationToken)
     {
-        using var call = _channels[destination].UnaryAsync(HealthServiceDefinition.CheckMethod, _request, new CallOptions(CancellationToken: cancellationToken));
+        var channel = _channels.GetOrAdd(
+            destination,
+            static (d, invoker) => GrpcChannel.ForAddress(new Uri(d.Prefix + "/", UriKind.Absolute), new GrpcChannelOptions { HttpInvoker = invoker }),
+            _invoker);
+        using var call = channel.UnaryAsync(HealthServiceDefinition.CheckMethod, _request, new CallOptions(CancellationToken: cancellationToken));
         try
         {
             var response = await call.ResponseAsync.ConfigureAwait(false);
