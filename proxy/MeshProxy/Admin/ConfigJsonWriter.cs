@@ -58,6 +58,7 @@ internal static class ConfigJsonWriter
         writer.WriteStartObject("discovery");
         WriteNullable(writer, "dnsResolver", config.Discovery.DnsResolver);
         writer.WriteString("dnsTimeout", Duration.Format(config.Discovery.DnsTimeout));
+        WriteNullable(writer, "kubeconfig", config.Discovery.Kubeconfig);
         writer.WriteEndObject();
 
         if (config.Transcoding is { } transcoding)
@@ -234,6 +235,15 @@ internal static class ConfigJsonWriter
             writer.WriteString("address", dns.Address);
             writer.WriteString("minRefresh", Duration.Format(dns.MinRefresh));
             writer.WriteString("maxRefresh", Duration.Format(dns.MaxRefresh));
+            writer.WriteEndObject();
+        }
+
+        if (cluster.Kubernetes is { } kubernetes)
+        {
+            writer.WriteStartObject("kubernetes");
+            writer.WriteString("service", kubernetes.Service);
+            WriteNullable(writer, "namespace", kubernetes.Namespace);
+            WriteNullable(writer, "port", kubernetes.Port);
             writer.WriteEndObject();
         }
 

@@ -195,6 +195,7 @@ internal static class ConfigLoader
         var healthCheck = ClusterHealthConfigReader.ReadHealthCheck(map, errors);
         var retryBudget = RetryConfigReader.ReadBudget(map.Node("retryBudget"), map.Child("retryBudget"), errors);
         var dns = DiscoveryConfigReader.ReadDns(map, errors);
+        var kubernetes = DiscoveryConfigReader.ReadKubernetes(map, errors);
         map.ReportUnknownKeys();
         return new ClusterConfig(name, new(destinations), loadBalancing, connectTimeout, http2)
         {
@@ -202,6 +203,7 @@ internal static class ConfigLoader
             HealthCheck = healthCheck,
             RetryBudget = retryBudget,
             Dns = dns,
+            Kubernetes = kubernetes,
         };
     }
 

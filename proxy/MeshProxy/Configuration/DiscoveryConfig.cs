@@ -9,4 +9,10 @@ namespace MeshProxy.Configuration;
 internal sealed record DiscoveryConfig(string? DnsResolver, TimeSpan DnsTimeout)
 {
     public static DiscoveryConfig Default { get; } = new(null, TimeSpan.FromSeconds(2));
+
+    /// <summary>
+    /// The kubeconfig file <c>kubernetes</c> clusters use to reach the API server (<c>discovery.kubeconfig</c>); null
+    /// (default): the pod's service account inside a cluster, else $KUBECONFIG or ~/.kube/config.
+    /// </summary>
+    public string? Kubeconfig { get; init; }
 }

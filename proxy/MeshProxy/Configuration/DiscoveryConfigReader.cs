@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace MeshProxy.Configuration;
 
-/// <summary>Reads a cluster's <c>dns</c> (scalar or mapping form) and the top-level <c>discovery:</c> block key by key.</summary>
+/// <summary>Reads a cluster's <c>dns</c> (scalar or mapping form) and <c>kubernetes</c>, and the top-level <c>discovery:</c> block, key by key.</summary>
 internal static class DiscoveryConfigReader
 {
     /// <summary>The cluster's <c>dns</c>, or null when it has none.</summary>
@@ -35,7 +35,25 @@ internal static class DiscoveryConfigReader
     {
         var map = YamlMapping.From(root.Node("discovery"), root.Child("discovery"), errors);
         var defaults = DiscoveryConfig.Default;
-        var result = new DiscoveryConfig(map.String("dnsResolver"), map.Duration("dnsTimeout") ?? defaults.DnsTimeout);
+        var result = new DiscoveryConfig(map.String("dnsResolver"), map.Duration("dnsTimeout") ?? defaults.DnsTimeout)
+        {
+            Kubeconfig = map.String("kubeconfig"),
+        };
+        map.ReportUnknownKeys();
+        return result;
+    }
+
+    /// <summary>The cluster's <c>kubernetes</c>, or null when it has none.</summary>
+    public static KubernetesDiscoveryConfig? ReadKubernetes(YamlMapping cluster, ConfigErrors errors)
+    {
+        var present = cluster.Has("kubernetes");
+        var map = YamlMapping.From(cluster.Node("kubernetes"), cluster.Child("kubernetes"), errors);
+        if (!present)
+        {
+            return null;
+        }
+
+        var result = new KubernetesDiscoveryConfig(map.String("service") ?? string.Empty, map.String("namespace"), map.String("port"));
         map.ReportUnknownKeys();
         return result;
     }

@@ -8,8 +8,8 @@ internal static class DiscoveryServiceCollectionExtensions
 {
     public static IServiceCollection AddDiscovery(this IServiceCollection services)
     {
-        services.TryAddSingleton<DnsDiscoveryService>();
-        services.AddHostedService(sp => sp.GetRequiredService<DnsDiscoveryService>());
+        services.TryAddSingleton<DiscoveryService>();
+        services.AddHostedService(sp => sp.GetRequiredService<DiscoveryService>());
         return services;
     }
 }

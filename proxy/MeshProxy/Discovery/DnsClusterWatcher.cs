@@ -16,7 +16,7 @@ namespace MeshProxy.Discovery;
 /// </list>
 /// A failed lookup changes nothing: the cluster keeps the last good set.
 /// </summary>
-internal sealed class DnsClusterWatcher : IDisposable
+internal sealed class DnsClusterWatcher : IClusterWatcher
 {
     private readonly ClusterState _cluster;
     private readonly DnsDiscoveryConfig _dns;

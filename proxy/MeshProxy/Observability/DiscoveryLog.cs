@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace MeshProxy.Observability;
 
-/// <summary>Service discovery (DNS), ids 1700-1799.</summary>
+/// <summary>Service discovery (DNS and Kubernetes EndpointSlices), ids 1700-1799.</summary>
 internal static partial class DiscoveryLog
 {
     [LoggerMessage(EventId = 1700, EventName = "DnsWatchStarted", Level = LogLevel.Debug,
@@ -28,4 +28,24 @@ internal static partial class DiscoveryLog
     [LoggerMessage(EventId = 1705, EventName = "DiscoverySyncFailed", Level = LogLevel.Error,
         Message = "Service discovery could not follow the live clusters.")]
     public static partial void DiscoverySyncFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1710, EventName = "EndpointSliceWatchStarted", Level = LogLevel.Debug,
+        Message = "Cluster {Cluster}: watching the EndpointSlices of Service {Namespace}/{Service}.")]
+    public static partial void EndpointSliceWatchStarted(ILogger logger, string cluster, string @namespace, string service);
+
+    [LoggerMessage(EventId = 1711, EventName = "EndpointSliceDestinationsChanged", Level = LogLevel.Information,
+        Message = "Cluster {Cluster}: Service {Namespace}/{Service} has {Count} ready endpoints ({Terminating} terminating): {Destinations}.")]
+    public static partial void EndpointSliceDestinationsChanged(ILogger logger, string cluster, string @namespace, string service, int count, int terminating, string destinations);
+
+    [LoggerMessage(EventId = 1712, EventName = "EndpointSliceWatchFailed", Level = LogLevel.Warning,
+        Message = "Cluster {Cluster}: watching the EndpointSlices of {Namespace}/{Service} failed ({Reason}); keeping the last {Count} destinations, next try in {Retry}.")]
+    public static partial void EndpointSliceWatchFailed(ILogger logger, string cluster, string @namespace, string service, string reason, int count, TimeSpan retry);
+
+    [LoggerMessage(EventId = 1713, EventName = "EndpointSliceRelist", Level = LogLevel.Information,
+        Message = "Cluster {Cluster}: resourceVersion {ResourceVersion} is gone (410); listing the EndpointSlices again.")]
+    public static partial void EndpointSliceRelist(ILogger logger, string cluster, string resourceVersion);
+
+    [LoggerMessage(EventId = 1714, EventName = "KubernetesUnavailable", Level = LogLevel.Error,
+        Message = "Kubernetes discovery has no API server configuration (no discovery.kubeconfig, no service account, no kubeconfig); kubernetes clusters stay empty.")]
+    public static partial void KubernetesUnavailable(ILogger logger, Exception exception);
 }

@@ -215,7 +215,7 @@ internal sealed class ClusterState : IDisposable
     // The same discovery source (name and port, or Service) yields the same destinations, so a reload that changed
     // only policy keeps them until the next lookup says otherwise.
     private static bool SameSource(ClusterConfig previous, ClusterConfig next) =>
-        previous.Dns?.Address == next.Dns?.Address;
+        previous.Dns?.Address == next.Dns?.Address && Equals(previous.Kubernetes, next.Kubernetes);
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -5,8 +5,6 @@ using MeshProxy.Grpc.Client;
 using MeshProxy.Hosting;
 using MeshProxy.Routing;
 using MeshProxy.SampleBackends;
-using MeshProxy.SampleBackends.Users;
-using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
 using MeshProxy.TrafficPolicy;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,16 +13,13 @@ using Xunit.Abstractions;
 namespace MeshProxy.FunctionalTests.Discovery;
 
 /// <summary>
-/// A headless Service on loopback: "pods" are sample backends on 127.0.0.N (each its own loopback address, all on the
-/// same port, since a DNS record gives an IP and the port comes from the config), a <see cref="DnsResponder"/> answers
-/// <see cref="Name"/> with the published pods, and a sidecar's cluster <c>users</c> follows that name. Each pod's
-/// x-backend-version is <c>pod-N</c>, so a reply names the pod that served it.
+/// A headless Service on loopback: <see cref="LoopbackPods"/>, a <see cref="DnsResponder"/> that answers
+/// <see cref="Name"/> with the published pods, and a sidecar whose cluster <c>users</c> follows that name.
 /// </summary>
 internal sealed class DnsStack : IAsyncDisposable
 {
     public const string Name = "users.shop.svc.cluster.local";
 
-    private readonly Dictionary<int, SampleBackendHandle> _pods = [];
     private readonly HashSet<int> _published = [];
     private TimeSpan _ttl;
     private MeshProxyServer? _proxy;
@@ -32,15 +27,18 @@ internal sealed class DnsStack : IAsyncDisposable
     private DnsStack(ITestOutputHelper output, TimeSpan ttl)
     {
         Logs = new XunitLoggerProvider(output);
+        Pods = new LoopbackPods(Logs);
         _ttl = ttl;
     }
+
+    public LoopbackPods Pods { get; }
 
     public XunitLoggerProvider Logs { get; }
 
     public DnsResponder Dns { get; } = DnsResponder.Start();
 
     /// <summary>The port every pod listens on.</summary>
-    public int Port { get; private set; }
+    public int Port => Pods.Port;
 
     public MeshProxyServer Proxy => _proxy ?? throw new InvalidOperationException("Not started.");
 
@@ -49,9 +47,9 @@ internal sealed class DnsStack : IAsyncDisposable
     public ClusterState Cluster => Proxy.Services.GetRequiredService<ProxySnapshotProvider>().Clusters["users"];
 
     public DnsClusterWatcher Watcher =>
-        Proxy.Services.GetRequiredService<DnsDiscoveryService>().Watcher("users") ?? throw new InvalidOperationException("no DNS watcher for users");
+        Proxy.Services.GetRequiredService<DiscoveryService>().Watcher("users") as DnsClusterWatcher ?? throw new InvalidOperationException("no DNS watcher for users");
 
-    public SampleBackendHandle Pod(int octet) => _pods[octet];
+    public SampleBackendHandle Pod(int octet) => Pods[octet];
 
     /// <summary>
     /// Starts pods 127.0.0.2 .. 127.0.0.(1 + <paramref name="pods"/>), publishes them with <paramref name="ttl"/>, and
@@ -105,24 +103,10 @@ internal sealed class DnsStack : IAsyncDisposable
     }
 
     /// <summary>Starts a pod on 127.0.0.<paramref name="octet"/> (not yet in DNS).</summary>
-    public async Task<SampleBackendHandle> StartPodAsync(int octet)
-    {
-        var pod = await SampleBackend.StartAsync(
-            new SampleBackendOptions { Address = $"127.0.0.{octet}", Port = Port, Version = $"pod-{octet}" },
-            Logs).DefaultTimeout();
-        Port = pod.Port;
-        _pods[octet] = pod;
-        return pod;
-    }
+    public Task<SampleBackendHandle> StartPodAsync(int octet) => Pods.StartAsync(octet);
 
     /// <summary>Stops a pod: in-flight calls get a few seconds, then it stops listening.</summary>
-    public async Task StopPodAsync(int octet)
-    {
-        if (_pods.Remove(octet, out var pod))
-        {
-            await pod.DisposeAsync().AsTask().DefaultTimeout();
-        }
-    }
+    public Task StopPodAsync(int octet) => Pods.StopAsync(octet);
 
     /// <summary>Adds or removes pods from the DNS answer (with the stack's TTL).</summary>
     public void Publish(int[]? add = null, int[]? remove = null, TimeSpan? ttl = null)
@@ -142,8 +126,7 @@ internal sealed class DnsStack : IAsyncDisposable
     }
 
     /// <summary>The cluster's destinations as pod octets, in cluster order.</summary>
-    public int[] Destinations() =>
-        [.. Cluster.Destinations.Select(d => int.Parse(new Uri(d.Prefix).Host.Split('.')[3], System.Globalization.CultureInfo.InvariantCulture))];
+    public int[] Destinations() => [.. Cluster.Destinations.Select(d => LoopbackPods.Octet(d.Prefix))];
 
     /// <summary>Waits (bounded) until the cluster's destinations are exactly <paramref name="octets"/>, lookup by lookup.</summary>
     public async Task WaitForDestinationsAsync(params int[] octets)
@@ -165,20 +148,7 @@ internal sealed class DnsStack : IAsyncDisposable
     }
 
     /// <summary>One GetUser call; returns the pod that answered (its octet) or the failure status.</summary>
-    public async Task<(StatusCode Status, int Pod)> CallAsync()
-    {
-        using var call = Channel.UnaryAsync(UserServiceMethods.GetUser, new GetUserRequest { UserId = "u-1001" });
-        try
-        {
-            await call.ResponseAsync.DefaultTimeout();
-            var version = (await call.ResponseHeadersAsync.DefaultTimeout()).GetValue("x-backend-version") ?? "pod-0";
-            return (StatusCode.OK, int.Parse(version["pod-".Length..], System.Globalization.CultureInfo.InvariantCulture));
-        }
-        catch (RpcException ex)
-        {
-            return (ex.StatusCode, 0);
-        }
-    }
+    public Task<(StatusCode Status, int Pod)> CallAsync() => LoopbackPods.CallAsync(Channel);
 
     public async ValueTask DisposeAsync()
     {
@@ -188,10 +158,7 @@ internal sealed class DnsStack : IAsyncDisposable
             await _proxy.DisposeAsync();
         }
 
-        foreach (var pod in _pods.Values)
-        {
-            await pod.DisposeAsync();
-        }
+        await Pods.DisposeAsync();
 
         await Dns.DisposeAsync();
         Assert.True(Logs.Errors.IsEmpty, "Unexpected error logs:\n" + string.Join('\n', Logs.Errors));

@@ -24,6 +24,7 @@ internal static class ConfigValidator
         new ClusterNameValidator(),
         new DestinationValidator(),
         new DnsDiscoveryValidator(),
+        new KubernetesDiscoveryValidator(),
         new DiscoveryValidator(),
         new LoadBalancingValidator(),
         new ObservabilityValidator(),

@@ -1,3 +1,4 @@
+using k8s;
 using MeshProxy.Configuration;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Observability;
@@ -8,29 +9,33 @@ using Microsoft.Extensions.Logging;
 namespace MeshProxy.Discovery;
 
 /// <summary>
-/// Runs DNS discovery for the live clusters: one <see cref="DnsClusterWatcher"/> per cluster with <c>dns</c>. After
-/// every applied config it starts watchers for new or rebuilt clusters and stops those of clusters that left or were
-/// rebuilt (a rebuilt cluster starts from its predecessor's destinations, so only the lookups restart). A change of
-/// <c>discovery:</c> restarts every watcher on the new resolver. Start-up waits for each cluster's first lookup, so a
-/// sidecar serves the resolved pods from its first call.
+/// Runs discovery for the live clusters: a <see cref="DnsClusterWatcher"/> per cluster with <c>dns</c>, an
+/// <see cref="EndpointSliceWatcher"/> per cluster with <c>kubernetes</c>. After every applied config it starts
+/// watchers for new or rebuilt clusters and stops those of clusters that left or were rebuilt (a rebuilt cluster
+/// starts from its predecessor's destinations, so only the watching restarts). A change of <c>discovery:</c>
+/// restarts every watcher on the new resolver and API server connection. Start-up waits for each cluster's first
+/// lookup or list, so a sidecar serves the discovered pods from its first call.
 /// </summary>
-internal sealed class DnsDiscoveryService(
+internal sealed class DiscoveryService(
     ProxySnapshotProvider snapshots,
     ConfigReloader reloader,
     TimeProvider time,
     ILoggerFactory loggers) : IHostedService, IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly ILogger _logger = loggers.CreateLogger<DnsDiscoveryService>();
-    private readonly ILogger _watcherLogger = loggers.CreateLogger<DnsClusterWatcher>();
-    private readonly Dictionary<TrafficPolicy.ClusterState, DnsClusterWatcher> _watchers = [];
+    private readonly ILogger _logger = loggers.CreateLogger<DiscoveryService>();
+    private readonly ILogger _dnsLogger = loggers.CreateLogger<DnsClusterWatcher>();
+    private readonly ILogger _sliceLogger = loggers.CreateLogger<EndpointSliceWatcher>();
+    private readonly Dictionary<TrafficPolicy.ClusterState, IClusterWatcher> _watchers = [];
     private readonly CancellationTokenSource _stopping = new();
-    private (DiscoveryConfig Config, DnsResolver Resolver)? _resolver;
+    private DiscoveryConfig? _settings;
+    private DnsResolver? _resolver;
+    private (IKubernetes Client, string DefaultNamespace)? _kubernetes;
     private Task _loop = Task.CompletedTask;
     private int _disposed;
 
-    /// <summary>The watcher of a live <c>dns</c> cluster, or null (tests wait on its lookups).</summary>
-    public DnsClusterWatcher? Watcher(string cluster)
+    /// <summary>The watcher of a live discovered cluster, or null (tests wait on its lookups).</summary>
+    public IClusterWatcher? Watcher(string cluster)
     {
         lock (_lock)
         {
@@ -98,26 +103,38 @@ internal sealed class DnsDiscoveryService(
                 return;
             }
 
-            var resolverChanged = _resolver is not { } current || !current.Config.Equals(discovery);
+            var settingsChanged = !Equals(_settings, discovery);
             foreach (var (cluster, watcher) in _watchers.ToList())
             {
-                if (resolverChanged || !live.TryGetValue(cluster.Name, out var now) || !ReferenceEquals(now, cluster))
+                if (settingsChanged || !live.TryGetValue(cluster.Name, out var now) || !ReferenceEquals(now, cluster))
                 {
                     watcher.Dispose();
                     _watchers.Remove(cluster);
                 }
             }
 
-            if (resolverChanged)
+            if (settingsChanged)
             {
-                _resolver = (discovery, new DnsResolver(discovery));
+                _settings = discovery;
+                _resolver = null;
+                _kubernetes = null;
             }
 
             foreach (var cluster in live.Values)
             {
-                if (cluster.Config.Dns is not null && !_watchers.ContainsKey(cluster))
+                if (_watchers.ContainsKey(cluster))
                 {
-                    _watchers[cluster] = new DnsClusterWatcher(cluster, _resolver!.Value.Resolver, time, _watcherLogger);
+                    continue;
+                }
+
+                if (cluster.Config.Dns is not null)
+                {
+                    _resolver ??= new DnsResolver(discovery);
+                    _watchers[cluster] = new DnsClusterWatcher(cluster, _resolver, time, _dnsLogger);
+                }
+                else if (cluster.Config.Kubernetes is not null && Kubernetes(discovery) is { } kubernetes)
+                {
+                    _watchers[cluster] = new EndpointSliceWatcher(cluster, kubernetes.Client, kubernetes.DefaultNamespace, time, _sliceLogger);
                 }
             }
         }
@@ -147,6 +164,26 @@ internal sealed class DnsDiscoveryService(
                 return;
             }
         }
+    }
+
+    // The API server connection, made when a kubernetes cluster first needs it; null (logged) when there is no
+    // configuration to reach one, and tried again on the next applied config.
+    private (IKubernetes Client, string DefaultNamespace)? Kubernetes(DiscoveryConfig discovery)
+    {
+        if (_kubernetes is null)
+        {
+            try
+            {
+                var (client, defaultNamespace, _) = KubernetesConnection.Create(discovery);
+                _kubernetes = (client, defaultNamespace);
+            }
+            catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                DiscoveryLog.KubernetesUnavailable(_logger, ex);
+            }
+        }
+
+        return _kubernetes;
     }
 
     private void StopAll()
