@@ -20,6 +20,8 @@ internal sealed class FakeKubeApiServer : IAsyncDisposable
         ("v1", "ServiceAccount", "serviceaccounts"),
         ("apps/v1", "Deployment", "deployments"),
         ("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets"),
+        ("rbac.authorization.k8s.io/v1", "Role", "roles"),
+        ("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"),
     ];
 
     private readonly LoopbackServer _server;
