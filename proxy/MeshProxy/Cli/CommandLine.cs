@@ -15,6 +15,7 @@ internal sealed class CommandLine
         commandLine.Add("run", RunCommand.RunAsync);
         commandLine.Add("validate", (args, context) => Task.FromResult(ValidateCommand.Run(args, context)));
         commandLine.Add("demo", DemoCommand.RunAsync);
+        commandLine.Add("inject", (args, context) => InjectCommand.RunAsync(args, System.Console.In, context));
         // convert speaks bytes, not text, so it takes the process's raw standard streams.
         commandLine.Add("convert", (args, context) =>
             ConvertCommand.RunAsync(args, System.Console.OpenStandardInput(), System.Console.OpenStandardOutput(), context.Error));

@@ -10,6 +10,7 @@ internal static class HelpText
           run --config FILE   Run the sidecar on a config file (the default command).
           validate FILE       Check a config file without starting; prints every error with its path.
           demo                Start the sample backends and a sidecar routing to them; Ctrl+C stops all.
+          inject [FILE|-]     Add the sidecar to Kubernetes manifests (--uninject removes it); writes to stdout.
           call ADDRESS METHOD Call a gRPC method with JSON in and out, like grpcurl (see meshproxy call --help).
           convert ...         Convert between protobuf binary and ProtoJSON (see meshproxy convert --help).
           --help              Show this text.
