@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
-using MeshProxy.FunctionalTests.Reload;
 using MeshProxy.Grpc;
 using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
@@ -41,30 +39,8 @@ public sealed class DnsDiscoveryTests(ITestOutputHelper output)
     public async Task Rollout_PodsReplacedOneByOneUnderLoad_NoCallFailsAndEachNewPodServes()
     {
         await using var stack = await DnsStack.StartAsync(output, pods: 3);
-        var firstServed = new ConcurrentDictionary<int, long>();
-        var serving = new ConcurrentDictionary<int, TaskCompletionSource>();
-        TaskCompletionSource Serving(int pod) => serving.GetOrAdd(pod, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
-        var failures = new ConcurrentQueue<StatusCode>();
-        var calls = new CallCounter();
-        using var stop = new CancellationTokenSource();
-        var load = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                var (status, pod) = await stack.CallAsync();
-                if (status != StatusCode.OK)
-                {
-                    failures.Enqueue(status);
-                }
-                else if (firstServed.TryAdd(pod, Stopwatch.GetTimestamp()))
-                {
-                    Serving(pod).TrySetResult();
-                }
-
-                calls.Increment();
-            }
-        })).ToArray();
-
+        await using var load = new RolloutLoad(stack.CallAsync, callers: 8);
+        var calls = load.Calls;
         await calls.WaitForMoreAsync(200).DefaultTimeout();
         var started = Stopwatch.GetTimestamp();
         var toTraffic = new List<TimeSpan>();
@@ -74,27 +50,25 @@ public sealed class DnsDiscoveryTests(ITestOutputHelper output)
             await stack.StartPodAsync(fresh);
             var published = Stopwatch.GetTimestamp();
             stack.Publish(add: [fresh]);
-            await Serving(fresh).Task.DefaultTimeout();
-            toTraffic.Add(Stopwatch.GetElapsedTime(published, firstServed[fresh]));
+            toTraffic.Add(await load.FirstServedAsync(fresh, published));
 
             // The old pod terminates: its record goes first, its calls drain, then it stops listening.
             var leaving = stack.Cluster.Destinations.Single(d => d.Prefix == $"http://127.0.0.{old}:{stack.Port}");
             stack.Publish(remove: [old]);
             await stack.WaitForDestinationsAsync([.. stack.Destinations().Where(d => d != old)]);
-            await WaitUntilAsync(() => leaving.InFlight == 0);
+            await RolloutLoad.WaitUntilAsync(() => leaving.InFlight == 0);
             await stack.StopPodAsync(old);
             await calls.WaitForMoreAsync(100).DefaultTimeout();
         }
 
         var rollout = Stopwatch.GetElapsedTime(started);
         await calls.WaitForMoreAsync(200).DefaultTimeout();
-        await stop.CancelAsync();
-        await Task.WhenAll(load).DefaultTimeout();
+        await load.StopAsync();
 
         output.WriteLine(
-            $"rollout: {calls.Count} calls, {failures.Count} failures, 3 pods replaced in {rollout.TotalMilliseconds:F0} ms; " +
+            $"rollout: {calls.Count} calls, {load.Failures.Count} failures, 3 pods replaced in {rollout.TotalMilliseconds:F0} ms; " +
             $"new pod first served after {string.Join(" / ", toTraffic.Select(t => $"{t.TotalMilliseconds:F0} ms"))} (minRefresh 50ms, TTL 0)");
-        Assert.Empty(failures);
+        Assert.Empty(load.Failures);
         Assert.Equal([5, 6, 7], stack.Destinations());
         foreach (var pod in new[] { 5, 6, 7 })
         {
@@ -257,18 +231,6 @@ public sealed class DnsDiscoveryTests(ITestOutputHelper output)
         var destinations = cluster.GetProperty("destinations").EnumerateArray().ToList();
         Assert.Equal([$"127.0.0.2:{stack.Port}", $"127.0.0.3:{stack.Port}", $"127.0.0.4:{stack.Port}"], destinations.Select(d => d.GetProperty("name").GetString()));
         Assert.Equal([false, false, true], destinations.Select(d => d.GetProperty("ejected").GetBoolean()));
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var wait = Task.Run(async () =>
-        {
-            while (!condition())
-            {
-                await Task.Yield();
-            }
-        });
-        await wait.DefaultTimeout();
     }
 
     private sealed record DnsLookupOutcome(bool Succeeded, string Error)

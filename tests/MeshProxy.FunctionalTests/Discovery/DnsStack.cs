@@ -126,26 +126,11 @@ internal sealed class DnsStack : IAsyncDisposable
     }
 
     /// <summary>The cluster's destinations as pod octets, in cluster order.</summary>
-    public int[] Destinations() => [.. Cluster.Destinations.Select(d => LoopbackPods.Octet(d.Prefix))];
+    public int[] Destinations() => LoopbackPods.Octets(Cluster);
 
-    /// <summary>Waits (bounded) until the cluster's destinations are exactly <paramref name="octets"/>, lookup by lookup.</summary>
-    public async Task WaitForDestinationsAsync(params int[] octets)
-    {
-        var wait = Task.Run(async () =>
-        {
-            while (true)
-            {
-                var next = Watcher.NextLookup;
-                if (Destinations().Order().SequenceEqual(octets.Order()))
-                {
-                    return;
-                }
-
-                await next;
-            }
-        });
-        await wait.DefaultTimeout();
-    }
+    /// <summary>Waits (bounded) until the cluster's destinations are exactly <paramref name="octets"/>.</summary>
+    public Task WaitForDestinationsAsync(params int[] octets) =>
+        LoopbackPods.WaitForDestinationsAsync(() => Cluster, () => Watcher.NextLookup, octets);
 
     /// <summary>One GetUser call; returns the pod that answered (its octet) or the failure status.</summary>
     public Task<(StatusCode Status, int Pod)> CallAsync() => LoopbackPods.CallAsync(Channel);

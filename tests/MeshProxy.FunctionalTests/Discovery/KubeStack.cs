@@ -109,26 +109,11 @@ internal sealed class KubeStack : IAsyncDisposable
     }
 
     /// <summary>The cluster's destinations as pod octets, in cluster order.</summary>
-    public int[] Destinations() => [.. Cluster.Destinations.Select(d => LoopbackPods.Octet(d.Prefix))];
+    public int[] Destinations() => LoopbackPods.Octets(Cluster);
 
-    /// <summary>Waits (bounded) until the cluster's destinations are exactly <paramref name="octets"/>, update by update.</summary>
-    public async Task WaitForDestinationsAsync(params int[] octets)
-    {
-        var wait = Task.Run(async () =>
-        {
-            while (true)
-            {
-                var next = Watcher.NextUpdate;
-                if (Destinations().Order().SequenceEqual(octets.Order()))
-                {
-                    return;
-                }
-
-                await next;
-            }
-        });
-        await wait.DefaultTimeout();
-    }
+    /// <summary>Waits (bounded) until the cluster's destinations are exactly <paramref name="octets"/>.</summary>
+    public Task WaitForDestinationsAsync(params int[] octets) =>
+        LoopbackPods.WaitForDestinationsAsync(() => Cluster, () => Watcher.NextUpdate, octets);
 
     /// <summary>
     /// Waits (bounded) for the watcher's next update of <paramref name="kind"/>; call it before causing the update

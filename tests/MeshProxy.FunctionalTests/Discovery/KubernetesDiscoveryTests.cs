@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
-using MeshProxy.FunctionalTests.Reload;
 using MeshProxy.Grpc;
 using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
@@ -51,30 +49,8 @@ public sealed class KubernetesDiscoveryTests(ITestOutputHelper output)
     public async Task Rollout_PodsReplacedOneByOneUnderLoad_NoCallFailsAndEachNewPodServes()
     {
         await using var stack = await KubeStack.StartAsync(output, pods: 3);
-        var firstServed = new ConcurrentDictionary<int, long>();
-        var serving = new ConcurrentDictionary<int, TaskCompletionSource>();
-        TaskCompletionSource Serving(int pod) => serving.GetOrAdd(pod, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
-        var failures = new ConcurrentQueue<StatusCode>();
-        var calls = new CallCounter();
-        using var stop = new CancellationTokenSource();
-        var load = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                var (status, pod) = await stack.CallAsync();
-                if (status != StatusCode.OK)
-                {
-                    failures.Enqueue(status);
-                }
-                else if (firstServed.TryAdd(pod, Stopwatch.GetTimestamp()))
-                {
-                    Serving(pod).TrySetResult();
-                }
-
-                calls.Increment();
-            }
-        })).ToArray();
-
+        await using var load = new RolloutLoad(stack.CallAsync, callers: 8);
+        var calls = load.Calls;
         await calls.WaitForMoreAsync(200).DefaultTimeout();
         var started = Stopwatch.GetTimestamp();
         var toTraffic = new List<TimeSpan>();
@@ -85,14 +61,13 @@ public sealed class KubernetesDiscoveryTests(ITestOutputHelper output)
             await stack.Pods.StartAsync(fresh);
             var ready = Stopwatch.GetTimestamp();
             stack.SetEndpoint(fresh, Endpoint(fresh));
-            await Serving(fresh).Task.DefaultTimeout();
-            toTraffic.Add(Stopwatch.GetElapsedTime(ready, firstServed[fresh]));
+            toTraffic.Add(await load.FirstServedAsync(fresh, ready));
 
             // The old pod terminates: serving but not ready, its calls drain, then it leaves the slice and stops.
             var leaving = stack.Cluster.Destinations.Single(d => d.Name == $"users-{old}");
             stack.SetEndpoint(old, Endpoint(old, ready: false, serving: true, terminating: true));
             await stack.WaitForDestinationsAsync([.. stack.Destinations().Where(d => d != old)]);
-            await WaitUntilAsync(() => leaving.InFlight == 0);
+            await RolloutLoad.WaitUntilAsync(() => leaving.InFlight == 0);
             stack.SetEndpoint(old, null);
             await stack.Pods.StopAsync(old);
             await calls.WaitForMoreAsync(100).DefaultTimeout();
@@ -100,13 +75,12 @@ public sealed class KubernetesDiscoveryTests(ITestOutputHelper output)
 
         var rollout = Stopwatch.GetElapsedTime(started);
         await calls.WaitForMoreAsync(200).DefaultTimeout();
-        await stop.CancelAsync();
-        await Task.WhenAll(load).DefaultTimeout();
+        await load.StopAsync();
 
         output.WriteLine(
-            $"rollout: {calls.Count} calls, {failures.Count} failures, 3 pods replaced in {rollout.TotalMilliseconds:F0} ms; " +
+            $"rollout: {calls.Count} calls, {load.Failures.Count} failures, 3 pods replaced in {rollout.TotalMilliseconds:F0} ms; " +
             $"new pod first served {string.Join(" / ", toTraffic.Select(t => $"{t.TotalMilliseconds:F0} ms"))} after it turned ready");
-        Assert.Empty(failures);
+        Assert.Empty(load.Failures);
         Assert.Equal([5, 6, 7], stack.Destinations());
         foreach (var pod in new[] { 5, 6, 7 })
         {
@@ -124,7 +98,7 @@ public sealed class KubernetesDiscoveryTests(ITestOutputHelper output)
         // Round robin: of two calls, one is on the slow pod.
         var first = stack.CallAsync();
         var second = stack.CallAsync();
-        await WaitUntilAsync(() => slow.InFlight == 1);
+        await RolloutLoad.WaitUntilAsync(() => slow.InFlight == 1);
 
         stack.SetEndpoint(3, Endpoint(3, ready: false, serving: true, terminating: true));
         await stack.WaitForDestinationsAsync(2);
@@ -234,15 +208,4 @@ public sealed class KubernetesDiscoveryTests(ITestOutputHelper output)
         await stack.WaitForDestinationsAsync(2, 3, 4);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var wait = Task.Run(async () =>
-        {
-            while (!condition())
-            {
-                await Task.Yield();
-            }
-        });
-        await wait.DefaultTimeout();
-    }
 }

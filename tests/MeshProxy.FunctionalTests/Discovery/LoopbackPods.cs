@@ -45,6 +45,31 @@ internal sealed class LoopbackPods(XunitLoggerProvider logs) : IAsyncDisposable
     public static int Octet(string prefix) =>
         int.Parse(new Uri(prefix).Host.Split('.')[3], System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>A cluster's destinations as pod octets, in cluster order.</summary>
+    public static int[] Octets(MeshProxy.TrafficPolicy.ClusterState cluster) => [.. cluster.Destinations.Select(d => Octet(d.Prefix))];
+
+    /// <summary>
+    /// Waits (bounded) until <paramref name="cluster"/>'s destinations are exactly <paramref name="octets"/>, checking
+    /// again after each discovery step (<paramref name="nextStep"/>, taken before each check so none is missed).
+    /// </summary>
+    public static async Task WaitForDestinationsAsync(Func<MeshProxy.TrafficPolicy.ClusterState> cluster, Func<Task> nextStep, int[] octets)
+    {
+        var wait = Task.Run(async () =>
+        {
+            while (true)
+            {
+                var next = nextStep();
+                if (Octets(cluster()).Order().SequenceEqual(octets.Order()))
+                {
+                    return;
+                }
+
+                await next;
+            }
+        });
+        await wait.DefaultTimeout();
+    }
+
     /// <summary>One GetUser call through <paramref name="channel"/>; returns the pod that answered (its octet) or the failure status.</summary>
     public static async Task<(StatusCode Status, int Pod)> CallAsync(GrpcChannel channel)
     {
