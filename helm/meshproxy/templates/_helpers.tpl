@@ -44,6 +44,10 @@ listeners:
 drain:
   propagationDelay: {{ $m.drain.propagationDelaySeconds }}s
   deadline: {{ $m.drain.deadlineSeconds }}s
+{{- with $m.discovery }}
+discovery:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 routes:
   {{- toYaml $m.routes | nindent 2 }}
 clusters:
@@ -121,4 +125,18 @@ timeoutSeconds: {{ $p.timeoutSeconds }}
     # The whole ConfigMap as a directory, never subPath: a subPath mount is a copy the kubelet never refreshes.
     - { name: config, mountPath: /etc/meshproxy, readOnly: true }
     - { name: tmp, mountPath: /tmp }
+{{- end -}}
+
+{{/*
+The namespaces whose EndpointSlices the sidecar watches: one per kubernetes cluster (its namespace, else the
+release's), without repeats. Empty when no cluster uses Kubernetes discovery.
+*/}}
+{{- define "meshproxy.discoveryNamespaces" -}}
+{{- $namespaces := list -}}
+{{- range $name, $cluster := .Values.meshproxy.clusters -}}
+{{- with $cluster.kubernetes -}}
+{{- $namespaces = append $namespaces (default $.Release.Namespace .namespace) -}}
+{{- end -}}
+{{- end -}}
+{{- $namespaces | uniq | sortAlpha | join "," -}}
 {{- end -}}

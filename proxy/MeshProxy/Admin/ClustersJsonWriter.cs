@@ -52,6 +52,12 @@ internal static class ClustersJsonWriter
         var availability = cluster.Availability;
         writer.WriteStartObject();
         writer.WriteString("name", cluster.Name);
+        writer.WriteString("source", cluster.Config switch
+        {
+            { Dns: { } dns } => $"dns {dns.Address}",
+            { Kubernetes: { } kubernetes } => $"kubernetes {kubernetes.Source}",
+            _ => "static",
+        });
         writer.WriteString("loadBalancing", LoadBalancingNames.Format(cluster.Config.LoadBalancing));
         writer.WriteBoolean("healthChecked", cluster.Config.HealthCheck is not null);
         writer.WriteBoolean("panic", availability.Panic);

@@ -55,6 +55,11 @@ internal static class ConfigJsonWriter
         writer.WriteString("propagationDelay", Duration.Format(config.Drain.PropagationDelay));
         writer.WriteString("deadline", Duration.Format(config.Drain.Deadline));
         writer.WriteEndObject();
+        writer.WriteStartObject("discovery");
+        WriteNullable(writer, "dnsResolver", config.Discovery.DnsResolver);
+        writer.WriteString("dnsTimeout", Duration.Format(config.Discovery.DnsTimeout));
+        WriteNullable(writer, "kubeconfig", config.Discovery.Kubeconfig);
+        writer.WriteEndObject();
 
         if (config.Transcoding is { } transcoding)
         {
@@ -223,6 +228,25 @@ internal static class ConfigJsonWriter
         }
 
         writer.WriteEndArray();
+        if (cluster.Dns is { } dns)
+        {
+            // The discovered destinations are live state: GET /clusters shows them.
+            writer.WriteStartObject("dns");
+            writer.WriteString("address", dns.Address);
+            writer.WriteString("minRefresh", Duration.Format(dns.MinRefresh));
+            writer.WriteString("maxRefresh", Duration.Format(dns.MaxRefresh));
+            writer.WriteEndObject();
+        }
+
+        if (cluster.Kubernetes is { } kubernetes)
+        {
+            writer.WriteStartObject("kubernetes");
+            writer.WriteString("service", kubernetes.Service);
+            WriteNullable(writer, "namespace", kubernetes.Namespace);
+            WriteNullable(writer, "port", kubernetes.Port);
+            writer.WriteEndObject();
+        }
+
         writer.WriteString("loadBalancing", LoadBalancingNames.Format(cluster.LoadBalancing));
         writer.WriteString("connectTimeout", Duration.Format(cluster.ConnectTimeout));
         writer.WriteStartObject("http2");

@@ -16,6 +16,7 @@ internal sealed class CommandLine
         commandLine.Add("validate", (args, context) => Task.FromResult(ValidateCommand.Run(args, context)));
         commandLine.Add("demo", DemoCommand.RunAsync);
         commandLine.Add("canary", (args, context) => Task.FromResult(CanaryCommand.Run(args, context)));
+        commandLine.Add("inject", (args, context) => InjectCommand.RunAsync(args, System.Console.In, context));
         // convert speaks bytes, not text, so it takes the process's raw standard streams.
         commandLine.Add("convert", (args, context) =>
             ConvertCommand.RunAsync(args, System.Console.OpenStandardInput(), System.Console.OpenStandardOutput(), context.Error));

@@ -13,6 +13,7 @@ internal static class HelpText
                               Set a route's canary weights in place (validated, atomic write; a live sidecar reloads it).
           canary show FILE    Print each route's split: cluster=weight (percentage).
           demo                Start the sample backends and a sidecar routing to them; Ctrl+C stops all.
+          inject [FILE|-]     Add the sidecar to Kubernetes manifests (--uninject removes it); writes to stdout.
           call ADDRESS METHOD Call a gRPC method with JSON in and out, like grpcurl (see meshproxy call --help).
           call ADDRESS list|describe  List a server's services or describe a symbol, through its gRPC reflection.
           convert ...         Convert between protobuf binary and ProtoJSON (see meshproxy convert --help).

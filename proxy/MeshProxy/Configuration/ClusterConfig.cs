@@ -2,7 +2,7 @@ namespace MeshProxy.Configuration;
 
 /// <summary>A set of interchangeable upstream destinations and how to reach them.</summary>
 /// <param name="Name">Unique, [a-z0-9-_.].</param>
-/// <param name="Destinations">h2c endpoints.</param>
+/// <param name="Destinations">h2c endpoints; empty when <see cref="Dns"/> or <see cref="Kubernetes"/> discovers them.</param>
 /// <param name="LoadBalancing">How a destination is picked. Default roundRobin.</param>
 /// <param name="ConnectTimeout">TCP connect timeout. Default 5s.</param>
 /// <param name="Http2">HTTP/2 connection settings.</param>
@@ -18,6 +18,15 @@ internal sealed record ClusterConfig(
 
     /// <summary>Active health checks; null (default) for none.</summary>
     public HealthCheckConfig? HealthCheck { get; init; }
+
+    /// <summary>Destinations from DNS (<c>dns:</c>) instead of <see cref="Destinations"/>; null (default) for a fixed list.</summary>
+    public DnsDiscoveryConfig? Dns { get; init; }
+
+    /// <summary>Destinations from a Kubernetes Service's EndpointSlices (<c>kubernetes:</c>); null (default) for none.</summary>
+    public KubernetesDiscoveryConfig? Kubernetes { get; init; }
+
+    /// <summary>True when the destinations come from discovery rather than the config file.</summary>
+    public bool Discovered => Dns is not null || Kubernetes is not null;
 
     /// <summary>Cap on concurrent retries in the cluster (<c>retryBudget:</c>). Default 20% of active calls, at least 3.</summary>
     public RetryBudgetConfig RetryBudget { get; init; } = RetryBudgetConfig.Default;

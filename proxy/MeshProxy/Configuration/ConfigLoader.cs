@@ -68,8 +68,16 @@ internal static class ConfigLoader
         var tracing = ObservabilityConfigReader.ReadTracing(map, errors);
         var drain = DrainConfigReader.Read(map.Node("drain"), map.Child("drain"), errors);
         var transcoding = TranscodingConfigReader.Read(map, errors);
+        var discovery = DiscoveryConfigReader.Read(map, errors);
         map.ReportUnknownKeys();
-        return new MeshProxyConfig(version, listeners, new(routes), new(clusters)) { AccessLog = accessLog, Tracing = tracing, Drain = drain, Transcoding = transcoding };
+        return new MeshProxyConfig(version, listeners, new(routes), new(clusters))
+        {
+            AccessLog = accessLog,
+            Tracing = tracing,
+            Drain = drain,
+            Transcoding = transcoding,
+            Discovery = discovery,
+        };
     }
 
     private static ListenersConfig ReadListeners(YamlNode? node, string path, ConfigErrors errors)
@@ -186,12 +194,16 @@ internal static class ConfigLoader
         var outlierDetection = ClusterHealthConfigReader.ReadOutlierDetection(map, errors);
         var healthCheck = ClusterHealthConfigReader.ReadHealthCheck(map, errors);
         var retryBudget = RetryConfigReader.ReadBudget(map.Node("retryBudget"), map.Child("retryBudget"), errors);
+        var dns = DiscoveryConfigReader.ReadDns(map, errors);
+        var kubernetes = DiscoveryConfigReader.ReadKubernetes(map, errors);
         map.ReportUnknownKeys();
         return new ClusterConfig(name, new(destinations), loadBalancing, connectTimeout, http2)
         {
             OutlierDetection = outlierDetection,
             HealthCheck = healthCheck,
             RetryBudget = retryBudget,
+            Dns = dns,
+            Kubernetes = kubernetes,
         };
     }
 

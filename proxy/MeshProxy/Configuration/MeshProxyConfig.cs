@@ -19,6 +19,9 @@ internal sealed record MeshProxyConfig(
     /// <summary>How the sidecar drains before it exits (<c>drain:</c>); <see cref="DrainConfig.Default"/> when omitted.</summary>
     public DrainConfig Drain { get; init; } = DrainConfig.Default;
 
+    /// <summary>Process-wide discovery settings (<c>discovery:</c>): the DNS resolver; <see cref="DiscoveryConfig.Default"/> when omitted.</summary>
+    public DiscoveryConfig Discovery { get; init; } = DiscoveryConfig.Default;
+
     /// <summary>The REST/JSON transcoding section; null when the file has none (the REST listener then answers 404).</summary>
     public TranscodingConfig? Transcoding { get; init; }
 }

@@ -1,5 +1,6 @@
 using MeshProxy.Admin;
 using MeshProxy.Configuration.Reload;
+using MeshProxy.Discovery;
 using MeshProxy.Observability;
 using MeshProxy.Observability.AccessLog;
 using MeshProxy.Observability.Metrics;
@@ -46,6 +47,9 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton<DrainEndpoints>();
         services.TryAddSingleton<HealthCheckService>();
         services.AddHostedService(sp => sp.GetRequiredService<HealthCheckService>());
+
+        // Destinations from DNS for clusters that discover them.
+        services.AddDiscovery();
         return services;
     }
 }

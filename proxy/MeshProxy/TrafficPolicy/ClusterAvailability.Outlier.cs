@@ -12,6 +12,11 @@ internal sealed partial class ClusterAvailability
     /// </summary>
     internal void OnFailure(DestinationState destination, int gatewayFailures, int serverErrors)
     {
+        if (gatewayFailures > 0)
+        {
+            GatewayFailed?.Invoke();
+        }
+
         var gatewayThreshold = _outlier.ConsecutiveGatewayFailures;
         var serverThreshold = _outlier.ConsecutiveServerErrors;
         if (gatewayThreshold > 0 && gatewayFailures == gatewayThreshold)

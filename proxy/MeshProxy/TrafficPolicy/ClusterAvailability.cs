@@ -61,6 +61,9 @@ internal sealed partial class ClusterAvailability : IDisposable
         _timer = time.CreateTimer(static state => ((ClusterAvailability)state!).Tick(), this, _outlier.Interval, _outlier.Interval);
     }
 
+    /// <summary>Every destination this availability owns, whatever its state.</summary>
+    public IReadOnlyList<DestinationState> Destinations => _all;
+
     /// <summary>The destinations a pick chooses among: the available ones, or all of them in panic mode; may be empty.</summary>
     public IReadOnlyList<DestinationState> PickSet => _pickSet;
 
@@ -87,6 +90,9 @@ internal sealed partial class ClusterAvailability : IDisposable
         get => _listener;
         set => _listener = value;
     }
+
+    /// <summary>Called on the request path after each gateway failure (discovery resolves early); null for none.</summary>
+    internal Action? GatewayFailed { get; set; }
 
     /// <summary>How much longer <paramref name="destination"/> stays ejected; zero when it is not.</summary>
     public TimeSpan EjectionTimeLeft(DestinationState destination)

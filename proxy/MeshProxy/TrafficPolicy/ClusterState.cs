@@ -10,6 +10,15 @@ namespace MeshProxy.TrafficPolicy;
 internal sealed class ClusterState : IDisposable
 {
     private readonly IDestinationPicker _picker;
+    private readonly TimeProvider _time;
+
+    // Serializes destination-set replacements (discovery) with the hand-over to a successor (reload).
+    private readonly Lock _membersLock = new();
+
+    // The destinations and their availability, replaced as one (ReplaceDestinations): a call reads it once.
+    private volatile ClusterAvailability _availability;
+    private TaskCompletionSource _gatewayFailure = NewSignal();
+    private bool _superseded;
 
     // Calls in flight on this cluster's client; a retired cluster disposes its client once this reaches zero, so a
     // reload never breaks a live stream. -1 once disposed.
@@ -22,29 +31,27 @@ internal sealed class ClusterState : IDisposable
     /// <param name="time">Clock of ejections and of the outlier interval. Default <see cref="TimeProvider.System"/>.</param>
     /// <param name="previous">
     /// The state of the same cluster before a reload changed its config: destinations with the same name and address
-    /// are kept (with their in-flight counts, ejections and health), and the previous state stops acting on them.
+    /// are kept (with their in-flight counts, ejections and health), and the previous state stops acting on them. A
+    /// discovered cluster whose source did not change starts from its predecessor's discovered destinations.
     /// </param>
     public ClusterState(ClusterConfig config, HttpMessageInvoker client, Random? random = null, TimeProvider? time = null, ClusterState? previous = null)
     {
         Config = config;
         Client = client;
-        previous?.Availability.Stop();
-        var destinations = new DestinationState[config.Destinations.Count];
-        for (var i = 0; i < destinations.Length; i++)
-        {
-            var d = config.Destinations[i];
-            var prefix = d.Address.TrimEnd('/');
-            destinations[i] = previous?.Find(d.Name, prefix) ?? new DestinationState(d.Name, prefix);
-        }
-
-        Destinations = destinations;
-        Availability = new ClusterAvailability(config, destinations, time ?? TimeProvider.System);
+        _time = time ?? TimeProvider.System;
+        IReadOnlyList<DestinationConfig> initial = config.Destinations;
+        IReadOnlyList<DestinationState> adoptable = [];
+        ClusterAvailability? before = null;
         if (previous is not null)
         {
-            // Until the hosting layer next attaches them, the rebuilt cluster reports where its predecessor did.
-            Availability.Logger = previous.Availability.Logger;
-            Availability.Listener = previous.Availability.Listener;
+            (adoptable, before) = previous.Supersede();
+            if (config.Discovered)
+            {
+                initial = SameSource(previous.Config, config) ? [.. adoptable.Select(d => new DestinationConfig(d.Name, d.Prefix))] : [];
+            }
         }
+
+        _availability = Build(initial, adoptable, before);
         _picker = config.LoadBalancing switch
         {
             LoadBalancingKind.RoundRobin => new RoundRobinPicker(),
@@ -67,11 +74,53 @@ internal sealed class ClusterState : IDisposable
 
     public HttpMessageInvoker Client { get; }
 
-    /// <summary>Every destination, in config order, whatever its state.</summary>
-    public IReadOnlyList<DestinationState> Destinations { get; }
+    /// <summary>Every destination, in config (or discovery) order, whatever its state.</summary>
+    public IReadOnlyList<DestinationState> Destinations => _availability.Destinations;
 
-    /// <summary>Ejections, health and panic mode: which destinations take calls.</summary>
-    public ClusterAvailability Availability { get; }
+    /// <summary>Ejections, health and panic mode: which destinations take calls. Replaced with the destination set.</summary>
+    public ClusterAvailability Availability => _availability;
+
+    /// <summary>
+    /// Completes at the next gateway failure (connect failure, reset, UNAVAILABLE) of any destination after the last
+    /// one a caller saw: DNS discovery resolves again early, as Envoy's STRICT_DNS does when hosts fail.
+    /// </summary>
+    public Task NextGatewayFailure
+    {
+        get
+        {
+            var signal = Volatile.Read(ref _gatewayFailure);
+            if (signal.Task.IsCompleted)
+            {
+                var fresh = NewSignal();
+                signal = Interlocked.CompareExchange(ref _gatewayFailure, fresh, signal) == signal ? fresh : Volatile.Read(ref _gatewayFailure);
+            }
+
+            return signal.Task;
+        }
+    }
+
+    /// <summary>
+    /// Replaces the destination set atomically (service discovery publishes here), by the rules of a reload:
+    /// destinations whose name and address stay keep their state (in-flight count, counters, ejection, health) and,
+    /// since the client is kept, their warm connections; new ones start fresh; removed ones take no new calls and
+    /// finish the calls they have. Returns false, changing nothing, once a reload has replaced this cluster (its
+    /// successor owns the destinations) or it was retired.
+    /// </summary>
+    public bool ReplaceDestinations(IReadOnlyList<DestinationConfig> destinations)
+    {
+        lock (_membersLock)
+        {
+            if (_superseded || _retired)
+            {
+                return false;
+            }
+
+            var before = _availability;
+            before.Stop();
+            _availability = Build(destinations, before.Destinations, before);
+            return true;
+        }
+    }
 
     /// <summary>
     /// The load-balancing policy's choice among the available destinations (all of them in panic mode); null when
@@ -150,9 +199,9 @@ internal sealed class ClusterState : IDisposable
         return false;
     }
 
-    private DestinationState? Find(string name, string prefix)
+    private static DestinationState? Find(IReadOnlyList<DestinationState> destinations, string name, string prefix)
     {
-        foreach (var destination in Destinations)
+        foreach (var destination in destinations)
         {
             if (destination.Name == name && destination.Prefix == prefix)
             {
@@ -162,6 +211,54 @@ internal sealed class ClusterState : IDisposable
 
         return null;
     }
+
+    // The same discovery source (name and port, or Service) yields the same destinations, so a reload that changed
+    // only policy keeps them until the next lookup says otherwise.
+    private static bool SameSource(ClusterConfig previous, ClusterConfig next) =>
+        previous.Dns?.Address == next.Dns?.Address && Equals(previous.Kubernetes, next.Kubernetes);
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Hands this cluster's destinations to a successor built by a reload; later replacements are refused.</summary>
+    private (IReadOnlyList<DestinationState> Destinations, ClusterAvailability Availability) Supersede()
+    {
+        lock (_membersLock)
+        {
+            _superseded = true;
+            var availability = _availability;
+            availability.Stop();
+            return (availability.Destinations, availability);
+        }
+    }
+
+    // Adopts the destinations that stay (same name and address) and builds the availability that now owns them; the
+    // predecessor's logger and listener carry over until the hosting layer next attaches them.
+    private ClusterAvailability Build(IReadOnlyList<DestinationConfig> configs, IReadOnlyList<DestinationState> adoptable, ClusterAvailability? before)
+    {
+        var destinations = new DestinationState[configs.Count];
+        for (var i = 0; i < destinations.Length; i++)
+        {
+            var d = configs[i];
+            var prefix = d.Address.TrimEnd('/');
+            destinations[i] = Find(adoptable, d.Name, prefix) ?? new DestinationState(d.Name, prefix);
+        }
+
+        var availability = new ClusterAvailability(Config, destinations, _time);
+        if (before is not null)
+        {
+            availability.Logger = before.Logger;
+            availability.Listener = before.Listener;
+        }
+
+        if (Config.Discovered)
+        {
+            availability.GatewayFailed = SignalGatewayFailure;
+        }
+
+        return availability;
+    }
+
+    private void SignalGatewayFailure() => Volatile.Read(ref _gatewayFailure).TrySetResult();
 
     private void DisposeIfIdle()
     {

@@ -18,8 +18,14 @@ internal sealed class FakeKubeApiServer : IAsyncDisposable
         ("v1", "ConfigMap", "configmaps"),
         ("v1", "Service", "services"),
         ("v1", "ServiceAccount", "serviceaccounts"),
+        ("v1", "Pod", "pods"),
         ("apps/v1", "Deployment", "deployments"),
+        ("apps/v1", "StatefulSet", "statefulsets"),
+        ("apps/v1", "DaemonSet", "daemonsets"),
+        ("batch/v1", "Job", "jobs"),
         ("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets"),
+        ("rbac.authorization.k8s.io/v1", "Role", "roles"),
+        ("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"),
     ];
 
     private readonly LoopbackServer _server;

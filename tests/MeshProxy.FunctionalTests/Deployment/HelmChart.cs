@@ -9,6 +9,9 @@ internal static class HelmChart
 
     public static string ExampleValues => Path.Combine(Directory, "examples", "canary-values.yaml");
 
+    /// <summary>The canary across two Services whose pods the sidecar discovers (docs/discovery.md).</summary>
+    public static string DiscoveryValues => Path.Combine(Directory, "examples", "discovery-values.yaml");
+
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(1);
 
     /// <summary>helm with a private home, so no user config or repository cache is read or written.</summary>

@@ -190,6 +190,52 @@ public sealed class HelmChartTests : IClassFixture<KubeToolsFixture>
         }
     }
 
+    [Fact]
+    public async Task Template_KubernetesDiscovery_RoleToWatchEndpointSlicesPerNamespaceAndAccountToken()
+    {
+        var chart = await HelmChart.TemplateAsync("-f", HelmChart.DiscoveryValues, "--namespace", "web").DefaultTimeout();
+
+        var config = LoadRenderedConfig(chart);
+        Assert.Equal(new KubernetesDiscoveryConfig("users-v1", "shop", "grpc"), config.Clusters.Single(c => c.Name == "users-v1").Kubernetes);
+        var pod = Mapping(chart.Single("Deployment", Deployment), "spec", "template", "spec");
+        Assert.Equal("mp-meshproxy", Yaml(pod, "serviceAccountName"));
+        Assert.Equal("true", Yaml(pod, "automountServiceAccountToken"));
+        Assert.Single(chart.OfKind("ServiceAccount"), a => Yaml(a, "metadata", "name") == "mp-meshproxy");
+
+        // users-v1 names shop; users-v2 names none, so the release's namespace.
+        var roles = chart.OfKind("Role").ToList();
+        Assert.Equal(["shop", "web"], roles.Select(r => Yaml(r, "metadata", "namespace")).Order());
+        foreach (var role in roles)
+        {
+            var rule = Assert.Single(Sequence(role, "rules"));
+            Assert.Equal(["discovery.k8s.io"], ((YamlSequenceNode)Node(rule, "apiGroups")!).Children.Select(c => c.ToString()));
+            Assert.Equal(["endpointslices"], ((YamlSequenceNode)Node(rule, "resources")!).Children.Select(c => c.ToString()));
+            Assert.Equal(["get", "list", "watch"], ((YamlSequenceNode)Node(rule, "verbs")!).Children.Select(c => c.ToString()));
+        }
+
+        var bindings = chart.OfKind("RoleBinding").ToList();
+        Assert.Equal(2, bindings.Count);
+        Assert.All(bindings, b => Assert.Equal("web", Yaml(Sequence(b, "subjects")[0], "namespace")));
+
+        var lint = await HelmChart.HelmAsync("lint", "--strict", HelmChart.Directory, "-f", HelmChart.DiscoveryValues).DefaultTimeout();
+        Assert.True(lint.ExitCode == 0, lint.StandardOutput + lint.StandardError);
+
+        // kubectl apply --namespace refuses objects of other namespaces (helm install does not): dry-run one namespace.
+        var single = await HelmChart.TemplateAsync("-f", HelmChart.DiscoveryValues, "--set", "meshproxy.clusters.users-v1.kubernetes.namespace=default").DefaultTimeout();
+        var dryRun = await HelmChart.KubectlDryRunAsync(single.Text).DefaultTimeout();
+        Assert.True(dryRun.ExitCode == 0, $"kubectl apply --dry-run=client failed ({dryRun.ExitCode}):\n{dryRun.StandardError}");
+    }
+
+    [Fact]
+    public async Task Template_FixedDestinationsOnly_NoServiceAccountTokenNorRbac()
+    {
+        var chart = await HelmChart.TemplateAsync().DefaultTimeout();
+
+        Assert.Empty(chart.OfKind("Role"));
+        Assert.Empty(chart.OfKind("ServiceAccount"));
+        Assert.Equal("false", Yaml(Mapping(chart.Single("Deployment", Deployment), "spec", "template", "spec"), "automountServiceAccountToken"));
+    }
+
     private static void AssertSidecar(YamlMappingNode sidecar)
     {
         Assert.Equal("/healthz/live", Yaml(sidecar, "livenessProbe", "httpGet", "path"));

@@ -1,7 +1,7 @@
 namespace MeshProxy.Configuration.Validation;
 
 /// <summary>
-/// A cluster has at least one destination; each is an absolute http URI with no path or query (calls keep their
+/// A cluster has at least one destination, or discovers them (<c>dns</c>, <c>kubernetes</c>) and then lists none; each is an absolute http URI with no path or query (calls keep their
 /// own :path), and destination names are unique within the cluster.
 /// </summary>
 internal sealed class DestinationValidator : IConfigValidator
@@ -11,9 +11,18 @@ internal sealed class DestinationValidator : IConfigValidator
         foreach (var cluster in config.Clusters)
         {
             var path = ConfigPaths.Cluster(cluster.Name);
-            if (cluster.Destinations.Count == 0)
+            if (cluster.Dns is not null && cluster.Kubernetes is not null)
             {
-                errors.Add($"{path}.destinations", "at least one destination is required");
+                errors.Add($"{path}.kubernetes", "give either 'dns' or 'kubernetes', not both");
+            }
+
+            if (cluster.Discovered && cluster.Destinations.Count > 0)
+            {
+                errors.Add($"{path}.destinations", $"give either 'destinations' or '{(cluster.Dns is not null ? "dns" : "kubernetes")}', not both");
+            }
+            else if (!cluster.Discovered && cluster.Destinations.Count == 0)
+            {
+                errors.Add($"{path}.destinations", "at least one destination is required (or 'dns' or 'kubernetes' to discover them)");
             }
 
             var names = new HashSet<string>(StringComparer.Ordinal);

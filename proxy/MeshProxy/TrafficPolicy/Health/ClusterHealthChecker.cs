@@ -28,7 +28,7 @@ internal sealed class ClusterHealthChecker : IDisposable
         _time = time;
         _logger = logger;
         _probe = config.GrpcService is not null
-            ? new GrpcHealthProbe(cluster.Destinations, config)
+            ? new GrpcHealthProbe(config)
             : new HttpHealthProbe(config);
         TrafficPolicyHealthLog.HealthCheckerStarted(logger, cluster.Name, config.GrpcService is not null ? "grpc" : "http", config.Interval);
         _timer = time.CreateTimer(static state => ((ClusterHealthChecker)state!).StartRound(), this, TimeSpan.Zero, config.Interval);
@@ -66,6 +66,7 @@ internal sealed class ClusterHealthChecker : IDisposable
     {
         try
         {
+            // Read each round: discovery may have replaced the set since the last one.
             var destinations = _cluster.Destinations;
             var probes = new Task[destinations.Count];
             for (var i = 0; i < probes.Length; i++)
@@ -114,7 +115,9 @@ internal sealed class ClusterHealthChecker : IDisposable
 
         if (!stopping.IsCancellationRequested)
         {
-            _cluster.Availability.OnProbe(destination, failure);
+            // The destination's own availability: the cluster's may have been replaced by discovery meanwhile, and a
+            // removed destination's (stopped) one ignores the result.
+            (destination.Availability ?? _cluster.Availability).OnProbe(destination, failure);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -18,27 +19,32 @@ internal sealed class GrpcHealthProbe : IHealthProbe
     private readonly HealthCheckRequest _request;
     private readonly TimeSpan _timeout;
     private readonly bool _missingServiceIsHealthy;
-    private readonly Dictionary<DestinationState, (GrpcChannel Channel, HealthClient Client)> _clients;
 
-    public GrpcHealthProbe(IReadOnlyList<DestinationState> destinations, HealthCheckConfig config)
+    // One channel per destination, made at its first probe: discovery adds destinations while the checker runs. A
+    // channel holds no connection of its own (they share the probes' handler), so those of removed destinations cost a
+    // dictionary entry until the checker stops.
+    private readonly ConcurrentDictionary<DestinationState, (GrpcChannel Channel, HealthClient Client)> _clients = new();
+
+    public GrpcHealthProbe(HealthCheckConfig config)
     {
         _handler = HealthProbeClient.CreateHandler(config.Timeout);
         _request = new HealthCheckRequest { Service = config.GrpcService ?? string.Empty };
         _timeout = config.Timeout;
         _missingServiceIsHealthy = config.MissingServiceIsHealthy;
-        _clients = destinations.ToDictionary(d => d, d =>
-        {
-            // The channels share the probes' handler (its own connections, h2c for http://) and leave it to us to dispose.
-            var channel = GrpcChannel.ForAddress(new Uri(d.Prefix + "/", UriKind.Absolute), new GrpcChannelOptions { HttpHandler = _handler, DisposeHttpClient = false });
-            return (channel, new HealthClient(channel));
-        });
     }
 
     public async Task<string?> ProbeAsync(DestinationState destination, CancellationToken cancellationToken)
     {
+        var client = _clients.GetOrAdd(destination, static (d, handler) =>
+        {
+            // The channels share the probes' handler (its own connections, h2c for http://) and leave it to us to dispose.
+            var channel = GrpcChannel.ForAddress(new Uri(d.Prefix + "/", UriKind.Absolute), new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false });
+            return (channel, new HealthClient(channel));
+        }, _handler).Client;
+
         // The deadline tells the destination how long the probe waits (grpc-timeout); the token, which the checker
         // fires on the same timeout by its clock, is what ends the wait here.
-        using var call = _clients[destination].Client.CheckAsync(_request, deadline: DateTime.UtcNow + _timeout, cancellationToken: cancellationToken);
+        using var call = client.CheckAsync(_request, deadline: DateTime.UtcNow + _timeout, cancellationToken: cancellationToken);
         try
         {
             var response = await call.ResponseAsync.ConfigureAwait(false);

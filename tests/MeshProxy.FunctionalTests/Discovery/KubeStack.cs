@@ -1,0 +1,171 @@
+using MeshProxy.Discovery;
+using Grpc.Core;
+using Grpc.Net.Client;
+using MeshProxy.Hosting;
+using MeshProxy.Routing;
+using MeshProxy.TestSupport;
+using MeshProxy.TrafficPolicy;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace MeshProxy.FunctionalTests.Discovery;
+
+/// <summary>
+/// A Service <c>shop/users</c> on loopback: <see cref="LoopbackPods"/> listed in one EndpointSlice of a
+/// <see cref="FakeEndpointSliceApiServer"/>, and a sidecar (the real KubernetesClient, through a kubeconfig) whose
+/// cluster <c>users</c> is <c>kubernetes: { service: users, namespace: shop, port: grpc }</c>.
+/// </summary>
+internal sealed class KubeStack : IAsyncDisposable
+{
+    public const string Namespace = "shop";
+    public const string Service = "users";
+    public const string Slice = "users-7f9c2";
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "meshproxy-kube-" + Guid.NewGuid().ToString("N"));
+    private readonly Dictionary<int, FakeEndpoint> _endpoints = [];
+    private MeshProxyServer? _proxy;
+
+    private KubeStack(ITestOutputHelper output)
+    {
+        Logs = new XunitLoggerProvider(output);
+        Pods = new LoopbackPods(Logs);
+    }
+
+    public XunitLoggerProvider Logs { get; }
+
+    public LoopbackPods Pods { get; }
+
+    public FakeEndpointSliceApiServer Api { get; private set; } = null!;
+
+    public MeshProxyServer Proxy => _proxy ?? throw new InvalidOperationException("Not started.");
+
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    public ClusterState Cluster => Proxy.Services.GetRequiredService<ProxySnapshotProvider>().Clusters[Service];
+
+    public EndpointSliceWatcher Watcher =>
+        Proxy.Services.GetRequiredService<DiscoveryService>().Watcher(Service) as EndpointSliceWatcher
+        ?? throw new InvalidOperationException("no EndpointSlice watcher for users");
+
+    /// <summary>Starts ready pods 127.0.0.2 .. 127.0.0.(1 + <paramref name="pods"/>), lists them in the slice, then the sidecar.</summary>
+    public static async Task<KubeStack> StartAsync(ITestOutputHelper output, int pods, string cluster = "")
+    {
+        var stack = new KubeStack(output);
+        try
+        {
+            Directory.CreateDirectory(stack._directory);
+            stack.Api = await FakeEndpointSliceApiServer.StartAsync().DefaultTimeout();
+            for (var octet = 2; octet < 2 + pods; octet++)
+            {
+                await stack.Pods.StartAsync(octet);
+                stack._endpoints[octet] = Endpoint(octet);
+            }
+
+            stack.PublishSlice();
+            var yaml = $$"""
+                listeners:
+                  grpc:  { address: 127.0.0.1, port: 0 }
+                  rest:  { address: 127.0.0.1, port: 0 }
+                  ops:   { address: 127.0.0.1, port: 0 }
+                  admin: { address: 127.0.0.1, port: 0 }
+                discovery: { kubeconfig: "{{stack.Api.WriteKubeconfig(stack._directory, "default")}}" }
+                routes:
+                  - name: users
+                    match: { method: /users.v1.UserService/* }
+                    cluster: users
+                clusters:
+                  users:
+                    kubernetes: { service: {{Service}}, namespace: {{Namespace}}, port: grpc }
+                {{cluster}}
+                """;
+            stack._proxy = await MeshProxyServer.StartAsync(yaml, stack.Logs).DefaultTimeout();
+            stack.Channel = GrpcChannel.ForAddress(stack.Proxy.Address(ListenerName.Grpc));
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>An endpoint for pod 127.0.0.<paramref name="octet"/>, named <c>users-N</c>.</summary>
+    public static FakeEndpoint Endpoint(int octet, bool ready = true, bool serving = true, bool terminating = false) =>
+        new($"127.0.0.{octet}", $"users-{octet}", ready, serving, terminating);
+
+    /// <summary>Sets (or with null removes) one pod's endpoint and publishes the slice: one MODIFIED event.</summary>
+    public void SetEndpoint(int octet, FakeEndpoint? endpoint)
+    {
+        if (endpoint is null)
+        {
+            _endpoints.Remove(octet);
+        }
+        else
+        {
+            _endpoints[octet] = endpoint;
+        }
+
+        PublishSlice();
+    }
+
+    /// <summary>The cluster's destinations as pod octets, in cluster order.</summary>
+    public int[] Destinations() => LoopbackPods.Octets(Cluster);
+
+    /// <summary>Waits (bounded) until the cluster's destinations are exactly <paramref name="octets"/>.</summary>
+    public Task WaitForDestinationsAsync(params int[] octets) =>
+        LoopbackPods.WaitForDestinationsAsync(() => Cluster, () => Watcher.NextUpdate, octets);
+
+    /// <summary>
+    /// Waits (bounded) for the watcher's next update of <paramref name="kind"/>; call it before causing the update
+    /// (the first signal is taken at once).
+    /// </summary>
+    public Task<EndpointSliceUpdate> WaitForUpdateAsync(string kind)
+    {
+        var first = Watcher.NextUpdate;
+        return Task.Run(async () =>
+        {
+            var next = first;
+            while (true)
+            {
+                var update = await next;
+                if (update.Kind == kind)
+                {
+                    return update;
+                }
+
+                next = Watcher.NextUpdate;
+            }
+        }).DefaultTimeout();
+    }
+
+    public Task<(StatusCode Status, int Pod)> CallAsync() => LoopbackPods.CallAsync(Channel);
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel?.Dispose();
+        if (_proxy is not null)
+        {
+            await _proxy.DisposeAsync();
+        }
+
+        await Pods.DisposeAsync();
+        if (Api is not null)
+        {
+            await Api.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp directory left behind is harmless.
+        }
+
+        Assert.True(Logs.Errors.IsEmpty, "Unexpected error logs:\n" + string.Join('\n', Logs.Errors));
+    }
+
+    private void PublishSlice() =>
+        Api.Apply(Namespace, Service, Slice, "grpc", Pods.Port, [.. _endpoints.OrderBy(e => e.Key).Select(e => e.Value)]);
+}
