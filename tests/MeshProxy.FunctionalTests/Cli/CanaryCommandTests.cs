@@ -99,11 +99,7 @@ public sealed class CanaryCommandTests(ITestOutputHelper output) : IAsyncLifetim
     private string Config() => $$"""
         # Canary of the echo service; `meshproxy canary set` edits the weights below in place.
         version: canary-test
-        listeners:
-          grpc:  { address: 127.0.0.1, port: 0 }
-          rest:  { address: 127.0.0.1, port: 0 }
-          ops:   { address: 127.0.0.1, port: 0 }
-          admin: { address: 127.0.0.1, port: 0 }
+        {{SampleStack.LoopbackListeners}}
         routes:
           - name: echo
             match: { prefix: /canary.v1. }

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
+using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.FunctionalTests.TrafficPolicy;
 using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
@@ -35,7 +36,7 @@ public sealed class ReflectionFixture : IAsyncLifetime
         }
 
         _proxy = await MeshProxyServer.StartAsync($$"""
-            {{OutlierStack.LoopbackListeners}}
+            {{SampleStack.LoopbackListeners}}
             routes:
               - name: everything
                 match: { prefix: / }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
 
@@ -86,11 +87,7 @@ public sealed class InteropStack : IAsyncLifetime
     // Plain forwarding: one attempt (a retried status would reach the server twice), the route's default limits.
     private static string Config(int port) => $$"""
         version: interop
-        listeners:
-          grpc:  { address: 127.0.0.1, port: 0 }
-          rest:  { address: 127.0.0.1, port: 0 }
-          ops:   { address: 127.0.0.1, port: 0 }
-          admin: { address: 127.0.0.1, port: 0 }
+        {{SampleStack.LoopbackListeners}}
         routes:
           - name: users
             match: { method: /users.v1.UserService/* }

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Grpc.Net.Client;
+using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.FunctionalTests.SampleBackends;
 using MeshProxy.Hosting;
@@ -157,7 +158,7 @@ public sealed class HealthCheckTests
             backends[1].Health.SetStatus(string.Empty, ServingStatus.NotServing);
             var ports = backends.Select(b => b.Port).ToArray();
             var file = Path.Combine(dir.FullName, "meshproxy.yaml");
-            await File.WriteAllTextAsync(file, $"{OutlierStack.LoopbackListeners}\n{Users(ports[..2], "grpc: { }, unhealthyThreshold: 1")}");
+            await File.WriteAllTextAsync(file, $"{SampleStack.LoopbackListeners}\n{Users(ports[..2], "grpc: { }, unhealthyThreshold: 1")}");
             await using var proxy = await MeshProxyServer.StartFromFileAsync(file, logs: logs, configureServices: s => s.AddSingleton<TimeProvider>(clock)).DefaultTimeout();
             var snapshots = proxy.Services.GetRequiredService<ProxySnapshotProvider>();
             var checks = proxy.Services.GetRequiredService<HealthCheckService>();
@@ -196,7 +197,7 @@ public sealed class HealthCheckTests
             // Add a third destination: the cluster is rebuilt, b0 stays ejected and b1 unhealthy, the new checker
             // probes b2, and calls go to b2 alone.
             var reloaded = proxy.Services.GetRequiredService<ConfigReloader>().NextChange;
-            await File.WriteAllTextAsync(file, $"{OutlierStack.LoopbackListeners}\n{Users(ports, "grpc: { }, unhealthyThreshold: 1")}");
+            await File.WriteAllTextAsync(file, $"{SampleStack.LoopbackListeners}\n{Users(ports, "grpc: { }, unhealthyThreshold: 1")}");
             proxy.ConfigWatcher!.Check();
             await reloaded.DefaultTimeout();
             var cluster = snapshots.Clusters["users"];

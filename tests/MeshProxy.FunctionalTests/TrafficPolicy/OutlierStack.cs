@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Grpc.Net.Client;
+using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.Hosting;
 using MeshProxy.Routing;
 using MeshProxy.SampleBackends;
@@ -18,14 +19,6 @@ namespace MeshProxy.FunctionalTests.TrafficPolicy;
 /// </summary>
 internal sealed class OutlierStack : IAsyncDisposable
 {
-    public const string LoopbackListeners = """
-        listeners:
-          grpc:  { address: 127.0.0.1, port: 0 }
-          rest:  { address: 127.0.0.1, port: 0 }
-          ops:   { address: 127.0.0.1, port: 0 }
-          admin: { address: 127.0.0.1, port: 0 }
-        """;
-
     private readonly List<SampleBackendHandle> _backends = [];
     private MeshProxyServer? _proxy;
 
@@ -60,7 +53,7 @@ internal sealed class OutlierStack : IAsyncDisposable
 
             prepare?.Invoke(stack._backends);
             stack._proxy = await MeshProxyServer.StartAsync(
-                $"{LoopbackListeners}\n{config([.. stack._backends.Select(b => b.Port)])}",
+                $"{SampleStack.LoopbackListeners}\n{config([.. stack._backends.Select(b => b.Port)])}",
                 stack.Logs,
                 configureServices: services =>
                 {
