@@ -30,101 +30,18 @@ listeners:
   {{- toYaml .Values.meshproxy.listeners | nindent 2 }}
 {{- end -}}
 
-{{/* The sidecar's config file (config/meshproxy.yaml documents every key). */}}
-{{- define "meshproxy.config" -}}
-{{- $m := .Values.meshproxy -}}
-{{- if $m.version -}}
-version: {{ $m.version | quote }}
-{{ end -}}
-listeners:
-  grpc: { address: 0.0.0.0, port: {{ $m.listeners.grpc }} }
-  rest: { address: 0.0.0.0, port: {{ $m.listeners.rest }} }
-  ops: { address: 0.0.0.0, port: {{ $m.listeners.ops }} }
-  admin: { address: 127.0.0.1, port: {{ $m.listeners.admin }} }
-drain:
-  propagationDelay: {{ $m.drain.propagationDelaySeconds }}s
-  deadline: {{ $m.drain.deadlineSeconds }}s
-{{- with $m.discovery }}
-discovery:
-  {{- toYaml . | nindent 2 }}
-{{- end }}
-routes:
-  {{- toYaml $m.routes | nindent 2 }}
-clusters:
-  {{- toYaml $m.clusters | nindent 2 }}
-{{- end -}}
-
-{{/* Hardened container security context: the images run as UID 64198 with no shell and a read-only root. */}}
-{{- define "meshproxy.containerSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 64198
-runAsGroup: 64198
-readOnlyRootFilesystem: true
-allowPrivilegeEscalation: false
-capabilities:
-  drop: ["ALL"]
-seccompProfile:
-  type: RuntimeDefault
+{{/*
+What helm/meshproxy passes to the meshproxy-sidecar library templates: its own values, the chart's appVersion as the
+default image tag, and its historical unprefixed names (the Service targets the rest and grpc ports by name).
+*/}}
+{{- define "meshproxy.sidecarArgs" -}}
+{{- $v := .Values -}}
+{{- $image := dict "repository" $v.image.repository "tag" (default .Chart.AppVersion $v.image.tag) "pullPolicy" $v.image.pullPolicy -}}
+{{- toYaml (dict "image" $image "sidecar" $v.sidecar "meshproxy" $v.meshproxy "configMap" (printf "%s-config" (include "meshproxy.fullname" .)) "configVolume" "config" "tmpVolume" "tmp" "portPrefix" "") -}}
 {{- end -}}
 
 {{- define "meshproxy.image" -}}
 {{- printf "%s:%s" .image.repository (default .root.Chart.AppVersion .image.tag) -}}
-{{- end -}}
-
-{{- define "meshproxy.probe" -}}
-{{- $p := .settings -}}
-{{- if eq .kind "grpc" -}}
-grpc:
-  port: {{ .root.Values.meshproxy.listeners.grpc }}
-  service: {{ .root.Values.sidecar.probes.grpcService | quote }}
-{{- else -}}
-httpGet:
-  path: {{ .path }}
-  port: ops
-{{- end }}
-periodSeconds: {{ $p.periodSeconds }}
-failureThreshold: {{ $p.failureThreshold }}
-timeoutSeconds: {{ $p.timeoutSeconds }}
-{{- end -}}
-
-{{/* The sidecar container, the same in both modes (native adds restartPolicy: Always). */}}
-{{- define "meshproxy.sidecar" -}}
-{{- $v := .Values -}}
-- name: meshproxy
-  image: {{ include "meshproxy.image" (dict "image" $v.image "root" .) }}
-  imagePullPolicy: {{ $v.image.pullPolicy }}
-  {{- if eq $v.sidecar.mode "native" }}
-  restartPolicy: Always
-  {{- end }}
-  args: ["run", "--config", "/etc/meshproxy/meshproxy.yaml"]
-  ports:
-    - { name: grpc, containerPort: {{ $v.meshproxy.listeners.grpc }}, protocol: TCP }
-    - { name: rest, containerPort: {{ $v.meshproxy.listeners.rest }}, protocol: TCP }
-    - { name: ops, containerPort: {{ $v.meshproxy.listeners.ops }}, protocol: TCP }
-  {{- with $v.sidecar.env }}
-  env:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
-  startupProbe:
-    {{- include "meshproxy.probe" (dict "kind" $v.sidecar.probes.kind "path" "/healthz/ready" "settings" $v.sidecar.probes.startup "root" .) | nindent 4 }}
-  livenessProbe:
-    {{- include "meshproxy.probe" (dict "kind" "http" "path" "/healthz/live" "settings" $v.sidecar.probes.liveness "root" .) | nindent 4 }}
-  readinessProbe:
-    {{- include "meshproxy.probe" (dict "kind" $v.sidecar.probes.kind "path" "/healthz/ready" "settings" $v.sidecar.probes.readiness "root" .) | nindent 4 }}
-  {{- if gt (int $v.sidecar.preStopSleepSeconds) 0 }}
-  lifecycle:
-    preStop:
-      sleep:
-        seconds: {{ $v.sidecar.preStopSleepSeconds }}
-  {{- end }}
-  resources:
-    {{- toYaml $v.sidecar.resources | nindent 4 }}
-  securityContext:
-    {{- include "meshproxy.containerSecurityContext" . | nindent 4 }}
-  volumeMounts:
-    # The whole ConfigMap as a directory, never subPath: a subPath mount is a copy the kubelet never refreshes.
-    - { name: config, mountPath: /etc/meshproxy, readOnly: true }
-    - { name: tmp, mountPath: /tmp }
 {{- end -}}
 
 {{/*

@@ -14,8 +14,41 @@ internal static class HelmChart
 
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(1);
 
-    /// <summary>helm with a private home, so no user config or repository cache is read or written.</summary>
+    /// <summary>The meshproxy-sidecar library chart helm/meshproxy depends on (and users' charts include).</summary>
+    public static string LibraryDirectory => RepoPaths.Combine("helm", "meshproxy-sidecar");
+
+    private static readonly Lazy<Task> Dependencies = new(BuildDependenciesAsync);
+
+    /// <summary>
+    /// helm with a private home, so no user config or repository cache is read or written. The first call vendors
+    /// the library chart into helm/meshproxy/charts (<see cref="EnsureDependenciesAsync"/>).
+    /// </summary>
     public static async Task<ProcessResult> HelmAsync(params string[] arguments)
+    {
+        await EnsureDependenciesAsync().ConfigureAwait(false);
+        return await RunHelmAsync(arguments).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>helm dependency build helm/meshproxy</c>, once per test process: helm renders a chart only with its
+    /// dependencies packaged in its charts/ folder (git-ignored; Chart.lock is committed), and a rebuild picks up
+    /// edits to the library chart. Under a machine-wide lock, since the build deletes and rewrites charts/.
+    /// </summary>
+    public static Task EnsureDependenciesAsync() => Dependencies.Value;
+
+    private static async Task BuildDependenciesAsync()
+    {
+        using (await MachineFileLock.AcquireAsync(Path.Combine(Path.GetTempPath(), "meshproxy-helm-dependencies.lock")).ConfigureAwait(false))
+        {
+            var result = await RunHelmAsync("dependency", "build", Directory).ConfigureAwait(false);
+            if (result.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"helm dependency build {Directory} failed ({result.ExitCode}):\n{result.StandardError}");
+            }
+        }
+    }
+
+    private static async Task<ProcessResult> RunHelmAsync(params string[] arguments)
     {
         var (helm, _) = await KubeTools.EnsureInstalledAsync().ConfigureAwait(false);
         var home = Path.Combine(Path.GetTempPath(), "meshproxy-helm-home");

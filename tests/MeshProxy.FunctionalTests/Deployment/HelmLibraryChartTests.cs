@@ -1,0 +1,166 @@
+using MeshProxy.Configuration;
+using MeshProxy.TestSupport;
+using YamlDotNet.RepresentationModel;
+using static MeshProxy.FunctionalTests.Deployment.RenderedChart;
+
+namespace MeshProxy.FunctionalTests.Deployment;
+
+/// <summary>
+/// helm/meshproxy-sidecar, the library chart, included by a user's own chart made in a temp folder, rendered by the
+/// real helm and checked by the real kubectl.
+/// </summary>
+public sealed class HelmLibraryChartTests : IClassFixture<KubeToolsFixture>, IDisposable
+{
+    private readonly string _chart = Path.Combine(Path.GetTempPath(), $"meshproxy-user-chart-{Guid.NewGuid():N}");
+
+    [Fact]
+    public async Task Lint_LibraryChart_Passes()
+    {
+        var result = await HelmChart.HelmAsync("lint", "--strict", HelmChart.LibraryDirectory).DefaultTimeout();
+
+        Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
+    }
+
+    [Fact]
+    public async Task Template_UserChartIncludesLibrary_DeploymentGetsNativeSidecarVolumesAndConfigMap()
+    {
+        var chart = await RenderUserChartAsync().DefaultTimeout();
+
+        var pod = Mapping(chart.Single("Deployment", "shop-orders"), "spec", "template", "spec");
+        var sidecar = Assert.Single(Sequence(pod, "initContainers"));
+        Assert.Equal("meshproxy", Yaml(sidecar, "name"));
+        Assert.Equal("Always", Yaml(sidecar, "restartPolicy"));
+        Assert.Equal("meshproxy:0.1.0", Yaml(sidecar, "image"));
+
+        // The user's grpc port reaches both the container and the config; unset values take the library's defaults.
+        var ports = Sequence(sidecar, "ports").ToDictionary(p => Yaml(p, "name")!, p => Yaml(p, "containerPort"));
+        Assert.Equal(new Dictionary<string, string?> { ["mp-grpc"] = "7171", ["mp-rest"] = "8080", ["mp-ops"] = "9901" }, ports);
+        Assert.Equal("mp-ops", Yaml(sidecar, "readinessProbe", "httpGet", "port"));
+        Assert.Equal("/healthz/live", Yaml(sidecar, "livenessProbe", "httpGet", "path"));
+        Assert.Equal("true", Yaml(sidecar, "securityContext", "readOnlyRootFilesystem"));
+        Assert.Equal("64198", Yaml(sidecar, "securityContext", "runAsUser"));
+
+        // The sidecar's names never clash with the user's own "config" volume.
+        var volumes = Sequence(pod, "volumes").ToDictionary(v => Yaml(v, "name")!);
+        Assert.Equal(["config", "meshproxy-config", "meshproxy-tmp"], volumes.Keys.Order());
+        Assert.Equal("shop-orders-meshproxy", Yaml(volumes["meshproxy-config"], "configMap", "name"));
+        var mounts = Sequence(sidecar, "volumeMounts").ToDictionary(m => Yaml(m, "name")!, m => Yaml(m, "mountPath"));
+        Assert.Equal(new Dictionary<string, string?> { ["meshproxy-config"] = "/etc/meshproxy", ["meshproxy-tmp"] = "/tmp" }, mounts);
+        Assert.Equal("orders", Yaml(Assert.Single(Sequence(pod, "containers")), "name"));
+
+        var configMap = chart.Single("ConfigMap", "shop-orders-meshproxy");
+        Assert.Equal("orders", Yaml(configMap, "metadata", "labels", "app"));
+        var config = ConfigLoader.Load(Yaml(configMap, "data", "meshproxy.yaml")!);
+        Assert.True(config.Succeeded, string.Join('\n', config.Errors));
+        Assert.Equal(7171, config.Config.Listeners.Grpc.Port);
+        Assert.Equal("127.0.0.1", config.Config.Listeners.Admin.Address);
+        Assert.Equal("http://127.0.0.1:50051", Assert.Single(Assert.Single(config.Config.Clusters).Destinations).Address);
+    }
+
+    [Fact]
+    public async Task Template_UserChartContainerMode_SidecarIsPlainContainer()
+    {
+        var chart = await RenderUserChartAsync("--set", "sidecar.mode=container").DefaultTimeout();
+
+        var pod = Mapping(chart.Single("Deployment", "shop-orders"), "spec", "template", "spec");
+        Assert.Empty(Sequence(pod, "initContainers"));
+        var containers = Sequence(pod, "containers");
+        Assert.Equal(["orders", "meshproxy"], containers.Select(c => Yaml(c, "name")));
+        Assert.Null(Yaml(containers[1], "restartPolicy"));
+    }
+
+    [Fact]
+    public async Task KubectlDryRun_UserChartIncludingLibrary_Accepted()
+    {
+        foreach (var values in new[] { Array.Empty<string>(), ["--set", "sidecar.mode=container"] })
+        {
+            var chart = await RenderUserChartAsync(values).DefaultTimeout();
+            var result = await HelmChart.KubectlDryRunAsync(chart.Text).DefaultTimeout();
+
+            Assert.True(result.ExitCode == 0, $"kubectl apply --dry-run=client failed ({result.ExitCode}):\n{result.StandardError}");
+            Assert.Equal(2, result.StandardOutput.Split('\n').Count(l => l.EndsWith("created (dry run)", StringComparison.Ordinal)));
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_chart))
+        {
+            Directory.Delete(_chart, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// A user's chart as docs/deployment.md shows it: a file:// dependency on the library, a Deployment of its own
+    /// application (with a volume of its own named config) that includes the sidecar, and the sidecar's ConfigMap.
+    /// </summary>
+    private async Task<RenderedChart> RenderUserChartAsync(params string[] arguments)
+    {
+        if (!Directory.Exists(_chart))
+        {
+            Directory.CreateDirectory(Path.Combine(_chart, "templates"));
+            await File.WriteAllTextAsync(Path.Combine(_chart, "Chart.yaml"), $"""
+                apiVersion: v2
+                name: orders
+                version: 1.0.0
+                appVersion: "2.3"
+                dependencies:
+                  - name: meshproxy-sidecar
+                    version: 0.1.0
+                    repository: file://{HelmChart.LibraryDirectory}
+                """).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(_chart, "values.yaml"), """
+                sidecar:
+                  mode: native
+                meshproxy:
+                  listeners:
+                    grpc: 7171
+                  routes:
+                    - { name: orders, match: { prefix: / }, cluster: orders }
+                  clusters:
+                    orders:
+                      destinations:
+                        - address: http://127.0.0.1:50051
+                """).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(_chart, "templates", "deployment.yaml"), """
+                {{- $sidecar := dict "sidecar" .Values.sidecar "meshproxy" .Values.meshproxy "configMap" (printf "%s-orders-meshproxy" .Release.Name) }}
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: {{ .Release.Name }}-orders
+                spec:
+                  selector:
+                    matchLabels: { app: orders }
+                  template:
+                    metadata:
+                      labels: { app: orders }
+                    spec:
+                      {{- if eq .Values.sidecar.mode "native" }}
+                      initContainers:
+                        {{- include "meshproxy-sidecar.container" $sidecar | nindent 8 }}
+                      {{- end }}
+                      containers:
+                        - name: orders
+                          image: orders:{{ .Chart.AppVersion }}
+                          volumeMounts:
+                            - { name: config, mountPath: /etc/orders }
+                        {{- if eq .Values.sidecar.mode "container" }}
+                        {{- include "meshproxy-sidecar.container" $sidecar | nindent 8 }}
+                        {{- end }}
+                      volumes:
+                        - name: config
+                          emptyDir: {}
+                        {{- include "meshproxy-sidecar.volumes" $sidecar | nindent 8 }}
+                ---
+                {{ include "meshproxy-sidecar.configmap" (set $sidecar "labels" (dict "app" "orders")) }}
+                """).ConfigureAwait(false);
+
+            var build = await HelmChart.HelmAsync("dependency", "update", _chart).ConfigureAwait(false);
+            Assert.True(build.ExitCode == 0, $"helm dependency update failed ({build.ExitCode}):\n{build.StandardError}");
+        }
+
+        var result = await HelmChart.HelmAsync(["template", "shop", _chart, .. arguments]).ConfigureAwait(false);
+        Assert.True(result.ExitCode == 0, $"helm template failed ({result.ExitCode}):\n{result.StandardError}");
+        return RenderedChart.Parse(result.StandardOutput);
+    }
+}
