@@ -18,7 +18,7 @@ source "$HERE/lib/procs.sh"
 # shellcheck source=bench/lib/targets.sh
 source "$HERE/lib/targets.sh"
 
-RUN_SECONDS=10
+RUN_SECONDS=8
 BUILD=1
 OUT=""
 while [ $# -gt 0 ]; do

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Load benchmark of the request path: MeshProxy (every per-call policy armed) against haproxy and the backend alone.
+# Load benchmark of the request path: MeshProxy (every per-call policy armed) against raw YARP (one route, no
+# transforms), haproxy and the backend alone.
 # Run by hand, never in CI or `dotnet test`; loopback only. Results and method: docs/benchmarks.md,
 # "Request path: before the redesign".
 #
 #   bench/run.sh                 # the full benchmark: 3 interleaved rounds, about 10 minutes
 #   bench/run.sh --quick         # smoke test of the harness: 1 round of 2-second runs
 #
-# Options: --rounds N, --seconds N (per measured run), --targets "meshproxy haproxy direct", --no-build, --out DIR.
+# Options: --rounds N, --seconds N (per measured run), --targets "meshproxy rawyarp haproxy direct", --no-build, --out DIR.
 # Env: BENCH_REPO (checkout whose proxy is measured; default this one), BENCH_PROXY_CPU / BENCH_LOAD_CPU (default 1 / 0).
 #
 # Layout: the proxy under test runs alone on BENCH_PROXY_CPU; the backend and h2load share BENCH_LOAD_CPU. Each round
@@ -24,10 +25,10 @@ source "$HERE/lib/procs.sh"
 source "$HERE/lib/targets.sh"
 
 ROUNDS=3
-RUN_SECONDS=8
+RUN_SECONDS=7
 WARM_SECONDS=1
 WARMUP_REQUESTS=20000
-TARGETS="meshproxy haproxy direct"
+TARGETS="meshproxy rawyarp haproxy direct"
 BUILD=1
 OUT=""
 while [ $# -gt 0 ]; do

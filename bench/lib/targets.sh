@@ -14,6 +14,7 @@ bench_setup() {
     echo "bench: building MeshProxy and the backend (Release)" >&2
     dotnet build -c Release "$REPO/proxy/MeshProxy" -v q -nologo >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log" >&2; exit 1; }
     dotnet build -c Release "$HERE/Backend" -v q -nologo >>"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log" >&2; exit 1; }
+    dotnet build -c Release "$HERE/RawYarp" -v q -nologo >>"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log" >&2; exit 1; }
   fi
   python3 "$HERE/lib/bodies.py" "$OUT"
 
@@ -48,6 +49,12 @@ start_target() {
       start_proc meshproxy "$dir/stdout.log" taskset -c "$PROXY_CPU" "$MESHPROXY" run --config "$dir/meshproxy.yaml"
       TARGET_PID=$STARTED_PID
       wait_for_http "http://127.0.0.1:$OPS_PORT/healthz/ready" 60
+      ;;
+    rawyarp)
+      read -r GRPC_PORT < <(free_ports 1)
+      start_proc rawyarp "$dir/stdout.log" taskset -c "$PROXY_CPU" \
+        "$HERE/RawYarp/bin/Release/net10.0/meshproxy-bench-rawyarp" "$GRPC_PORT" "$BACKEND_PORT"
+      TARGET_PID=$STARTED_PID
       ;;
     haproxy)
       read -r GRPC_PORT < <(free_ports 1)
