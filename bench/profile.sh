@@ -10,17 +10,10 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=${BENCH_REPO:-$(cd "$HERE/.." && pwd)}
-# shellcheck source=bench/lib/debtools.sh
-source "$HERE/lib/debtools.sh"
-# shellcheck source=bench/lib/procs.sh
-source "$HERE/lib/procs.sh"
-# shellcheck source=bench/lib/targets.sh
-source "$HERE/lib/targets.sh"
+# shellcheck source=bench/lib/bench.sh
+source "$HERE/lib/bench.sh"
 
 RUN_SECONDS=8
-BUILD=1
-OUT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) RUN_SECONDS=$2; shift ;;
@@ -30,11 +23,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-PROXY_CPU=${BENCH_PROXY_CPU:-1}
-LOAD_CPU=${BENCH_LOAD_CPU:-0}
-OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/meshproxy-profile.XXXXXX")}
-mkdir -p "$OUT"
-echo "bench: results in $OUT" >&2
+bench_out profile
 
 DOTNET_TRACE=$(dotnet_tool dotnet-trace)
 DOTNET_COUNTERS=$(dotnet_tool dotnet-counters)

@@ -16,21 +16,14 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=${BENCH_REPO:-$(cd "$HERE/.." && pwd)}
-# shellcheck source=bench/lib/debtools.sh
-source "$HERE/lib/debtools.sh"
-# shellcheck source=bench/lib/procs.sh
-source "$HERE/lib/procs.sh"
-# shellcheck source=bench/lib/targets.sh
-source "$HERE/lib/targets.sh"
+# shellcheck source=bench/lib/bench.sh
+source "$HERE/lib/bench.sh"
 
 ROUNDS=3
 RUN_SECONDS=7
 WARM_SECONDS=1
 WARMUP_REQUESTS=20000
 TARGETS="meshproxy rawyarp haproxy direct"
-BUILD=1
-OUT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) ROUNDS=1; RUN_SECONDS=2; WARMUP_REQUESTS=2000 ;;
@@ -44,16 +37,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-PROXY_CPU=${BENCH_PROXY_CPU:-1}
-LOAD_CPU=${BENCH_LOAD_CPU:-0}
-if [ "$(nproc --all)" -lt 2 ]; then
-  echo "bench: needs 2 CPUs (proxy on one, backend and load on the other)" >&2
-  exit 1
-fi
-
-OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/meshproxy-bench.XXXXXX")}
-mkdir -p "$OUT"
-echo "bench: results in $OUT" >&2
+bench_out bench
 
 bench_setup
 
@@ -70,10 +54,14 @@ measure() {
   # shellcheck disable=SC2086
   h2load_run -D "$RUN_SECONDS" --log-file="$log.requests" $args >"$log.h2load" 2>&1 || true
   p1=$(cpu_ticks "${TARGET_PID:-}"); b1=$(cpu_ticks "$BACKEND_PID")
-  python3 "$HERE/lib/h2load_result.py" "$log.h2load" "$log.requests" \
-    "$round" "$target" "$scenario" "$((p1 - p0))" "$((b1 - b0))" >>"$OUT/results.tsv"
+  local line
+  # A run h2load could not complete is reported and left out; the other runs still count.
+  if line=$(python3 "$HERE/lib/h2load_result.py" "$log.h2load" "$log.requests" \
+      "$round" "$target" "$scenario" "$((p1 - p0))" "$((b1 - b0))"); then
+    echo "$line" >>"$OUT/results.tsv"
+    echo "$line" | awk -F'\t' '{ printf "bench:   %-10s %-10s %9.0f req/s\n", $2, $3, $4 }' >&2
+  fi
   rm -f "$log.requests"
-  tail -1 "$OUT/results.tsv" | awk -F'\t' '{ printf "bench:   %-10s %-10s %9.0f req/s\n", $2, $3, $4 }' >&2
 }
 
 SCENARIOS="unary-100 unary-16k latency stream rest"

@@ -1,5 +1,5 @@
 # What bench/run.sh and bench/profile.sh share: tools, builds, request bodies, the backend and the targets.
-# Expects HERE (bench/), REPO, OUT, BUILD, PROXY_CPU and LOAD_CPU to be set, and lib/debtools.sh and lib/procs.sh sourced.
+# Uses HERE, REPO, OUT, BUILD, PROXY_CPU and LOAD_CPU (lib/bench.sh) and the helpers of lib/debtools.sh and lib/procs.sh.
 
 # bench_setup: installs h2load and haproxy, builds MeshProxy and the backend (Release, unless BUILD=0), writes the
 # request bodies into OUT and starts the backend on the load CPU (BACKEND_PID, BACKEND_PORT, SINK_PORT).
