@@ -3,7 +3,8 @@
 # one CPU; backend and h2load on the other), warmed, then under saturating unary 100 B load (and REST):
 #   1. dotnet-counters: bytes allocated per call, GC collections per second by generation, time paused in GC;
 #   2. strace -c -f: system calls per call;
-#   3. dotnet-trace (sampled thread time): where the busy threads are, summarised by layer (bench/lib/speedscope_layers.py).
+#   3. dotnet-trace (sampled thread time): where the busy threads are, summarised by layer (bench/lib/speedscope_layers.py);
+#   4. dotnet-trace (gc-verbose): who allocates, by layer and type (bench/TraceSummary, bench/lib/allocation_layers.py).
 # Run by hand; loopback only. Results and method: docs/benchmarks.md, "Request path: before the redesign".
 #
 #   bench/profile.sh [--no-build] [--out DIR] [--seconds N]
@@ -28,6 +29,10 @@ bench_out profile
 DOTNET_TRACE=$(dotnet_tool dotnet-trace)
 DOTNET_COUNTERS=$(dotnet_tool dotnet-counters)
 bench_setup
+TRACE_SUMMARY="$HERE/TraceSummary/bin/Release/net10.0/meshproxy-bench-tracesummary"
+if [ "$BUILD" = 1 ]; then
+  dotnet build -c Release "$HERE/TraceSummary" -v q -nologo >>"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log" >&2; exit 1; }
+fi
 start_target meshproxy
 MESHPROXY_PID=$TARGET_PID
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -88,6 +93,15 @@ for scenario in unary-100 rest; do
   wait "$trace_pid" || true
   "$DOTNET_TRACE" convert --format Speedscope -o "$OUT/trace-$scenario" "$OUT/trace-$scenario.nettrace" >/dev/null
 done
+
+# 4. Who allocates: the GC's allocation samples (one per ~100 KB, with its stack) over a saturating unary run.
+start_proc dotnet-trace "$OUT/trace-allocations.out" "$DOTNET_TRACE" collect -p "$MESHPROXY_PID" \
+  --profile gc-verbose -o "$OUT/trace-allocations.nettrace" --duration "$(duration $((RUN_SECONDS + 3)))"
+trace_pid=$STARTED_PID
+sleep 2
+allocation_calls=$(load unary-100 trace-allocations)
+wait "$trace_pid" || true
+"$TRACE_SUMMARY" "$OUT/trace-allocations.nettrace" "$OUT/allocations.tsv"
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 stop_target
 
@@ -103,4 +117,8 @@ stop_target
     echo
     python3 "$HERE/lib/speedscope_layers.py" "$OUT/trace-$scenario.speedscope.json"
   done
+  echo
+  echo "#### Allocations, unary-100"
+  echo
+  python3 "$HERE/lib/allocation_layers.py" "$OUT/allocations.tsv" "$allocation_calls"
 } | tee "$OUT/profile.md"

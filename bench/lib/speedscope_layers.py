@@ -34,7 +34,7 @@ RUNTIME = "Runtime only (thread-pool dispatch, timers, GC polls)"
 
 # Parents of UNMANAGED_CODE_TIME that mean the thread is blocked, not working.
 WAITS = (
-    "LowLevelLifoSemaphore.WaitForSignal", "LowLevelLifoSemaphore.Wait(", "WaitHandle.WaitOneNoCheck",
+    "LowLevelLifoSemaphore.Wait", "WaitHandle.WaitOneNoCheck",
     "WaitHandle.WaitMultiple", "Monitor.Wait(", "ManualResetEventSlim.Wait", "Thread.Sleep", "WaitForSocketEvents",
     "System.IO.FileSystem.Watcher!Interop+Sys.Read", "Thread.Join",
     # A worker's semaphore wait is inlined into its start routine: native time right under it is the blocked wait.
@@ -42,6 +42,11 @@ WAITS = (
 )
 
 EPOLL = "System.Net.Sockets!System.Net.Sockets.SocketAsyncEngine.EventLoop("
+
+
+def layer_of(frames):
+    """The layer of the innermost frame (frames are outermost first) that belongs to one; RUNTIME when none does."""
+    return next((name for frame in reversed(frames) for name, match in LAYERS if match(frame)), RUNTIME)
 
 
 def intervals(trace):
@@ -82,10 +87,9 @@ def main(path):
             idle += ms
             continue
         busy += ms
-        layer = next((name for f in reversed(real) for name, match in LAYERS if match(f)), None)
-        if layer is None:
-            spinning = real and ("LowLevelLifoSemaphore" in real[-1] or real[-1].endswith("WorkerThreadStart()"))
-            layer = SPINNING if spinning else RUNTIME
+        layer = layer_of(real)
+        if layer == RUNTIME and real and ("LowLevelLifoSemaphore" in real[-1] or real[-1].endswith("WorkerThreadStart()")):
+            layer = SPINNING
         layer_ms[layer] += ms
         if native:
             native_ms[layer] += ms
@@ -111,4 +115,5 @@ def main(path):
         print(f"| `{method}` | {ms / busy * 100:.1f} % |")
 
 
-main(sys.argv[1])
+if __name__ == "__main__":
+    main(sys.argv[1])
