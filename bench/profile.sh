@@ -56,16 +56,19 @@ load() {
 }
 
 # 1. Counters over a run, for two loads: 256 calls in flight (c=8 m=32) and the light-load shape (c=1 m=1).
-echo "scenario	calls	seconds	counters" >"$OUT/counters.tsv"
+echo "scenario	calls	seconds	counters	start	end" >"$OUT/counters.tsv"
 for scenario in unary-100 latency rest; do
   start_proc dotnet-counters "$OUT/counters-$scenario.out" "$DOTNET_COUNTERS" collect -p "$MESHPROXY_PID" \
     --counters System.Runtime --refresh-interval 1 --format csv -o "$OUT/counters-$scenario.csv" \
-    --duration "$(duration $((RUN_SECONDS + 4)))"
+    --duration "$(duration $((RUN_SECONDS + 6)))"
   counters_pid=$STARTED_PID
-  sleep 2
+  sleep 3
+  # The CSV's timestamps (local time, 1-second rates) are cut to the load's window by counters_summary.py.
+  start=$(date +'%m/%d/%Y %H:%M:%S')
   calls=$(load "$scenario" "counters-$scenario")
+  end=$(date +'%m/%d/%Y %H:%M:%S')
   wait "$counters_pid" || true
-  printf '%s\t%s\t%s\t%s\n' "$scenario" "$calls" "$RUN_SECONDS" "$OUT/counters-$scenario.csv" >>"$OUT/counters.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$calls" "$RUN_SECONDS" "$OUT/counters-$scenario.csv" "$start" "$end" >>"$OUT/counters.tsv"
 done
 
 # 2. System calls per call (strace slows the proxy down; the counts per call are what matter).
