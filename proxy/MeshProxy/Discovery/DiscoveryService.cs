@@ -3,7 +3,7 @@ using MeshProxy.Configuration;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Observability;
 using MeshProxy.Routing;
-using Microsoft.Extensions.Hosting;
+using MeshProxy.TrafficPolicy;
 using Microsoft.Extensions.Logging;
 
 namespace MeshProxy.Discovery;
@@ -20,99 +20,47 @@ internal sealed class DiscoveryService(
     ProxySnapshotProvider snapshots,
     ConfigReloader reloader,
     TimeProvider time,
-    ILoggerFactory loggers) : IHostedService, IDisposable
+    ILoggerFactory loggers) : LiveClusterWorkers<IClusterWatcher>(reloader)
 {
-    private readonly Lock _lock = new();
     private readonly ILogger _logger = loggers.CreateLogger<DiscoveryService>();
     private readonly ILogger _dnsLogger = loggers.CreateLogger<DnsClusterWatcher>();
     private readonly ILogger _sliceLogger = loggers.CreateLogger<EndpointSliceWatcher>();
-    private readonly Dictionary<TrafficPolicy.ClusterState, IClusterWatcher> _watchers = [];
-    private readonly CancellationTokenSource _stopping = new();
     private DiscoveryConfig? _settings;
     private DnsResolver? _resolver;
     private (IKubernetes Client, string DefaultNamespace)? _kubernetes;
-    private Task _loop = Task.CompletedTask;
-    private int _disposed;
 
     /// <summary>The watcher of a live discovered cluster, or null (tests wait on its lookups).</summary>
-    public IClusterWatcher? Watcher(string cluster)
-    {
-        lock (_lock)
-        {
-            return _watchers.Values.FirstOrDefault(w => w.Cluster.Name == cluster);
-        }
-    }
+    public IClusterWatcher? Watcher(string cluster) => WorkerOf(cluster);
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
         Sync();
         Task[] first;
-        lock (_lock)
+        lock (SyncLock)
         {
-            first = [.. _watchers.Values.Select(w => w.FirstLookup)];
+            first = [.. Workers.Values.Select(w => w.FirstLookup)];
         }
 
         // Bounded by the DNS timeout of each lookup; a failed first lookup leaves the cluster empty (UNAVAILABLE)
         // until a later one answers.
         await Task.WhenAll(first).WaitAsync(cancellationToken).ConfigureAwait(false);
-        _loop = FollowAsync(_stopping.Token);
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            return;
-        }
-
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping: the loop ends on its token.
-        }
-
-        StopAll();
-    }
-
-    public void Dispose()
-    {
-        // The container disposes this twice: as itself and as the IHostedService its factory returned.
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        _stopping.Cancel();
-        StopAll();
-        _stopping.Dispose();
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Brings the watchers in line with the live clusters and the live <c>discovery:</c> settings.</summary>
-    internal void Sync()
+    internal override void Sync()
     {
         var live = snapshots.Clusters;
         var discovery = snapshots.Current?.Config.Discovery ?? DiscoveryConfig.Default;
-        lock (_lock)
+        lock (SyncLock)
         {
-            if (_stopping.IsCancellationRequested)
+            if (Stopping)
             {
                 return;
             }
 
             var settingsChanged = !Equals(_settings, discovery);
-            foreach (var (cluster, watcher) in _watchers.ToList())
-            {
-                if (settingsChanged || !live.TryGetValue(cluster.Name, out var now) || !ReferenceEquals(now, cluster))
-                {
-                    watcher.Dispose();
-                    _watchers.Remove(cluster);
-                }
-            }
-
+            StopStale(live, all: settingsChanged);
             if (settingsChanged)
             {
                 _settings = discovery;
@@ -122,7 +70,7 @@ internal sealed class DiscoveryService(
 
             foreach (var cluster in live.Values)
             {
-                if (_watchers.ContainsKey(cluster))
+                if (Workers.ContainsKey(cluster))
                 {
                     continue;
                 }
@@ -130,41 +78,17 @@ internal sealed class DiscoveryService(
                 if (cluster.Config.Dns is not null)
                 {
                     _resolver ??= new DnsResolver(discovery);
-                    _watchers[cluster] = new DnsClusterWatcher(cluster, _resolver, time, _dnsLogger);
+                    Workers[cluster] = new DnsClusterWatcher(cluster, _resolver, time, _dnsLogger);
                 }
                 else if (cluster.Config.Kubernetes is not null && Kubernetes(discovery) is { } kubernetes)
                 {
-                    _watchers[cluster] = new EndpointSliceWatcher(cluster, kubernetes.Client, kubernetes.DefaultNamespace, time, _sliceLogger);
+                    Workers[cluster] = new EndpointSliceWatcher(cluster, kubernetes.Client, kubernetes.DefaultNamespace, time, _sliceLogger);
                 }
             }
         }
     }
 
-    private async Task FollowAsync(CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            // Take the signal before syncing, so an edit applied during the sync wakes the next pass.
-            var next = reloader.NextChange;
-            try
-            {
-                Sync();
-            }
-            catch (Exception ex)
-            {
-                DiscoveryLog.DiscoverySyncFailed(_logger, ex);
-            }
-
-            try
-            {
-                await next.WaitAsync(stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-        }
-    }
+    protected override void OnSyncFailed(Exception exception) => DiscoveryLog.DiscoverySyncFailed(_logger, exception);
 
     // The API server connection, made when a kubernetes cluster first needs it; null (logged) when there is no
     // configuration to reach one, and tried again on the next applied config.
@@ -184,18 +108,5 @@ internal sealed class DiscoveryService(
         }
 
         return _kubernetes;
-    }
-
-    private void StopAll()
-    {
-        lock (_lock)
-        {
-            foreach (var watcher in _watchers.Values)
-            {
-                watcher.Dispose();
-            }
-
-            _watchers.Clear();
-        }
     }
 }
