@@ -61,5 +61,6 @@ public static class NodePeers
         File.Exists(Path.Combine(Directory, "node_modules", "@grpc", "grpc-js", "package.json"))
         && File.Exists(Path.Combine(Directory, "node_modules", "@grpc", "proto-loader", "package.json"))
         && File.Exists(Path.Combine(Directory, "node_modules", "@seriousme", "openapi-schema-validator", "package.json"))
+        && File.Exists(Path.Combine(Directory, "node_modules", "@grpc", "reflection", "package.json"))
         && File.Exists(BufPath);
 }

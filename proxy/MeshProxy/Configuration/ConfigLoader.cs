@@ -69,6 +69,7 @@ internal static class ConfigLoader
         var drain = DrainConfigReader.Read(map.Node("drain"), map.Child("drain"), errors);
         var transcoding = TranscodingConfigReader.Read(map, errors);
         var discovery = DiscoveryConfigReader.Read(map, errors);
+        var reflection = ReflectionConfigReader.Read(map, errors);
         map.ReportUnknownKeys();
         return new MeshProxyConfig(version, listeners, new(routes), new(clusters))
         {
@@ -77,6 +78,7 @@ internal static class ConfigLoader
             Drain = drain,
             Transcoding = transcoding,
             Discovery = discovery,
+            Reflection = reflection,
         };
     }
 

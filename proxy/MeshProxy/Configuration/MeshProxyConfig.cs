@@ -24,4 +24,7 @@ internal sealed record MeshProxyConfig(
 
     /// <summary>The REST/JSON transcoding section; null when the file has none (the REST listener then answers 404).</summary>
     public TranscodingConfig? Transcoding { get; init; }
+
+    /// <summary>gRPC server reflection answered by the sidecar (<c>reflection:</c>); off when omitted.</summary>
+    public ReflectionConfig Reflection { get; init; } = ReflectionConfig.Default;
 }
