@@ -7,8 +7,9 @@ namespace MeshProxy.Transcoding.Rest;
 /// <summary>
 /// <c>GET /docs</c> on the REST listener: Scalar's API reference over the live OpenAPI document
 /// (<see cref="RestTranscodingEndpoint.OpenApiPath"/>), with its "try it" client aimed at this listener. Scalar.AspNetCore
-/// serves its script bundle from the copy embedded in its own assembly, never from a CDN; its web fonts, telemetry and
-/// agent/MCP features are off, since they would call out to hosts the machines running a sidecar may not reach.
+/// serves its script bundle from the copy embedded in its own assembly, never from a CDN; its web fonts, telemetry,
+/// agent/MCP features and developer toolbar are off, since they would call out to hosts the machines running a sidecar may
+/// not reach.
 /// </summary>
 /// <remarks>
 /// The REST listener has no endpoint routing (one catch-all delegate matches the google.api.http rules), so Scalar's
@@ -35,7 +36,8 @@ internal static class ApiDocsPage
                 .DisableDefaultFonts()
                 .DisableTelemetry()
                 .DisableAgent()
-                .DisableMcp();
+                .DisableMcp()
+                .HideDeveloperTools();
 
             // "Try it" sends to the listener the browser reached, whatever address or port a test or the demo gave it.
             options.Servers?.Clear();
