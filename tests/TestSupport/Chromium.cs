@@ -75,12 +75,15 @@ public sealed class ChromiumBrowser : IAsyncDisposable
     /// <summary>Where <see cref="ScreenshotAsync"/> writes: <c>screenshots/</c> in the test assembly's output folder.</summary>
     public static string ScreenshotDirectory => Path.Combine(AppContext.BaseDirectory, "screenshots");
 
-    /// <summary>Writes a full-page PNG of <paramref name="page"/> to <see cref="ScreenshotDirectory"/>/<paramref name="name"/>.png and returns its path.</summary>
-    public static async Task<string> ScreenshotAsync(IPage page, string name)
+    /// <summary>Writes a PNG of <paramref name="page"/> to <see cref="ScreenshotDirectory"/>/<paramref name="name"/>.png and returns its path.</summary>
+    /// <param name="page">The page to capture.</param>
+    /// <param name="name">The file name without extension.</param>
+    /// <param name="fullPage">The whole scrollable page (default), or only the viewport (for pages with an overlay, such as a dialog).</param>
+    public static async Task<string> ScreenshotAsync(IPage page, string name, bool fullPage = true)
     {
         Directory.CreateDirectory(ScreenshotDirectory);
         var path = Path.Combine(ScreenshotDirectory, name + ".png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true }).ConfigureAwait(false);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = fullPage }).ConfigureAwait(false);
         return path;
     }
 

@@ -5,6 +5,7 @@ using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Playwright;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 using Xunit.Abstractions;
 
 namespace MeshProxy.FunctionalTests.Admin;
@@ -17,32 +18,10 @@ public sealed class AdminPageTests(ITestOutputHelper output)
     // Bounds for conditions awaited in the page (it polls every 2 s): generous for a loaded 2-core machine.
     private static readonly float PageTimeoutMs = 25_000;
 
-    private static string Config(IReadOnlyList<int> ports) => $$"""
-        version: "admin-page"
-        routes:
-          - name: users
-            match: { method: /users.v1.UserService/* }
-            backends: [ { cluster: users-v1, weight: 90 }, { cluster: users-v2, weight: 10 } ]
-          - name: users-pinned
-            match:
-              method: /users.v1.UserService/*
-              headers: [ { name: x-pin, present: true } ]
-            cluster: users-v1
-            retry: { maxAttempts: 1 }
-        clusters:
-          users-v1:
-            destinations:
-              - { address: "http://127.0.0.1:{{ports[0]}}", name: v1a }
-              - { address: "http://127.0.0.1:{{ports[1]}}", name: v1b }
-            outlierDetection: { baseEjectionTime: 30s, panicThreshold: 0 }
-          users-v2:
-            destinations: [ { address: "http://127.0.0.1:{{ports[2]}}", name: v2a } ]
-        """;
-
     [Fact]
     public async Task AdminPage_Http_StaticHtmlWithoutCdnOnlyOnAdminListener()
     {
-        await using var stack = await OutlierStack.StartAsync(3, Config);
+        await using var stack = await OutlierStack.StartAsync(3, OutlierAdminClustersTests.PinnedCanaryConfig);
         using var http = new HttpClient();
 
         using var page = await http.GetAsync(new Uri(stack.Proxy.Address(ListenerName.Admin), "/")).DefaultTimeout();
@@ -63,13 +42,18 @@ public sealed class AdminPageTests(ITestOutputHelper output)
     public async Task AdminPage_Chromium_ShowsRoutesWeightsAndAnEjectionAsItHappens()
     {
         var clock = new FakeTimeProvider();
-        await using var stack = await OutlierStack.StartAsync(3, Config, clock, backends => backends[1].Faults.Add($"{GetUser}:status=UNAVAILABLE"));
+        await using var stack = await OutlierStack.StartAsync(3, OutlierAdminClustersTests.PinnedCanaryConfig, clock, backends =>
+        {
+            backends[1].Faults.Add($"{GetUser}:status=UNAVAILABLE");
+            backends[2].Health.SetStatus(string.Empty, ServingStatus.NotServing);
+        });
         await using var browser = await Chromium.LaunchAsync();
         var page = await browser.NewPageAsync().DefaultTimeout();
 
         await page.GotoAsync(stack.Proxy.Address(ListenerName.Admin).ToString()).DefaultTimeout();
 
-        await Visible(page, "#config-version", hasText: "admin-page");
+        await Visible(page, "#config-version", hasText: "(none)");
+        await Visible(page, "[data-cluster='users-v2'] tr[data-destination='v2a'][data-health='unhealthy']");
         await Visible(page, "tr[data-route='users'] [data-cluster='users-v1'][data-weight='90']");
         await Visible(page, "tr[data-route='users'] [data-cluster='users-v2'][data-weight='10']");
         await Visible(page, "tr[data-route='users-pinned']", hasText: "x-pin present");

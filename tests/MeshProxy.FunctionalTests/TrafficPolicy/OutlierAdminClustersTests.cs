@@ -13,31 +13,38 @@ public sealed class OutlierAdminClustersTests
 {
     private const string GetUser = "users.v1.UserService/GetUser";
 
+    /// <summary>
+    /// users split 90/10 between users-v1 (v1a, v1b; outlier detection) and users-v2 (v2a; gRPC health checked), and a
+    /// users-pinned route (header x-pin) to users-v1 without retries, so failing calls reach one destination. Shared with
+    /// the admin page's browser test, which shows the same state.
+    /// </summary>
+    internal static string PinnedCanaryConfig(IReadOnlyList<int> ports) => $$"""
+        routes:
+          - name: users
+            match: { method: /users.v1.UserService/* }
+            backends: [ { cluster: users-v1, weight: 90 }, { cluster: users-v2, weight: 10 } ]
+          - name: users-pinned
+            match:
+              method: /users.v1.UserService/*
+              headers: [ { name: x-pin, present: true } ]
+            cluster: users-v1
+            retry: { maxAttempts: 1 }
+        clusters:
+          users-v1:
+            destinations:
+              - { address: "http://127.0.0.1:{{ports[0]}}", name: v1a }
+              - { address: "http://127.0.0.1:{{ports[1]}}", name: v1b }
+            outlierDetection: { baseEjectionTime: 30s, panicThreshold: 0 }
+          users-v2:
+            destinations: [ { address: "http://127.0.0.1:{{ports[2]}}", name: v2a } ]
+            healthCheck: { grpc: { }, unhealthyThreshold: 1 }
+        """;
+
     [Fact]
     public async Task AdminClusters_EjectedAndUnhealthyHosts_ShownWithCountersAndRouteWeights()
     {
         var clock = new FakeTimeProvider();
-        await using var stack = await OutlierStack.StartAsync(3, ports => $$"""
-            routes:
-              - name: users
-                match: { method: /users.v1.UserService/* }
-                backends: [ { cluster: users-v1, weight: 90 }, { cluster: users-v2, weight: 10 } ]
-              - name: users-pinned
-                match:
-                  method: /users.v1.UserService/*
-                  headers: [ { name: x-pin, present: true } ]
-                cluster: users-v1
-                retry: { maxAttempts: 1 }
-            clusters:
-              users-v1:
-                destinations:
-                  - { address: "http://127.0.0.1:{{ports[0]}}", name: v1a }
-                  - { address: "http://127.0.0.1:{{ports[1]}}", name: v1b }
-                outlierDetection: { baseEjectionTime: 30s, panicThreshold: 0 }
-              users-v2:
-                destinations: [ { address: "http://127.0.0.1:{{ports[2]}}", name: v2a } ]
-                healthCheck: { grpc: { }, unhealthyThreshold: 1 }
-            """,
+        await using var stack = await OutlierStack.StartAsync(3, PinnedCanaryConfig,
             clock,
             backends =>
             {

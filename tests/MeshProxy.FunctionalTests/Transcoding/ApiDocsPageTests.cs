@@ -57,7 +57,7 @@ public sealed class ApiDocsPageTests(DemoStackFixture stack, ITestOutputHelper o
             await page.GetByText(group).First.WaitForAsync(new() { Timeout = PageTimeoutMs }).DefaultTimeout();
         }
 
-        output.WriteLine($"screenshot: {await ChromiumBrowser.ScreenshotAsync(page, "api-docs")}");
+        output.WriteLine($"screenshot: {await ChromiumBrowser.ScreenshotAsync(page, "api-docs", fullPage: false)}");
 
         // Try it: GET /v1/users/{user_id} with u-1001, sent by the page to the sidecar's REST listener.
         await tryIt.ClickAsync(new() { Timeout = PageTimeoutMs }).DefaultTimeout();
@@ -72,7 +72,7 @@ public sealed class ApiDocsPageTests(DemoStackFixture stack, ITestOutputHelper o
         Assert.Equal(200, response.Status);
         await client.GetByText("Ada Lovelace").First.WaitForAsync(new() { Timeout = PageTimeoutMs }).DefaultTimeout();
         await client.GetByText("200 OK").First.WaitForAsync(new() { Timeout = PageTimeoutMs }).DefaultTimeout();
-        output.WriteLine($"screenshot: {await ChromiumBrowser.ScreenshotAsync(page, "api-docs-try-it")}");
+        output.WriteLine($"screenshot: {await ChromiumBrowser.ScreenshotAsync(page, "api-docs-try-it", fullPage: false)}");
 
         // Nothing came from anywhere but the sidecar: no CDN, fonts or telemetry.
         Assert.Empty(offHost);
