@@ -29,7 +29,7 @@ public sealed class ReflectionConfigTests
         var config = ConfigAssert.LoadValid("reflection: { enabled: true, descriptorSets: [builtin, extra.pb] }\n" + Rest);
 
         Assert.True(config.Reflection.Enabled);
-        Assert.Equal(["builtin", "extra.pb"], config.Reflection.DescriptorSets.AsImmutableArray());
+        Assert.Equal(["builtin", "extra.pb"], config.Reflection.DescriptorSets.AsImmutableArray().ToArray());
     }
 
     [Fact]
