@@ -97,8 +97,9 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
     private void RecordAttempts(ProxyCall call, StatusCode status, TimeSpan elapsed)
     {
         var route = call.Route.Name;
-        foreach (var attempt in call.Attempts)
+        for (var i = 0; i < call.AttemptCount; i++)
         {
+            var attempt = call.Attempt(i);
             if (ReferenceEquals(attempt, call.Current))
             {
                 var duration = attempt.Number == 1 ? elapsed : time.GetElapsedTime(attempt.Started);

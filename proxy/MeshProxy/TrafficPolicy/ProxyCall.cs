@@ -95,10 +95,14 @@ internal sealed class ProxyCall
 
     public DestinationState? Destination => Current?.Destination;
 
-    /// <summary>Every try so far, in the order they started.</summary>
-    public IReadOnlyList<CallAttempt> Attempts => _attempts ?? (_first is null ? [] : [_first]);
-
+    /// <summary>Tries so far; <see cref="Attempt"/> reads them in the order they started.</summary>
     public int AttemptCount => _attempts?.Count ?? (_first is null ? 0 : 1);
+
+    /// <summary>The first try; null when no destination could be picked.</summary>
+    public CallAttempt? First => _first;
+
+    /// <summary>Try number <paramref name="index"/> + 1, without allocating.</summary>
+    public CallAttempt Attempt(int index) => _attempts?[index] ?? (index == 0 && _first is not null ? _first : throw new ArgumentOutOfRangeException(nameof(index)));
 
     /// <summary>The caller's :path and query, appended to a retry's destination prefix.</summary>
     public string PathAndQuery => string.Concat(HttpContext.Request.Path.Value, HttpContext.Request.QueryString.Value);
@@ -146,13 +150,12 @@ internal sealed class ProxyCall
     /// <summary>Destinations tried so far.</summary>
     public IReadOnlyList<DestinationState> Tried()
     {
-        var attempts = Attempts;
-        var tried = new List<DestinationState>(attempts.Count);
-        foreach (var attempt in attempts)
+        var tried = new List<DestinationState>(AttemptCount);
+        for (var i = 0; i < AttemptCount; i++)
         {
-            if (!tried.Contains(attempt.Destination))
+            if (!tried.Contains(Attempt(i).Destination))
             {
-                tried.Add(attempt.Destination);
+                tried.Add(Attempt(i).Destination);
             }
         }
 
@@ -248,9 +251,9 @@ internal sealed class ProxyCall
     /// <summary>The call has fully ended (the stream is over): every count it holds goes back.</summary>
     public void End()
     {
-        foreach (var attempt in Attempts)
+        for (var i = 0; i < AttemptCount; i++)
         {
-            attempt.Release();
+            Attempt(i).Release();
         }
 
         ReleaseBudget();
@@ -268,9 +271,9 @@ internal sealed class ProxyCall
 
     private bool WasTried(ClusterState cluster)
     {
-        foreach (var attempt in Attempts)
+        for (var i = 0; i < AttemptCount; i++)
         {
-            if (ReferenceEquals(attempt.Cluster, cluster))
+            if (ReferenceEquals(Attempt(i).Cluster, cluster))
             {
                 return true;
             }

@@ -46,7 +46,7 @@ internal sealed partial class RetryHandler
         {
             // Tries in the cluster YARP called go straight to this handler's inner one; others through their cluster's
             // client, whose own handler lets a request without a call pass.
-            var response = ReferenceEquals(cluster, call.Attempts[0].Cluster)
+            var response = ReferenceEquals(cluster, call.First!.Cluster)
                 ? await base.SendAsync(message, token).ConfigureAwait(false)
                 : await cluster.Client.SendAsync(message, token).ConfigureAwait(false);
             return new Tried(response, null, null, PerTryTimedOut: false);
