@@ -130,8 +130,10 @@ internal static class ConfigLoader
         var idle = map.Duration("streamIdleTimeout") ?? RouteConfig.DefaultStreamIdleTimeout;
         var hashOn = map.Has("hashOn") ? ReadHashOn(map.Node("hashOn"), map.Child("hashOn"), errors) : null;
         var retry = RetryConfigReader.ReadPolicy(map.Node("retry"), map.Child("retry"), errors);
+        var idempotent = map.Bool("idempotent") ?? false;
+        var hedging = HedgingConfigReader.Read(map, errors);
         map.ReportUnknownKeys();
-        return new RouteConfig(name, match, new(backends), timeout, idle) { HashOn = hashOn, Retry = retry };
+        return new RouteConfig(name, match, new(backends), timeout, idle) { HashOn = hashOn, Retry = retry, Idempotent = idempotent, Hedging = hedging };
     }
 
     private static HashOnConfig ReadHashOn(YamlNode? node, string path, ConfigErrors errors)

@@ -22,5 +22,14 @@ internal sealed record RouteConfig(
     /// <summary>Retries on retriable gRPC status and transport failures (<c>retry:</c>). Default <see cref="RetryPolicyConfig.Default"/>.</summary>
     public RetryPolicyConfig Retry { get; init; } = RetryPolicyConfig.Default;
 
+    /// <summary>
+    /// Every method of the route is safe to repeat (<c>idempotent: true</c>), for services whose descriptors carry no
+    /// <c>idempotency_level</c>: a reset or a lost connection is then retried, and <see cref="Hedging"/> applies. Default false.
+    /// </summary>
+    public bool Idempotent { get; init; }
+
+    /// <summary>Hedging for the route's idempotent methods (<c>hedging:</c>); null (the default) sends one try at a time.</summary>
+    public HedgingPolicyConfig? Hedging { get; init; }
+
     public static TimeSpan DefaultStreamIdleTimeout { get; } = TimeSpan.FromMinutes(5);
 }

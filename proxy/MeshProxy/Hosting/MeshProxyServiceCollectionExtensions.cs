@@ -4,11 +4,13 @@ using MeshProxy.Discovery;
 using MeshProxy.Observability;
 using MeshProxy.Observability.AccessLog;
 using MeshProxy.Observability.Metrics;
+using MeshProxy.Observability.Tracing;
 using MeshProxy.Reflection;
 using MeshProxy.Routing;
 using MeshProxy.Transcoding.Rest;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Health;
+using MeshProxy.TrafficPolicy.Retries;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -32,6 +34,10 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton<RestTranscodingEndpoint>();
         services.TryAddSingleton<ConfigReloader>();
         services.TryAddSingleton<GrpcProxyEndpoint>();
+
+        // The per-call state's shared services, and the methods the descriptor sets mark as safe to repeat.
+        services.TryAddSingleton<CallServices>();
+        services.TryAddSingleton<IdempotentMethods>();
         services.TryAddSingleton<ReadinessState>();
         services.TryAddSingleton<OpsEndpoints>();
         services.TryAddSingleton<AdminEndpoints>();
@@ -41,6 +47,7 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton<AccessLogWriter>();
         services.TryAddSingleton<GrpcCallTelemetry>();
         services.TryAddSingleton<IEjectionListener, EjectionMetrics>();
+        services.TryAddSingleton<ICallObserver, CallTraceObserver>();
 
         // grpc.health.v1.Health answered locally on the gRPC listener (LocalGrpcHealth).
         services.AddLocalGrpcHealth();

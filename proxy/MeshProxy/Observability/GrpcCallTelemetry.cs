@@ -1,16 +1,17 @@
+using MeshProxy.Grpc;
 using MeshProxy.Observability.AccessLog;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Observability.Tracing;
-using MeshProxy.Routing;
+using MeshProxy.TrafficPolicy;
 using Microsoft.AspNetCore.Http;
 
 namespace MeshProxy.Observability;
 
 /// <summary>
-/// Wraps the gRPC listener's endpoint: gives the call its request id and its span, installs the
-/// <see cref="RoutedCall"/> feature the endpoint fills in, and when the endpoint returns (the stream has fully
-/// ended) counts the call once with the grpc-status the caller got, ends the span and queues the access log line.
-/// It needs nothing from the endpoint's internals, so forwarding can change freely beneath it.
+/// Wraps the gRPC listener's endpoint: gives the call its request id and its span, and when the endpoint returns (the
+/// stream has fully ended) reads the call's <see cref="ProxyCall"/> (route, cluster, destination, every try) to count
+/// the call once with the grpc-status the caller got, record each try and retry, end the span and queue the access
+/// log line. It only reads the call once it is over, so forwarding can change freely beneath it and never calls it.
 /// </summary>
 internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWriter accessLog, TimeProvider time)
 {
@@ -45,8 +46,6 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
             return Task.CompletedTask;
         }, (context.Response, requestId));
 
-        var routed = new RoutedCall();
-        context.Features.Set(routed);
         var trace = CallTrace.Start(context);
         metrics.RequestStarted(protocol);
         try
@@ -61,34 +60,70 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
         {
             var elapsed = time.GetElapsedTime(started);
             var status = GrpcCallStatus.Final(context);
-            metrics.RequestEnded(protocol, routed.Route, routed.Cluster, status, elapsed);
-            if (routed.Attempts > 0 && !routed.AttemptsRecorded)
+            var call = context.Features.Get<ProxyCall>();
+            metrics.RequestEnded(protocol, call?.Route.Name ?? string.Empty, call?.SplitCluster.Name ?? string.Empty, status, elapsed);
+            if (call is not null)
             {
-                // The last attempt of a retried call is timed from its own start, not the call's (earlier tries and
-                // backoff are no part of it); the retry loop records every earlier attempt itself.
-                var attemptElapsed = routed.AttemptStarted is { } attemptStart ? time.GetElapsedTime(attemptStart) : elapsed;
-                metrics.RecordAttempt(routed.Route, routed.Cluster, routed.Destination, status, attemptElapsed);
+                RecordAttempts(call, status, elapsed);
             }
 
-            trace?.End(routed, status, requestId);
+            trace?.End(call, status, requestId);
             if (bytes.IsLogged)
             {
                 accessLog.Write(new AccessLogEntry(
                     time.GetUtcNow(),
                     context.Request.Path.Value ?? string.Empty,
-                    routed.Route,
-                    routed.Cluster,
-                    routed.Destination,
-                    routed.DestinationAddress,
+                    call?.Route.Name ?? string.Empty,
+                    call?.SplitCluster.Name ?? string.Empty,
+                    call?.Destination?.Name ?? string.Empty,
+                    call?.Destination?.Prefix ?? string.Empty,
                     (int)status,
                     context.Response.StatusCode,
                     elapsed.TotalMilliseconds,
-                    routed.Attempts,
+                    call?.AttemptCount ?? 0,
                     bytes.RequestBytes,
                     bytes.ResponseBytes,
                     requestId,
                     trace?.Call.TraceId.ToHexString() ?? TraceHeaders.TraceIdOf(context.Request.Headers[TraceHeaders.TraceParent].ToString())));
             }
+        }
+    }
+
+    /// <summary>
+    /// Each try's latency, each retry and its reason, and the retry outcome, from the ended call. A try the call moved
+    /// past counts with the status it failed with and its own duration; the try the caller got counts with the call's
+    /// final status, timed from its own start (earlier tries and backoff are no part of it).
+    /// </summary>
+    private void RecordAttempts(ProxyCall call, StatusCode status, TimeSpan elapsed)
+    {
+        var route = call.Route.Name;
+        for (var i = 0; i < call.AttemptCount; i++)
+        {
+            var attempt = call.Attempt(i);
+            if (ReferenceEquals(attempt, call.Current))
+            {
+                var duration = attempt.Number == 1 ? elapsed : time.GetElapsedTime(attempt.Started);
+                metrics.RecordAttempt(route, call.SplitCluster.Name, attempt.Destination.Name, status, duration);
+            }
+            else if (attempt.Duration is { } duration)
+            {
+                metrics.RecordAttempt(route, attempt.Cluster.Name, attempt.Destination.Name, attempt.Status ?? StatusCode.Unknown, duration);
+            }
+
+            if (attempt.Reason is { } reason)
+            {
+                metrics.RecordRetry(route, attempt.Cluster.Name, reason);
+            }
+        }
+
+        if (call.RetrySucceeded)
+        {
+            metrics.RecordRetrySuccess(route, call.Cluster.Name);
+        }
+
+        if (call.RetryBudgetExhaustedIn is { } exhausted)
+        {
+            metrics.RecordRetryBudgetExhausted(route, exhausted);
         }
     }
 }

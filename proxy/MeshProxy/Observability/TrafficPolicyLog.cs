@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace MeshProxy.Observability;
 
-/// <summary>Traffic-policy events (retries), ids 1200-1299.</summary>
+/// <summary>Traffic-policy events (retries and hedging), ids 1200-1299.</summary>
 internal static partial class TrafficPolicyLog
 {
     [LoggerMessage(EventId = 1200, EventName = "RetryScheduled", Level = LogLevel.Debug, Message = "Route {Route}: attempt {Attempt} at {Cluster}/{Destination} failed ({Reason}); retrying in {Delay}.")]
@@ -19,4 +19,10 @@ internal static partial class TrafficPolicyLog
 
     [LoggerMessage(EventId = 1204, EventName = "RetryDeadlineTooShort", Level = LogLevel.Debug, Message = "Route {Route}: {Remaining} left of the deadline, less than the {Delay} before the next attempt; ending with DEADLINE_EXCEEDED.")]
     public static partial void RetryDeadlineTooShort(ILogger logger, string route, TimeSpan remaining, TimeSpan delay);
+
+    [LoggerMessage(EventId = 1205, EventName = "HedgeSent", Level = LogLevel.Debug, Message = "Route {Route}: no reply yet; hedging attempt {Attempt} at {Cluster}/{Destination}.")]
+    public static partial void HedgeSent(ILogger logger, string route, int attempt, string cluster, string destination);
+
+    [LoggerMessage(EventId = 1206, EventName = "HedgeBudgetExhausted", Level = LogLevel.Debug, Message = "Route {Route}: retry budget of cluster {Cluster} exhausted; no more hedges for this call.")]
+    public static partial void HedgeBudgetExhausted(ILogger logger, string route, string cluster);
 }

@@ -35,6 +35,14 @@ internal static class ForwardedOutcome
         return AttemptOutcomes.FromResponse(context.Response.StatusCode, GrpcStatus(context));
     }
 
+    /// <summary>
+    /// Whether a classified attempt failed without an answer from the destination (the deadline cut it, or the
+    /// forwarder got no response): outlier detection may count such local-origin failures apart (Envoy's
+    /// split_external_local_origin_errors). An answer, even a failing one, is not local-origin.
+    /// </summary>
+    public static bool IsLocalOrigin(HttpContext context, ForwarderError error, bool deadlineExpired) =>
+        deadlineExpired || (error is ForwarderError.Request or ForwarderError.RequestTimedOut && GrpcStatus(context) is null);
+
     /// <summary>The grpc-status the destination sent, in headers (Trailers-Only) or trailers; null when none.</summary>
     public static StatusCode? GrpcStatus(HttpContext context)
     {

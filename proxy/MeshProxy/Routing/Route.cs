@@ -16,8 +16,7 @@ internal sealed class Route
         Config = config;
         Order = order;
         _headers = config.Match.Headers.Select(h => new HeaderMatcher(h)).ToArray();
-        Backends = backends;
-        Retry = config.Retry.Equals(RetryPolicy.Default.Config) ? RetryPolicy.Default : new RetryPolicy(config.Retry);
+        Policy = new RoutePolicy(config, backends);
         RequestConfig = new ForwarderRequestConfig
         {
             // gRPC needs HTTP/2 end to end: trailers carry the status (PROTOCOL-HTTP2.md).
@@ -38,12 +37,15 @@ internal sealed class Route
 
     public int HeaderMatcherCount => _headers.Length;
 
-    public BackendPicker Backends { get; }
+    /// <summary>The route's traffic policy (split, retries, hedging, timeout), handed to each call.</summary>
+    public RoutePolicy Policy { get; }
+
+    public BackendPicker Backends => Policy.Backends;
 
     public ForwarderRequestConfig RequestConfig { get; }
 
     /// <summary>The route's retry policy, compiled.</summary>
-    public RetryPolicy Retry { get; }
+    public RetryPolicy Retry => Policy.Retry;
 
     public bool HeadersMatch(IHeaderDictionary headers)
     {

@@ -59,7 +59,7 @@ internal sealed class ClusterState : IDisposable
             LoadBalancingKind.PowerOfTwoChoices => new PowerOfTwoChoicesPicker(random ?? Random.Shared),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.LoadBalancing, "Unknown load-balancing policy."),
         };
-        RetryBudget = new RetryBudget(config.RetryBudget);
+        RetryBudget = new RetryBudget(config.RetryBudget, _time);
     }
 
     /// <summary>The cap on retries in flight in this cluster.</summary>

@@ -42,6 +42,7 @@ internal static class ConfigValidator
         new RetryBackoffValidator(),
         new RetryBufferLimitValidator(),
         new RetryBudgetValidator(),
+        new HedgingValidator(),
     ];
 
     public static void Validate(MeshProxyConfig config, ConfigErrors errors)

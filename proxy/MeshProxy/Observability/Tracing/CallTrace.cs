@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using MeshProxy.Grpc;
-using MeshProxy.Routing;
+using MeshProxy.TrafficPolicy;
 using Microsoft.AspNetCore.Http;
 
 namespace MeshProxy.Observability.Tracing;
@@ -46,10 +46,10 @@ internal sealed class CallTrace
     }
 
     /// <summary>
-    /// For the forwarder's request transform, once per attempt: ends the previous attempt's span, starts this one's and
-    /// sends its context upstream as traceparent (with the caller's tracestate). Does nothing when the call has no span.
+    /// Once per try (<see cref="CallTraceObserver"/>): ends the previous try's span, starts this one's and sends its
+    /// context upstream as traceparent (with the caller's tracestate). Does nothing when the call has no span.
     /// </summary>
-    public static void PropagateUpstream(HttpContext context, HttpRequestMessage upstream)
+    public static void PropagateUpstream(HttpContext context, CallAttempt attempt, HttpRequestMessage upstream)
     {
         if (context.Features.Get<CallTrace>() is not { } trace)
         {
@@ -58,13 +58,13 @@ internal sealed class CallTrace
 
         trace._attempt?.Stop();
         var call = trace.Call;
-        var attempt = MeshProxyActivitySource.Instance.StartActivity("upstream " + call.OperationName, ActivityKind.Client, call.Context);
-        trace._attempt = attempt;
-        var sent = attempt ?? call;
-        if (context.Features.Get<RoutedCall>() is { } routed && attempt is not null)
+        var span = MeshProxyActivitySource.Instance.StartActivity("upstream " + call.OperationName, ActivityKind.Client, call.Context);
+        trace._attempt = span;
+        var sent = span ?? call;
+        if (span is not null)
         {
-            attempt.SetTag("meshproxy.cluster", routed.Cluster);
-            attempt.SetTag("meshproxy.destination", routed.Destination);
+            span.SetTag("meshproxy.cluster", attempt.Cluster.Name);
+            span.SetTag("meshproxy.destination", attempt.Destination.Name);
         }
 
         upstream.Headers.Remove(TraceHeaders.TraceParent);
@@ -77,7 +77,7 @@ internal sealed class CallTrace
     }
 
     /// <summary>Ends the spans with the call's outcome.</summary>
-    public void End(RoutedCall routed, StatusCode status, string requestId)
+    public void End(ProxyCall? routed, StatusCode status, string requestId)
     {
         var call = Call;
         if (_attempt is { } attempt)
@@ -88,10 +88,10 @@ internal sealed class CallTrace
 
         if (call.IsAllDataRequested)
         {
-            call.SetTag("meshproxy.route", routed.Route);
-            call.SetTag("meshproxy.cluster", routed.Cluster);
-            call.SetTag("meshproxy.destination", routed.Destination);
-            call.SetTag("meshproxy.attempts", routed.Attempts);
+            call.SetTag("meshproxy.route", routed?.Route.Name ?? string.Empty);
+            call.SetTag("meshproxy.cluster", routed?.SplitCluster.Name ?? string.Empty);
+            call.SetTag("meshproxy.destination", routed?.Destination?.Name ?? string.Empty);
+            call.SetTag("meshproxy.attempts", routed?.AttemptCount ?? 0);
             call.SetTag("meshproxy.request_id", requestId);
             call.SetTag("rpc.grpc.status_code", (int)status);
             if (status != StatusCode.OK)

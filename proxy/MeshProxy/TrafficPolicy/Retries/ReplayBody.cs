@@ -208,24 +208,9 @@ internal sealed class ReplayBody : IDisposable
             Task changed;
             lock (_lock)
             {
-                if (!_pumpStarted)
+                if (SettledLocked() is { } state)
                 {
-                    return ReplayState.NotStarted;
-                }
-
-                if (_overflow)
-                {
-                    return ReplayState.TooLarge;
-                }
-
-                if (_endOfStream && _pumpEnded)
-                {
-                    return ReplayState.Complete;
-                }
-
-                if (_pumpEnded || (_readPending && !_endOfStream))
-                {
-                    return ReplayState.Incomplete;
+                    return state;
                 }
 
                 _changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -233,6 +218,18 @@ internal sealed class ReplayBody : IDisposable
             }
 
             await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>What <see cref="SettleAsync"/> would say now without waiting; null while the pump is mid-read (a hedge then waits).</summary>
+    public ReplayState? Settled
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return SettledLocked();
+            }
         }
     }
 
@@ -300,6 +297,26 @@ internal sealed class ReplayBody : IDisposable
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = null;
         }
+    }
+
+    private ReplayState? SettledLocked()
+    {
+        if (!_pumpStarted)
+        {
+            return ReplayState.NotStarted;
+        }
+
+        if (_overflow)
+        {
+            return ReplayState.TooLarge;
+        }
+
+        if (_endOfStream && _pumpEnded)
+        {
+            return ReplayState.Complete;
+        }
+
+        return _pumpEnded || (_readPending && !_endOfStream) ? ReplayState.Incomplete : null;
     }
 
     private void SignalLocked()

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Runtime.ExceptionServices;
 using MeshProxy.Configuration;
 using MeshProxy.Grpc;
 using MeshProxy.Observability;
@@ -7,281 +5,180 @@ using MeshProxy.Observability;
 namespace MeshProxy.TrafficPolicy.Retries;
 
 /// <summary>
-/// The attempt loop of gRPC-aware retries (gRPC A6 semantics, Envoy's retry policy knobs), inside each cluster's
-/// <see cref="HttpMessageInvoker"/>. YARP only ever sees the final attempt's response, so nothing of a failed try
-/// (headers included) reaches the caller, and YARP itself stays untouched.
+/// The attempt loop of a <see cref="ProxyCall"/> (gRPC A6 retries and hedging, Envoy's retry policy knobs), inside each
+/// cluster's <see cref="HttpMessageInvoker"/>. YARP only ever sees the response the caller gets, so nothing of a failed
+/// or losing try (headers included) reaches the caller, and YARP itself stays untouched.
 /// </summary>
 /// <remarks>
-/// A request without a <see cref="RetryCall"/> option (a route that does not retry, or a retry this handler sends
-/// through another cluster's client) passes straight through. Otherwise, per attempt:
+/// Every upstream request YARP sends for a call carries the call (<see cref="ProxyCall.OptionKey"/>): the handler
+/// writes its <c>grpc-timeout</c> and lets the observer (tracing) hear of it, then sends it once when the call may not
+/// be repeated. A request without a call (a retry this handler sends through another cluster's client) passes straight
+/// through. Otherwise, per try of <see cref="SendWithRetriesAsync"/>:
 /// <list type="number">
 /// <item>Send, under the per-try timeout when the route has one (it covers the wait for response headers).</item>
 /// <item>A response without <c>grpc-status</c> in its headers has committed (A6: the server sent headers, maybe
 /// messages): it is returned. So is a Trailers-Only reply whose status the policy does not retry. Transport
-/// failures (connect failure, refused stream, reset) and a per-try timeout are retriable by their own names.</item>
+/// failures (connect failure, refused stream, reset) and a per-try timeout are retriable by their own names; a reset
+/// or a lost connection also when the method is idempotent (<see cref="ProxyCall.MayRetry"/>).</item>
 /// <item>A retriable failure is retried unless: the attempts are used up; the server's pushback is negative or
 /// malformed; the request body cannot be replayed (see <see cref="ReplayBody"/>); the cluster's retry budget is
-/// exhausted (a retry after a connect failure or a refused stream takes no slot: <see cref="RetryBudget.TakesSlot"/>); or the call's deadline ends before the next attempt could start (the caller then gets
-/// DEADLINE_EXCEEDED at once).</item>
-/// <item>Retrying: the failed attempt is recorded for passive health, the next destination is one not yet tried
+/// spent (<see cref="RetryBudget"/>; a retry no server saw spends none); or the call's deadline ends before the next
+/// attempt could start (the caller then gets DEADLINE_EXCEEDED at once).</item>
+/// <item>Retrying: the failed try is recorded for passive health, the next destination is one not yet tried
 /// (<see cref="ClusterState.PickDestination(IReadOnlyList{DestinationState})"/>), in the same cluster unless the
 /// route allows failover; the wait is the pushback exactly, else the jittered backoff; the new request carries
 /// <c>grpc-previous-rpc-attempts</c> and a <c>grpc-timeout</c> of the time left.</item>
 /// </list>
+/// A per-try timeout with no retry left answers UNAVAILABLE (the try ran out of time, not the caller's deadline).
 /// A caller cancel (or the deadline) during the backoff ends the loop with the cancellation: nothing more is
-/// recorded. The last attempt's outcome is recorded by the endpoint once the call has ended, unless this loop did
-/// (<see cref="RetryCall.LastAttemptRecorded"/>).
+/// recorded. The try the caller gets is recorded by the endpoint once the call has ended, unless this loop did.
+/// Idempotent calls on a route with <c>hedging:</c> run <see cref="SendHedgedAsync"/> instead.
 /// </remarks>
-internal sealed class RetryHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+internal sealed partial class RetryHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
 {
     /// <summary>The number of earlier attempts, sent on every retry (gRPC A6, "Retry attempt header").</summary>
     public const string PreviousAttemptsHeader = "grpc-previous-rpc-attempts";
 
-    private const long RefusedStreamErrorCode = 0x7;
-
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        request.Options.TryGetValue(RetryCall.OptionKey, out var call)
-            ? SendWithRetriesAsync(request, call, cancellationToken)
-            : base.SendAsync(request, cancellationToken);
-
-    private static RetryOn? Classify(Exception exception)
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        for (var ex = exception; ex is not null; ex = ex.InnerException)
+        if (!request.Options.TryGetValue(ProxyCall.OptionKey, out var call) || call.Current is not { } first)
         {
-            if (ex is HttpProtocolException { ErrorCode: RefusedStreamErrorCode })
-            {
-                return RetryOn.RefusedStream;
-            }
+            return base.SendAsync(request, cancellationToken);
         }
 
-        return exception switch
+        call.PrepareAttempt(first, request);
+        if (call.Hedging is not null)
         {
-            HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } => RetryOn.ConnectFailure,
-            HttpRequestException or HttpProtocolException or IOException => RetryOn.Reset,
-            _ => null,
-        };
+            return SendHedgedAsync(request, call, cancellationToken);
+        }
+
+        return call.Route.Retry.Enabled ? SendWithRetriesAsync(request, call, cancellationToken) : base.SendAsync(request, cancellationToken);
     }
 
-    private static string Name(RetryOn failure) => failure switch
+    private async Task<HttpResponseMessage> SendWithRetriesAsync(HttpRequestMessage request, ProxyCall call, CancellationToken cancellationToken)
     {
-        RetryOn.ConnectFailure => "connect-failure",
-        RetryOn.RefusedStream => "refused-stream",
-        _ => "reset",
-    };
-
-    /// <summary>The retryOn name of a retried status: a bounded metric label.</summary>
-    private static string StatusReason(StatusCode status) => status switch
-    {
-        StatusCode.Cancelled => "cancelled",
-        StatusCode.DeadlineExceeded => "deadline-exceeded",
-        StatusCode.ResourceExhausted => "resource-exhausted",
-        StatusCode.Internal => "internal",
-        StatusCode.Unavailable => "unavailable",
-        _ => "other",
-    };
-
-    private async Task<HttpResponseMessage> SendWithRetriesAsync(HttpRequestMessage request, RetryCall call, CancellationToken cancellationToken)
-    {
-        var policy = call.Policy;
-        var callerContent = request.Content;
-        if (callerContent is not null)
-        {
-            request.Content = new LiveBodyContent(callerContent, call.Body);
-        }
-
-        var attempt = request;
+        // 1. The first try pumps the caller's body, recording it for replays.
+        var callerContent = RecordBody(request, call);
+        var message = request;
         while (true)
         {
-            // 1. Send. The per-try timer runs until response headers; after that the call's deadline governs.
-            var attemptStart = call.Time.GetTimestamp();
-            HttpResponseMessage? response = null;
-            ExceptionDispatchInfo? failure = null;
-            RetryOn? failureKind = null;
-            var perTryTimedOut = false;
-            using (var perTry = policy.Config.PerTryTimeout > TimeSpan.Zero ? new CancellationTokenSource(policy.Config.PerTryTimeout, call.Time) : null)
-            {
-                var token = cancellationToken;
-                if (perTry is not null)
-                {
-                    var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, perTry.Token);
-                    call.Own(linked);
-                    token = linked.Token;
-                }
+            // 2. Send one try.
+            var tried = await SendOnceAsync(message, call, call.Current!, call.Route.Retry.Config.PerTryTimeout, cancellationToken).ConfigureAwait(false);
 
-                try
-                {
-                    response = ReferenceEquals(call.Cluster, call.FirstCluster)
-                        ? await base.SendAsync(attempt, token).ConfigureAwait(false)
-                        : await call.Cluster.Client.SendAsync(attempt, token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (perTry?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)
-                {
-                    perTryTimedOut = true;
-                }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && Classify(ex) is { } kind)
-                {
-                    failure = ExceptionDispatchInfo.Capture(ex);
-                    failureKind = kind;
-                }
+            // 3. A reply that committed, or whose status is not retried, is the caller's.
+            var verdict = Judge(call, tried);
+            if (verdict.Committed)
+            {
+                return Commit(call, tried.Response!, verdict.Status);
             }
 
-            // 2. Classify. A response whose headers lack grpc-status has committed (A6), as has a status not retried.
-            AttemptOutcome outcome;
-            bool retriable;
-            string reason;
-            var attemptStatus = StatusCode.Unavailable;
-            var pushback = (Kind: PushbackKind.None, Delay: TimeSpan.Zero);
-            if (response is not null)
+            // 4. May it be retried?
+            var plan = await PlanRetryAsync(call, tried, verdict, cancellationToken).ConfigureAwait(false);
+            if (plan.Next is null)
             {
-                var status = TrailersOnlyStatus(response);
-                if (status is null || !policy.RetriesStatus(status.Value))
-                {
-                    // A retried call whose last attempt committed or ended OK: the retry paid off.
-                    if (call.Attempts > 1 && status is null or StatusCode.OK)
-                    {
-                        call.Metrics?.RecordRetrySuccess(call.Route, call.Cluster.Name);
-                    }
-
-                    call.Body.Commit();
-                    return response;
-                }
-
-                outcome = AttemptOutcomes.FromResponse((int)response.StatusCode, status);
-                retriable = true;
-                reason = StatusReason(status.Value);
-                attemptStatus = status.Value;
-                pushback = RetryPushback.Read(response);
-            }
-            else if (perTryTimedOut)
-            {
-                // Envoy retries a per-try timeout whatever retryOn says: the try, not the call, ran out of time.
-                outcome = AttemptOutcome.ServerError;
-                retriable = true;
-                reason = "per-try-timeout";
-                attemptStatus = StatusCode.DeadlineExceeded;
-            }
-            else
-            {
-                outcome = AttemptOutcome.GatewayFailure;
-                retriable = policy.Retries(failureKind!.Value);
-                reason = Name(failureKind.Value);
-            }
-
-            // 3. May it be retried?
-            var next = retriable && call.Attempts < policy.MaxAttempts ? call.NextCluster() : null;
-            if (next is not null && pushback.Kind == PushbackKind.Stop)
-            {
-                TrafficPolicyLog.RetryPushbackStop(call.Logger, call.Route, call.Destination.Name, string.Join(',', response!.Headers.GetValues(RetryPushback.Header)));
-                next = null;
-            }
-
-            var replay = ReplayState.NotStarted;
-            if (next is not null)
-            {
-                replay = await call.Body.SettleAsync(cancellationToken).ConfigureAwait(false);
-                if (replay is ReplayState.Incomplete or ReplayState.TooLarge)
-                {
-                    TrafficPolicyLog.RetryBodyNotReplayable(call.Logger, call.Route, replay.ToString());
-                    next = null;
-                }
-            }
-
-            var delay = pushback.Kind == PushbackKind.Delay ? pushback.Delay : policy.Backoff(call.Attempts, call.Random);
-            if (next is not null && call.Remaining() is { } remaining && remaining <= delay)
-            {
-                // No attempt may start after the caller's deadline: end now with the status the caller would get.
-                TrafficPolicyLog.RetryDeadlineTooShort(call.Logger, call.Route, remaining, delay);
-                call.RecordAttempt(outcome);
-                call.Body.Commit();
-                response?.Dispose();
-                return TrailersOnlyResponse.Create(request, StatusCode.DeadlineExceeded, "deadline exceeded at the proxy");
-            }
-
-            if (next is not null && !call.TryAcquireBudget(next, failureKind))
-            {
-                TrafficPolicyLog.RetryBudgetExhausted(call.Logger, call.Route, next.Name, next.RetryBudget.InFlight, reason);
-                call.Metrics?.RecordRetryBudgetExhausted(call.Route, next.Name);
-                next = null;
-            }
-
-            if (next is null)
-            {
-                // 4. Give up: the failure goes to the caller as the destination sent it (the endpoint records it).
-                call.Body.Commit();
-                if (response is not null)
-                {
-                    return response;
-                }
-
-                if (perTryTimedOut)
-                {
-                    call.RecordAttempt(outcome);
-                    return TrailersOnlyResponse.Create(request, StatusCode.DeadlineExceeded, "per-try timeout at the proxy");
-                }
-
-                failure!.Throw();
+                return GiveUp(request, call, tried, verdict, plan);
             }
 
             // 5. Retry: record the failed try, wait, then move to a destination not tried yet.
-            call.RecordAttempt(outcome);
-            call.Metrics?.RecordAttempt(call.Route, call.Cluster.Name, call.Destination.Name, attemptStatus, call.Time.GetElapsedTime(attemptStart));
-            call.Metrics?.RecordRetry(call.Route, next!.Name, reason);
-            response?.Dispose();
-            TrafficPolicyLog.RetryScheduled(call.Logger, call.Route, call.Attempts, call.Cluster.Name, call.Destination.Name, reason, delay);
-            if (delay > TimeSpan.Zero)
-            {
-                await Task.Delay(delay, call.Time, cancellationToken).ConfigureAwait(false);
-            }
-
-            var destination = next!.PickDestination(call.Tried);
-            if (destination is null)
-            {
-                next = call.Cluster;
-                destination = next.PickDestination(call.Tried) ?? call.Destination;
-            }
-
-            var previousAttempts = call.Attempts;
-            call.MoveTo(next, destination);
-            attempt = CreateRetryRequest(request, call, callerContent, replay, previousAttempts);
-            call.Own(attempt);
+            message = await StartRetryAsync(request, call, callerContent, tried, verdict, plan, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static StatusCode? TrailersOnlyStatus(HttpResponseMessage response) =>
-        response.Headers.TryGetValues(GrpcProtocol.StatusHeader, out var values)
-            && int.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var code)
-            ? (StatusCode)code
-            : null;
-
-    private static HttpRequestMessage CreateRetryRequest(HttpRequestMessage original, RetryCall call, HttpContent? callerContent, ReplayState replay, int previousAttempts)
+    private static async ValueTask<RetryPlan> PlanRetryAsync(ProxyCall call, Tried tried, Verdict verdict, CancellationToken cancellationToken)
     {
-        var request = new HttpRequestMessage(original.Method, new Uri(call.Destination.Prefix + call.PathAndQuery))
+        var policy = call.Route.Retry;
+        var logger = call.Services.Logger;
+        var next = verdict.Retriable && call.AttemptCount < policy.MaxAttempts ? call.NextCluster() : null;
+        if (next is not null && verdict.Pushback.Kind == PushbackKind.Stop)
         {
-            Version = original.Version,
-            VersionPolicy = original.VersionPolicy,
-        };
-        foreach (var header in original.Headers)
+            TrafficPolicyLog.RetryPushbackStop(logger, call.Route.Name, call.Destination!.Name, string.Join(',', tried.Response!.Headers.GetValues(RetryPushback.Header)));
+            next = null;
+        }
+
+        var replay = ReplayState.NotStarted;
+        if (next is not null)
         {
-            if (!header.Key.Equals(GrpcProtocol.TimeoutHeader, StringComparison.OrdinalIgnoreCase)
-                && !header.Key.Equals(PreviousAttemptsHeader, StringComparison.OrdinalIgnoreCase))
+            replay = await call.Body.SettleAsync(cancellationToken).ConfigureAwait(false);
+            if (replay is ReplayState.Incomplete or ReplayState.TooLarge)
             {
-                request.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                TrafficPolicyLog.RetryBodyNotReplayable(logger, call.Route.Name, replay.ToString());
+                next = null;
             }
         }
 
-        request.Headers.TryAddWithoutValidation(PreviousAttemptsHeader, previousAttempts.ToString(CultureInfo.InvariantCulture));
-        if (call.Remaining() is { } left)
+        var delay = verdict.Pushback.Kind == PushbackKind.Delay ? verdict.Pushback.Delay : policy.Backoff(call.AttemptCount, call.Services.Random);
+        if (next is not null && call.Remaining() is { } remaining && remaining <= delay)
         {
-            request.Headers.TryAddWithoutValidation(GrpcProtocol.TimeoutHeader, GrpcTimeout.Format(left < TimeSpan.Zero ? TimeSpan.Zero : left));
+            // No attempt may start after the caller's deadline: end now with the status the caller would get.
+            TrafficPolicyLog.RetryDeadlineTooShort(logger, call.Route.Name, remaining, delay);
+            return new RetryPlan(null, replay, delay, DeadlineTooShort: true);
         }
 
-        if (callerContent is not null)
+        if (next is not null && !call.TryTakeBudget(next, tried.FailureKind))
         {
-            request.Content = replay == ReplayState.Complete && call.Body.Lease() is { } lease
-                ? new ReplayContent(lease, callerContent)
-                : new LiveBodyContent(callerContent, call.Body);
+            TrafficPolicyLog.RetryBudgetExhausted(logger, call.Route.Name, next.Name, next.RetryBudget.InFlight, verdict.Reason);
+            next = null;
         }
 
-        return request;
+        return new RetryPlan(next, replay, delay, DeadlineTooShort: false);
     }
+
+    /// <summary>No retry: the failure goes to the caller as the destination sent it (the endpoint records that try).</summary>
+    private static HttpResponseMessage GiveUp(HttpRequestMessage request, ProxyCall call, Tried tried, Verdict verdict, RetryPlan plan)
+    {
+        call.Body.Commit();
+        if (plan.DeadlineTooShort)
+        {
+            call.Current!.Record(verdict.Outcome, verdict.LocalOrigin);
+            tried.Response?.Dispose();
+            return TrailersOnlyResponse.Create(request, StatusCode.DeadlineExceeded, "deadline exceeded at the proxy");
+        }
+
+        if (tried.Response is { } response)
+        {
+            return response;
+        }
+
+        if (tried.PerTryTimedOut)
+        {
+            // The try ran out of its own time, not the caller's (gRFC A6 leaves it to the proxy; Envoy answers 504):
+            // DEADLINE_EXCEEDED would tell the caller its deadline passed, which it did not.
+            call.Current!.Record(verdict.Outcome, verdict.LocalOrigin);
+            return call.Remaining() is { } left && left <= TimeSpan.Zero
+                ? TrailersOnlyResponse.Create(request, StatusCode.DeadlineExceeded, "deadline exceeded at the proxy")
+                : TrailersOnlyResponse.Create(request, StatusCode.Unavailable, "per-try timeout at the proxy and no retry left");
+        }
+
+        tried.Failure!.Throw();
+        return null!;
+    }
+
+    private static async Task<HttpRequestMessage> StartRetryAsync(HttpRequestMessage request, ProxyCall call, HttpContent? callerContent, Tried tried, Verdict verdict, RetryPlan plan, CancellationToken cancellationToken)
+    {
+        var failed = call.Current!;
+        failed.Record(verdict.Outcome, verdict.LocalOrigin);
+        failed.Close(verdict.Status, call.Services.Time.GetElapsedTime(failed.Started));
+        tried.Response?.Dispose();
+        TrafficPolicyLog.RetryScheduled(call.Services.Logger, call.Route.Name, call.AttemptCount, failed.Cluster.Name, failed.Destination.Name, verdict.Reason, plan.Delay);
+        if (plan.Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(plan.Delay, call.Services.Time, cancellationToken).ConfigureAwait(false);
+        }
+
+        var tries = call.Tried();
+        var next = plan.Next!;
+        var destination = next.PickDestination(tries);
+        if (destination is null)
+        {
+            next = call.Cluster;
+            destination = next.PickDestination(tries) ?? failed.Destination;
+        }
+
+        // The new try counts in flight before the failed one stops, so a retired cluster's client outlives the move.
+        var attempt = call.BeginAttempt(next, destination, verdict.Reason);
+        failed.Release();
+        return CreateRetryRequest(request, call, attempt, callerContent, plan.Replay);
+    }
+
+    private readonly record struct RetryPlan(ClusterState? Next, ReplayState Replay, TimeSpan Delay, bool DeadlineTooShort);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -112,6 +113,27 @@ internal static class DescriptorSetLoader
             errors.Add($"{Section}.descriptorSets", error);
         }
 
-        return errors.HasErrors ? null : new TranscodingSnapshot(config, table, files, hash);
+        return errors.HasErrors ? null : new TranscodingSnapshot(config, table, files, hash, IdempotentMethods(pool));
+    }
+
+    /// <summary>The methods marked safe to repeat (<c>option idempotency_level</c>, descriptor.proto MethodOptions field 34).</summary>
+    private static FrozenSet<string> IdempotentMethods(DescriptorPool pool)
+    {
+        var methods = new List<string>();
+        foreach (var file in pool.Files)
+        {
+            foreach (var service in file.Services)
+            {
+                foreach (var method in service.Methods)
+                {
+                    if (method.GetOptions()?.IdempotencyLevel is MethodOptions.Types.IdempotencyLevel.NoSideEffects or MethodOptions.Types.IdempotencyLevel.Idempotent)
+                    {
+                        methods.Add($"/{service.FullName}/{method.Name}");
+                    }
+                }
+            }
+        }
+
+        return methods.ToFrozenSet(StringComparer.Ordinal);
     }
 }

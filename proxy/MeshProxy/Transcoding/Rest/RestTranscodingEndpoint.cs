@@ -5,6 +5,7 @@ using MeshProxy.Grpc.Framing;
 using MeshProxy.Observability;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
+using MeshProxy.TrafficPolicy;
 using MeshProxy.Transcoding.Rules;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -46,114 +47,129 @@ internal sealed class RestTranscodingEndpoint
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var request = context.Request;
-        var rawPath = RawPath(context);
-
-        // 1. One snapshot for the whole call.
+        // 1. One snapshot for the whole call; GET /openapi.json serves the live rules.
         var snapshot = _snapshots.Current;
-        if (snapshot is null)
-        {
-            await RefuseAsync(context, StatusCodes.Status404NotFound, $"no REST route for {request.Method} {rawPath}").ConfigureAwait(false);
-            return;
-        }
-
-        if (rawPath == OpenApiPath && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)))
+        var rawPath = RawPath(context);
+        if (snapshot is not null && rawPath == OpenApiPath && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
         {
             await WriteOpenApiAsync(context, snapshot).ConfigureAwait(false);
             return;
         }
 
         // 2. The HTTP rule.
-        var match = snapshot.Table.Match(request.Method, rawPath);
-        switch (match.Kind)
+        if (await MatchAsync(context, snapshot, rawPath).ConfigureAwait(false) is not { } match)
         {
-            case RuleMatchKind.NotFound:
-                await RefuseAsync(context, StatusCodes.Status404NotFound, $"no REST route for {request.Method} {rawPath}").ConfigureAwait(false);
-                return;
-            case RuleMatchKind.MethodNotAllowed:
-                await RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, $"{request.Method} is not allowed on {rawPath}", match.Allow).ConfigureAwait(false);
-                return;
+            return;
         }
-
-        var binding = match.Binding!;
 
         // Before the body is read: whether the access log takes this call, and if so its byte counts.
         _telemetry.BeginTranscodedCall(context);
 
         // 3. The request body of the gRPC call: one framed message, or frames produced as the JSON stream arrives.
-        Stream body;
-        JsonStreamRequestBody? streamed = null;
-        RawStreamRequestBody? rawStreamed = null;
+        if (await RequestBodyAsync(context, snapshot!, match).ConfigureAwait(false) is not { } body)
+        {
+            return;
+        }
+
+        // 4. Run the call through the gRPC endpoint on a layered context, and write the REST response.
+        await RunAsync(context, snapshot!, match.Binding!, body).ConfigureAwait(false);
+    }
+
+    /// <summary>The rule the request matches, or null once a 404 or 405 is written.</summary>
+    private async ValueTask<RuleMatch?> MatchAsync(HttpContext context, TranscodingSnapshot? snapshot, string rawPath)
+    {
+        var method = context.Request.Method;
+        var match = snapshot?.Table.Match(method, rawPath);
+        switch (match?.Kind)
+        {
+            case null or RuleMatchKind.NotFound:
+                await RefuseAsync(context, StatusCodes.Status404NotFound, $"no REST route for {method} {rawPath}").ConfigureAwait(false);
+                return null;
+            case RuleMatchKind.MethodNotAllowed:
+                await RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, $"{method} is not allowed on {rawPath}", match.Value.Allow).ConfigureAwait(false);
+                return null;
+            default:
+                return match;
+        }
+    }
+
+    /// <summary>The gRPC request body for the rule's binding; null once a refusal is written.</summary>
+    private async ValueTask<GrpcRequestBody?> RequestBodyAsync(HttpContext context, TranscodingSnapshot snapshot, RuleMatch match)
+    {
+        var request = context.Request;
+        var binding = match.Binding!;
         if (binding.ClientStreaming && RequestMessageBuilder.IsHttpBodyBinding(binding))
         {
             // Raw bytes into a stream of HttpBody messages (Envoy's behaviour): the limit applies per chunk, which is
             // never larger than it, so the upload as a whole is unbounded.
-            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } rawLimit)
-            {
-                rawLimit.MaxRequestBodySize = null;
-            }
-
-            rawStreamed = new RawStreamRequestBody(request.BodyReader, binding, match.Variables, request.QueryString, request.ContentType, snapshot.BuildOptions, snapshot.Config.MaxRequestBodyBytes);
-            body = rawStreamed;
+            LiftBodySizeLimit(context);
+            var raw = new RawStreamRequestBody(request.BodyReader, binding, match.Variables, request.QueryString, request.ContentType, snapshot.BuildOptions, snapshot.Config.MaxRequestBodyBytes);
+            return new GrpcRequestBody(raw, raw);
         }
-        else if (binding.ClientStreaming)
+
+        if (binding.ClientStreaming)
         {
             if (!IsJsonStream(request.ContentType))
             {
                 await RefuseAsync(context, StatusCodes.Status415UnsupportedMediaType, $"a streaming request body must be a JSON array or newline-delimited JSON, not {request.ContentType}").ConfigureAwait(false);
-                return;
+                return null;
             }
 
             // The limit applies per message (each JSON value); the stream as a whole may be long.
-            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-            {
-                limit.MaxRequestBodySize = null;
-            }
-
-            streamed = new JsonStreamRequestBody(request.BodyReader, binding, match.Variables, request.QueryString, snapshot.BuildOptions, snapshot.Config.MaxRequestBodyBytes);
-            body = streamed;
-        }
-        else
-        {
-            var frame = await ReadRequestAsync(context, snapshot, binding, match.Variables).ConfigureAwait(false);
-            if (frame is null)
-            {
-                return;
-            }
-
-            body = new MemoryStream(frame, writable: false);
+            LiftBodySizeLimit(context);
+            var json = new JsonStreamRequestBody(request.BodyReader, binding, match.Variables, request.QueryString, snapshot.BuildOptions, snapshot.Config.MaxRequestBodyBytes);
+            return new GrpcRequestBody(json, json);
         }
 
-        // 4. Run the call through the gRPC endpoint on a layered context, and write the REST response.
+        var frame = await ReadRequestAsync(context, snapshot, binding, match.Variables).ConfigureAwait(false);
+        return frame is null ? null : new GrpcRequestBody(new MemoryStream(frame, writable: false), null);
+    }
+
+    /// <summary>
+    /// Runs the call through the gRPC endpoint, wrapped by the same telemetry as the gRPC listener's (request id, span,
+    /// call metrics and access log see the inner call). The REST response is written inside the call so that its
+    /// access log line counts the bytes sent.
+    /// </summary>
+    private async Task RunAsync(HttpContext context, TranscodingSnapshot snapshot, HttpBinding binding, GrpcRequestBody body)
+    {
         var writer = new RestResponseWriter(context, binding, snapshot, _logger);
         var capture = new UpstreamResponseCapture(context.Response, MaxResponseMessageBytes, writer.OnMessageAsync);
         writer.Attach(capture);
         try
         {
-            var inner = CreateInnerContext(context, binding, snapshot, body, capture);
-
-            // The request id (the caller's or a new one) is the inner call's, and the REST caller gets it back.
-            var requestId = RequestId.Ensure(inner.Request);
-            context.Response.OnStarting(static state =>
+            var inner = CreateInnerContext(context, binding, snapshot, body.Stream, capture);
+            EchoRequestId(context, inner);
+            await _telemetry.InvokeAsync(inner, _forward, () =>
             {
-                var (response, id) = ((HttpResponse, string))state;
-                response.Headers[RequestId.Header] = id;
-                return Task.CompletedTask;
-            }, (context.Response, requestId));
-
-            // The same wrapper as the gRPC listener's: request id, span, call metrics and access log see the inner call.
-            // The REST response is written inside the call so that its access log line counts the bytes sent.
-            await _telemetry.InvokeAsync(inner, _forward, async () =>
-            {
-                var expired = inner.Features.Get<CallDeadline>() is { Expired: true };
-                await writer.FinishAsync(capture, streamed?.Error ?? rawStreamed?.Error, expired).ConfigureAwait(false);
+                var expired = inner.Features.Get<ProxyCall>() is { DeadlineExpired: true };
+                return writer.FinishAsync(capture, body.Streamed?.Error, expired);
             }).ConfigureAwait(false);
-            _metrics.RecordTranscoding(inner.Features.Get<RoutedCall>()?.Route ?? string.Empty, context.Response.StatusCode);
+            _metrics.RecordTranscoding(inner.Features.Get<ProxyCall>()?.Route.Name ?? string.Empty, context.Response.StatusCode);
         }
         finally
         {
             capture.Release();
-            await body.DisposeAsync().ConfigureAwait(false);
+            await body.Stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The request id (the caller's or a new one) is the inner call's, and the REST caller gets it back.</summary>
+    private static void EchoRequestId(HttpContext context, HttpContext inner)
+    {
+        var requestId = RequestId.Ensure(inner.Request);
+        context.Response.OnStarting(static state =>
+        {
+            var (response, id) = ((HttpResponse, string))state;
+            response.Headers[RequestId.Header] = id;
+            return Task.CompletedTask;
+        }, (context.Response, requestId));
+    }
+
+    private static void LiftBodySizeLimit(HttpContext context)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = null;
         }
     }
 
@@ -320,4 +336,7 @@ internal sealed class RestTranscodingEndpoint
         var query = raw.IndexOf('?', StringComparison.Ordinal);
         return query < 0 ? raw : raw[..query];
     }
+
+    /// <summary>The inner call's request body, and the streaming reader behind it (whose error the response reports) if any.</summary>
+    private sealed record GrpcRequestBody(Stream Stream, StreamedRequestBody? Streamed);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using MeshProxy.Configuration;
 using MeshProxy.Transcoding.Json;
 using MeshProxy.Transcoding.Rules;
@@ -12,8 +13,9 @@ internal sealed class TranscodingSnapshot
 {
     private readonly Lazy<byte[]> _openApi;
 
-    public TranscodingSnapshot(TranscodingConfig config, HttpRuleTable table, IReadOnlyList<string> files, string hash)
+    public TranscodingSnapshot(TranscodingConfig config, HttpRuleTable table, IReadOnlyList<string> files, string hash, FrozenSet<string>? idempotentMethods = null)
     {
+        IdempotentMethods = idempotentMethods ?? FrozenSet<string>.Empty;
         Config = config;
         Table = table;
         Files = files;
@@ -36,6 +38,12 @@ internal sealed class TranscodingSnapshot
 
     /// <summary>SHA-256 over the descriptor set files' content.</summary>
     public string Hash { get; }
+
+    /// <summary>
+    /// <c>/pkg.Service/Method</c> of every method whose options say <c>idempotency_level</c> NO_SIDE_EFFECTS or
+    /// IDEMPOTENT: calls to them may be retried after a reset and hedged.
+    /// </summary>
+    public FrozenSet<string> IdempotentMethods { get; }
 
     public RequestBuildOptions BuildOptions { get; }
 

@@ -1,7 +1,9 @@
+using System.Collections.Frozen;
 using MeshProxy.Configuration;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Observability;
 using Microsoft.Extensions.Logging;
+using MeshProxy.TrafficPolicy.Retries;
 
 namespace MeshProxy.Transcoding.Rest;
 
@@ -22,12 +24,14 @@ internal sealed class TranscodingSnapshotProvider : IDisposable
     private ReloadTrigger? _trigger;
     private TranscodingConfig? _config;
     private string? _lastSeenHash;
+    private readonly IdempotentMethods? _idempotentMethods;
     private volatile TranscodingSnapshot? _current;
     private TaskCompletionSource<TranscodingSnapshot?> _next = NewSignal();
     private bool _disposed;
 
-    public TranscodingSnapshotProvider(TranscodingPaths paths, ConfigReloadOptions reload, TimeProvider time, ILogger<TranscodingSnapshotProvider> logger)
+    public TranscodingSnapshotProvider(TranscodingPaths paths, ConfigReloadOptions reload, TimeProvider time, ILogger<TranscodingSnapshotProvider> logger, IdempotentMethods? idempotentMethods = null)
     {
+        _idempotentMethods = idempotentMethods;
         _paths = paths;
         _reload = reload;
         _time = time;
@@ -77,6 +81,7 @@ internal sealed class TranscodingSnapshotProvider : IDisposable
             var previous = _current;
             _config = config;
             _current = snapshot;
+            _idempotentMethods?.Publish(snapshot?.IdempotentMethods ?? FrozenSet<string>.Empty);
             _lastSeenHash = snapshot?.Hash;
             if (snapshot is not null && !ReferenceEquals(previous, snapshot))
             {
@@ -128,6 +133,7 @@ internal sealed class TranscodingSnapshotProvider : IDisposable
                 }
 
                 _current = next;
+                _idempotentMethods?.Publish(next.IdempotentMethods);
                 TranscodingLog.RulesLoaded(_logger, next.Table.Bindings.Count, next.Files.Count, next.Hash);
                 Signal(next);
                 return true;

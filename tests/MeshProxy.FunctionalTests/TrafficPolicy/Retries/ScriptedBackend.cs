@@ -84,7 +84,7 @@ internal sealed class ScriptedBackend : IAsyncDisposable
             body = buffer.ToArray();
         }
 
-        var call = new RecordedCall(Name, headers, body, arrived);
+        var call = new RecordedCall(Name, headers, body, arrived, context.Request.Path.Value ?? string.Empty);
         Calls.Enqueue(call);
         context.Response.Headers["x-backend"] = Name;
         await _script(context, call);

@@ -1,0 +1,17 @@
+using Microsoft.Extensions.Logging;
+
+namespace MeshProxy.TrafficPolicy;
+
+/// <summary>What every <see cref="ProxyCall"/> shares: the clock, randomness, the logger and the registered observer.</summary>
+internal sealed class CallServices(TimeProvider time, Random random, ILogger<ProxyCall> logger, ICallObserver? observer = null)
+{
+    /// <summary>Deadlines, per-try timers, backoff and hedging delays, attempt timings.</summary>
+    public TimeProvider Time { get; } = time;
+
+    /// <summary>Backoff jitter; safe for concurrent use.</summary>
+    public Random Random { get; } = random;
+
+    public ILogger Logger { get; } = logger;
+
+    public ICallObserver? Observer { get; } = observer;
+}

@@ -1,0 +1,290 @@
+using MeshProxy.Configuration;
+using MeshProxy.Grpc;
+using MeshProxy.TrafficPolicy.Retries;
+using Microsoft.AspNetCore.Http;
+
+namespace MeshProxy.TrafficPolicy;
+
+/// <summary>
+/// Everything the pipeline knows about one proxied call, made once when a route has matched and read by every stage
+/// after it: the route's policy, the cluster and destination of each try (<see cref="CallAttempt"/>), the deadline,
+/// the replay buffer, the retry budget slot, the caller's identity and how the call ended. It is the call's one
+/// HttpContext feature and rides to the cluster's <see cref="RetryHandler"/> in the upstream request's options.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Who writes what: routing starts it (<see cref="Start"/>: cluster and first destination picked, deadline set);
+/// the attempt loop (<see cref="RetryHandler"/>) adds tries, records failed ones and marks the retry outcome; the
+/// endpoint records the outcome of the try the caller got and <see cref="End"/>s the call. Telemetry only reads it,
+/// after the endpoint returned; tracing hears each try through <see cref="ICallObserver"/>.
+/// </para>
+/// <para>
+/// A stage added to the path (authorization, circuit-breaker admission, a rate limit) is one call that reads this
+/// object, before the upstream request is sent: <c>if (!await _authz.AuthorizeAsync(call)) return;</c>.
+/// </para>
+/// <para>
+/// Cost: one object and one <see cref="CallAttempt"/> per call that forwards; lists, the replay buffer and owned
+/// disposables are made only when a retry or hedge needs them.
+/// </para>
+/// </remarks>
+internal sealed class ProxyCall
+{
+    /// <summary>The option under which the upstream request carries its call to <see cref="RetryHandler"/>.</summary>
+    public static readonly HttpRequestOptionsKey<ProxyCall> OptionKey = new("MeshProxy.ProxyCall");
+
+    private readonly ClusterState _picked;
+    private readonly TimeSpan? _timeout;
+    private CallAttempt? _first;
+    private List<CallAttempt>? _attempts;
+    private ReplayBody? _body;
+    private List<IDisposable>? _owned;
+    private ClusterState? _budgetSlot;
+
+    private ProxyCall(HttpContext context, RoutePolicy route, ClusterState cluster, bool idempotent, TimeSpan? timeout, CallServices services)
+    {
+        HttpContext = context;
+        Route = route;
+        _picked = cluster;
+        Idempotent = idempotent;
+        _timeout = timeout;
+        Services = services;
+        Started = services.Time.GetTimestamp();
+    }
+
+    public HttpContext HttpContext { get; }
+
+    public RoutePolicy Route { get; }
+
+    public CallServices Services { get; }
+
+    /// <summary>The method is safe to repeat (descriptor <c>idempotency_level</c>, or the route's <c>idempotent: true</c>).</summary>
+    public bool Idempotent { get; }
+
+    /// <summary>The hedging policy this call runs under: the route's, for an idempotent method; else null.</summary>
+    public HedgingPolicy? Hedging => Idempotent ? Route.Hedging : null;
+
+    /// <summary>Whether the call may be sent more than once (a retry policy or hedging): its body is then recorded.</summary>
+    public bool Retries => Route.Retry.Enabled || Hedging is not null;
+
+    /// <summary>
+    /// The caller's verified identity (a SPIFFE ID on mTLS), when a stage has read it; null on cleartext or before.
+    /// Room for authorization and the access log.
+    /// </summary>
+    public string? Caller { get; set; }
+
+    /// <summary>When the call started (a <see cref="TimeProvider"/> timestamp).</summary>
+    public long Started { get; }
+
+    /// <summary>The call's deadline: the shorter of the caller's grpc-timeout and the route's timeout; null for none.</summary>
+    public TimeSpan? Timeout => _timeout;
+
+    /// <summary>
+    /// True once the deadline's timer cut the call. Readers use this rather than comparing the clock: the runtime's
+    /// timers count whole milliseconds and may fire a fraction of one before the clock says the time is up.
+    /// </summary>
+    public bool DeadlineExpired { get; private set; }
+
+    /// <summary>The try the caller gets (or got) its answer from; null when no destination could be picked.</summary>
+    public CallAttempt? Current { get; private set; }
+
+    /// <summary>The cluster the route's split picked (a failover retry may go elsewhere); the call's request metrics count here.</summary>
+    public ClusterState SplitCluster => _picked;
+
+    /// <summary>Where the current try went; the cluster the split picked when there is no try.</summary>
+    public ClusterState Cluster => Current?.Cluster ?? _picked;
+
+    public DestinationState? Destination => Current?.Destination;
+
+    /// <summary>Tries so far; <see cref="Attempt"/> reads them in the order they started.</summary>
+    public int AttemptCount => _attempts?.Count ?? (_first is null ? 0 : 1);
+
+    /// <summary>The first try; null when no destination could be picked.</summary>
+    public CallAttempt? First => _first;
+
+    /// <summary>Try number <paramref name="index"/> + 1, without allocating.</summary>
+    public CallAttempt Attempt(int index) => _attempts?[index] ?? (index == 0 && _first is not null ? _first : throw new ArgumentOutOfRangeException(nameof(index)));
+
+    /// <summary>The caller's :path and query, appended to a retry's destination prefix.</summary>
+    public string PathAndQuery => string.Concat(HttpContext.Request.Path.Value, HttpContext.Request.QueryString.Value);
+
+    /// <summary>The caller's request body as read so far, for replays; made on first use.</summary>
+    public ReplayBody Body => _body ??= new ReplayBody(Route.Retry.Config.BufferLimit);
+
+    /// <summary>Set by the attempt loop when a call that was retried or hedged ended well (OK, or a reply that committed).</summary>
+    public bool RetrySucceeded { get; internal set; }
+
+    /// <summary>The cluster whose retry budget refused this call a retry; null when none did.</summary>
+    public string? RetryBudgetExhaustedIn { get; internal set; }
+
+    /// <summary>
+    /// Starts the call on <paramref name="route"/>: picks the cluster (canary split) and the destination of the first
+    /// try, counts it in flight, and publishes the call as the request's feature. When the call may be sent more than
+    /// once, the caller's body is recorded as it is read.
+    /// </summary>
+    public static ProxyCall Start(HttpContext context, RoutePolicy route, bool idempotent, TimeSpan? timeout, CallServices services)
+    {
+        var cluster = route.Backends.Pick(context.Request.Headers);
+        var call = new ProxyCall(context, route, cluster, idempotent || route.Idempotent, timeout, services);
+        context.Features.Set(call);
+        cluster.RetryBudget.Deposit();
+        if (cluster.PickDestination() is { } destination)
+        {
+            call.BeginAttempt(cluster, destination, reason: null);
+            if (call.Retries)
+            {
+                context.Request.Body = new RecordingRequestStream(context.Request.Body, call.Body);
+            }
+        }
+
+        return call;
+    }
+
+    /// <summary>Time left of the deadline (negative once passed); null without one.</summary>
+    public TimeSpan? Remaining() => _timeout is { } timeout ? timeout - Services.Time.GetElapsedTime(Started) : null;
+
+    public void MarkDeadlineExpired() => DeadlineExpired = true;
+
+    /// <summary>Whether a try that failed with <paramref name="failure"/> may be tried again: retryOn, or a reset of an idempotent method.</summary>
+    public bool MayRetry(RetryOn failure) => Route.Retry.Retries(failure) || (Idempotent && failure == RetryOn.Reset);
+
+    /// <summary>Destinations tried so far.</summary>
+    public IReadOnlyList<DestinationState> Tried()
+    {
+        var tried = new List<DestinationState>(AttemptCount);
+        for (var i = 0; i < AttemptCount; i++)
+        {
+            if (!tried.Contains(Attempt(i).Destination))
+            {
+                tried.Add(Attempt(i).Destination);
+            }
+        }
+
+        return tried;
+    }
+
+    /// <summary>
+    /// The cluster a retry goes to: the current one, or with failover the first of the route's other clusters not
+    /// tried yet (config order), falling back to the current one when all were tried.
+    /// </summary>
+    public ClusterState NextCluster()
+    {
+        if (!Route.Retry.Config.Failover)
+        {
+            return Cluster;
+        }
+
+        foreach (var candidate in Route.Backends.Clusters)
+        {
+            if (candidate.Destinations.Count > 0 && !WasTried(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return Cluster;
+    }
+
+    /// <summary>Starts a try at <paramref name="destination"/> and makes it the current one; it counts in flight until released.</summary>
+    public CallAttempt BeginAttempt(ClusterState cluster, DestinationState destination, string? reason)
+    {
+        var attempt = new CallAttempt(AttemptCount + 1, cluster, destination, Services.Time.GetTimestamp(), reason);
+        attempt.Begin();
+        if (_first is null)
+        {
+            _first = attempt;
+        }
+        else
+        {
+            _attempts ??= [_first];
+            _attempts.Add(attempt);
+        }
+
+        Current = attempt;
+        return attempt;
+    }
+
+    /// <summary>The try whose reply the caller gets (a hedge that won).</summary>
+    internal void Choose(CallAttempt attempt) => Current = attempt;
+
+    /// <summary>
+    /// Readies an upstream request for <paramref name="attempt"/>: <c>grpc-timeout</c> becomes the time left of the
+    /// deadline (the one place it is written), and the observer (tracing) hears of the try.
+    /// </summary>
+    public void PrepareAttempt(CallAttempt attempt, HttpRequestMessage request)
+    {
+        var headers = request.Headers;
+        headers.Remove(GrpcProtocol.TimeoutHeader);
+        if (Remaining() is { } left)
+        {
+            headers.TryAddWithoutValidation(GrpcProtocol.TimeoutHeader, GrpcTimeout.Format(left < TimeSpan.Zero ? TimeSpan.Zero : left));
+        }
+
+        Services.Observer?.AttemptStarting(this, attempt, request);
+    }
+
+    /// <summary>
+    /// Takes the retry budget of <paramref name="cluster"/> for the next try, giving back the slot held for the
+    /// previous one; a retry after <paramref name="failure"/> that no server saw (<see cref="RetryBudget.TakesSlot"/>)
+    /// takes nothing. False (and the refusal noted for telemetry) when the budget is spent.
+    /// </summary>
+    public bool TryTakeBudget(ClusterState cluster, RetryOn? failure)
+    {
+        ReleaseBudget();
+        if (!RetryBudget.TakesSlot(failure))
+        {
+            return true;
+        }
+
+        if (!cluster.RetryBudget.TryTake(cluster.ActiveCalls, out var slot))
+        {
+            RetryBudgetExhaustedIn = cluster.Name;
+            return false;
+        }
+
+        _budgetSlot = slot ? cluster : null;
+        return true;
+    }
+
+    /// <summary>Disposed when the call ends (retry request messages, linked token sources).</summary>
+    public void Own(IDisposable disposable) => (_owned ??= []).Add(disposable);
+
+    /// <summary>The call has fully ended (the stream is over): every count it holds goes back.</summary>
+    public void End()
+    {
+        for (var i = 0; i < AttemptCount; i++)
+        {
+            Attempt(i).Release();
+        }
+
+        ReleaseBudget();
+        _body?.Dispose();
+        if (_owned is { } owned)
+        {
+            foreach (var disposable in owned)
+            {
+                disposable.Dispose();
+            }
+
+            owned.Clear();
+        }
+    }
+
+    private bool WasTried(ClusterState cluster)
+    {
+        for (var i = 0; i < AttemptCount; i++)
+        {
+            if (ReferenceEquals(Attempt(i).Cluster, cluster))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void ReleaseBudget()
+    {
+        _budgetSlot?.RetryBudget.Release();
+        _budgetSlot = null;
+    }
+}

@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Runtime.ExceptionServices;
+using MeshProxy.Configuration;
+using MeshProxy.Grpc;
+
+namespace MeshProxy.TrafficPolicy.Retries;
+
+/// <summary>One try: send it, and judge what came back.</summary>
+internal sealed partial class RetryHandler
+{
+    private const long RefusedStreamErrorCode = 0x7;
+
+    /// <summary>
+    /// The first try's request content becomes the pump that records the caller's body (<see cref="LiveBodyContent"/>);
+    /// returns the caller's original content, which later tries copy their content headers from.
+    /// </summary>
+    private static HttpContent? RecordBody(HttpRequestMessage request, ProxyCall call)
+    {
+        var callerContent = request.Content;
+        if (callerContent is not null)
+        {
+            request.Content = new LiveBodyContent(callerContent, call.Body);
+        }
+
+        return callerContent;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="message"/> for <paramref name="attempt"/>. The per-try timer (none when zero) runs until
+    /// response headers; after that the call's deadline governs. A transport failure and the per-try timeout come
+    /// back as values; a cancellation by <paramref name="cancellationToken"/> (caller, deadline) is thrown.
+    /// </summary>
+    private async Task<Tried> SendOnceAsync(HttpRequestMessage message, ProxyCall call, CallAttempt attempt, TimeSpan perTryTimeout, CancellationToken cancellationToken)
+    {
+        var cluster = attempt.Cluster;
+        using var perTry = perTryTimeout > TimeSpan.Zero ? new CancellationTokenSource(perTryTimeout, call.Services.Time) : null;
+        var token = cancellationToken;
+        if (perTry is not null)
+        {
+            var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, perTry.Token);
+            call.Own(linked);
+            token = linked.Token;
+        }
+
+        try
+        {
+            // Tries in the cluster YARP called go straight to this handler's inner one; others through their cluster's
+            // client, whose own handler lets a request without a call pass.
+            var response = ReferenceEquals(cluster, call.First!.Cluster)
+                ? await base.SendAsync(message, token).ConfigureAwait(false)
+                : await cluster.Client.SendAsync(message, token).ConfigureAwait(false);
+            return new Tried(response, null, null, PerTryTimedOut: false);
+        }
+        catch (OperationCanceledException) when (perTry?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)
+        {
+            return new Tried(null, null, null, PerTryTimedOut: true);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && Classify(ex) is { } kind)
+        {
+            return new Tried(null, ExceptionDispatchInfo.Capture(ex), kind, PerTryTimedOut: false);
+        }
+    }
+
+    /// <summary>What a try says: committed (the caller's), or a failure with its outcome, status and retry reason.</summary>
+    private static Verdict Judge(ProxyCall call, Tried tried)
+    {
+        if (tried.Response is { } response)
+        {
+            // A6: a response whose headers lack grpc-status has committed; so has a status the policy does not retry.
+            var status = TrailersOnlyStatus(response);
+            if (status is null || !call.Route.Retry.RetriesStatus(status.Value))
+            {
+                return Verdict.Commit(status);
+            }
+
+            return new Verdict(false, status.Value, AttemptOutcomes.FromResponse((int)response.StatusCode, status), LocalOrigin: false, Retriable: true, StatusReason(status.Value), RetryPushback.Read(response));
+        }
+
+        if (tried.PerTryTimedOut)
+        {
+            // Envoy retries a per-try timeout whatever retryOn says: the try, not the call, ran out of time.
+            return new Verdict(false, StatusCode.DeadlineExceeded, AttemptOutcome.ServerError, LocalOrigin: true, Retriable: true, "per-try-timeout", default);
+        }
+
+        var kind = tried.FailureKind!.Value;
+        return new Verdict(false, StatusCode.Unavailable, AttemptOutcome.GatewayFailure, LocalOrigin: true, call.MayRetry(kind), Name(kind), default);
+    }
+
+    /// <summary>The caller gets <paramref name="response"/>; a call that needed more than one try counts as a retry that paid off.</summary>
+    private static HttpResponseMessage Commit(ProxyCall call, HttpResponseMessage response, StatusCode? status)
+    {
+        if (call.AttemptCount > 1 && status is null or StatusCode.OK)
+        {
+            call.RetrySucceeded = true;
+        }
+
+        call.Body.Commit();
+        return response;
+    }
+
+    private static HttpRequestMessage CreateRetryRequest(HttpRequestMessage original, ProxyCall call, CallAttempt attempt, HttpContent? callerContent, ReplayState replay)
+    {
+        var request = new HttpRequestMessage(original.Method, new Uri(attempt.Destination.Prefix + call.PathAndQuery))
+        {
+            Version = original.Version,
+            VersionPolicy = original.VersionPolicy,
+        };
+        call.Own(request);
+        foreach (var header in original.Headers)
+        {
+            if (!header.Key.Equals(PreviousAttemptsHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                request.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        request.Headers.TryAddWithoutValidation(PreviousAttemptsHeader, (attempt.Number - 1).ToString(CultureInfo.InvariantCulture));
+        call.PrepareAttempt(attempt, request);
+        if (callerContent is not null)
+        {
+            request.Content = replay == ReplayState.Complete && call.Body.Lease() is { } lease
+                ? new ReplayContent(lease, callerContent)
+                : new LiveBodyContent(callerContent, call.Body);
+        }
+
+        return request;
+    }
+
+    private static StatusCode? TrailersOnlyStatus(HttpResponseMessage response) =>
+        response.Headers.TryGetValues(GrpcProtocol.StatusHeader, out var values)
+            && int.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var code)
+            ? (StatusCode)code
+            : null;
+
+    private static RetryOn? Classify(Exception exception)
+    {
+        for (var ex = exception; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is HttpProtocolException { ErrorCode: RefusedStreamErrorCode })
+            {
+                return RetryOn.RefusedStream;
+            }
+        }
+
+        return exception switch
+        {
+            HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } => RetryOn.ConnectFailure,
+            HttpRequestException or HttpProtocolException or IOException => RetryOn.Reset,
+            _ => null,
+        };
+    }
+
+    private static string Name(RetryOn failure) => failure switch
+    {
+        RetryOn.ConnectFailure => "connect-failure",
+        RetryOn.RefusedStream => "refused-stream",
+        _ => "reset",
+    };
+
+    /// <summary>The retryOn name of a retried status: a bounded metric label.</summary>
+    private static string StatusReason(StatusCode status) => status switch
+    {
+        StatusCode.Cancelled => "cancelled",
+        StatusCode.DeadlineExceeded => "deadline-exceeded",
+        StatusCode.ResourceExhausted => "resource-exhausted",
+        StatusCode.Internal => "internal",
+        StatusCode.Unavailable => "unavailable",
+        _ => "other",
+    };
+
+    /// <summary>What one send came back with: a response, a transport failure (and its retryOn kind), or the per-try timeout.</summary>
+    private readonly record struct Tried(HttpResponseMessage? Response, ExceptionDispatchInfo? Failure, RetryOn? FailureKind, bool PerTryTimedOut);
+
+    /// <summary>
+    /// A try judged: <see cref="Committed"/> (the caller's, with its Trailers-Only status if any), or a failure with the
+    /// status it counts as, its outlier outcome, whether it was local-origin, whether it may be retried and why.
+    /// </summary>
+    private readonly record struct Verdict(
+        bool Committed,
+        StatusCode Status,
+        AttemptOutcome Outcome,
+        bool LocalOrigin,
+        bool Retriable,
+        string Reason,
+        (PushbackKind Kind, TimeSpan Delay) Pushback)
+    {
+        public static Verdict Commit(StatusCode? status) => new(true, status ?? StatusCode.OK, AttemptOutcome.Success, false, false, string.Empty, default);
+    }
+}

@@ -1,0 +1,37 @@
+using MeshProxy.Configuration;
+using MeshProxy.TrafficPolicy.Retries;
+
+namespace MeshProxy.TrafficPolicy;
+
+/// <summary>
+/// What traffic policy applies to a route's calls, compiled once per snapshot: its backends (canary split), retry and
+/// hedging policies, whether its methods are all safe to repeat, and its timeout. Routing hands it to each
+/// <see cref="ProxyCall"/>; nothing in it refers back to routing.
+/// </summary>
+internal sealed class RoutePolicy
+{
+    public RoutePolicy(RouteConfig config, BackendPicker backends)
+    {
+        Name = config.Name;
+        Backends = backends;
+        Retry = config.Retry.Equals(RetryPolicy.Default.Config) ? RetryPolicy.Default : new RetryPolicy(config.Retry);
+        Hedging = config.Hedging is { } hedging ? new HedgingPolicy(hedging) : null;
+        Idempotent = config.Idempotent;
+        Timeout = config.Timeout > TimeSpan.Zero ? config.Timeout : null;
+    }
+
+    public string Name { get; }
+
+    public BackendPicker Backends { get; }
+
+    public RetryPolicy Retry { get; }
+
+    /// <summary>For the route's idempotent methods; null when the route does not hedge.</summary>
+    public HedgingPolicy? Hedging { get; }
+
+    /// <summary>The route says all its methods are safe to repeat (<c>idempotent: true</c>).</summary>
+    public bool Idempotent { get; }
+
+    /// <summary>The route's own cap on a call's duration; null for none.</summary>
+    public TimeSpan? Timeout { get; }
+}
