@@ -3,7 +3,7 @@
 # config, every per-call policy armed; pinned to one CPU as in bench/run.sh) gets
 #   1. the first 20,000 saturating unary calls (c=8 m=32; the warm-up figure);
 #   2. a measured saturating run of --calls calls under dotnet-counters: bytes allocated per call, GC per second;
-#   3. 1,000 concurrent streams (h2load -c 10 -m 100, each a 100-message server stream);
+#   3. 1,000 concurrent streams (h2load -c 10 -m 100, 4,000 calls, each a 100-message server stream);
 # and its RSS is read after each step, with the peak (VmHWM) at the end.
 # Run by hand, briefly, never in CI; loopback only. Results: docs/benchmarks.md, "Request path: after".
 #
@@ -68,15 +68,14 @@ for variant in "${VARIANTS[@]}"; do
   end=$(date +'%m/%d/%Y %H:%M:%S')
   sleep 2
   if [ -n "$counters_pid" ]; then
-    # SIGINT: dotnet-counters writes out what it has and exits (as on Ctrl+C).
-    kill -INT "$counters_pid" 2>/dev/null || true
-    wait "$counters_pid" 2>/dev/null || true
+    # SIGTERM (a background job ignores SIGINT); its CSV is written row by row, so nothing is lost.
+    stop_proc "$counters_pid"
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$(h2load_ok "$OUT/$name/saturated.h2load")" "$seconds" \
       "$OUT/$name/counters.csv" "$start" "$end" >>"$OUT/counters.tsv"
   fi
   rss_saturated=$(rss "$TARGET_PID")
 
-  h2load_run -n 10000 -c 10 -m 100 -H content-type:application/grpc -H te:trailers -d "$OUT/stream.bin" \
+  h2load_run -n 4000 -c 10 -m 100 -H content-type:application/grpc -H te:trailers -d "$OUT/stream.bin" \
     "http://127.0.0.1:$GRPC_PORT/meshproxy.testing.v1.LibraryService/WatchBooks" >"$OUT/$name/streams.h2load" 2>&1 || true
   rss_streams=$(rss "$TARGET_PID")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "${MESHPROXY_ENV:--}" "$rss_start" "$(h2load_rps "$OUT/$name/warmup.h2load")" \
