@@ -47,9 +47,11 @@ start_target() {
       sed -e "s/@GRPC_PORT@/$GRPC_PORT/; s/@REST_PORT@/$REST_PORT/; s/@OPS_PORT@/$OPS_PORT/; s/@ADMIN_PORT@/$admin_port/" \
           -e "s/@BACKEND_PORT@/$BACKEND_PORT/; s/@SINK_PORT@/$SINK_PORT/; s#@LOG_DIR@#$dir/logs#" \
           "$HERE/config/meshproxy.yaml.in" >"$dir/meshproxy.yaml"
-      # MESHPROXY_ENV: runtime settings to try without a rebuild (e.g. "DOTNET_GCgen0size=0x400000"; bench/memory.sh).
+      # MESHPROXY_ENV: runtime settings to try without a rebuild (bench/memory.sh sets it per variant); unset, the
+      # ones the Dockerfile's image sets (the ArrayPool size; docs/benchmarks.md, "Request path: after ...").
+      local env=${MESHPROXY_ENV-DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=256}
       # shellcheck disable=SC2086
-      start_proc meshproxy "$dir/stdout.log" taskset -c "$PROXY_CPU" env ${MESHPROXY_ENV:-} "$MESHPROXY" run --config "$dir/meshproxy.yaml"
+      start_proc meshproxy "$dir/stdout.log" taskset -c "$PROXY_CPU" env $env "$MESHPROXY" run --config "$dir/meshproxy.yaml"
       TARGET_PID=$STARTED_PID
       wait_for_http "http://127.0.0.1:$OPS_PORT/healthz/ready" 60
       ;;

@@ -47,6 +47,8 @@ public sealed partial class PublishTests(ITestOutputHelper output)
         Assert.Equal(["/app/meshproxy"], image.ExecForm("ENTRYPOINT"));
         Assert.Equal(["run", "--config", "/etc/meshproxy/meshproxy.yaml"], image.ExecForm("CMD"));
         Assert.Contains("DOTNET_EnableDiagnostics=0", image.RuntimeSingle("ENV"), StringComparison.Ordinal);
+        // The shared ArrayPool sized for YARP's 64 KiB body buffers at a few hundred calls in flight (docs/benchmarks.md).
+        Assert.Contains("DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=256", image.RuntimeSingle("ENV"), StringComparison.Ordinal);
 
         var defaults = ListenersConfig.Default;
         var exposed = image.RuntimeSingle("EXPOSE").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture));
