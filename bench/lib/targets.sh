@@ -8,7 +8,8 @@ bench_setup() {
   deb_install nghttp2-client h2load
   HAPROXY=$(deb_bin haproxy)
   H2LOAD=$(deb_bin h2load)
-  MESHPROXY="$REPO/proxy/MeshProxy/bin/Release/net10.0/meshproxy"
+  # BENCH_MESHPROXY: another executable to measure as "meshproxy", e.g. the Native AOT one bench/aot-smoke.sh publishes.
+  MESHPROXY=${BENCH_MESHPROXY:-"$REPO/proxy/MeshProxy/bin/Release/net10.0/meshproxy"}
   local backend="$HERE/Backend/bin/Release/net10.0/meshproxy-bench-backend"
   if [ "$BUILD" = 1 ]; then
     echo "bench: building MeshProxy and the backend (Release)" >&2
@@ -46,7 +47,11 @@ start_target() {
       sed -e "s/@GRPC_PORT@/$GRPC_PORT/; s/@REST_PORT@/$REST_PORT/; s/@OPS_PORT@/$OPS_PORT/; s/@ADMIN_PORT@/$admin_port/" \
           -e "s/@BACKEND_PORT@/$BACKEND_PORT/; s/@SINK_PORT@/$SINK_PORT/; s#@LOG_DIR@#$dir/logs#" \
           "$HERE/config/meshproxy.yaml.in" >"$dir/meshproxy.yaml"
-      start_proc meshproxy "$dir/stdout.log" taskset -c "$PROXY_CPU" "$MESHPROXY" run --config "$dir/meshproxy.yaml"
+      # MESHPROXY_ENV: runtime settings to try without a rebuild (bench/memory.sh sets it per variant); unset, the
+      # ones the Dockerfile's image sets (the ArrayPool size; docs/benchmarks.md, "Request path: after ...").
+      local env=${MESHPROXY_ENV-DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=256}
+      # shellcheck disable=SC2086
+      start_proc meshproxy "$dir/stdout.log" taskset -c "$PROXY_CPU" env $env "$MESHPROXY" run --config "$dir/meshproxy.yaml"
       TARGET_PID=$STARTED_PID
       wait_for_http "http://127.0.0.1:$OPS_PORT/healthz/ready" 60
       ;;

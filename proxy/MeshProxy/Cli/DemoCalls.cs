@@ -75,11 +75,10 @@ internal static class DemoCalls
     public static string Format(RestDemoCall call, string authority) =>
         "curl " + string.Join(' ', call.Arguments(authority).Select(Quote));
 
-    /// <summary>How to start this executable from a shell: its apphost, or <c>dotnet meshproxy.dll</c> under dotnet.</summary>
+    /// <summary>How to start this executable from a shell: its apphost (or the Native AOT executable), or <c>dotnet meshproxy.dll</c> under dotnet.</summary>
+    /// <remarks>The assembly's path comes from the app folder, not <c>Assembly.Location</c>, which is empty in a Native AOT or single-file build (IL3000).</remarks>
     public static string CommandPrefix() =>
-        CommandPrefix(Environment.ProcessPath, typeof(DemoCalls).Assembly.Location is { Length: > 0 } location
-            ? location
-            : Path.Combine(AppContext.BaseDirectory, "meshproxy.dll"));
+        CommandPrefix(Environment.ProcessPath, Path.Combine(AppContext.BaseDirectory, "meshproxy.dll"));
 
     internal static string CommandPrefix(string? processPath, string assemblyPath)
     {

@@ -27,7 +27,7 @@ internal sealed class DiscoveryService(
     private readonly ILogger _sliceLogger = loggers.CreateLogger<EndpointSliceWatcher>();
     private DiscoveryConfig? _settings;
     private DnsResolver? _resolver;
-    private (IKubernetes Client, string DefaultNamespace)? _kubernetes;
+    private (k8s.Kubernetes Client, string DefaultNamespace)? _kubernetes;
 
     /// <summary>The watcher of a live discovered cluster, or null (tests wait on its lookups).</summary>
     public IClusterWatcher? Watcher(string cluster) => WorkerOf(cluster);
@@ -92,7 +92,7 @@ internal sealed class DiscoveryService(
 
     // The API server connection, made when a kubernetes cluster first needs it; null (logged) when there is no
     // configuration to reach one, and tried again on the next applied config.
-    private (IKubernetes Client, string DefaultNamespace)? Kubernetes(DiscoveryConfig discovery)
+    private (k8s.Kubernetes Client, string DefaultNamespace)? Kubernetes(DiscoveryConfig discovery)
     {
         if (_kubernetes is null)
         {

@@ -37,7 +37,7 @@ internal sealed class EndpointSliceWatcher : IClusterWatcher
 
     private readonly ClusterState _cluster;
     private readonly KubernetesDiscoveryConfig _source;
-    private readonly IKubernetes _client;
+    private readonly Kubernetes _client;
     private readonly string _namespace;
     private readonly string _selector;
     private readonly TimeProvider _time;
@@ -48,7 +48,7 @@ internal sealed class EndpointSliceWatcher : IClusterWatcher
     private readonly Task _loop;
     private TaskCompletionSource<EndpointSliceUpdate> _nextUpdate = NewSignal();
 
-    public EndpointSliceWatcher(ClusterState cluster, IKubernetes client, string defaultNamespace, TimeProvider time, ILogger logger)
+    public EndpointSliceWatcher(ClusterState cluster, Kubernetes client, string defaultNamespace, TimeProvider time, ILogger logger)
     {
         _cluster = cluster;
         _source = cluster.Config.Kubernetes ?? throw new ArgumentException("The cluster has no kubernetes source.", nameof(cluster));
@@ -183,14 +183,7 @@ internal sealed class EndpointSliceWatcher : IClusterWatcher
     {
         Exception? error = null;
         var events = 0;
-        var watch = _client.DiscoveryV1.WatchListNamespacedEndpointSliceAsync(
-            _namespace,
-            allowWatchBookmarks: true,
-            labelSelector: _selector,
-            resourceVersion: resourceVersion,
-            timeoutSeconds: WatchSeconds,
-            onError: e => error = e,
-            cancellationToken: stopping);
+        var watch = EndpointSliceWatchStream.ReadAsync(_client, _namespace, _selector, resourceVersion, WatchSeconds, stopping);
         try
         {
             await foreach (var (type, slice) in watch.ConfigureAwait(false))
@@ -200,18 +193,18 @@ internal sealed class EndpointSliceWatcher : IClusterWatcher
                 var changed = false;
                 switch (type)
                 {
-                    case WatchEventType.Added:
-                    case WatchEventType.Modified:
+                    case "ADDED":
+                    case "MODIFIED":
                         _slices[slice.Metadata!.Name] = slice;
                         changed = Publish();
                         break;
-                    case WatchEventType.Deleted:
+                    case "DELETED":
                         _slices.Remove(slice.Metadata!.Name);
                         changed = Publish();
                         break;
                 }
 
-                Signal(type.ToString().ToLowerInvariant(), changed, resourceVersion);
+                Signal(type.ToLowerInvariant(), changed, resourceVersion);
             }
         }
         catch (Exception ex) when (!stopping.IsCancellationRequested && ex is not OperationCanceledException)

@@ -7,7 +7,7 @@ namespace MeshProxy.Discovery;
 internal static class KubernetesConnection
 {
     /// <summary>Builds the client; throws <see cref="k8s.Exceptions.KubeConfigException"/> (or an I/O error) when no configuration is found.</summary>
-    public static (IKubernetes Client, string DefaultNamespace, string Server) Create(DiscoveryConfig config)
+    public static (Kubernetes Client, string DefaultNamespace, string Server) Create(DiscoveryConfig config)
     {
         var configuration = config.Kubeconfig is { } path
             ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path)

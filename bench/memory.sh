@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Memory of the sidecar under load, one runtime setting at a time: for each variant a fresh MeshProxy (the bench
+# config, every per-call policy armed; pinned to one CPU as in bench/run.sh) gets
+#   1. the first 20,000 saturating unary calls (c=8 m=32; the warm-up figure);
+#   2. a measured saturating run of --calls calls under dotnet-counters: bytes allocated per call, GC per second;
+#   3. 1,000 concurrent streams (h2load -c 10 -m 100, 4,000 calls, each a 100-message server stream);
+# and its RSS is read after each step, with the peak (VmHWM) at the end.
+# Run by hand, briefly, never in CI; loopback only. Results: docs/benchmarks.md, "Request path: after".
+#
+#   bench/memory.sh [--no-build] [--out DIR] [--calls N] [--variant NAME=ENV[,ENV...]]...
+#   bench/memory.sh --variant jit= --variant gen0-4m=DOTNET_GCgen0size=0x400000
+#   BENCH_MESHPROXY=/tmp/aot/app/meshproxy bench/memory.sh --variant aot=     # the Native AOT binary (no counters)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib/bench.sh
+source "$HERE/lib/bench.sh"
+
+CALLS=60000
+VARIANTS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --calls) CALLS=$2; shift ;;
+    --variant) VARIANTS+=("$2"); shift ;;
+    --no-build) BUILD=0 ;;
+    --out) OUT=$2; shift ;;
+    *) echo "usage: bench/memory.sh [--no-build] [--out DIR] [--calls N] [--variant NAME=ENV[,ENV...]]..." >&2; exit 2 ;;
+  esac
+  shift
+done
+[ ${#VARIANTS[@]} -gt 0 ] || VARIANTS=("default=")
+bench_out memory
+
+DOTNET_COUNTERS=$(dotnet_tool dotnet-counters)
+bench_setup
+
+rss() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+hwm() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+h2load_rps() { sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' "$1"; }
+h2load_ok() { sed -n 's/^requests: .* \([0-9]*\) succeeded.*/\1/p' "$1"; }
+
+printf 'variant\tenv\trss_start\twarm_rps\trss_warm\tcalls\trss_saturated\tstreams_ok\trss_streams\trss_peak\n' >"$OUT/memory.tsv"
+echo "scenario	calls	seconds	counters	start	end" >"$OUT/counters.tsv"
+for variant in "${VARIANTS[@]}"; do
+  name=${variant%%=*}
+  MESHPROXY_ENV=$(echo "${variant#*=}" | tr ',' ' ')
+  echo "bench: variant $name: ${MESHPROXY_ENV:-(defaults)}" >&2
+  start_target meshproxy
+  mkdir -p "$OUT/$name"
+  rss_start=$(rss "$TARGET_PID")
+  # shellcheck disable=SC2046
+  h2load_run -n 20000 $(scenario_args unary-100) >"$OUT/$name/warmup.h2load" 2>&1 || true
+  rss_warm=$(rss "$TARGET_PID")
+
+  # Counters need the diagnostics IPC (not in a Native AOT build without EventSource support): skipped when absent.
+  counters_pid=""
+  if ls /tmp/dotnet-diagnostic-"$TARGET_PID"-* >/dev/null 2>&1; then
+    start_proc dotnet-counters "$OUT/$name/counters.out" "$DOTNET_COUNTERS" collect -p "$TARGET_PID" \
+      --counters System.Runtime --refresh-interval 1 --format csv -o "$OUT/$name/counters.csv"
+    counters_pid=$STARTED_PID
+    sleep 3
+  fi
+  start=$(date +'%m/%d/%Y %H:%M:%S')
+  seconds_start=$(date +%s.%N)
+  # shellcheck disable=SC2046
+  h2load_run -n "$CALLS" $(scenario_args unary-100) >"$OUT/$name/saturated.h2load" 2>&1 || true
+  seconds=$(echo "$(date +%s.%N) - $seconds_start" | bc)
+  end=$(date +'%m/%d/%Y %H:%M:%S')
+  sleep 2
+  if [ -n "$counters_pid" ]; then
+    # SIGTERM (a background job ignores SIGINT); its CSV is written row by row, so nothing is lost.
+    stop_proc "$counters_pid"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$(h2load_ok "$OUT/$name/saturated.h2load")" "$seconds" \
+      "$OUT/$name/counters.csv" "$start" "$end" >>"$OUT/counters.tsv"
+  fi
+  rss_saturated=$(rss "$TARGET_PID")
+
+  h2load_run -n 4000 -c 10 -m 100 -H content-type:application/grpc -H te:trailers -d "$OUT/stream.bin" \
+    "http://127.0.0.1:$GRPC_PORT/meshproxy.testing.v1.LibraryService/WatchBooks" >"$OUT/$name/streams.h2load" 2>&1 || true
+  rss_streams=$(rss "$TARGET_PID")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "${MESHPROXY_ENV:--}" "$rss_start" "$(h2load_rps "$OUT/$name/warmup.h2load")" \
+    "$rss_warm" "$(h2load_ok "$OUT/$name/saturated.h2load")" "$rss_saturated" "$(h2load_ok "$OUT/$name/streams.h2load")" \
+    "$rss_streams" "$(hwm "$TARGET_PID")" >>"$OUT/memory.tsv"
+  stop_target
+done
+
+{
+  echo "_memory $(date -u +%FT%TZ); load average $(cut -d' ' -f1-3 /proc/loadavg); $CALLS saturating calls per variant_"
+  echo
+  echo "| variant | settings | RSS idle | first 20k calls, req/s | RSS after 20k | RSS after $CALLS more | 1,000 streams: calls OK | RSS after | peak RSS |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+  tail -n +2 "$OUT/memory.tsv" | awk -F'\t' '{ printf "| %s | `%s` | %s MiB | %.0f | %s MiB | %s MiB | %s | %s MiB | %s MiB |\n", $1, $2, $3, $4, $5, $7, $8, $9, $10 }'
+  if [ "$(wc -l <"$OUT/counters.tsv")" -gt 1 ]; then
+    echo
+    python3 "$HERE/lib/counters_summary.py" "$OUT/counters.tsv"
+  fi
+} | tee "$OUT/memory.md"
