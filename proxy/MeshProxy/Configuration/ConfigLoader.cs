@@ -68,6 +68,7 @@ internal static class ConfigLoader
         var tracing = ObservabilityConfigReader.ReadTracing(map, errors);
         var drain = DrainConfigReader.Read(map.Node("drain"), map.Child("drain"), errors);
         var transcoding = TranscodingConfigReader.Read(map, errors);
+        var browser = BrowserConfigReader.Read(map, errors);
         var discovery = DiscoveryConfigReader.Read(map, errors);
         map.ReportUnknownKeys();
         return new MeshProxyConfig(version, listeners, new(routes), new(clusters))
@@ -76,6 +77,7 @@ internal static class ConfigLoader
             Tracing = tracing,
             Drain = drain,
             Transcoding = transcoding,
+            Browser = browser,
             Discovery = discovery,
         };
     }

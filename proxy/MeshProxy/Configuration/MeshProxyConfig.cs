@@ -24,4 +24,7 @@ internal sealed record MeshProxyConfig(
 
     /// <summary>The REST/JSON transcoding section; null when the file has none (the REST listener then answers 404).</summary>
     public TranscodingConfig? Transcoding { get; init; }
+
+    /// <summary>gRPC-Web, Connect and CORS on the REST listener (<c>browser:</c>); null when the file has none.</summary>
+    public BrowserConfig? Browser { get; init; }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using MeshProxy.Admin;
+using MeshProxy.Browser;
 using MeshProxy.Configuration;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Configuration.Validation;
@@ -363,7 +364,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
     private static RequestDelegate CreateTrafficDispatcher(IServiceProvider services, RequestDelegate localHealth)
     {
         var grpc = services.GetRequiredService<GrpcProxyEndpoint>();
-        var rest = services.GetRequiredService<RestTranscodingEndpoint>();
+        var rest = services.GetRequiredService<BrowserEndpoint>();
         var telemetry = services.GetRequiredService<GrpcCallTelemetry>();
         RequestDelegate forward = grpc.InvokeAsync;
         return context =>

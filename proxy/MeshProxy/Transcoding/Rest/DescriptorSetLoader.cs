@@ -112,6 +112,6 @@ internal static class DescriptorSetLoader
             errors.Add($"{Section}.descriptorSets", error);
         }
 
-        return errors.HasErrors ? null : new TranscodingSnapshot(config, table, files, hash);
+        return errors.HasErrors ? null : new TranscodingSnapshot(config, table, files, hash) { Pool = pool };
     }
 }
