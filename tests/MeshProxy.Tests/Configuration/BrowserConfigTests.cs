@@ -68,7 +68,7 @@ public sealed class BrowserConfigTests
     [InlineData("browser: { cors: { allowedOrigins: [\"ftp://app.example.com\"] } }", "browser.cors.allowedOrigins[0]", "http or https")]
     [InlineData("browser: { cors: { allowedOrigins: [\"*\"], allowCredentials: true } }", "browser.cors.allowCredentials", "wildcard")]
     [InlineData("browser: { cors: { allowedOrigins: [\"*\"], allowedHeaders: [\"x tenant\"] } }", "browser.cors.allowedHeaders[0]", "HTTP token")]
-    [InlineData("browser: { cors: { allowedOrigins: [\"*\"], exposedHeaders: [\"*\"] } }", "browser.cors.exposedHeaders[0]", "HTTP token")]
+    [InlineData("browser: { cors: { allowedOrigins: [\"*\"], exposedHeaders: [\"grpc status\"] } }", "browser.cors.exposedHeaders[0]", "HTTP token")]
     [InlineData("browser: { cors: { allowedOrigins: [\"*\"], maxAge: 25h } }", "browser.cors.maxAge", "24h")]
     [InlineData("browser: { cors: { allowedOrigins: [\"*\"], maxAge: soon } }", "browser.cors.maxAge", "duration")]
     [InlineData("browser: { cors: { origins: [\"*\"] } }", "browser.cors.origins", "")]

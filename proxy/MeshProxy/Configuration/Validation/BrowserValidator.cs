@@ -49,8 +49,8 @@ internal sealed class BrowserValidator : IConfigValidator
             }
         }
 
-        HeaderNames(cors.AllowedHeaders, $"{path}.allowedHeaders", allowWildcard: true, errors);
-        HeaderNames(cors.ExposedHeaders, $"{path}.exposedHeaders", allowWildcard: false, errors);
+        HeaderNames(cors.AllowedHeaders, $"{path}.allowedHeaders", errors);
+        HeaderNames(cors.ExposedHeaders, $"{path}.exposedHeaders", errors);
         if (cors.MaxAge < TimeSpan.Zero || cors.MaxAge > MaxMaxAge)
         {
             errors.Add($"{path}.maxAge", "must be between 0s and 24h");
@@ -74,16 +74,13 @@ internal sealed class BrowserValidator : IConfigValidator
         return null;
     }
 
-    private static void HeaderNames(EquatableArray<string> names, string path, bool allowWildcard, ConfigErrors errors)
+    // "*" is a token too: in allowedHeaders it echoes what the page asks for, in exposedHeaders the Fetch standard reads
+    // it as "every header" for requests without credentials.
+    private static void HeaderNames(EquatableArray<string> names, string path, ConfigErrors errors)
     {
         for (var i = 0; i < names.Count; i++)
         {
             var name = names[i];
-            if (name == "*" && allowWildcard)
-            {
-                continue;
-            }
-
             if (!IsToken(name))
             {
                 errors.Add($"{path}[{i}]", $"'{name}' is not a header name (an HTTP token: letters, digits and !#$%&'*+-.^_`|~)");
