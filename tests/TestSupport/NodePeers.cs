@@ -67,5 +67,6 @@ public static class NodePeers
         && File.Exists(Path.Combine(Directory, "node_modules", "@connectrpc", "connect-node", "package.json"))
         && File.Exists(Path.Combine(Directory, "node_modules", "grpc-web", "package.json"))
         && File.Exists(Path.Combine(Directory, "node_modules", "xhr2", "package.json"))
+        && File.Exists(Path.Combine(Directory, "node_modules", "@grpc", "reflection", "package.json"))
         && File.Exists(BufPath);
 }

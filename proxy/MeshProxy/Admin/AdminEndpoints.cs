@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 namespace MeshProxy.Admin;
 
 /// <summary>
-/// The admin listener (loopback only): <c>GET /config</c> dumps the live config as JSON with its version, and under
+/// The admin listener (loopback only): <c>GET /</c> is the admin page (<see cref="AdminPage"/>); <c>GET /config</c> dumps the live config as JSON with its version, and under
 /// <c>reload</c> its generation, content hash, when it was applied and the last refused edit (null when none);
 /// <c>GET /clusters</c> shows every live cluster's destinations with their health, ejections and counters, and each
 /// route's backend weights (<see cref="ClustersJsonWriter"/>). Never on the ops listener: it names every upstream.
@@ -17,7 +17,7 @@ internal sealed class AdminEndpoints(ProxySnapshotProvider snapshots, ConfigRelo
     {
         var response = context.Response;
         var path = context.Request.Path.Value;
-        if (path is not ("/config" or "/clusters"))
+        if (path is not ("/" or "/config" or "/clusters"))
         {
             response.StatusCode = StatusCodes.Status404NotFound;
             return;
@@ -27,6 +27,12 @@ internal sealed class AdminEndpoints(ProxySnapshotProvider snapshots, ConfigRelo
         {
             response.StatusCode = StatusCodes.Status405MethodNotAllowed;
             response.Headers.Allow = HttpMethods.Get;
+            return;
+        }
+
+        if (path == "/")
+        {
+            await AdminPage.WriteAsync(context).ConfigureAwait(false);
             return;
         }
 

@@ -66,6 +66,11 @@ internal static class ConfigJsonWriter
             WriteTranscoding(writer, transcoding);
         }
 
+        writer.WriteStartObject("reflection");
+        writer.WriteBoolean("enabled", config.Reflection.Enabled);
+        WriteStrings(writer, "descriptorSets", config.Reflection.DescriptorSets);
+        writer.WriteEndObject();
+
         if (reload is not null)
         {
             WriteReload(writer, reload);

@@ -166,6 +166,17 @@ internal static class DemoCommand
         calls.Append("  # REST: the OpenAPI document of every REST route").AppendLine()
             .Append("  curl -sS http://").Append(rest).AppendLine("/openapi.json");
 
+        // Server reflection answered by the sidecar itself (reflection.enabled in config/demo.yaml), as grpcurl would ask.
+        calls.AppendLine("  # gRPC server reflection from the sidecar: the services it routes, then one service's methods")
+            .Append("  ").Append(prefix).Append(" call ").Append(grpc.Authority).AppendLine(" list")
+            .Append("  ").Append(prefix).Append(" call ").Append(grpc.Authority).AppendLine(" list users.v1.UserService");
+
+        // gRPC-Web (the browser helper's line goes here).
+
+        calls.AppendLine("  # In a browser: the API docs (try any REST route) and the admin page (routes, weights, ejections)")
+            .Append("  http://").Append(rest).AppendLine("/docs")
+            .Append("  http://").Append(server.Address(ListenerName.Admin).Authority).AppendLine("/");
+
         output.WriteLine($"""
 
             MeshProxy demo is up. gRPC (h2c) on {grpc.Authority}, REST on {server.Address(ListenerName.Rest).Authority},

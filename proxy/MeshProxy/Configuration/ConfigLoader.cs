@@ -70,6 +70,7 @@ internal static class ConfigLoader
         var transcoding = TranscodingConfigReader.Read(map, errors);
         var browser = BrowserConfigReader.Read(map, errors);
         var discovery = DiscoveryConfigReader.Read(map, errors);
+        var reflection = ReflectionConfigReader.Read(map, errors);
         map.ReportUnknownKeys();
         return new MeshProxyConfig(version, listeners, new(routes), new(clusters))
         {
@@ -79,6 +80,7 @@ internal static class ConfigLoader
             Transcoding = transcoding,
             Browser = browser,
             Discovery = discovery,
+            Reflection = reflection,
         };
     }
 

@@ -8,6 +8,7 @@ using Grpc.HealthCheck;
 using MeshProxy.Observability;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Observability.Tracing;
+using MeshProxy.Reflection;
 using MeshProxy.Routing;
 using MeshProxy.Transcoding.Rest;
 using Microsoft.AspNetCore.Builder;
@@ -189,7 +190,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         }
 
         LocalGrpcHealth.Follow(app.Services.GetRequiredService<ReadinessState>(), app.Services.GetRequiredService<HealthServiceImpl>());
-        app.Run(CreateTrafficDispatcher(app.Services, LocalGrpcHealth.Build(app)));
+        app.Run(CreateTrafficDispatcher(app.Services, LocalGrpcHealth.Build(app), LocalReflection.Build(app), ApiDocsPage.Build(app)));
         var control = BuildControl(app.Services, config.Listeners, listeners);
 
         var server = new MeshProxyServer(app, control, listeners);
@@ -361,8 +362,9 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         };
     }
 
-    private static RequestDelegate CreateTrafficDispatcher(IServiceProvider services, RequestDelegate localHealth)
+    private static RequestDelegate CreateTrafficDispatcher(IServiceProvider services, RequestDelegate localHealth, RequestDelegate localReflection, RequestDelegate apiDocs)
     {
+        var reflection = services.GetRequiredService<ReflectionCatalog>();
         var grpc = services.GetRequiredService<GrpcProxyEndpoint>();
         var rest = services.GetRequiredService<BrowserEndpoint>();
         var telemetry = services.GetRequiredService<GrpcCallTelemetry>();
@@ -379,9 +381,16 @@ internal sealed class MeshProxyServer : IAsyncDisposable
                     }
 
                     // The sidecar's own health service is answered here, never proxied (LocalGrpcHealth).
-                    return LocalGrpcHealth.Handles(context.Request) ? localHealth(context) : telemetry.InvokeAsync(context, forward);
+                    if (LocalGrpcHealth.Handles(context.Request))
+                    {
+                        return localHealth(context);
+                    }
+
+                    // Server reflection too, when the config turns it on (LocalReflection).
+                    return LocalReflection.Handles(context.Request, reflection) ? localReflection(context) : telemetry.InvokeAsync(context, forward);
                 case ListenerName.Rest:
-                    return rest.InvokeAsync(context);
+                    // GET /docs renders the live OpenAPI document (ApiDocsPage); everything else is transcoded.
+                    return ApiDocsPage.Handles(context.Request) ? apiDocs(context) : rest.InvokeAsync(context);
                 default:
                     context.Response.StatusCode = StatusCodes.Status404NotFound;
                     return Task.CompletedTask;

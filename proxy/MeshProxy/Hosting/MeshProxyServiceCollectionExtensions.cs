@@ -5,6 +5,7 @@ using MeshProxy.Discovery;
 using MeshProxy.Observability;
 using MeshProxy.Observability.AccessLog;
 using MeshProxy.Observability.Metrics;
+using MeshProxy.Reflection;
 using MeshProxy.Routing;
 using MeshProxy.Transcoding.Rest;
 using MeshProxy.TrafficPolicy;
@@ -44,6 +45,9 @@ internal static class MeshProxyServiceCollectionExtensions
 
         // grpc.health.v1.Health answered locally on the gRPC listener (LocalGrpcHealth).
         services.AddLocalGrpcHealth();
+
+        // gRPC server reflection answered from the sidecar's descriptor sets when the config turns it on (LocalReflection).
+        services.AddLocalReflection();
         services.TryAddSingleton<DrainCoordinator>();
         services.TryAddSingleton<DrainEndpoints>();
         services.TryAddSingleton<HealthCheckService>();

@@ -79,6 +79,19 @@ internal sealed class RouteTable
         return null;
     }
 
+    /// <summary>
+    /// Whether some route's method matcher takes <paramref name="path"/>, whatever its header matchers say: the services
+    /// the sidecar routes, which server reflection describes.
+    /// </summary>
+    public bool RoutesPath(string path)
+    {
+        var service = GrpcMethodPath.ServicePart(path);
+        return _exact.ContainsKey(path)
+            || (!service.IsEmpty && _serviceLookup.ContainsKey(service))
+            || _prefixes.Any(p => path.StartsWith(p.Prefix, StringComparison.Ordinal))
+            || _regexes.Any(r => FullMatchRegex.IsMatch(r.Regex, path));
+    }
+
     private static Route? FirstMatching(Route[] candidates, IHeaderDictionary headers)
     {
         foreach (var route in candidates)
