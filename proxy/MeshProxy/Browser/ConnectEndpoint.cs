@@ -1,8 +1,5 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Globalization;
-using System.IO.Pipelines;
-using System.Text.Json;
 using Google.Protobuf.Reflection;
 using MeshProxy.Configuration;
 using MeshProxy.Grpc;
@@ -14,7 +11,6 @@ using MeshProxy.Transcoding.Json;
 using MeshProxy.Transcoding.Rest;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Primitives;
 
 namespace MeshProxy.Browser;
 
@@ -173,13 +169,7 @@ internal sealed class ConnectEndpoint
         try
         {
             var inner = InnerGrpcContext.Create(context, path, headers, body, capture);
-            var requestId = RequestId.Ensure(inner.Request);
-            context.Response.OnStarting(static state =>
-            {
-                var (response, id) = ((HttpResponse, string))state;
-                response.Headers[RequestId.Header] = id;
-                return Task.CompletedTask;
-            }, (context.Response, requestId));
+            InnerGrpcContext.ShareRequestId(context, inner);
 
             await _telemetry.InvokeAsync(inner, _forward, () => writer.FinishAsync(inner.Features.Get<CallDeadline>() is { Expired: true })).ConfigureAwait(false);
         }
@@ -197,85 +187,51 @@ internal sealed class ConnectEndpoint
 
         // A streaming body is one envelope (5 bytes of prefix, then the message) for a server-streaming call.
         var limit = call.Streaming ? max + GrpcProtocol.MessagePrefixLength : max;
-        if (request.ContentLength > limit)
+        var (body, code, error) = await WholeRequestBody.ReadAsync(request, limit).ConfigureAwait(false);
+        if (body is null)
         {
-            await FailAsync(context, call, StatusCode.ResourceExhausted, $"the request of {request.ContentLength} bytes is larger than the limit of {max}").ConfigureAwait(false);
+            if (!context.RequestAborted.IsCancellationRequested)
+            {
+                await FailAsync(context, call, code, error ?? string.Empty).ConfigureAwait(false);
+            }
+
             return null;
         }
 
-        var reader = request.BodyReader;
-        ReadResult result;
-        try
+        var message = new ReadOnlySequence<byte>(body);
+        if (call.Streaming)
         {
-            while (true)
+            if (Unenvelope(message, out var payload) is { } envelopeError)
             {
-                result = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
-                if (result.Buffer.Length > limit)
-                {
-                    reader.AdvanceTo(result.Buffer.End);
-                    await FailAsync(context, call, StatusCode.ResourceExhausted, $"the request is larger than the limit of {max} bytes").ConfigureAwait(false);
-                    return null;
-                }
-
-                if (result.IsCompleted)
-                {
-                    break;
-                }
-
-                reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-            }
-        }
-        catch (BadHttpRequestException ex)
-        {
-            await FailAsync(context, call, StatusCode.InvalidArgument, ex.Message).ConfigureAwait(false);
-            return null;
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            return null;
-        }
-
-        try
-        {
-            var message = result.Buffer;
-            if (call.Streaming)
-            {
-                if (Unenvelope(message, out var payload) is { } error)
-                {
-                    await FailAsync(context, call, StatusCode.InvalidArgument, error).ConfigureAwait(false);
-                    return null;
-                }
-
-                message = payload;
+                await FailAsync(context, call, StatusCode.InvalidArgument, envelopeError).ConfigureAwait(false);
+                return null;
             }
 
-            var output = new ArrayBufferWriter<byte>((int)Math.Min(message.Length + GrpcProtocol.MessagePrefixLength, 4096));
-            GrpcMessagePrefix.Reserve(output);
-            if (input is null)
-            {
-                foreach (var segment in message)
-                {
-                    output.Write(segment.Span);
-                }
-            }
-            else
-            {
-                var converted = ProtoJsonCodec.JsonToBinary(message, input, output, snapshot?.BuildOptions.Json);
-                if (!converted.IsSuccess)
-                {
-                    await FailAsync(context, call, StatusCode.InvalidArgument, $"invalid JSON for {input.FullName}: {converted.Error}").ConfigureAwait(false);
-                    return null;
-                }
-            }
+            message = payload;
+        }
 
-            var frame = output.WrittenSpan.ToArray();
-            GrpcMessagePrefix.Complete(frame);
-            return frame;
-        }
-        finally
+        var output = new ArrayBufferWriter<byte>((int)Math.Min(message.Length + GrpcProtocol.MessagePrefixLength, 4096));
+        GrpcMessagePrefix.Reserve(output);
+        if (input is null)
         {
-            reader.AdvanceTo(result.Buffer.End);
+            foreach (var segment in message)
+            {
+                output.Write(segment.Span);
+            }
         }
+        else
+        {
+            var converted = ProtoJsonCodec.JsonToBinary(message, input, output, snapshot?.BuildOptions.Json);
+            if (!converted.IsSuccess)
+            {
+                await FailAsync(context, call, StatusCode.InvalidArgument, $"invalid JSON for {input.FullName}: {converted.Error}").ConfigureAwait(false);
+                return null;
+            }
+        }
+
+        var frame = output.WrittenSpan.ToArray();
+        GrpcMessagePrefix.Complete(frame);
+        return frame;
     }
 
     /// <summary>The one message of a streaming request body (Connect protocol, "Streaming-Request"); an error text when it is not exactly one uncompressed envelope.</summary>

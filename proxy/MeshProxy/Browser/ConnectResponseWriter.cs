@@ -6,7 +6,6 @@ using MeshProxy.Transcoding.Descriptors;
 using MeshProxy.Transcoding.Json;
 using MeshProxy.Transcoding.Rest;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Primitives;
 
 namespace MeshProxy.Browser;
 

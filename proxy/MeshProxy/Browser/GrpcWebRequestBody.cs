@@ -24,40 +24,10 @@ internal static class GrpcWebRequestBody
             limit = (limit + 2) / 3 * 4;
         }
 
-        if (request.ContentLength > limit)
+        var (read, code, error) = await WholeRequestBody.ReadAsync(request, limit).ConfigureAwait(false);
+        if (read is not { } body)
         {
-            return (null, StatusCode.ResourceExhausted, $"the request body of {request.ContentLength} bytes is larger than the limit of {limit}");
-        }
-
-        // From the raw body stream: the middleware's decoding BodyReader is what fails (see GrpcWebGateway).
-        byte[] body;
-        try
-        {
-            using var buffer = new MemoryStream();
-            var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
-            try
-            {
-                int read;
-                while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted).ConfigureAwait(false)) > 0)
-                {
-                    if (buffer.Length + read > limit)
-                    {
-                        return (null, StatusCode.ResourceExhausted, $"the request body is larger than the limit of {limit} bytes");
-                    }
-
-                    buffer.Write(chunk, 0, read);
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(chunk);
-            }
-
-            body = buffer.ToArray();
-        }
-        catch (BadHttpRequestException ex)
-        {
-            return (null, StatusCode.Internal, $"the request body could not be read: {ex.Message}");
+            return (null, code, error);
         }
 
         if (text)
@@ -70,7 +40,7 @@ internal static class GrpcWebRequestBody
             body = decoded;
         }
 
-        return CheckFrames(body, maxMessageBytes) is { } error ? (null, error.Code, error.Message) : (body, StatusCode.OK, null);
+        return CheckFrames(body, maxMessageBytes) is { } invalid ? (null, invalid.Code, invalid.Message) : (body, StatusCode.OK, null);
     }
 
     /// <summary>Decodes base64 made of one or more chunks, each ending at its padding; null when it is not that.</summary>

@@ -1,3 +1,4 @@
+using MeshProxy.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -42,5 +43,17 @@ internal static class InnerGrpcContext
         features.Set<IHttpResponseBodyFeature>(capture);
         features.Set<IHttpResponseTrailersFeature>(capture);
         return new DefaultHttpContext(features);
+    }
+
+    /// <summary>The request id (the caller's or a new one) is the inner call's, and the caller gets it back.</summary>
+    public static void ShareRequestId(HttpContext context, HttpContext inner)
+    {
+        var requestId = RequestId.Ensure(inner.Request);
+        context.Response.OnStarting(static state =>
+        {
+            var (response, id) = ((HttpResponse, string))state;
+            response.Headers[RequestId.Header] = id;
+            return Task.CompletedTask;
+        }, (context.Response, requestId));
     }
 }

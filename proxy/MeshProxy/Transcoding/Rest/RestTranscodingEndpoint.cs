@@ -132,14 +132,7 @@ internal sealed class RestTranscodingEndpoint
         {
             var inner = CreateInnerContext(context, binding, snapshot, body, capture);
 
-            // The request id (the caller's or a new one) is the inner call's, and the REST caller gets it back.
-            var requestId = RequestId.Ensure(inner.Request);
-            context.Response.OnStarting(static state =>
-            {
-                var (response, id) = ((HttpResponse, string))state;
-                response.Headers[RequestId.Header] = id;
-                return Task.CompletedTask;
-            }, (context.Response, requestId));
+            InnerGrpcContext.ShareRequestId(context, inner);
 
             // The same wrapper as the gRPC listener's: request id, span, call metrics and access log see the inner call.
             // The REST response is written inside the call so that its access log line counts the bytes sent.
