@@ -1,7 +1,7 @@
 namespace MeshProxy.TestSupport;
 
 /// <summary>
-/// The npm packages our tests run against (grpc-js, proto-loader, buf, an OpenAPI validator), installed by the tests themselves into
+/// The npm packages our tests run against (grpc-js, proto-loader, buf, an OpenAPI validator, the Connect and gRPC-Web clients), installed by the tests themselves into
 /// tests/node/node_modules. Test assemblies run in parallel processes, so installs are serialised by a file lock.
 /// </summary>
 public static class NodePeers
@@ -61,6 +61,12 @@ public static class NodePeers
         File.Exists(Path.Combine(Directory, "node_modules", "@grpc", "grpc-js", "package.json"))
         && File.Exists(Path.Combine(Directory, "node_modules", "@grpc", "proto-loader", "package.json"))
         && File.Exists(Path.Combine(Directory, "node_modules", "@seriousme", "openapi-schema-validator", "package.json"))
+        && File.Exists(Path.Combine(Directory, "node_modules", "@bufbuild", "protobuf", "package.json"))
+        && File.Exists(Path.Combine(Directory, "node_modules", "@connectrpc", "connect", "package.json"))
+        && File.Exists(Path.Combine(Directory, "node_modules", "@connectrpc", "connect-web", "package.json"))
+        && File.Exists(Path.Combine(Directory, "node_modules", "@connectrpc", "connect-node", "package.json"))
+        && File.Exists(Path.Combine(Directory, "node_modules", "grpc-web", "package.json"))
+        && File.Exists(Path.Combine(Directory, "node_modules", "xhr2", "package.json"))
         && File.Exists(Path.Combine(Directory, "node_modules", "@grpc", "reflection", "package.json"))
         && File.Exists(BufPath);
 }

@@ -68,6 +68,7 @@ internal static class ConfigLoader
         var tracing = ObservabilityConfigReader.ReadTracing(map, errors);
         var drain = DrainConfigReader.Read(map.Node("drain"), map.Child("drain"), errors);
         var transcoding = TranscodingConfigReader.Read(map, errors);
+        var browser = BrowserConfigReader.Read(map, errors);
         var discovery = DiscoveryConfigReader.Read(map, errors);
         var reflection = ReflectionConfigReader.Read(map, errors);
         map.ReportUnknownKeys();
@@ -77,6 +78,7 @@ internal static class ConfigLoader
             Tracing = tracing,
             Drain = drain,
             Transcoding = transcoding,
+            Browser = browser,
             Discovery = discovery,
             Reflection = reflection,
         };

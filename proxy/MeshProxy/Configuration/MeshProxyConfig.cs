@@ -25,6 +25,9 @@ internal sealed record MeshProxyConfig(
     /// <summary>The REST/JSON transcoding section; null when the file has none (the REST listener then answers 404).</summary>
     public TranscodingConfig? Transcoding { get; init; }
 
+    /// <summary>gRPC-Web, Connect and CORS on the REST listener (<c>browser:</c>); null when the file has none.</summary>
+    public BrowserConfig? Browser { get; init; }
+
     /// <summary>gRPC server reflection answered by the sidecar (<c>reflection:</c>); off when omitted.</summary>
     public ReflectionConfig Reflection { get; init; } = ReflectionConfig.Default;
 }

@@ -1,6 +1,6 @@
 using System.Net;
 using MeshProxy.Admin;
-using MeshProxy.Reflection;
+using MeshProxy.Browser;
 using MeshProxy.Configuration;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Configuration.Validation;
@@ -8,6 +8,7 @@ using Grpc.HealthCheck;
 using MeshProxy.Observability;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Observability.Tracing;
+using MeshProxy.Reflection;
 using MeshProxy.Routing;
 using MeshProxy.Transcoding.Rest;
 using Microsoft.AspNetCore.Builder;
@@ -365,7 +366,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
     {
         var reflection = services.GetRequiredService<ReflectionCatalog>();
         var grpc = services.GetRequiredService<GrpcProxyEndpoint>();
-        var rest = services.GetRequiredService<RestTranscodingEndpoint>();
+        var rest = services.GetRequiredService<BrowserEndpoint>();
         var telemetry = services.GetRequiredService<GrpcCallTelemetry>();
         RequestDelegate forward = grpc.InvokeAsync;
         return context =>

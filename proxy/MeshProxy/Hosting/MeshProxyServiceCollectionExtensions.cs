@@ -1,4 +1,5 @@
 using MeshProxy.Admin;
+using MeshProxy.Browser;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Discovery;
 using MeshProxy.Observability;
@@ -61,6 +62,9 @@ internal static class MeshProxyServiceCollectionExtensions
 
         // Destinations from DNS for clusters that discover them.
         services.AddDiscovery();
+
+        // gRPC-Web, Connect and CORS in front of REST transcoding on the REST listener.
+        services.AddBrowserProtocols();
         return services;
     }
 }

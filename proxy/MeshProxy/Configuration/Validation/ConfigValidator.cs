@@ -30,6 +30,7 @@ internal static class ConfigValidator
         new ObservabilityValidator(),
         new DrainValidator(),
         new TranscodingValidator(),
+        new BrowserValidator(),
         new OutlierThresholdValidator(),
         new OutlierTimingValidator(),
         new OutlierPercentValidator(),

@@ -113,7 +113,7 @@ internal static class DescriptorSetLoader
             errors.Add($"{Section}.descriptorSets", error);
         }
 
-        return errors.HasErrors ? null : new TranscodingSnapshot(config, table, files, hash, IdempotentMethods(pool));
+        return errors.HasErrors ? null : new TranscodingSnapshot(config, table, files, hash, IdempotentMethods(pool)) { Pool = pool };
     }
 
     /// <summary>The methods marked safe to repeat (<c>option idempotency_level</c>, descriptor.proto MethodOptions field 34).</summary>

@@ -138,7 +138,7 @@ internal sealed class RestTranscodingEndpoint
         try
         {
             var inner = CreateInnerContext(context, binding, snapshot, body.Stream, capture);
-            EchoRequestId(context, inner);
+            InnerGrpcContext.ShareRequestId(context, inner);
             await _telemetry.InvokeAsync(inner, _forward, () =>
             {
                 var expired = inner.Features.Get<ProxyCall>() is { DeadlineExpired: true };
@@ -151,18 +151,6 @@ internal sealed class RestTranscodingEndpoint
             capture.Release();
             await body.Stream.DisposeAsync().ConfigureAwait(false);
         }
-    }
-
-    /// <summary>The request id (the caller's or a new one) is the inner call's, and the REST caller gets it back.</summary>
-    private static void EchoRequestId(HttpContext context, HttpContext inner)
-    {
-        var requestId = RequestId.Ensure(inner.Request);
-        context.Response.OnStarting(static state =>
-        {
-            var (response, id) = ((HttpResponse, string))state;
-            response.Headers[RequestId.Header] = id;
-            return Task.CompletedTask;
-        }, (context.Response, requestId));
     }
 
     private static void LiftBodySizeLimit(HttpContext context)
@@ -190,36 +178,7 @@ internal sealed class RestTranscodingEndpoint
 
         RestHeaderMapping.ToGrpc(context.Request.Headers, headers, snapshot.Config.ForwardedHeaderPrefixes);
 
-        var outer = context.Features.Get<IHttpRequestFeature>();
-        var requestFeature = new HttpRequestFeature
-        {
-            // The inner call is an HTTP/2 gRPC call whatever protocol the REST caller spoke. Yarp.ReverseProxy 2.3.0
-            // reads that from Protocol alone: only for HTTP/2 does it stream the request and complete the response
-            // explicitly (HttpForwarder: isStreamingRequest = IsHttp2OrGreater(Protocol) && IsGrpcContentType) and
-            // forward "te: trailers" (HttpTransformer), which PROTOCOL-HTTP2.md requires on every gRPC request.
-            // TranscodingHeaderAndBodyTests.RequestHeaders_ChosenOnes_BecomeGrpcMetadata fails with the caller's protocol.
-            Protocol = "HTTP/2",
-            Scheme = outer?.Scheme ?? "http",
-            Method = HttpMethods.Post,
-            PathBase = string.Empty,
-            Path = binding.GrpcPath,
-            QueryString = string.Empty,
-            RawTarget = binding.GrpcPath,
-            Headers = headers,
-            Body = body,
-        };
-
-        var features = new FeatureCollection(context.Features);
-        var requestExtras = new InnerRequestFeatures(body, context.RequestAborted);
-        features.Set<IHttpRequestFeature>(requestFeature);
-        features.Set<IHttpRequestBodyDetectionFeature>(requestExtras);
-        features.Set<IRequestBodyPipeFeature>(requestExtras);
-        features.Set<IHttpUpgradeFeature>(requestExtras);
-        features.Set<IHttpRequestLifetimeFeature>(requestExtras);
-        features.Set<IHttpResponseFeature>(capture);
-        features.Set<IHttpResponseBodyFeature>(capture);
-        features.Set<IHttpResponseTrailersFeature>(capture);
-        return new DefaultHttpContext(features);
+        return InnerGrpcContext.Create(context, binding.GrpcPath, headers, body, capture);
     }
 
     /// <summary>Reads the body within the limit and builds the framed request message; null once a refusal is written.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using MeshProxy.Configuration;
+using MeshProxy.Transcoding.Descriptors;
 using MeshProxy.Transcoding.Json;
 using MeshProxy.Transcoding.Rules;
 
@@ -30,6 +31,9 @@ internal sealed class TranscodingSnapshot
     }
 
     public TranscodingConfig Config { get; }
+
+    /// <summary>The linked descriptor sets (the Connect protocol's JSON codec reads every method from them, annotated or not).</summary>
+    public DescriptorPool? Pool { get; init; }
 
     public HttpRuleTable Table { get; }
 

@@ -1,0 +1,59 @@
+using MeshProxy.Observability;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace MeshProxy.Transcoding.Rest;
+
+/// <summary>
+/// The layered context on which a call that arrived in another protocol (REST, Connect) runs through the gRPC
+/// endpoint: an HTTP/2 POST of <c>application/grpc</c> to a method path whose body is gRPC frames and
+/// whose response lands in an <see cref="UpstreamResponseCapture"/>, over the caller's connection features.
+/// </summary>
+internal static class InnerGrpcContext
+{
+    public static HttpContext Create(HttpContext context, string grpcPath, IHeaderDictionary headers, Stream body, UpstreamResponseCapture capture)
+    {
+        var outer = context.Features.Get<IHttpRequestFeature>();
+        var requestFeature = new HttpRequestFeature
+        {
+            // The inner call is an HTTP/2 gRPC call whatever protocol the caller spoke. Yarp.ReverseProxy 2.3.0
+            // reads that from Protocol alone: only for HTTP/2 does it stream the request and complete the response
+            // explicitly (HttpForwarder: isStreamingRequest = IsHttp2OrGreater(Protocol) && IsGrpcContentType) and
+            // forward "te: trailers" (HttpTransformer), which PROTOCOL-HTTP2.md requires on every gRPC request.
+            // TranscodingHeaderAndBodyTests.RequestHeaders_ChosenOnes_BecomeGrpcMetadata fails with the caller's protocol.
+            Protocol = "HTTP/2",
+            Scheme = outer?.Scheme ?? "http",
+            Method = HttpMethods.Post,
+            PathBase = string.Empty,
+            Path = grpcPath,
+            QueryString = string.Empty,
+            RawTarget = grpcPath,
+            Headers = headers,
+            Body = body,
+        };
+
+        var features = new FeatureCollection(context.Features);
+        var requestExtras = new InnerRequestFeatures(body, context.RequestAborted);
+        features.Set<IHttpRequestFeature>(requestFeature);
+        features.Set<IHttpRequestBodyDetectionFeature>(requestExtras);
+        features.Set<IRequestBodyPipeFeature>(requestExtras);
+        features.Set<IHttpUpgradeFeature>(requestExtras);
+        features.Set<IHttpRequestLifetimeFeature>(requestExtras);
+        features.Set<IHttpResponseFeature>(capture);
+        features.Set<IHttpResponseBodyFeature>(capture);
+        features.Set<IHttpResponseTrailersFeature>(capture);
+        return new DefaultHttpContext(features);
+    }
+
+    /// <summary>The request id (the caller's or a new one) is the inner call's, and the caller gets it back.</summary>
+    public static void ShareRequestId(HttpContext context, HttpContext inner)
+    {
+        var requestId = RequestId.Ensure(inner.Request);
+        context.Response.OnStarting(static state =>
+        {
+            var (response, id) = ((HttpResponse, string))state;
+            response.Headers[RequestId.Header] = id;
+            return Task.CompletedTask;
+        }, (context.Response, requestId));
+    }
+}
