@@ -9,9 +9,6 @@ internal abstract class FuzzTarget
 {
     public abstract string Name { get; }
 
-    /// <summary>Loads what every input shares (descriptor sets, tables) before the fork server starts.</summary>
-    public virtual void Warm() => Run([]);
-
     public abstract void Run(ReadOnlySpan<byte> input);
 
     protected static void Check(bool condition, string what)

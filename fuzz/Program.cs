@@ -2,7 +2,9 @@ using MeshProxy.Fuzz;
 using SharpFuzz;
 
 // Usage: MeshProxy.Fuzz TARGET            run under afl-fuzz (fuzz/run.sh); outside afl++ one input from stdin
-//        MeshProxy.Fuzz TARGET FILE...    run each file once (replaying a crash afl++ saved) and say which failed
+//        MeshProxy.Fuzz TARGET FILE...    run each file once (replaying a crash afl++ saved) and say which failed;
+//                                         only on a build that is not instrumented (instrumented code needs afl++'s
+//                                         coverage map, which Fuzzer.Run sets up, and faults without it)
 if (args.Length == 0 || FuzzTargets.Find(args[0]) is not { } target)
 {
     Console.Error.WriteLine($"usage: MeshProxy.Fuzz TARGET [FILE...]; targets: {string.Join(", ", FuzzTargets.Names)}");
@@ -28,7 +30,7 @@ if (args.Length > 1)
     return failed == 0 ? 0 : 1;
 }
 
-target.Warm();
+// Whatever the targets share (descriptor sets, the sample rule table) loads on the first input, inside Fuzzer.Run.
 Fuzzer.Run(stream =>
 {
     using var copy = new MemoryStream();

@@ -52,7 +52,8 @@ if [ "$limit" = replay ]; then
   shopt -s nullglob
   files=("$out"/default/crashes/id:* "$out"/default/hangs/id:*)
   if [ "${#files[@]}" -eq 0 ]; then echo "fuzz: no crash or hang saved for $target"; exit 0; fi
-  exec "${harness[@]}" "${files[@]}"
+  # The instrumented build faults outside afl++ (no coverage map): replay on a plain one.
+  exec dotnet run --project "$repo/fuzz/MeshProxy.Fuzz.csproj" -- "$target" "${files[@]}"
 fi
 
 bound=()
