@@ -51,6 +51,12 @@ internal static class ConfigLoader
         {
             return ConfigLoadResult.Failure([new ConfigError(string.Empty, $"invalid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.InnerException?.Message ?? ex.Message}")]);
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet 18's scanner throws this instead of a YamlException on some malformed plain scalars (found by
+            // the config property test, issue 12): still the file's fault, so an error, never a crash of the reload loop.
+            return ConfigLoadResult.Failure([new ConfigError(string.Empty, $"invalid YAML: {ex.Message}")]);
+        }
 
         var config = ReadRoot(root, errors);
         ConfigValidator.Validate(config, errors);

@@ -95,6 +95,12 @@ public sealed class ScriptedBackend : IAsyncDisposable
                     }
                 }
 
+                if (ticks.Run.StartsWith("fail", StringComparison.Ordinal))
+                {
+                    Trailers(context, 14, "the download broke off");
+                    return;
+                }
+
                 Trailers(context, 0, null);
                 return;
             }

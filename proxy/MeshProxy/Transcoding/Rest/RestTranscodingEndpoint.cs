@@ -76,6 +76,11 @@ internal sealed class RestTranscodingEndpoint
         }
 
         var binding = match.Binding!;
+        if (RestRequestPreflight.Check(request, binding) is { } refusal)
+        {
+            await RefuseAsync(context, refusal.HttpStatus, refusal.Message).ConfigureAwait(false);
+            return;
+        }
 
         // Before the body is read: whether the access log takes this call, and if so its byte counts.
         _telemetry.BeginTranscodedCall(context);
