@@ -205,6 +205,31 @@ public sealed class ScriptedBackend : IAsyncDisposable
                 return;
             }
 
+            case "rich-details":
+            {
+                // grpc-message says little; the rich status in grpc-status-details-bin says it all.
+                var status = new Google.Rpc.Status
+                {
+                    Code = 9,
+                    Message = "the shelf is archived: unarchive it first",
+                    Details = { Any.Pack(new PreconditionFailure { Violations = { new PreconditionFailure.Types.Violation { Type = "STATE", Subject = "shelves/1", Description = "archived" } } }) },
+                };
+                context.Response.Headers["grpc-status"] = "9";
+                context.Response.Headers["grpc-message"] = "failed";
+                context.Response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray());
+                return;
+            }
+
+            case "unauthenticated":
+                context.Response.Headers["www-authenticate"] = "Bearer realm=\"library\", error=\"invalid_token\"";
+                context.Response.Headers["grpc-status"] = "16";
+                context.Response.Headers["grpc-message"] = "token expired";
+                return;
+
+            case "unauthenticated-bare":
+                context.Response.Headers["grpc-status"] = "16";
+                return;
+
             case "nostatus":
                 await WriteAsync(context, new ProbeReply { Scenario = probe.Scenario });
                 return;

@@ -136,6 +136,30 @@ public sealed class ParserPropertyTests
         }
     }
 
+    // Every crash afl++ found (fuzz/run.sh) is kept under Crashes/, named after its target, and replayed here: the
+    // target's invariants hold and the parser refuses the input with an error value.
+    [Theory]
+    [InlineData("protojson-fieldmask-non-ascii-0")]
+    [InlineData("protojson-fieldmask-non-ascii-1")]
+    [InlineData("protojson-fieldmask-non-ascii-2")]
+    [InlineData("config-nul-after-key")]
+    public void FuzzCrash_Replayed_NoLongerFails(string name)
+    {
+        var input = File.ReadAllBytes(RepoPaths.Combine("tests", "MeshProxy.Tests", "Fuzz", "Crashes", name));
+        if (name.StartsWith("protojson", StringComparison.Ordinal))
+        {
+            new ProtoJsonTarget().Run(input);
+            var result = ProtoJsonCodec.JsonToBinary(input.AsSpan(1), CodecTestData.Pool.FindMessage("google.protobuf.FieldMask")!, new ArrayBufferWriter<byte>());
+            Assert.Contains("lowerCamelCase ASCII", result.ToString(), StringComparison.Ordinal);
+        }
+        else
+        {
+            new ConfigTarget().Run(input);
+            var result = ConfigLoader.Load(Encoding.UTF8.GetString(input));
+            Assert.Contains(result.Errors, e => e.Message.StartsWith("invalid YAML", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void Frames_AnyMessagesCutAnywhere_AreReadBackWhole()
     {
