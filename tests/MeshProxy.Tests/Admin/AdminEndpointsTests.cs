@@ -29,11 +29,8 @@ public sealed class AdminEndpointsTests
     [Fact]
     public async Task Config_RoutesSwappedBeforeStatus_ShowsTheConfigTheStatusDescribes()
     {
-        var time = new FakeTimeProvider();
-        using var snapshots = new ProxySnapshotProvider(new Random(1), time, TimeSpan.FromSeconds(10));
-        var reloader = new ConfigReloader(snapshots, time, NullLogger<ConfigReloader>.Instance);
-        var first = Encoding.UTF8.GetBytes(Yaml("v1"));
-        reloader.Start(ConfigReloader.Load(first).Config!, ConfigReloader.Hash(first));
+        using var snapshots = new ProxySnapshotProvider(new Random(1), new FakeTimeProvider(), TimeSpan.FromSeconds(10));
+        var (reloader, first) = Start(snapshots);
         snapshots.Apply(ConfigLoader.Load(Yaml("v2")).Config!);
 
         using var json = await GetConfigAsync(new AdminEndpoints(snapshots, reloader)).DefaultTimeout();
@@ -46,17 +43,23 @@ public sealed class AdminEndpointsTests
     [Fact]
     public async Task Config_AfterReload_ShowsTheNewConfigWithItsGeneration()
     {
-        var time = new FakeTimeProvider();
-        using var snapshots = new ProxySnapshotProvider(new Random(1), time, TimeSpan.FromSeconds(10));
-        var reloader = new ConfigReloader(snapshots, time, NullLogger<ConfigReloader>.Instance);
-        var first = Encoding.UTF8.GetBytes(Yaml("v1"));
-        reloader.Start(ConfigReloader.Load(first).Config!, ConfigReloader.Hash(first));
+        using var snapshots = new ProxySnapshotProvider(new Random(1), new FakeTimeProvider(), TimeSpan.FromSeconds(10));
+        var (reloader, _) = Start(snapshots);
         Assert.Equal(ConfigReloadOutcome.Applied, reloader.Reload(Encoding.UTF8.GetBytes(Yaml("v2"))));
 
         using var json = await GetConfigAsync(new AdminEndpoints(snapshots, reloader)).DefaultTimeout();
 
         Assert.Equal("v2", json.RootElement.GetProperty("version").GetString());
         Assert.Equal(2, json.RootElement.GetProperty("reload").GetProperty("generation").GetInt64());
+    }
+
+    /// <summary>A reloader over <paramref name="snapshots"/> that started with config v1; returns it and v1's bytes.</summary>
+    private static (ConfigReloader Reloader, byte[] First) Start(ProxySnapshotProvider snapshots)
+    {
+        var reloader = new ConfigReloader(snapshots, new FakeTimeProvider(), NullLogger<ConfigReloader>.Instance);
+        var first = Encoding.UTF8.GetBytes(Yaml("v1"));
+        reloader.Start(ConfigReloader.Load(first).Config!, ConfigReloader.Hash(first));
+        return (reloader, first);
     }
 
     private static async Task<JsonDocument> GetConfigAsync(AdminEndpoints endpoints)
