@@ -143,6 +143,7 @@ public sealed class ParserPropertyTests
     [InlineData("protojson-fieldmask-non-ascii-1")]
     [InlineData("protojson-fieldmask-non-ascii-2")]
     [InlineData("config-nul-after-key")]
+    [InlineData("rest-patch-mask-invalid-utf8-key")]
     public void FuzzCrash_Replayed_NoLongerFails(string name)
     {
         var input = File.ReadAllBytes(RepoPaths.Combine("tests", "MeshProxy.Tests", "Fuzz", "Crashes", name));
@@ -151,6 +152,10 @@ public sealed class ParserPropertyTests
             new ProtoJsonTarget().Run(input);
             var result = ProtoJsonCodec.JsonToBinary(input.AsSpan(1), CodecTestData.Pool.FindMessage("google.protobuf.FieldMask")!, new ArrayBufferWriter<byte>());
             Assert.Contains("lowerCamelCase ASCII", result.ToString(), StringComparison.Ordinal);
+        }
+        else if (name.StartsWith("rest", StringComparison.Ordinal))
+        {
+            new RestRequestTarget().Run(input);
         }
         else
         {
