@@ -69,12 +69,14 @@ deb_bin() {
   if [ -x "$root/usr/sbin/$1" ]; then echo "$root/usr/sbin/$1"; else echo "$root/usr/bin/$1"; fi
 }
 
-# dotnet_tool NAME: installs a dotnet global tool (dotnet-trace, dotnet-counters) into the cache, prints its path.
+# dotnet_tool NAME [PACKAGE [VERSION]]: installs a dotnet global tool (dotnet-trace, dotnet-counters; the command
+# sharpfuzz from the package SharpFuzz.CommandLine) into the cache, prints its path.
 dotnet_tool() {
-  local dir="$BENCH_TOOLS_DIR/dotnet-tools"
+  local dir="$BENCH_TOOLS_DIR/dotnet-tools" package="${2:-$1}" version=()
+  [ -n "${3:-}" ] && version=(--version "$3")
   if [ ! -x "$dir/$1" ]; then
     mkdir -p "$dir"
-    ( flock 9; [ -x "$dir/$1" ] || dotnet tool install --tool-path "$dir" "$1" >&2 ) 9>"$BENCH_TOOLS_DIR/.dotnet-lock"
+    ( flock 9; [ -x "$dir/$1" ] || dotnet tool install --tool-path "$dir" "$package" "${version[@]}" >&2 ) 9>"$BENCH_TOOLS_DIR/.dotnet-lock"
   fi
   echo "$dir/$1"
 }

@@ -48,7 +48,9 @@ internal sealed class AdminEndpoints(ProxySnapshotProvider snapshots, ConfigRelo
         {
             if (path == "/config")
             {
-                ConfigJsonWriter.Write(writer, snapshot.Config, reloader.Status);
+                // One read: the status carries the config it describes (a reload may swap both at any moment).
+                var status = reloader.Status;
+                ConfigJsonWriter.Write(writer, status?.Config ?? snapshot.Config, status);
             }
             else
             {

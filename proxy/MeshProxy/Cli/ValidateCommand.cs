@@ -7,8 +7,9 @@ namespace MeshProxy.Cli;
 /// <summary>
 /// <c>meshproxy validate FILE</c>: every error with its path on stderr and exit 1, or a one-line summary. Beyond the
 /// config checks it loads the <c>transcoding:</c> descriptor sets exactly as the running sidecar does (same resolution
-/// against the config file's directory, same <see cref="DescriptorSetLoader"/>), so a missing or corrupt set or a rule
-/// table conflict fails here and not at start.
+/// against the config file's directory, same <see cref="DescriptorSetLoader"/>), so a missing or corrupt set fails here
+/// and not at start. HTTP rules the sidecar would leave out (it serves the others) are printed as warnings on stderr;
+/// they do not fail validation, as they do not stop the sidecar.
 /// </summary>
 internal static class ValidateCommand
 {
@@ -20,12 +21,18 @@ internal static class ValidateCommand
             return ExitCodes.Usage;
         }
 
-        if (!TryCheck(ConfigLoader.LoadFile(args[0]), args[0], out var config, out var bindings, out var errors))
+        if (!TryCheck(ConfigLoader.LoadFile(args[0]), args[0], out var config, out var transcoding, out var errors))
         {
             return Report(args[0], errors, context);
         }
 
-        var rest = config.Transcoding is null ? string.Empty : $", {bindings} REST bindings";
+        var refused = transcoding?.RefusedRules ?? [];
+        foreach (var rule in refused)
+        {
+            context.Error.WriteLine($"  warning: transcoding.descriptorSets: rule left out: {rule}");
+        }
+
+        var rest = transcoding is null ? string.Empty : $", {transcoding.Table.Bindings.Count} REST bindings{(refused.Count > 0 ? $", {refused.Count} rule(s) left out" : string.Empty)}";
         context.Out.WriteLine($"{args[0]}: OK (version {config.Version ?? "(none)"}, {config.Routes.Count} routes, {config.Clusters.Count} clusters{rest})");
         return ExitCodes.Ok;
     }
@@ -34,10 +41,10 @@ internal static class ValidateCommand
     /// The whole of validate's judgement on a loaded <paramref name="result"/> of <paramref name="file"/>'s text (which
     /// may be an edit not yet written, as <c>canary set</c> checks): the config rules, then its descriptor sets.
     /// </summary>
-    public static bool TryCheck(ConfigLoadResult result, string file, [NotNullWhen(true)] out MeshProxyConfig? config, out int bindings, out IReadOnlyList<ConfigError> errors)
+    public static bool TryCheck(ConfigLoadResult result, string file, [NotNullWhen(true)] out MeshProxyConfig? config, out TranscodingSnapshot? rest, out IReadOnlyList<ConfigError> errors)
     {
         config = null;
-        bindings = 0;
+        rest = null;
         errors = result.Errors;
         if (!result.Succeeded)
         {
@@ -55,7 +62,7 @@ internal static class ValidateCommand
                 return false;
             }
 
-            bindings = snapshot.Table.Bindings.Count;
+            rest = snapshot;
         }
 
         config = result.Config;

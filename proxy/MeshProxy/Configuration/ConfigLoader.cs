@@ -51,6 +51,14 @@ internal static class ConfigLoader
         {
             return ConfigLoadResult.Failure([new ConfigError(string.Empty, $"invalid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.InnerException?.Message ?? ex.Message}")]);
         }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet 18 throws these instead of a YamlException on some malformed input: InvalidOperationException from
+            // its scanner on a plain scalar (found by the config property test), ArgumentException "unsupported event"
+            // on NUL bytes after a key (found by fuzz/run.sh config). Still the file's fault: an error, never a crash of
+            // the start or the reload loop (issue 12).
+            return ConfigLoadResult.Failure([new ConfigError(string.Empty, $"invalid YAML: {ex.Message}")]);
+        }
 
         var config = ReadRoot(root, errors);
         ConfigValidator.Validate(config, errors);

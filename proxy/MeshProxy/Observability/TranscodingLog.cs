@@ -20,6 +20,9 @@ internal static partial class TranscodingLog
     [LoggerMessage(EventId = 1504, EventName = "DescriptorSetCheckFailed", Level = LogLevel.Error, Message = "Checking the descriptor sets failed; the next event or poll tries again.")]
     public static partial void DescriptorSetCheckFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 1505, EventName = "TranscodingRuleRefused", Level = LogLevel.Warning, Message = "REST transcoding: rule left out, the other rules serve: {Rule}")]
+    public static partial void RuleRefused(ILogger logger, string rule);
+
     [LoggerMessage(EventId = 1510, EventName = "RestRequestRefused", Level = LogLevel.Debug, Message = "REST {Method} {Path} refused with {Status}: {Reason}")]
     public static partial void RequestRefused(ILogger logger, string method, string path, int status, string reason);
 

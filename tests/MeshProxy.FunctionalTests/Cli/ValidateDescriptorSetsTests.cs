@@ -59,7 +59,7 @@ public sealed class ValidateDescriptorSetsTests : IDisposable
     }
 
     [Fact]
-    public async Task Validate_TwoRulesOnSameMethodAndTemplate_ExitsNonZeroNamingBothMethods()
+    public async Task Validate_TwoRulesOnSameMethodAndTemplate_WarnsNamingBothMethodsAndKeepsTheFirst()
     {
         var set = await CompileAsync("""
             syntax = "proto3";
@@ -75,11 +75,37 @@ public sealed class ValidateDescriptorSetsTests : IDisposable
 
         var result = await ValidateAsync(config);
 
-        Assert.Equal(1, result.ExitCode);
-        Assert.Contains("transcoding.descriptorSets", result.StandardError, StringComparison.Ordinal);
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        Assert.Contains("warning: transcoding.descriptorSets", result.StandardError, StringComparison.Ordinal);
         Assert.Contains("duplicates", result.StandardError, StringComparison.Ordinal);
         Assert.Contains("clash.v1.Clash.First", result.StandardError, StringComparison.Ordinal);
         Assert.Contains("clash.v1.Clash.Second", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("1 REST bindings, 1 rule(s) left out", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    // Envoy's and grpc-gateway's test services bind GET "/"; one rule we cannot bind used to fail the whole set (issue 12).
+    [Fact]
+    public async Task Validate_RootTemplateAndOneBadRule_RootLoadsAndOnlyTheBadRuleIsReported()
+    {
+        var set = await CompileAsync("""
+            syntax = "proto3";
+            package edges.v1;
+            import "google/api/annotations.proto";
+            service Edges {
+              rpc Index(Req) returns (Req) { option (google.api.http) = { get: "/" }; }
+              rpc Broken(Req) returns (Req) { option (google.api.http) = { get: "/v1/{missing}" }; }
+              rpc Fine(Req) returns (Req) { option (google.api.http) = { get: "/v1/things/{id}" }; }
+            }
+            message Req { string id = 1; }
+            """);
+        var config = await WriteConfigAsync(Path.GetFileName(set));
+
+        var result = await ValidateAsync(config);
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        Assert.Contains("2 REST bindings, 1 rule(s) left out", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("edges.v1.Edges.Broken: GET /v1/{missing}", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("edges.v1.Edges.Index", result.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -95,6 +95,12 @@ public sealed class ScriptedBackend : IAsyncDisposable
                     }
                 }
 
+                if (ticks.Run.StartsWith("fail", StringComparison.Ordinal))
+                {
+                    Trailers(context, 14, "the download broke off");
+                    return;
+                }
+
                 Trailers(context, 0, null);
                 return;
             }
@@ -198,6 +204,31 @@ public sealed class ScriptedBackend : IAsyncDisposable
                 context.Response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray()).TrimEnd('=');
                 return;
             }
+
+            case "rich-details":
+            {
+                // grpc-message says little; the rich status in grpc-status-details-bin says it all.
+                var status = new Google.Rpc.Status
+                {
+                    Code = 9,
+                    Message = "the shelf is archived: unarchive it first",
+                    Details = { Any.Pack(new PreconditionFailure { Violations = { new PreconditionFailure.Types.Violation { Type = "STATE", Subject = "shelves/1", Description = "archived" } } }) },
+                };
+                context.Response.Headers["grpc-status"] = "9";
+                context.Response.Headers["grpc-message"] = "failed";
+                context.Response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray());
+                return;
+            }
+
+            case "unauthenticated":
+                context.Response.Headers["www-authenticate"] = "Bearer realm=\"library\", error=\"invalid_token\"";
+                context.Response.Headers["grpc-status"] = "16";
+                context.Response.Headers["grpc-message"] = "token expired";
+                return;
+
+            case "unauthenticated-bare":
+                context.Response.Headers["grpc-status"] = "16";
+                return;
 
             case "nostatus":
                 await WriteAsync(context, new ProbeReply { Scenario = probe.Scenario });

@@ -5,4 +5,11 @@ namespace MeshProxy.Configuration.Reload;
 /// <param name="Hash">SHA-256 of the file content of the live config (lowercase hex); null for a config built in code.</param>
 /// <param name="AppliedAt">When the live config was applied.</param>
 /// <param name="LastError">The last refused edit, or null when the latest content of the file is live.</param>
-internal sealed record ConfigReloadStatus(long Generation, string? Hash, DateTimeOffset AppliedAt, ConfigReloadFailure? LastError);
+internal sealed record ConfigReloadStatus(long Generation, string? Hash, DateTimeOffset AppliedAt, ConfigReloadFailure? LastError)
+{
+    /// <summary>
+    /// The live config this status describes. <c>GET /config</c> reads config and status from this one object: read
+    /// apart, a reload between the two reads paired a new config with the previous generation and hash (issue 12).
+    /// </summary>
+    public MeshProxyConfig? Config { get; init; }
+}

@@ -78,7 +78,7 @@ internal sealed class ConfigReloader
             _transcoding?.Publish(config.Transcoding, transcoding);
             _live = config;
             _lastSeenHash = hash;
-            Publish(new ConfigReloadStatus(1, hash, _time.GetUtcNow(), LastError: null));
+            Publish(new ConfigReloadStatus(1, hash, _time.GetUtcNow(), LastError: null) { Config = config });
             _metrics?.RecordConfigApplied(_status!, config.Version, reload: false);
         }
     }
@@ -157,7 +157,7 @@ internal sealed class ConfigReloader
             _snapshots.Apply(config);
             _transcoding?.Publish(config.Transcoding, transcoding);
             _live = config;
-            var applied = new ConfigReloadStatus(status.Generation + 1, hash, _time.GetUtcNow(), LastError: null);
+            var applied = new ConfigReloadStatus(status.Generation + 1, hash, _time.GetUtcNow(), LastError: null) { Config = config };
             ConfigurationLog.ConfigReloaded(_logger, config.Version ?? "(none)", applied.Generation, hash!);
             Publish(applied);
             _metrics?.RecordConfigApplied(applied, config.Version, reload: true);

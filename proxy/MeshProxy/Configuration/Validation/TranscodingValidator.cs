@@ -48,6 +48,12 @@ internal sealed class TranscodingValidator : IConfigValidator
             {
                 errors.Add($"{Path}.forwardedHeaderPrefixes[{i}]", $"'{transcoding.ForwardedHeaderPrefixes[i]}' is not a lowercase header name prefix (0-9, a-z, '-', '_', '.')");
             }
+            else if (transcoding.ForwardedHeaderPrefixes[i].StartsWith("grpc-", StringComparison.Ordinal))
+            {
+                // Every grpc-* header is the protocol's own and is never forwarded, so such a prefix would silently match
+                // nothing (issue 12). Grpc-Metadata-<name> headers are always forwarded, as metadata <name>.
+                errors.Add($"{Path}.forwardedHeaderPrefixes[{i}]", $"'{transcoding.ForwardedHeaderPrefixes[i]}' can never match: grpc-* headers are gRPC's own and never forwarded (Grpc-Metadata-<name> headers always are, as metadata <name>)");
+            }
         }
 
         if (!IsHeaderToken(transcoding.ResponseMetadataPrefix))

@@ -207,9 +207,11 @@ internal sealed partial class JsonToProtoConverter
         foreach (var range in text.Split((byte)','))
         {
             var path = text[range];
-            if (path.IndexOf((byte)'_') >= 0 || !Utf8.IsValid(path))
+            // Field names are ASCII identifiers: a non-ASCII path names no field and could not be printed back (the
+            // formatter refuses it, as JsonFormatter does), so it is refused here too (found by fuzz/run.sh protojson).
+            if (path.IndexOf((byte)'_') >= 0 || path.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0)
             {
-                return Fail($"invalid field mask path {Quote(path)}: JSON paths are lowerCamelCase");
+                return Fail($"invalid field mask path {Quote(path)}: JSON paths are lowerCamelCase ASCII");
             }
 
             var upper = 0;

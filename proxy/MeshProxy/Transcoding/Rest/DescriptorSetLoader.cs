@@ -11,7 +11,8 @@ namespace MeshProxy.Transcoding.Rest;
 /// <summary>
 /// Reads the descriptor set files of a <c>transcoding:</c> section, merges them (a file name seen twice is taken from
 /// the first set: every protoc run with --include_imports repeats google/api/*.proto) and builds the rule table.
-/// Every problem is collected under a config path; nothing throws for bad files.
+/// Every problem is collected under a config path; nothing throws for bad files. A rule that cannot be bound is not a
+/// load error: it is left out and listed in <see cref="TranscodingSnapshot.RefusedRules"/>, and the rest serves.
 /// </summary>
 internal static class DescriptorSetLoader
 {
@@ -107,13 +108,8 @@ internal static class DescriptorSetLoader
         }
 
         var options = new HttpRuleOptions { Services = config.Services.AsImmutableArray(), UnannotatedMethods = config.UnannotatedMethods };
-        var table = HttpRuleTableBuilder.Build(pool, options, out var ruleErrors);
-        foreach (var error in ruleErrors)
-        {
-            errors.Add($"{Section}.descriptorSets", error);
-        }
-
-        return errors.HasErrors ? null : new TranscodingSnapshot(config, table, files, hash, IdempotentMethods(pool)) { Pool = pool };
+        var table = HttpRuleTableBuilder.Build(pool, options, out var refused);
+        return errors.HasErrors ? null : new TranscodingSnapshot(config, table, files, hash, IdempotentMethods(pool)) { Pool = pool, RefusedRules = refused };
     }
 
     /// <summary>The methods marked safe to repeat (<c>option idempotency_level</c>, descriptor.proto MethodOptions field 34).</summary>

@@ -4,12 +4,29 @@ using MeshProxy.Grpc;
 using MeshProxy.Transcoding.Descriptors;
 using MeshProxy.Transcoding.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
 
 namespace MeshProxy.Transcoding.Rest;
 
 /// <summary>Writes a whole REST error response: the HTTP status and a <see cref="RestStatusBody"/> JSON body.</summary>
 internal static class RestErrorResponse
 {
+    /// <summary>The challenge of a 401 whose backend sent none.</summary>
+    public const string DefaultChallenge = "Bearer";
+
+    /// <summary>
+    /// Makes the backend's <c>www-authenticate</c> metadata (headers or trailers) the REST response's challenge, so a
+    /// 401 names the scheme and realm the service really wants.
+    /// </summary>
+    public static void AddChallenge(HttpResponse response, IHeaderDictionary upstreamHeaders, IHeaderDictionary upstreamTrailers)
+    {
+        var challenge = StringValues.Concat(upstreamHeaders.WWWAuthenticate, upstreamTrailers.WWWAuthenticate);
+        if (!StringValues.IsNullOrEmpty(challenge))
+        {
+            response.Headers.WWWAuthenticate = challenge;
+        }
+    }
+
     /// <summary>One of our own refusals (no route, bad body, ...): the code follows the HTTP status.</summary>
     public static Task WriteAsync(HttpContext context, int httpStatus, string message, string? allow = null) =>
         WriteAsync(context, httpStatus, HttpStatusMapping.ToGrpc(httpStatus), message, details: null, pool: null, allow);
@@ -22,6 +39,13 @@ internal static class RestErrorResponse
         if (allow is not null)
         {
             response.Headers.Allow = allow;
+        }
+
+        // RFC 9110 section 15.5.2: a 401 MUST carry WWW-Authenticate with at least one challenge. The backend's own
+        // challenge is kept (AddChallenge); without one, Bearer is the scheme gRPC credentials use (authorization: Bearer).
+        if (httpStatus == StatusCodes.Status401Unauthorized && StringValues.IsNullOrEmpty(response.Headers.WWWAuthenticate))
+        {
+            response.Headers.WWWAuthenticate = DefaultChallenge;
         }
 
         var body = new ArrayBufferWriter<byte>(128);

@@ -11,6 +11,9 @@ namespace MeshProxy.Transcoding.Rest;
 /// </summary>
 internal static class RestHeaderMapping
 {
+    /// <summary>grpc-gateway's request header prefix: <c>Grpc-Metadata-Foo: x</c> reaches the upstream as metadata <c>foo: x</c>.</summary>
+    public const string MetadataRequestPrefix = "grpc-metadata-";
+
     private static readonly string[] AlwaysForwarded = ["authorization", "x-request-id", "traceparent", "tracestate", GrpcProtocol.TimeoutHeader];
 
     /// <summary>Copies the forwarded request headers of <paramref name="source"/> into <paramref name="target"/>.</summary>
@@ -18,9 +21,20 @@ internal static class RestHeaderMapping
     {
         foreach (var (name, values) in source)
         {
-            if (IsForwarded(name, prefixes))
+            if (name.Length > MetadataRequestPrefix.Length && name.StartsWith(MetadataRequestPrefix, StringComparison.OrdinalIgnoreCase))
             {
-                target[name.ToLowerInvariant()] = values;
+                // grpc-gateway runtime/context_test.go: Grpc-Metadata-FooBar becomes "foobar". The protocol's own headers
+                // (grpc-timeout, content-type, te, ...) cannot be smuggled in this way.
+                var key = name[MetadataRequestPrefix.Length..].ToLowerInvariant();
+                if (!GrpcProtocol.IsReservedHeader(key) && !IsHopByHop(key))
+                {
+                    target[key] = StringValues.Concat(target[key], values);
+                }
+            }
+            else if (IsForwarded(name, prefixes))
+            {
+                var key = name.ToLowerInvariant();
+                target[key] = StringValues.Concat(target[key], values);
             }
         }
     }

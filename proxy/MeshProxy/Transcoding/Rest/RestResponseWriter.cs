@@ -12,7 +12,9 @@ namespace MeshProxy.Transcoding.Rest;
 /// Writes the REST response of one transcoded call. A unary reply is held until the gRPC status is known (the HTTP
 /// status depends on it). A server stream is written as each message arrives, flushed per message, in the
 /// <see cref="RestStreamFormat"/> the caller asked for; a stream that fails before its first message still gets the
-/// mapped HTTP status and a Status body, one that fails later ends with the format's error record.
+/// mapped HTTP status and a Status body, one that fails later ends with the format's error record (NDJSON, SSE) or, for
+/// a JSON array or raw HttpBody, ends normally without its closing bracket or further bytes: never a reset, which would
+/// lose messages already written.
 /// </summary>
 internal sealed class RestResponseWriter
 {
@@ -138,6 +140,11 @@ internal sealed class RestResponseWriter
             }
 
             AddMetadata(capture);
+            if (httpStatus == StatusCodes.Status401Unauthorized)
+            {
+                RestErrorResponse.AddChallenge(_context.Response, capture.Headers, capture.Trailers);
+            }
+
             await RestErrorResponse.WriteAsync(_context, httpStatus, status.Code, status.Message, status.Details, _snapshot.Table.Pool, detailFormat: _snapshot.FormatOptions).ConfigureAwait(false);
             return;
         }
@@ -169,10 +176,11 @@ internal sealed class RestResponseWriter
                 output.Write(NdJsonSuffix);
                 break;
             default:
-                // A JSON array (or raw bytes) has no place for an error: cut the response so the caller sees a
-                // truncated body rather than a well-formed one that looks complete.
-                _context.Abort();
-                return;
+                // A JSON array or raw HttpBody bytes have no place for the error. Aborting the connection (a TCP reset)
+                // would make the client throw away messages it has not read yet, and Kestrel drops output not yet on
+                // the socket, so the response ends normally (issue 12): the array stays unterminated, which no JSON
+                // parser takes for a whole array; raw bytes just stop. The status is in the log and the call metrics.
+                break;
         }
 
         await output.FlushAsync(_context.RequestAborted).ConfigureAwait(false);

@@ -10,7 +10,8 @@ namespace MeshProxy.Transcoding.Rest;
 
 /// <summary>
 /// The body of every REST error: a <c>google.rpc.Status</c> in ProtoJSON, <c>{"code", "message", "details"}</c>
-/// (AIP-193; the shape of Envoy's and grpc-gateway's errors). Details come from <c>grpc-status-details-bin</c>; each
+/// (AIP-193; the shape of Envoy's and grpc-gateway's errors). When <c>grpc-status-details-bin</c> carries a
+/// google.rpc.Status of the same code, its message and details make the body; <c>grpc-message</c> is the fallback. Each
 /// <c>Any</c> is printed with its fields when its type is in the configured pool or among the standard error details,
 /// and as <c>{"@type", "value": base64}</c> (the Any's own fields) when it is not. Details are printed with the
 /// snapshot's format options, like reply messages (grpc-gateway and Microsoft's transcoder use one marshaller for both).
@@ -43,9 +44,18 @@ internal static class RestStatusBody
             }
         }
 
+        // The rich status is the server's own account of the error, so its message wins over grpc-message (which
+        // a server may shorten, or an intermediary rewrite), as Envoy's and grpc-gateway's error bodies take it.
+        // A Status whose code disagrees with grpc-status describes some other error: it is dropped, and grpc-message
+        // stays (grpc-go's client refuses such a pair too).
+        if (details is not null && details.Code != (int)code)
+        {
+            details = null;
+        }
+
         writer.WriteStartObject();
         writer.WriteNumber("code", (int)code);
-        writer.WriteString("message", string.IsNullOrEmpty(message) ? details?.Message ?? string.Empty : message);
+        writer.WriteString("message", details is { Message.Length: > 0 } ? details.Message : message ?? string.Empty);
         writer.WriteStartArray("details");
         if (details is not null)
         {

@@ -62,6 +62,12 @@ internal sealed class RestTranscodingEndpoint
             return;
         }
 
+        if (RestRequestPreflight.Check(context.Request, match.Binding!) is { } refusal)
+        {
+            await RefuseAsync(context, refusal.HttpStatus, refusal.Message).ConfigureAwait(false);
+            return;
+        }
+
         // Before the body is read: whether the access log takes this call, and if so its byte counts.
         _telemetry.BeginTranscodedCall(context);
 

@@ -53,6 +53,13 @@ internal sealed class TranscodingSnapshot
 
     public JsonFormatOptions FormatOptions { get; }
 
+    /// <summary>
+    /// The HTTP rules left out of <see cref="Table"/>, each naming its method and why (a template we cannot parse, an
+    /// unknown field, a clash). One bad rule must not take the whole descriptor set down: Envoy and grpc-gateway skip
+    /// what they cannot bind too. Logged when the snapshot goes live and printed by <c>meshproxy validate</c> (issue 12).
+    /// </summary>
+    public IReadOnlyList<string> RefusedRules { get; init; } = [];
+
     /// <summary>The OpenAPI document of the table, written on first use and then served from memory.</summary>
     public byte[] OpenApi => _openApi.Value;
 }

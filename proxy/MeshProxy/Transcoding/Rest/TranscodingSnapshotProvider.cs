@@ -85,7 +85,7 @@ internal sealed class TranscodingSnapshotProvider : IDisposable
             _lastSeenHash = snapshot?.Hash;
             if (snapshot is not null && !ReferenceEquals(previous, snapshot))
             {
-                TranscodingLog.RulesLoaded(_logger, snapshot.Table.Bindings.Count, snapshot.Files.Count, snapshot.Hash);
+                LogLoaded(snapshot);
             }
 
             if (previous?.Files.SequenceEqual(snapshot?.Files ?? []) != true)
@@ -97,6 +97,15 @@ internal sealed class TranscodingSnapshotProvider : IDisposable
 
         // Outside the lock: a trigger's Dispose waits for a check in progress, and a check takes the lock.
         retired.ForEach(r => r.Dispose());
+    }
+
+    private void LogLoaded(TranscodingSnapshot snapshot)
+    {
+        TranscodingLog.RulesLoaded(_logger, snapshot.Table.Bindings.Count, snapshot.Files.Count, snapshot.Hash);
+        foreach (var rule in snapshot.RefusedRules)
+        {
+            TranscodingLog.RuleRefused(_logger, rule);
+        }
     }
 
     /// <summary>Reads the live config's descriptor sets again and applies them when their content changed.</summary>
@@ -134,7 +143,7 @@ internal sealed class TranscodingSnapshotProvider : IDisposable
 
                 _current = next;
                 _idempotentMethods?.Publish(next.IdempotentMethods);
-                TranscodingLog.RulesLoaded(_logger, next.Table.Bindings.Count, next.Files.Count, next.Hash);
+                LogLoaded(next);
                 Signal(next);
                 return true;
             }

@@ -35,9 +35,10 @@ internal sealed class HttpRuleTable
             .ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
         _verbs = entries.Where(e => e.Template.Verb is not null).Select(e => e.Template.Verb!)
             .ToFrozenSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
-        if (entries.All(e => e.Template.Segments[0].Kind == SegmentKind.Literal))
+        // The root template (no segment) stands for the empty first segment of the path "/".
+        if (entries.All(e => e.Template.Segments.Count == 0 || e.Template.Segments[0].Kind == SegmentKind.Literal))
         {
-            _firstSegments = entries.Select(e => e.Template.Segments[0].Literal!)
+            _firstSegments = entries.Select(e => e.Template.Segments.Count == 0 ? string.Empty : e.Template.Segments[0].Literal!)
                 .ToFrozenSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         }
 
@@ -64,6 +65,12 @@ internal sealed class HttpRuleTable
         }
 
         var body = rawPath.AsSpan(1);
+        if (body.IsEmpty)
+        {
+            // "/" has no segment at all: only the root template (or a leading "**") matches it.
+            return _firstSegments is { } roots && !roots.Contains(string.Empty) ? RuleMatch.NotFound : MatchPath(httpMethod, new RequestPath(rawPath, []), []);
+        }
+
         var count = body.Count('/') + 1;
         Span<Range> ranges = count <= StackSegments ? stackalloc Range[StackSegments] : new Range[count];
         ranges = ranges[..body.Split(ranges, '/')];

@@ -163,7 +163,7 @@ internal static class OpenApiDocumentWriter
             builder.Append(':').Append(template.Verb);
         }
 
-        return builder.ToString();
+        return builder.Length == 0 ? "/" : builder.ToString();
     }
 
     private static void WriteOperation(Utf8JsonWriter writer, RouteEntry entry, string operationId, OpenApiSchemaCollector schemas)

@@ -78,6 +78,6 @@ internal sealed class PathTemplate
             builder.Append(':').Append(Verb);
         }
 
-        return builder.ToString();
+        return builder.Length == 0 ? "/" : builder.ToString();
     }
 }

@@ -5,7 +5,7 @@ namespace MeshProxy.Transcoding.Rules;
 /// <summary>
 /// Parses http.proto path templates. Grammar (google/api/http.proto, "Path template syntax"):
 /// <code>
-/// Template = "/" Segments [ Verb ] ;
+/// Template = "/" Segments [ Verb ] | "/" ;
 /// Segments = Segment { "/" Segment } ;
 /// Segment  = "*" | "**" | LITERAL | Variable ;
 /// Variable = "{" FieldPath [ "=" Segments ] "}" ;
@@ -15,7 +15,8 @@ namespace MeshProxy.Transcoding.Rules;
 /// Extra rules: variables do not nest; a field is bound once; at most one <c>**</c>, after which only literals may
 /// follow (http.proto wants <c>**</c> last; Envoy and grpc-gateway accept trailing literals, and so do we); a variable
 /// containing <c>**</c> may be followed only by literals too. LITERAL is one or more URL path characters other than
-/// <c>/ { } = * :</c>; a <c>%</c> must start a valid escape.
+/// <c>/ { } = * :</c>; a <c>%</c> must start a valid escape. The root template <c>/</c> has no segment and matches
+/// the path <c>/</c> only: http.proto's grammar has no such template, but Envoy and grpc-gateway load it (issue 12).
 /// </summary>
 internal static class PathTemplateParser
 {
@@ -54,6 +55,12 @@ internal static class PathTemplateParser
             }
 
             _position = 1;
+            if (_text.Length == 1)
+            {
+                error = null;
+                return true;
+            }
+
             if (!ParseSegments(inVariable: false, out error))
             {
                 return false;

@@ -78,9 +78,10 @@ internal static partial class RequestMessageBuilder
                 return;
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // The body already parsed as JSON when we get here; stay defensive and fill nothing.
+            // This runs before the body is converted: malformed JSON, or a key that is not UTF-8 (GetString throws
+            // InvalidOperationException; found by fuzz/run.sh rest), fills nothing, and the conversion then answers 400.
             return;
         }
 

@@ -102,6 +102,13 @@ internal static partial class RequestMessageBuilder
                     $"query parameter '{key}' names {(leaf.IsMap ? "a map" : $"a message ({leaf.MessageType.FullName})")} field; only scalars, enums and well-known types with a string form can be set from the query{(leaf.IsMap ? $", and map entries as {key}[key]=value" : string.Empty)}");
             }
 
+            // A second value for a singular field is a client bug, not an override: grpc-gateway answers "too many values
+            // for field" (runtime/query_test.go) and Microsoft's transcoder 400 too; last-wins hid it (issue 12).
+            if (!leaf.IsRepeated && !state.TryMarkSingular(path))
+            {
+                return RequestBuildError.BadRequest($"query parameter '{key}' is given more than once, but {leaf.Name} is not a repeated field");
+            }
+
             if (!PercentDecoder.TryDecodeQuery(rawValue, out var value, out var valueError))
             {
                 return RequestBuildError.BadRequest($"query parameter '{key}': {valueError}");
@@ -221,8 +228,27 @@ internal static partial class RequestMessageBuilder
     {
         private List<ProtoField>? _setTopLevelFieldMasks;
 
+        // The singular fields set so far, by resolved path (a JSON and a proto name of one field are the same field).
+        private List<ProtoField[]>? _singular;
+
         public List<ProtoField> SetTopLevelFieldMasks => _setTopLevelFieldMasks ??= [];
 
         public readonly bool HasSet(ProtoField field) => _setTopLevelFieldMasks?.Contains(field) == true;
+
+        /// <summary>False when the singular field at <paramref name="path"/> was already set by an earlier parameter.</summary>
+        public bool TryMarkSingular(List<ProtoField> path)
+        {
+            _singular ??= [];
+            foreach (var seen in _singular)
+            {
+                if (seen.Length == path.Count && StartsWith(path, seen))
+                {
+                    return false;
+                }
+            }
+
+            _singular.Add([.. path]);
+            return true;
+        }
     }
 }

@@ -61,6 +61,21 @@ internal static partial class RequestMessageBuilder
             return new RequestBuildError(415, $"the request body must be JSON (application/json), not \"{contentType}\"");
         }
 
+        // A JSON body in another charset than UTF-8 is converted, or refused when we cannot decode it; never read as UTF-8.
+        if (binding.HasBody && !isHttpBody && !body.IsEmpty)
+        {
+            var charset = JsonBodyCharset.Find(contentType, out var unsupported);
+            if (unsupported is not null)
+            {
+                return new RequestBuildError(415, $"the request body's charset \"{unsupported}\" is not supported; send UTF-8 JSON");
+            }
+
+            if (charset is not null && !JsonBodyCharset.TryConvert(body, charset, out body))
+            {
+                return RequestBuildError.BadRequest($"the request body is not valid {charset.WebName} text");
+            }
+        }
+
         // 3. Query parameters and path variables go to a small side buffer first, so that a bad one leaves the output
         //    untouched; they follow the body on the wire.
         var textOptions = options.TextJson;

@@ -135,13 +135,6 @@ internal static class OracleDifferences
             }
         }, "everything-query-field-mask-json-form", "everything-query-field-mask-proto-form");
 
-        Add("repeated-singular-query", (ours, theirs) =>
-        {
-            Equal(200, ours.Status);
-            Equal("second", ours.Json[0].GetProperty("extra").GetProperty("query").GetString());
-            Equal(400, theirs.Status);
-        }, "library-search-last-value-wins");
-
         Add("map-query", (ours, theirs) =>
         {
             Equal(200, ours.Status);

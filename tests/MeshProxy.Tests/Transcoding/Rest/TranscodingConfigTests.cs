@@ -62,6 +62,17 @@ public sealed class TranscodingConfigTests
         Assert.Equal("x-grpc-", transcoding.ResponseMetadataPrefix);
     }
 
+    // Issue 12: grpc-* headers are never forwarded, so such a prefix silently matched nothing.
+    [Fact]
+    public void Load_ForwardedPrefixThatCanNeverMatch_IsAnErrorNamingIt()
+    {
+        var errors = ConfigAssert.Errors(Base + "transcoding: { descriptorSets: [x.pb], forwardedHeaderPrefixes: [x-ok-, grpc-metadata-] }");
+
+        var error = Assert.Single(errors);
+        Assert.Equal("transcoding.forwardedHeaderPrefixes[1]", error.Path);
+        Assert.Contains("can never match", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_BadSection_ReportsEveryErrorWithItsPath()
     {

@@ -219,6 +219,29 @@ public sealed class HttpRuleTableMatchTests
         Assert.Equal(RuleMatchKind.NotFound, table.Match("GET", "/").Kind);
     }
 
+    // grpc-gateway's mux tests route a GET "/" and Envoy's path matcher accepts the template "/"; we refused to load it.
+    [Fact]
+    public void Match_RootTemplate_MatchesTheRootPathOnly()
+    {
+        var table = SyntheticRules.Table(
+            ("Index", "GetBookRequest", SyntheticRules.Get("/")),
+            ("Get", "GetBookRequest", SyntheticRules.Get("/v1/{name}")));
+        Assert.Equal("Index", table.Match("GET", "/").Binding!.MethodName);
+        Assert.Equal("Get", table.Match("GET", "/v1/x").Binding!.MethodName);
+        Assert.Equal(RuleMatchKind.NotFound, table.Match("GET", "//").Kind);
+        Assert.Equal(RuleMatchKind.NotFound, table.Match("GET", "/v1").Kind);
+        Assert.Equal("GET", table.Match("POST", "/").Allow);
+    }
+
+    [Fact]
+    public void Match_LeadingDoubleWildcard_StillMatchesTheRootPath()
+    {
+        var table = SyntheticRules.Table(("Files", "GetFileRequest", SyntheticRules.Get("/{path=**}")));
+        var match = table.Match("GET", "/");
+        Assert.Equal(RuleMatchKind.Matched, match.Kind);
+        Assert.Equal(string.Empty, Assert.Single(match.Variables).Value);
+    }
+
     [Fact]
     public void Match_TemplateStartingWithVariable_AnyFirstSegmentConsidered()
     {

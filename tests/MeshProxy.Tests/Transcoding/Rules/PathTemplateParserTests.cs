@@ -16,6 +16,7 @@ public sealed class PathTemplateParserTests
     [InlineData("/v1/users:sync", "/v1/users:sync", "sync")]
     [InlineData("/v1/a-b.c~d_e%20f/{x}:do", "/v1/a-b.c~d_e%20f/*:do", "do")]
     [InlineData("/users.v1.UserService/GetUser", "/users.v1.UserService/GetUser", null)]
+    [InlineData("/", "/", null)] // the root template, which Envoy and grpc-gateway load (issue 12)
     public void TryParse_ValidTemplate_Parses(string text, string normalized, string? verb)
     {
         Assert.True(PathTemplateParser.TryParse(text, out var template, out var error), error);
@@ -38,7 +39,6 @@ public sealed class PathTemplateParserTests
     [Theory]
     [InlineData("", "it must start with '/'")]
     [InlineData("v1/users", "it must start with '/'")]
-    [InlineData("/", "a segment is missing")]
     [InlineData("/v1/", "a segment is missing")]
     [InlineData("/v1//users", "unexpected '/'")]
     [InlineData("/v1/{id", "not closed")]

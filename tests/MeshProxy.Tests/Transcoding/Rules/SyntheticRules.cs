@@ -14,7 +14,10 @@ internal static class SyntheticRules
 {
     public const string Service = "synthetic.Svc";
 
-    public static DescriptorPool Pool(params (string Method, string Input, HttpRule? Rule)[] methods)
+    public static DescriptorPool Pool(params (string Method, string Input, HttpRule? Rule)[] methods) => DescriptorPool.Load(SetBytes(methods));
+
+    /// <summary>The descriptor set file (the built one plus <c>synthetic/svc.proto</c>) as bytes.</summary>
+    public static byte[] SetBytes(params (string Method, string Input, HttpRule? Rule)[] methods)
     {
         var full = FileDescriptorSet.Parser.ParseFrom(File.ReadAllBytes(CodecTestData.DescriptorSetPath));
         var file = new FileDescriptorProto
@@ -44,7 +47,7 @@ internal static class SyntheticRules
 
         file.Service.Add(service);
         full.File.Add(file);
-        return DescriptorPool.Load(full.ToByteArray());
+        return full.ToByteArray();
     }
 
     public static HttpRuleTable Table(out IReadOnlyList<string> errors, params (string Method, string Input, HttpRule? Rule)[] methods) =>
