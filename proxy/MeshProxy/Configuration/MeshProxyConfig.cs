@@ -24,4 +24,7 @@ internal sealed record MeshProxyConfig(
 
     /// <summary>The REST/JSON transcoding section; null when the file has none (the REST listener then answers 404).</summary>
     public TranscodingConfig? Transcoding { get; init; }
+
+    /// <summary>The workload certificate and the mTLS listener (<c>tls:</c>); null (default) for cleartext only.</summary>
+    public TlsConfig? Tls { get; init; }
 }
