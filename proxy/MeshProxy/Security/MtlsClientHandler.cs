@@ -99,6 +99,9 @@ internal sealed class MtlsClientHandler : HttpMessageHandler
             ClientCertificateContext = credentials.CertificateContext,
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             ApplicationProtocols = [SslApplicationProtocol.Http2],
+
+            // Each new connection presents the certificate of the moment and checks the server in full (no resumption).
+            AllowTlsResume = false,
             CertificateChainPolicy = credentials.ChainPolicy,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>

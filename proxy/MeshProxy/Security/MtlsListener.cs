@@ -39,6 +39,10 @@ internal static class MtlsListener
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             ApplicationProtocols = [SslApplicationProtocol.Http2],
 
+            // A resumed session skips the certificates: the caller would keep the identity (and validity) of its
+            // first handshake across rotations. Mesh connections are long-lived HTTP/2, so a full handshake each is cheap.
+            AllowTlsResume = false,
+
             // Always asked for; only permissive mode lets a caller without one in (it then has no identity).
             ClientCertificateRequired = true,
             CertificateChainPolicy = credentials.ChainPolicy,

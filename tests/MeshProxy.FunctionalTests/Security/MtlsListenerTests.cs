@@ -113,13 +113,17 @@ public sealed class MtlsListenerTests(MtlsServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Call_ExpiredClientCertificate_FailsUnavailable()
+    public async Task Call_ExpiredClientCertificate_NeverReachesTheBackend()
     {
         using var channel = MtlsMesh.Channel(fixture.Server, fixture.Authority.IssueExpired(MtlsMesh.Id("client")), fixture.Authority.Certificate);
         var users = new UserService.UserServiceClient(channel);
+        var before = fixture.Backend.CallCount("/users.v1.UserService/DeleteUser");
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => users.GetUserAsync(new GetUserRequest { UserId = "u-1002" }).ResponseAsync.DefaultTimeout());
+        var error = await Assert.ThrowsAsync<RpcException>(() => users.DeleteUserAsync(new DeleteUserRequest { UserId = "u-1002" }).ResponseAsync.DefaultTimeout());
 
-        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        // With TLS 1.3 the listener refuses the certificate after the client's side of the handshake, so grpc-dotnet
+        // sees either the handshake fail (UNAVAILABLE) or the connection end before a response (INTERNAL).
+        Assert.Contains(error.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
+        Assert.Equal(before, fixture.Backend.CallCount("/users.v1.UserService/DeleteUser"));
     }
 }
