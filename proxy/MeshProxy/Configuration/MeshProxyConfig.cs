@@ -30,4 +30,7 @@ internal sealed record MeshProxyConfig(
 
     /// <summary>gRPC server reflection answered by the sidecar (<c>reflection:</c>); off when omitted.</summary>
     public ReflectionConfig Reflection { get; init; } = ReflectionConfig.Default;
+
+    /// <summary>The workload certificate and the mTLS listener (<c>tls:</c>); null (default) for cleartext only.</summary>
+    public TlsConfig? Tls { get; init; }
 }

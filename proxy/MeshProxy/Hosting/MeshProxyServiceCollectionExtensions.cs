@@ -8,6 +8,7 @@ using MeshProxy.Observability.Metrics;
 using MeshProxy.Observability.Tracing;
 using MeshProxy.Reflection;
 using MeshProxy.Routing;
+using MeshProxy.Security;
 using MeshProxy.Transcoding.Rest;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Health;
@@ -29,7 +30,8 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton(sp => new ProxySnapshotProvider(
             sp.GetRequiredService<Random>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ConfigReloadOptions>().RetiredClusterGrace));
+            sp.GetRequiredService<ConfigReloadOptions>().RetiredClusterGrace,
+            sp.GetRequiredService<WorkloadIdentity>()));
         services.TryAddSingleton(TranscodingPaths.CurrentDirectory);
         services.TryAddSingleton<TranscodingSnapshotProvider>();
         services.TryAddSingleton<RestTranscodingEndpoint>();
@@ -40,6 +42,9 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton<CallServices>();
         services.TryAddSingleton<IdempotentMethods>();
         services.TryAddSingleton<ReadinessState>();
+
+        // The workload certificate of the mTLS listener and of clusters with tls: (loaded by MeshProxyServer at start).
+        services.TryAddSingleton<WorkloadIdentity>();
         services.TryAddSingleton<OpsEndpoints>();
         services.TryAddSingleton<AdminEndpoints>();
 

@@ -44,6 +44,8 @@ internal static class ConfigValidator
         new RetryBufferLimitValidator(),
         new RetryBudgetValidator(),
         new HedgingValidator(),
+        new TlsValidator(),
+        new ClusterTlsValidator(),
     ];
 
     public static void Validate(MeshProxyConfig config, ConfigErrors errors)
