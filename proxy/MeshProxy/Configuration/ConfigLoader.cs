@@ -69,6 +69,8 @@ internal static class ConfigLoader
         var drain = DrainConfigReader.Read(map.Node("drain"), map.Child("drain"), errors);
         var transcoding = TranscodingConfigReader.Read(map, errors);
         var discovery = DiscoveryConfigReader.Read(map, errors);
+        var authorization = AuthorizationConfigReader.ReadPolicies(map, errors);
+        var jwt = AuthorizationConfigReader.ReadJwt(map, errors);
         map.ReportUnknownKeys();
         return new MeshProxyConfig(version, listeners, new(routes), new(clusters))
         {
@@ -77,6 +79,8 @@ internal static class ConfigLoader
             Drain = drain,
             Transcoding = transcoding,
             Discovery = discovery,
+            Authorization = authorization,
+            Jwt = jwt,
         };
     }
 
@@ -149,7 +153,7 @@ internal static class ConfigLoader
         return result;
     }
 
-    private static HeaderMatchConfig ReadHeader(YamlNode node, string path, ConfigErrors errors)
+    internal static HeaderMatchConfig ReadHeader(YamlNode node, string path, ConfigErrors errors)
     {
         var map = YamlMapping.From(node, path, errors);
         var result = new HeaderMatchConfig(

@@ -24,4 +24,10 @@ internal sealed record MeshProxyConfig(
 
     /// <summary>The REST/JSON transcoding section; null when the file has none (the REST listener then answers 404).</summary>
     public TranscodingConfig? Transcoding { get; init; }
+
+    /// <summary>Authorization policies (<c>authorization.policies</c>), checked on every gRPC and REST call; none by default (everything passes).</summary>
+    public EquatableArray<AuthorizationPolicyConfig> Authorization { get; init; } = EquatableArray<AuthorizationPolicyConfig>.Empty;
+
+    /// <summary>Bearer JWT validation on the REST listener (<c>jwt:</c>); null when the file has none.</summary>
+    public JwtConfig? Jwt { get; init; }
 }

@@ -5,6 +5,7 @@ using MeshProxy.Observability;
 using MeshProxy.Observability.AccessLog;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
+using MeshProxy.Security.Authorization;
 using MeshProxy.Transcoding.Rest;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Health;
@@ -50,6 +51,9 @@ internal static class MeshProxyServiceCollectionExtensions
 
         // Destinations from DNS for clusters that discover them.
         services.AddDiscovery();
+
+        // Authorization policies on every call; bearer JWTs on the REST listener.
+        services.AddMeshAuthorization();
         return services;
     }
 }

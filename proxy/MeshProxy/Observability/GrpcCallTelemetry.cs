@@ -2,6 +2,7 @@ using MeshProxy.Observability.AccessLog;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Observability.Tracing;
 using MeshProxy.Routing;
+using MeshProxy.Security.Authorization;
 using Microsoft.AspNetCore.Http;
 
 namespace MeshProxy.Observability;
@@ -70,7 +71,9 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
                 metrics.RecordAttempt(routed.Route, routed.Cluster, routed.Destination, status, attemptElapsed);
             }
 
-            trace?.End(routed, status, requestId);
+            // Who called, only when a span or a log line will carry it (reading the certificate is not free).
+            var caller = trace is not null || bytes.IsLogged ? CallerIdentity.Of(context) : default;
+            trace?.End(routed, status, requestId, caller);
             if (bytes.IsLogged)
             {
                 accessLog.Write(new AccessLogEntry(
@@ -87,7 +90,11 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
                     bytes.RequestBytes,
                     bytes.ResponseBytes,
                     requestId,
-                    trace?.Call.TraceId.ToHexString() ?? TraceHeaders.TraceIdOf(context.Request.Headers[TraceHeaders.TraceParent].ToString())));
+                    trace?.Call.TraceId.ToHexString() ?? TraceHeaders.TraceIdOf(context.Request.Headers[TraceHeaders.TraceParent].ToString()))
+                {
+                    Caller = caller.SpiffeId,
+                    RequestPrincipal = caller.RequestPrincipal,
+                });
             }
         }
     }

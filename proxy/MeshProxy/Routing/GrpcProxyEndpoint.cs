@@ -1,6 +1,7 @@
 using MeshProxy.Grpc;
 using MeshProxy.Observability;
 using MeshProxy.Observability.Metrics;
+using MeshProxy.Security.Authorization;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Retries;
 using Microsoft.AspNetCore.Http;
@@ -23,9 +24,11 @@ internal sealed class GrpcProxyEndpoint
     private readonly Random _random;
     private readonly ILogger _logger;
     private readonly MeshProxyMetrics? _metrics;
+    private readonly CallAuthorizer? _authorization;
 
-    public GrpcProxyEndpoint(ProxySnapshotProvider snapshots, IHttpForwarder forwarder, TimeProvider time, Random random, ILogger<GrpcProxyEndpoint> logger, MeshProxyMetrics? metrics = null)
+    public GrpcProxyEndpoint(ProxySnapshotProvider snapshots, IHttpForwarder forwarder, TimeProvider time, Random random, ILogger<GrpcProxyEndpoint> logger, MeshProxyMetrics? metrics = null, CallAuthorizer? authorization = null)
     {
+        _authorization = authorization;
         _metrics = metrics;
         _snapshots = snapshots;
         _forwarder = forwarder;
@@ -62,6 +65,12 @@ internal sealed class GrpcProxyEndpoint
         if (snapshot is null)
         {
             await TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.Unavailable, "the proxy has no configuration yet").ConfigureAwait(false);
+            return;
+        }
+
+        // Authorization policies, before routing: a refused caller learns nothing about routes (PERMISSION_DENIED).
+        if (_authorization is not null && !await _authorization.AuthorizeAsync(context, snapshot).ConfigureAwait(false))
+        {
             return;
         }
 

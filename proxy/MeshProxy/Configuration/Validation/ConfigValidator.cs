@@ -42,6 +42,8 @@ internal static class ConfigValidator
         new RetryBackoffValidator(),
         new RetryBufferLimitValidator(),
         new RetryBudgetValidator(),
+        new AuthorizationPolicyValidator(),
+        new JwtConfigValidator(),
     ];
 
     public static void Validate(MeshProxyConfig config, ConfigErrors errors)

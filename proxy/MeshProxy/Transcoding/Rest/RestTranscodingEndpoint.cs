@@ -5,6 +5,7 @@ using MeshProxy.Grpc.Framing;
 using MeshProxy.Observability;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
+using MeshProxy.Security.Authorization;
 using MeshProxy.Transcoding.Rules;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -34,9 +35,11 @@ internal sealed class RestTranscodingEndpoint
     private readonly RequestDelegate _forward;
     private readonly TranscodingSnapshotProvider _snapshots;
     private readonly ILogger _logger;
+    private readonly RestEdgeGuard? _edge;
 
-    public RestTranscodingEndpoint(GrpcProxyEndpoint grpc, GrpcCallTelemetry telemetry, MeshProxyMetrics metrics, TranscodingSnapshotProvider snapshots, ILogger<RestTranscodingEndpoint> logger)
+    public RestTranscodingEndpoint(GrpcProxyEndpoint grpc, GrpcCallTelemetry telemetry, MeshProxyMetrics metrics, TranscodingSnapshotProvider snapshots, ILogger<RestTranscodingEndpoint> logger, RestEdgeGuard? edge = null)
     {
+        _edge = edge;
         _telemetry = telemetry;
         _metrics = metrics;
         _forward = grpc.InvokeAsync;
@@ -76,6 +79,12 @@ internal sealed class RestTranscodingEndpoint
         }
 
         var binding = match.Binding!;
+
+        // Bearer JWT and authorization policies (by the gRPC method the rule maps to), before the body is read.
+        if (_edge is not null && !await _edge.AdmitAsync(context, binding.GrpcPath).ConfigureAwait(false))
+        {
+            return;
+        }
 
         // Before the body is read: whether the access log takes this call, and if so its byte counts.
         _telemetry.BeginTranscodedCall(context);
