@@ -57,7 +57,9 @@ internal static class AuthorizationConfigReader
                 action = AuthorizationAction.Deny;
                 break;
             case var other:
+                // The load fails on this error; DENY stands in so that "is required" is not reported as well.
                 errors.Add(map.Child("action"), $"expected ALLOW or DENY, found '{other}'");
+                action = AuthorizationAction.Deny;
                 break;
         }
 
