@@ -31,5 +31,8 @@ internal sealed record ClusterConfig(
     /// <summary>Cap on concurrent retries in the cluster (<c>retryBudget:</c>). Default 20% of active calls, at least 3.</summary>
     public RetryBudgetConfig RetryBudget { get; init; } = RetryBudgetConfig.Default;
 
+    /// <summary>mTLS to the destinations (<c>tls:</c>); null (default) for h2c.</summary>
+    public ClusterTlsConfig? Tls { get; init; }
+
     public static TimeSpan DefaultConnectTimeout { get; } = TimeSpan.FromSeconds(5);
 }

@@ -71,9 +71,11 @@ internal static class ConfigLoader
         var discovery = DiscoveryConfigReader.Read(map, errors);
         var authorization = AuthorizationConfigReader.ReadPolicies(map, errors);
         var jwt = AuthorizationConfigReader.ReadJwt(map, errors);
+        var tls = TlsConfigReader.Read(map, errors);
         map.ReportUnknownKeys();
-        return new MeshProxyConfig(version, listeners, new(routes), new(clusters))
+        return new MeshProxyConfig(version, listeners with { Mtls = listeners.Mtls ?? (tls is null ? null : TlsConfigReader.DefaultListener) }, new(routes), new(clusters))
         {
+            Tls = tls,
             AccessLog = accessLog,
             Tracing = tracing,
             Drain = drain,
@@ -92,7 +94,10 @@ internal static class ConfigLoader
             ReadListener(map, "grpc", defaults.Grpc, errors),
             ReadListener(map, "rest", defaults.Rest, errors),
             ReadListener(map, "ops", defaults.Ops, errors),
-            ReadListener(map, "admin", defaults.Admin, errors));
+            ReadListener(map, "admin", defaults.Admin, errors))
+        {
+            Mtls = TlsConfigReader.ReadListener(map, errors),
+        };
         map.ReportUnknownKeys();
         return result;
     }
@@ -200,6 +205,7 @@ internal static class ConfigLoader
         var retryBudget = RetryConfigReader.ReadBudget(map.Node("retryBudget"), map.Child("retryBudget"), errors);
         var dns = DiscoveryConfigReader.ReadDns(map, errors);
         var kubernetes = DiscoveryConfigReader.ReadKubernetes(map, errors);
+        var tls = TlsConfigReader.ReadCluster(map, errors);
         map.ReportUnknownKeys();
         return new ClusterConfig(name, new(destinations), loadBalancing, connectTimeout, http2)
         {
@@ -208,6 +214,7 @@ internal static class ConfigLoader
             RetryBudget = retryBudget,
             Dns = dns,
             Kubernetes = kubernetes,
+            Tls = tls,
         };
     }
 

@@ -7,6 +7,9 @@ namespace MeshProxy.Configuration;
 /// <param name="Admin">Config dump and later metrics; must be loopback. Default 127.0.0.1:9900.</param>
 internal sealed record ListenersConfig(ListenerConfig Grpc, ListenerConfig Rest, ListenerConfig Ops, ListenerConfig Admin)
 {
+    /// <summary>The inbound mTLS listener for mesh traffic (gRPC over TLS, ALPN h2); bound only with a <c>tls:</c> section. Default 0.0.0.0:7443 then.</summary>
+    public ListenerConfig? Mtls { get; init; }
+
     public static ListenersConfig Default { get; } = new(
         new ListenerConfig("0.0.0.0", 7070),
         new ListenerConfig("0.0.0.0", 8080),

@@ -30,4 +30,7 @@ internal sealed record MeshProxyConfig(
 
     /// <summary>Bearer JWT validation on the REST listener (<c>jwt:</c>); null when the file has none.</summary>
     public JwtConfig? Jwt { get; init; }
+
+    /// <summary>The workload certificate and the mTLS listener (<c>tls:</c>); null (default) for cleartext only.</summary>
+    public TlsConfig? Tls { get; init; }
 }

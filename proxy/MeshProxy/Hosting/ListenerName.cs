@@ -7,4 +7,7 @@ internal enum ListenerName
     Rest,
     Ops,
     Admin,
+
+    /// <summary>The inbound mTLS listener for mesh traffic (gRPC over TLS), bound only with a <c>tls:</c> section.</summary>
+    Mtls,
 }

@@ -8,6 +8,7 @@ using MeshProxy.Observability;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Observability.Tracing;
 using MeshProxy.Routing;
+using MeshProxy.Security;
 using MeshProxy.Transcoding.Rest;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -178,6 +179,9 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         var app = builder.Build();
         try
         {
+            // The workload certificate first: unusable certificate files refuse the start like an invalid config.
+            app.Services.GetRequiredService<WorkloadIdentity>().Start(config.Tls);
+
             // Also loads the transcoding descriptor sets, which may refuse the start.
             app.Services.GetRequiredService<ConfigReloader>().Start(config, contentHash);
         }
@@ -230,7 +234,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         var host = endPoint.Address.Equals(IPAddress.Any) ? IPAddress.Loopback
             : endPoint.Address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
             : endPoint.Address;
-        return new Uri($"http://{new IPEndPoint(host, endPoint.Port)}");
+        return new Uri($"{(listener == ListenerName.Mtls ? "https" : "http")}://{new IPEndPoint(host, endPoint.Port)}");
     }
 
     /// <summary>Completes when the host is asked to stop (Ctrl+C, SIGTERM, or the token).</summary>
@@ -326,15 +330,20 @@ internal sealed class MeshProxyServer : IAsyncDisposable
 
         Listen(kestrel, ListenerName.Grpc, config.Grpc, HttpProtocols.Http2, listeners);
         Listen(kestrel, ListenerName.Rest, config.Rest, HttpProtocols.Http1, listeners);
+        if (config.Mtls is { } mtls)
+        {
+            Listen(kestrel, ListenerName.Mtls, mtls, HttpProtocols.Http2, listeners, options => MtlsListener.Configure(options, kestrel.ApplicationServices.GetRequiredService<WorkloadIdentity>()));
+        }
     }
 
-    private static void Listen(KestrelServerOptions kestrel, ListenerName name, ListenerConfig config, HttpProtocols protocols, Dictionary<ListenerName, ListenOptions> listeners) =>
+    private static void Listen(KestrelServerOptions kestrel, ListenerName name, ListenerConfig config, HttpProtocols protocols, Dictionary<ListenerName, ListenOptions> listeners, Action<ListenOptions>? secure = null) =>
         kestrel.Listen(IPAddress.Parse(config.Address), config.Port, options =>
         {
-            // Http2 alone on cleartext is h2c with prior knowledge, which is what gRPC clients speak.
+            // Http2 alone on cleartext is h2c with prior knowledge, which is what gRPC clients speak (over TLS: ALPN h2).
             options.Protocols = protocols;
             ListenerTagging.Tag(options, name);
             ConnectionTelemetry.Count(options, name);
+            secure?.Invoke(options);
             listeners[name] = options;
         });
 
@@ -365,12 +374,15 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         var grpc = services.GetRequiredService<GrpcProxyEndpoint>();
         var rest = services.GetRequiredService<RestTranscodingEndpoint>();
         var telemetry = services.GetRequiredService<GrpcCallTelemetry>();
+        var identity = services.GetRequiredService<WorkloadIdentity>();
         RequestDelegate forward = grpc.InvokeAsync;
         return context =>
         {
+            // Only the mTLS listener may vouch for a caller: a forwarded-client-cert header the caller wrote is dropped everywhere.
+            ClientCertForwarding.Apply(context, identity.ForwardClientCertHeader);
             switch (ListenerTagging.Of(context))
             {
-                case ListenerName.Grpc:
+                case ListenerName.Grpc or ListenerName.Mtls:
                     // gRPC bodies are streams of messages; per-message limits are the backend's job.
                     if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
                     {

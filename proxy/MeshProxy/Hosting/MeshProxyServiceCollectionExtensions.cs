@@ -5,6 +5,7 @@ using MeshProxy.Observability;
 using MeshProxy.Observability.AccessLog;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
+using MeshProxy.Security;
 using MeshProxy.Security.Authorization;
 using MeshProxy.Transcoding.Rest;
 using MeshProxy.TrafficPolicy;
@@ -26,13 +27,17 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton(sp => new ProxySnapshotProvider(
             sp.GetRequiredService<Random>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ConfigReloadOptions>().RetiredClusterGrace));
+            sp.GetRequiredService<ConfigReloadOptions>().RetiredClusterGrace,
+            sp.GetRequiredService<WorkloadIdentity>()));
         services.TryAddSingleton(TranscodingPaths.CurrentDirectory);
         services.TryAddSingleton<TranscodingSnapshotProvider>();
         services.TryAddSingleton<RestTranscodingEndpoint>();
         services.TryAddSingleton<ConfigReloader>();
         services.TryAddSingleton<GrpcProxyEndpoint>();
         services.TryAddSingleton<ReadinessState>();
+
+        // The workload certificate of the mTLS listener and of clusters with tls: (loaded by MeshProxyServer at start).
+        services.TryAddSingleton<WorkloadIdentity>();
         services.TryAddSingleton<OpsEndpoints>();
         services.TryAddSingleton<AdminEndpoints>();
 

@@ -72,7 +72,7 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
             }
 
             // Who called, only when a span or a log line will carry it (reading the certificate is not free).
-            var caller = trace is not null || bytes.IsLogged ? CallerIdentity.Of(context) : default;
+            var caller = trace is not null || bytes.IsLogged ? AuthenticatedCaller.Of(context) : default;
             trace?.End(routed, status, requestId, caller);
             if (bytes.IsLogged)
             {

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using MeshProxy.Configuration;
+using MeshProxy.Security;
 using MeshProxy.TrafficPolicy;
 
 namespace MeshProxy.Routing;
@@ -17,10 +18,11 @@ internal sealed class ProxySnapshotProvider : IDisposable
     /// <param name="random">Drives weighted backend picks and powerOfTwoChoices; safe for concurrent use.</param>
     /// <param name="time">Times the grace period of clusters a reload removed.</param>
     /// <param name="retiredClusterGrace">How long a removed cluster's client stays usable before it is disposed (once idle).</param>
-    public ProxySnapshotProvider(Random random, TimeProvider time, TimeSpan retiredClusterGrace)
+    /// <param name="identity">The workload certificate of clusters with <c>tls:</c>; null without one.</param>
+    public ProxySnapshotProvider(Random random, TimeProvider time, TimeSpan retiredClusterGrace, WorkloadIdentity? identity = null)
     {
         _random = random;
-        _clusters = new ClusterRegistry(time, retiredClusterGrace, random);
+        _clusters = new ClusterRegistry(time, retiredClusterGrace, random, identity);
     }
 
     /// <summary>Clusters a reload removed that are still in their grace period.</summary>

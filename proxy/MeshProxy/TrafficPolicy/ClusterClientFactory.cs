@@ -1,5 +1,6 @@
 using System.Net;
 using MeshProxy.Configuration;
+using MeshProxy.Security;
 using MeshProxy.TrafficPolicy.Retries;
 
 namespace MeshProxy.TrafficPolicy;
@@ -9,15 +10,25 @@ namespace MeshProxy.TrafficPolicy;
 /// proxy, redirects, decompression or cookies (a sidecar is transparent), several HTTP/2 connections when the
 /// server's stream limit is reached, a connect timeout, and no overall timeout (deadlines are per call). A
 /// <see cref="RetryHandler"/> sits in front: it retries calls whose route asks for it and passes the rest through.
+/// A cluster with <c>tls:</c> dials its destinations through an <see cref="MtlsClientHandler"/> over the same settings.
 /// </summary>
 internal static class ClusterClientFactory
 {
     /// <summary>Idle pooled connections are closed after this long.</summary>
     public static readonly TimeSpan PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2);
 
-    public static HttpMessageInvoker Create(ClusterConfig config)
+    /// <param name="config">The cluster.</param>
+    /// <param name="identity">The workload certificate a cluster with <c>tls:</c> presents; the validator ensures it exists then.</param>
+    public static HttpMessageInvoker Create(ClusterConfig config, WorkloadIdentity? identity = null)
     {
-        var handler = new SocketsHttpHandler
+        HttpMessageHandler inner = config.Tls is { } tls && identity is not null
+            ? new MtlsClientHandler(identity, tls, config.Name, () => CreateHandler(config))
+            : CreateHandler(config);
+        return new HttpMessageInvoker(new RetryHandler(inner), disposeHandler: true);
+    }
+
+    private static SocketsHttpHandler CreateHandler(ClusterConfig config) =>
+        new()
         {
             UseProxy = false,
             AllowAutoRedirect = false,
@@ -33,6 +44,4 @@ internal static class ClusterClientFactory
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
             ActivityHeadersPropagator = null,
         };
-        return new HttpMessageInvoker(new RetryHandler(handler), disposeHandler: true);
-    }
 }

@@ -1,4 +1,5 @@
 using MeshProxy.Configuration;
+using MeshProxy.Security;
 
 namespace MeshProxy.TrafficPolicy;
 
@@ -19,14 +20,17 @@ internal sealed class ClusterRegistry : IDisposable
     private readonly TimeSpan _retireAfter;
     private readonly Dictionary<ClusterState, ITimer> _retiring = [];
     private readonly Random _random;
+    private readonly WorkloadIdentity? _identity;
     private Dictionary<string, ClusterState> _clusters = new(StringComparer.Ordinal);
     private bool _disposed;
 
     /// <param name="time">Times the grace period of retired clusters.</param>
     /// <param name="retireAfter">Grace period before a removed cluster is retired.</param>
     /// <param name="random">Randomness for powerOfTwoChoices; safe for concurrent use. Default <see cref="Random.Shared"/>.</param>
-    public ClusterRegistry(TimeProvider time, TimeSpan retireAfter, Random? random = null)
+    /// <param name="identity">The workload certificate clusters with <c>tls:</c> present; null without a <c>tls:</c> section.</param>
+    public ClusterRegistry(TimeProvider time, TimeSpan retireAfter, Random? random = null, WorkloadIdentity? identity = null)
     {
+        _identity = identity;
         _time = time;
         _retireAfter = retireAfter;
         _random = random ?? Random.Shared;
@@ -43,7 +47,7 @@ internal sealed class ClusterRegistry : IDisposable
                 _clusters.TryGetValue(config.Name, out var existing);
                 next[config.Name] = existing is not null && existing.Config.Equals(config)
                     ? existing
-                    : new ClusterState(config, ClusterClientFactory.Create(config), _random, _time, previous: existing);
+                    : new ClusterState(config, ClusterClientFactory.Create(config, _identity), _random, _time, previous: existing);
             }
 
             foreach (var old in _clusters.Values)

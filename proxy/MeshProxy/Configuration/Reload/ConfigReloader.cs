@@ -130,6 +130,7 @@ internal sealed class ConfigReloader
                 {
                     config = result.Config;
                     ListenerChangeValidator.Validate(_live.Listeners, config.Listeners, errors);
+                    TlsChangeValidator.Validate(_live.Tls, config.Tls, errors);
                     transcoding = _transcoding?.Prepare(config.Transcoding, errors);
                 }
                 else

@@ -12,7 +12,13 @@ internal static class ListenerChangeValidator
         Compare("rest", live.Rest, next.Rest, errors);
         Compare("ops", live.Ops, next.Ops, errors);
         Compare("admin", live.Admin, next.Admin, errors);
+        if (live.Mtls is not null || next.Mtls is not null)
+        {
+            Compare("mtls", live.Mtls ?? NotBound, next.Mtls ?? NotBound, errors);
+        }
     }
+
+    private static readonly ListenerConfig NotBound = new("(none)", -1);
 
     private static void Compare(string name, ListenerConfig live, ListenerConfig next, ConfigErrors errors)
     {

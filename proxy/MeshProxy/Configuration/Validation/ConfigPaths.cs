@@ -22,5 +22,6 @@ internal static class ConfigPaths
         ("rest", listeners.Rest),
         ("ops", listeners.Ops),
         ("admin", listeners.Admin),
+        .. listeners.Mtls is { } mtls ? [("mtls", mtls)] : Array.Empty<(string, ListenerConfig)>(),
     ];
 }

@@ -44,6 +44,8 @@ internal static class ConfigValidator
         new RetryBudgetValidator(),
         new AuthorizationPolicyValidator(),
         new JwtConfigValidator(),
+        new TlsValidator(),
+        new ClusterTlsValidator(),
     ];
 
     public static void Validate(MeshProxyConfig config, ConfigErrors errors)

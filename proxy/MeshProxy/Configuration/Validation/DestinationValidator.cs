@@ -34,9 +34,11 @@ internal sealed class DestinationValidator : IConfigValidator
                 {
                     errors.Add($"{itemPath}.address", "is required");
                 }
-                else if (!Uri.TryCreate(destination.Address, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
+                else if (!Uri.TryCreate(destination.Address, UriKind.Absolute, out var uri) || uri.Scheme != (cluster.Tls is null ? Uri.UriSchemeHttp : Uri.UriSchemeHttps))
                 {
-                    errors.Add($"{itemPath}.address", $"'{destination.Address}' is not an absolute http:// URI (destinations are h2c)");
+                    errors.Add($"{itemPath}.address", cluster.Tls is null
+                        ? $"'{destination.Address}' is not an absolute http:// URI (destinations are h2c; a cluster with 'tls:' takes https://)"
+                        : $"'{destination.Address}' is not an absolute https:// URI (the cluster has 'tls:')");
                 }
                 else if (uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
                 {

@@ -18,4 +18,8 @@ internal static class MetricLabels
     public const string Stage = "stage";
     public const string State = "state";
     public const string Version = "version";
+
+    /// <summary>Which certificate (workload or bundle); with <see cref="SpiffeId"/>, one sidecar's own identity (bounded).</summary>
+    public const string Certificate = "certificate";
+    public const string SpiffeId = "spiffe_id";
 }

@@ -78,7 +78,7 @@ internal sealed class CallTrace
     }
 
     /// <summary>Ends the spans with the call's outcome.</summary>
-    public void End(RoutedCall routed, StatusCode status, string requestId, CallerIdentity caller = default)
+    public void End(RoutedCall routed, StatusCode status, string requestId, AuthenticatedCaller caller = default)
     {
         var call = Call;
         if (_attempt is { } attempt)

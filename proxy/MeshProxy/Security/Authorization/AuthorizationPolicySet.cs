@@ -16,11 +16,7 @@ internal sealed class AuthorizationPolicySet
     {
         _deny = deny;
         _allow = allow;
-        UsesPrincipals = deny.Concat(allow).Any(p => p.Rules.Any(r => r.UsesPrincipals));
     }
-
-    /// <summary>Whether any rule looks at the caller's SPIFFE ID (reading it from the certificate is then worth it).</summary>
-    public bool UsesPrincipals { get; }
 
     /// <summary>The compiled set, or null when the config has no policy (calls then skip authorization entirely).</summary>
     public static AuthorizationPolicySet? Compile(EquatableArray<AuthorizationPolicyConfig> policies)

@@ -23,8 +23,6 @@ internal sealed class AuthorizationRule
         _claims = [.. config.Claims.Select(c => new ClaimMatcher(c))];
     }
 
-    public bool UsesPrincipals => _principals.Length > 0;
-
     public bool IsMatch(in AuthorizationRequest request)
     {
         if (_principals.Length > 0 && !MatchesPrincipal(request.Principal))

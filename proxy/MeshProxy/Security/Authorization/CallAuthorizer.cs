@@ -9,8 +9,7 @@ namespace MeshProxy.Security.Authorization;
 
 /// <summary>
 /// Applies the live authorization policies to gRPC calls, and decides for the REST edge (<see cref="RestEdgeGuard"/>).
-/// A config without policies costs a null check and a feature lookup per call: nothing is allocated, counted or read
-/// from the certificate. A refused gRPC call gets PERMISSION_DENIED as Trailers-Only, naming the policy and rule.
+/// A config without policies costs a null check and a feature lookup per call: nothing is allocated or counted. A refused gRPC call gets PERMISSION_DENIED as Trailers-Only, naming the policy and rule.
 /// </summary>
 internal sealed class CallAuthorizer(AuthorizationMetrics metrics, ILogger<CallAuthorizer> logger)
 {
@@ -38,12 +37,13 @@ internal sealed class CallAuthorizer(AuthorizationMetrics metrics, ILogger<CallA
     /// <summary>Evaluates, counts and logs one decision; <paramref name="method"/> is the gRPC method the call maps to.</summary>
     public AuthorizationDecision Decide(AuthorizationPolicySet policies, HttpContext context, string method, JwtClaims? claims)
     {
-        var principal = policies.UsesPrincipals ? SpiffeId.OfCaller(context.Connection) : null;
+        // The mTLS listener worked the caller's SPIFFE ID out once per connection, at the handshake.
+        var principal = CallerIdentity.Of(context)?.SpiffeId;
         var decision = policies.Evaluate(new AuthorizationRequest(principal, method, context.Request.Headers, claims));
         metrics.Record(decision);
         if (!decision.Allowed)
         {
-            var caller = principal ?? (policies.UsesPrincipals ? "an anonymous caller" : SpiffeId.OfCaller(context.Connection) ?? "an anonymous caller");
+            var caller = principal ?? "an anonymous caller";
             AuthorizationLog.CallDenied(logger, method, claims is { Principal.Length: > 0 } ? $"{caller} ({claims.Principal})" : caller, decision.Message);
         }
 

@@ -1,5 +1,6 @@
 using MeshProxy.Configuration;
 using MeshProxy.Observability;
+using MeshProxy.Security;
 using Microsoft.Extensions.Logging;
 
 namespace MeshProxy.TrafficPolicy.Health;
@@ -21,15 +22,15 @@ internal sealed class ClusterHealthChecker : IDisposable
     private Task _lastRound = Task.CompletedTask;
     private int _running;
 
-    public ClusterHealthChecker(ClusterState cluster, HealthCheckConfig config, TimeProvider time, ILogger logger)
+    public ClusterHealthChecker(ClusterState cluster, HealthCheckConfig config, TimeProvider time, ILogger logger, WorkloadIdentity? identity = null)
     {
         _cluster = cluster;
         _config = config;
         _time = time;
         _logger = logger;
         _probe = config.GrpcService is not null
-            ? new GrpcHealthProbe(config)
-            : new HttpHealthProbe(config);
+            ? new GrpcHealthProbe(config, cluster.Config, identity)
+            : new HttpHealthProbe(config, cluster.Config, identity);
         TrafficPolicyHealthLog.HealthCheckerStarted(logger, cluster.Name, config.GrpcService is not null ? "grpc" : "http", config.Interval);
         _timer = time.CreateTimer(static state => ((ClusterHealthChecker)state!).StartRound(), this, TimeSpan.Zero, config.Interval);
     }

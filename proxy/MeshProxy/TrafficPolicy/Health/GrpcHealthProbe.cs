@@ -3,6 +3,7 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using MeshProxy.Configuration;
+using MeshProxy.Security;
 using HealthClient = Grpc.Health.V1.Health.HealthClient;
 
 namespace MeshProxy.TrafficPolicy.Health;
@@ -25,9 +26,9 @@ internal sealed class GrpcHealthProbe : IHealthProbe
     // dictionary entry until the checker stops.
     private readonly ConcurrentDictionary<DestinationState, (GrpcChannel Channel, HealthClient Client)> _clients = new();
 
-    public GrpcHealthProbe(HealthCheckConfig config)
+    public GrpcHealthProbe(HealthCheckConfig config, ClusterConfig cluster, WorkloadIdentity? identity)
     {
-        _handler = HealthProbeClient.CreateHandler(config.Timeout);
+        _handler = HealthProbeClient.CreateHandler(config.Timeout, cluster, identity);
         _request = new HealthCheckRequest { Service = config.GrpcService ?? string.Empty };
         _timeout = config.Timeout;
         _missingServiceIsHealthy = config.MissingServiceIsHealthy;

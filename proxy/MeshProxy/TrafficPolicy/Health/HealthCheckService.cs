@@ -1,6 +1,7 @@
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Observability;
 using MeshProxy.Routing;
+using MeshProxy.Security;
 using Microsoft.Extensions.Logging;
 
 namespace MeshProxy.TrafficPolicy.Health;
@@ -16,7 +17,8 @@ internal sealed class HealthCheckService(
     ConfigReloader reloader,
     TimeProvider time,
     ILoggerFactory loggers,
-    IEjectionListener? ejections = null) : LiveClusterWorkers<ClusterHealthChecker>(reloader)
+    IEjectionListener? ejections = null,
+    WorkloadIdentity? identity = null) : LiveClusterWorkers<ClusterHealthChecker>(reloader)
 {
     private readonly ILogger _logger = loggers.CreateLogger<HealthCheckService>();
     private readonly ILogger _availabilityLogger = loggers.CreateLogger<ClusterAvailability>();
@@ -42,7 +44,7 @@ internal sealed class HealthCheckService(
                 cluster.Availability.Listener = ejections;
                 if (cluster.Config.HealthCheck is { } check && !Workers.ContainsKey(cluster))
                 {
-                    Workers[cluster] = new ClusterHealthChecker(cluster, check, time, _availabilityLogger);
+                    Workers[cluster] = new ClusterHealthChecker(cluster, check, time, _availabilityLogger, identity);
                 }
             }
         }

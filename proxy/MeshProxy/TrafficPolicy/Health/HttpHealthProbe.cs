@@ -1,5 +1,6 @@
 using System.Net;
 using MeshProxy.Configuration;
+using MeshProxy.Security;
 
 namespace MeshProxy.TrafficPolicy.Health;
 
@@ -7,9 +8,9 @@ namespace MeshProxy.TrafficPolicy.Health;
 /// <c>GET path</c> for clusters that are not gRPC services; any 2xx passes. The request speaks HTTP/2 with prior
 /// knowledge, as every call the proxy sends to a cluster does.
 /// </summary>
-internal sealed class HttpHealthProbe(HealthCheckConfig config) : IHealthProbe
+internal sealed class HttpHealthProbe(HealthCheckConfig config, ClusterConfig cluster, WorkloadIdentity? identity) : IHealthProbe
 {
-    private readonly HttpMessageInvoker _invoker = HealthProbeClient.Create(config.Timeout);
+    private readonly HttpMessageInvoker _invoker = HealthProbeClient.Create(config.Timeout, cluster, identity);
     private readonly string _path = config.HttpPath ?? "/";
 
     public async Task<string?> ProbeAsync(DestinationState destination, CancellationToken cancellationToken)

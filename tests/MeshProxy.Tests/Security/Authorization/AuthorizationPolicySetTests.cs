@@ -118,7 +118,6 @@ public sealed class AuthorizationPolicySetTests
         Assert.True(policies.Evaluate(Request("spiffe://example.org/ns/finance/sa/reporter")).Allowed);
         Assert.False(policies.Evaluate(Request(Batch)).Allowed);
         Assert.False(policies.Evaluate(Request(null)).Allowed);
-        Assert.True(policies.UsesPrincipals);
     }
 
     [Fact]
@@ -136,7 +135,6 @@ public sealed class AuthorizationPolicySetTests
         Assert.False(policies.Evaluate(Request(null, headers: [("x-debug", "1"), ("x-tenant", "test-a")])).Allowed);
         Assert.True(policies.Evaluate(Request(null, headers: [("x-debug", "1"), ("x-tenant", "prod")])).Allowed);
         Assert.True(policies.Evaluate(Request(null, headers: [("x-debug", "1")])).Allowed);
-        Assert.False(policies.UsesPrincipals);
     }
 
     [Fact]
