@@ -180,7 +180,9 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         try
         {
             // The workload certificate first: unusable certificate files refuse the start like an invalid config.
-            app.Services.GetRequiredService<WorkloadIdentity>().Start(config.Tls);
+            var identity = app.Services.GetRequiredService<WorkloadIdentity>();
+            identity.Start(config.Tls);
+            app.Services.GetRequiredService<MeshProxyMetrics>().Follow(identity);
 
             // Also loads the transcoding descriptor sets, which may refuse the start.
             app.Services.GetRequiredService<ConfigReloader>().Start(config, contentHash);

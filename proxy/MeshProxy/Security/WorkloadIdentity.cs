@@ -1,7 +1,6 @@
 using MeshProxy.Configuration;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Observability;
-using MeshProxy.Observability.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace MeshProxy.Security;
@@ -24,7 +23,6 @@ internal sealed class WorkloadIdentity : IDisposable
 
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly MeshProxyMetrics? _metrics;
     private readonly Lock _lock = new();
     private volatile WorkloadCredentials? _current;
     private TlsConfig? _config;
@@ -33,11 +31,10 @@ internal sealed class WorkloadIdentity : IDisposable
     private long _warnedWorkload;
     private long _warnedBundle;
 
-    public WorkloadIdentity(TimeProvider time, ILogger<WorkloadIdentity> logger, MeshProxyMetrics? metrics = null)
+    public WorkloadIdentity(TimeProvider time, ILogger<WorkloadIdentity> logger)
     {
         _time = time;
         _logger = logger;
-        _metrics = metrics;
     }
 
     /// <summary>Where handshake refusals are logged (the listener and cluster clients have no logger of their own).</summary>
@@ -52,7 +49,7 @@ internal sealed class WorkloadIdentity : IDisposable
     /// <summary>The header the verified caller is forwarded in (and a caller's own copy stripped from).</summary>
     public string ForwardClientCertHeader => _config?.ForwardClientCertHeader ?? TlsConfig.DefaultForwardClientCertHeader;
 
-    /// <summary>Raised on the watcher's thread after a new generation is live (tests wait on it).</summary>
+    /// <summary>Raised on the watcher's thread after a new generation is live (metrics follow it; tests wait on it).</summary>
     public event Action<WorkloadCredentials>? Rotated;
 
     /// <summary>
@@ -159,7 +156,6 @@ internal sealed class WorkloadIdentity : IDisposable
 
     private void Observe(WorkloadCredentials credentials)
     {
-        _metrics?.SetCertificateExpiry(credentials.SpiffeId, credentials.NotAfter, $"spiffe://{credentials.TrustDomain}", credentials.BundleNotAfter);
         WarnIfExpiring(credentials);
     }
 

@@ -1,3 +1,4 @@
+using MeshProxy.Security;
 using Prometheus;
 
 namespace MeshProxy.Observability.Metrics;
@@ -12,8 +13,22 @@ internal sealed partial class MeshProxyMetrics
 {
     private Gauge? _certificateExpiry;
 
-    /// <summary>The live credentials changed: replaces both series (the SPIFFE ID may change with a rotation).</summary>
-    public void SetCertificateExpiry(string spiffeId, DateTimeOffset notAfter, string trustDomainId, DateTimeOffset bundleNotAfter)
+    /// <summary>Exports the expiry of the identity's credentials now and after each rotation; nothing without a <c>tls:</c> section.</summary>
+    public void Follow(WorkloadIdentity identity)
+    {
+        if (identity.Current is not { } current)
+        {
+            return;
+        }
+
+        identity.Rotated += Observe;
+        Observe(current);
+
+        void Observe(WorkloadCredentials c) => SetCertificateExpiry(c.SpiffeId, c.NotAfter, $"spiffe://{c.TrustDomain}", c.BundleNotAfter);
+    }
+
+    // The live credentials changed: replaces both series (the SPIFFE ID may change with a rotation).
+    private void SetCertificateExpiry(string spiffeId, DateTimeOffset notAfter, string trustDomainId, DateTimeOffset bundleNotAfter)
     {
         var gauge = LazyInitializer.EnsureInitialized(ref _certificateExpiry, () => Prometheus.Metrics.WithCustomRegistry(Registry).CreateGauge(
             "meshproxy_certificate_expiry_timestamp_seconds",
