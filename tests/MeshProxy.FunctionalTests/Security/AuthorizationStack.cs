@@ -43,11 +43,15 @@ internal sealed class AuthorizationStack : IAsyncDisposable
     public string JwksPath => Path.Combine(Sidecar.Directory, "jwks.json");
 
     /// <summary>Starts with <paramref name="sections"/> (authorization:, jwt:, ...) added to the base config and <paramref name="jwks"/> on disk.</summary>
-    public static async Task<AuthorizationStack> StartAsync(string sections, ITestOutputHelper output, string? jwks = null)
+    /// <param name="sections">Top-level sections added to the base config.</param>
+    /// <param name="output">Where the sidecar logs.</param>
+    /// <param name="jwks">The JWKS file's content, or null for none.</param>
+    /// <param name="mtls">Also open the mTLS listener (the sections then hold <c>tls:</c>).</param>
+    public static async Task<AuthorizationStack> StartAsync(string sections, ITestOutputHelper output, string? jwks = null, bool mtls = false)
     {
         var scripted = await ScriptedBackend.StartAsync().DefaultTimeout();
         var named = await NamedBackend.StartAsync("orders").DefaultTimeout();
-        var yaml = Config(scripted.Port, named.Port, sections);
+        var yaml = Config(scripted.Port, named.Port, sections, mtls);
         var sidecar = await ReloadingSidecar.StartAsync(yaml, FastReload, output, directory =>
         {
             if (jwks is not null)
@@ -63,7 +67,7 @@ internal sealed class AuthorizationStack : IAsyncDisposable
     }
 
     /// <summary>The full config for <paramref name="sections"/>, to write as a live edit.</summary>
-    public string ConfigWith(string sections) => Config(Scripted.Port, Named.Port, sections);
+    public string ConfigWith(string sections) => Config(Scripted.Port, Named.Port, sections, mtls: false);
 
     /// <summary>Replaces the JWKS file atomically (temp file + rename, as a Secret update lands).</summary>
     public void WriteJwks(string jwks)
@@ -101,8 +105,9 @@ internal sealed class AuthorizationStack : IAsyncDisposable
         await Named.DisposeAsync();
     }
 
-    private static string Config(int scripted, int named, string sections) => $$"""
+    private static string Config(int scripted, int named, string sections, bool mtls) => $$"""
         {{SampleStack.LoopbackListeners}}
+        {{(mtls ? "  mtls:  { address: 127.0.0.1, port: 0 }" : string.Empty)}}
         routes:
           - name: test
             match: { method: "/meshproxy.testing.v1.TranscodingTestService/*" }
