@@ -4,20 +4,10 @@ namespace MeshProxy.Tests.Configuration;
 
 public sealed class AuthorizationConfigTests
 {
-    private const string Routes = """
-        routes:
-          - name: r1
-            match: { prefix: / }
-            cluster: c1
-        clusters:
-          c1:
-            destinations: [ { address: "http://127.0.0.1:50051" } ]
-        """;
-
     [Fact]
     public void Load_NoSections_NoPoliciesAndNoJwt()
     {
-        var config = ConfigAssert.LoadValid(Routes);
+        var config = ConfigAssert.LoadValid(ConfigAssert.OneRoute);
 
         Assert.Empty(config.Authorization);
         Assert.Null(config.Jwt);
@@ -45,7 +35,7 @@ public sealed class AuthorizationConfigTests
               claimHeaders:
                 sub: x-user-id
                 groups: x-user-groups
-            """ + "\n" + Routes);
+            """ + "\n" + ConfigAssert.OneRoute);
 
         var policy = Assert.Single(config.Authorization);
         Assert.Equal(("web", AuthorizationAction.Allow), (policy.Name, policy.Action));
@@ -68,7 +58,7 @@ public sealed class AuthorizationConfigTests
     [Fact]
     public void Load_JwtDefaults_RequiredAnd30sSkew()
     {
-        var config = ConfigAssert.LoadValid("jwt: { issuer: i, audiences: [a], jwksFile: k.json }\n" + Routes);
+        var config = ConfigAssert.LoadValid("jwt: { issuer: i, audiences: [a], jwksFile: k.json }\n" + ConfigAssert.OneRoute);
 
         Assert.True(config.Jwt!.Required);
         Assert.Equal(TimeSpan.FromSeconds(30), config.Jwt.ClockSkew);
@@ -91,7 +81,7 @@ public sealed class AuthorizationConfigTests
     [InlineData("- { name: p, action: DENY, rules: [ { paths: [ / ] } ] }", "authorization.policies[0].rules[0].paths", "unknown key")]
     public void Load_BadPolicy_ErrorNamesThePath(string policy, string path, string? message)
     {
-        var errors = ConfigAssert.Errors($"authorization:\n  policies:\n    {policy}\n{Routes}");
+        var errors = ConfigAssert.Errors($"authorization:\n  policies:\n    {policy}\n{ConfigAssert.OneRoute}");
 
         var error = Assert.Single(errors);
         Assert.Equal(path, error.Path);
@@ -109,7 +99,7 @@ public sealed class AuthorizationConfigTests
               policies:
                 - { name: p, action: DENY, rules: [ {} ] }
                 - { name: p, action: ALLOW, rules: [ {} ] }
-            """ + "\n" + Routes);
+            """ + "\n" + ConfigAssert.OneRoute);
 
         Assert.Equal(new ConfigError("authorization.policies[1].name", "duplicate policy name 'p'"), Assert.Single(errors));
     }
@@ -126,7 +116,7 @@ public sealed class AuthorizationConfigTests
     [InlineData("jwt: { issuer: i, audiences: [a], jwksFile: k.json, keys: x }", "jwt.keys", "unknown key")]
     public void Load_BadJwt_ErrorNamesThePath(string jwt, string path, string message)
     {
-        var errors = ConfigAssert.Errors(jwt + "\n" + Routes);
+        var errors = ConfigAssert.Errors(jwt + "\n" + ConfigAssert.OneRoute);
 
         Assert.Equal(new ConfigError(path, message), Assert.Single(errors));
     }

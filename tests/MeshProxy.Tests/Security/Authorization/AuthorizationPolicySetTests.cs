@@ -17,7 +17,7 @@ public sealed class AuthorizationPolicySetTests
 
     [Fact]
     public void Compile_NoPolicies_IsNull() =>
-        Assert.Null(AuthorizationPolicySet.Compile(ConfigAssert.LoadValid(Routes).Authorization));
+        Assert.Null(AuthorizationPolicySet.Compile(ConfigAssert.LoadValid(ConfigAssert.OneRoute).Authorization));
 
     [Fact]
     public void Evaluate_OnlyDenyPolicies_NotDeniedPasses()
@@ -203,20 +203,10 @@ public sealed class AuthorizationPolicySetTests
         Assert.Same(AuthorizationDecision.NoMatchAllowed, policies.Evaluate(Request(Web)));
     }
 
-    private const string Routes = """
-        routes:
-          - name: r1
-            match: { prefix: / }
-            cluster: c1
-        clusters:
-          c1:
-            destinations: [ { address: "http://127.0.0.1:50051" } ]
-        """;
-
     private static AuthorizationPolicySet Compile(string policies)
     {
         var indented = string.Join('\n', policies.Split('\n').Select(l => "    " + l));
-        var config = ConfigAssert.LoadValid($"authorization:\n  policies:\n{indented}\n{Routes}");
+        var config = ConfigAssert.LoadValid($"authorization:\n  policies:\n{indented}\n{ConfigAssert.OneRoute}");
         return AuthorizationPolicySet.Compile(config.Authorization)!;
     }
 
