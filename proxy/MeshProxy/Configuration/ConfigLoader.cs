@@ -79,6 +79,8 @@ internal static class ConfigLoader
         var browser = BrowserConfigReader.Read(map, errors);
         var discovery = DiscoveryConfigReader.Read(map, errors);
         var reflection = ReflectionConfigReader.Read(map, errors);
+        var authorization = AuthorizationConfigReader.ReadPolicies(map, errors);
+        var jwt = AuthorizationConfigReader.ReadJwt(map, errors);
         var tls = TlsConfigReader.Read(map, errors);
         map.ReportUnknownKeys();
         return new MeshProxyConfig(version, listeners with { Mtls = listeners.Mtls ?? (tls is null ? null : TlsConfigReader.DefaultListener) }, new(routes), new(clusters))
@@ -91,6 +93,8 @@ internal static class ConfigLoader
             Browser = browser,
             Discovery = discovery,
             Reflection = reflection,
+            Authorization = authorization,
+            Jwt = jwt,
         };
     }
 
@@ -168,7 +172,7 @@ internal static class ConfigLoader
         return result;
     }
 
-    private static HeaderMatchConfig ReadHeader(YamlNode node, string path, ConfigErrors errors)
+    internal static HeaderMatchConfig ReadHeader(YamlNode node, string path, ConfigErrors errors)
     {
         var map = YamlMapping.From(node, path, errors);
         var result = new HeaderMatchConfig(

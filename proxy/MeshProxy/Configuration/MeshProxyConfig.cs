@@ -31,6 +31,12 @@ internal sealed record MeshProxyConfig(
     /// <summary>gRPC server reflection answered by the sidecar (<c>reflection:</c>); off when omitted.</summary>
     public ReflectionConfig Reflection { get; init; } = ReflectionConfig.Default;
 
+    /// <summary>Authorization policies (<c>authorization.policies</c>), checked on every gRPC and REST call; none by default (everything passes).</summary>
+    public EquatableArray<AuthorizationPolicyConfig> Authorization { get; init; } = EquatableArray<AuthorizationPolicyConfig>.Empty;
+
+    /// <summary>Bearer JWT validation on the REST listener (<c>jwt:</c>); null when the file has none.</summary>
+    public JwtConfig? Jwt { get; init; }
+
     /// <summary>The workload certificate and the mTLS listener (<c>tls:</c>); null (default) for cleartext only.</summary>
     public TlsConfig? Tls { get; init; }
 }

@@ -9,6 +9,7 @@ using MeshProxy.Observability.Tracing;
 using MeshProxy.Reflection;
 using MeshProxy.Routing;
 using MeshProxy.Security;
+using MeshProxy.Security.Authorization;
 using MeshProxy.Transcoding.Rest;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Health;
@@ -70,6 +71,9 @@ internal static class MeshProxyServiceCollectionExtensions
 
         // gRPC-Web, Connect and CORS in front of REST transcoding on the REST listener.
         services.AddBrowserProtocols();
+
+        // Authorization policies on every call; bearer JWTs on the REST listener.
+        services.AddMeshAuthorization();
         return services;
     }
 }

@@ -2,6 +2,7 @@ using MeshProxy.Grpc;
 using MeshProxy.Observability.AccessLog;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Observability.Tracing;
+using MeshProxy.Security.Authorization;
 using MeshProxy.TrafficPolicy;
 using Microsoft.AspNetCore.Http;
 
@@ -67,7 +68,9 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
                 RecordAttempts(call, status, elapsed);
             }
 
-            trace?.End(call, status, requestId);
+            // Who called, only when a span or a log line will carry it (reading the certificate is not free).
+            var caller = trace is not null || bytes.IsLogged ? AuthenticatedCaller.Of(context) : default;
+            trace?.End(call, status, requestId, caller);
             if (bytes.IsLogged)
             {
                 accessLog.Write(new AccessLogEntry(
@@ -84,7 +87,11 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
                     bytes.RequestBytes,
                     bytes.ResponseBytes,
                     requestId,
-                    trace?.Call.TraceId.ToHexString() ?? TraceHeaders.TraceIdOf(context.Request.Headers[TraceHeaders.TraceParent].ToString())));
+                    trace?.Call.TraceId.ToHexString() ?? TraceHeaders.TraceIdOf(context.Request.Headers[TraceHeaders.TraceParent].ToString()))
+                {
+                    Caller = caller.SpiffeId,
+                    RequestPrincipal = caller.RequestPrincipal,
+                });
             }
         }
     }

@@ -1,5 +1,6 @@
 using MeshProxy.Grpc;
 using MeshProxy.Observability;
+using MeshProxy.Security.Authorization;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Retries;
 using Microsoft.AspNetCore.Http;
@@ -22,9 +23,11 @@ internal sealed class GrpcProxyEndpoint
     private readonly CallServices _services;
     private readonly IdempotentMethods _idempotent;
     private readonly ILogger _logger;
+    private readonly CallAuthorizer? _authorization;
 
-    public GrpcProxyEndpoint(ProxySnapshotProvider snapshots, IHttpForwarder forwarder, CallServices services, IdempotentMethods idempotent, ILogger<GrpcProxyEndpoint> logger)
+    public GrpcProxyEndpoint(ProxySnapshotProvider snapshots, IHttpForwarder forwarder, CallServices services, IdempotentMethods idempotent, ILogger<GrpcProxyEndpoint> logger, CallAuthorizer? authorization = null)
     {
+        _authorization = authorization;
         _snapshots = snapshots;
         _forwarder = forwarder;
         _services = services;
@@ -105,6 +108,12 @@ internal sealed class GrpcProxyEndpoint
         if (_snapshots.Current is not { } snapshot)
         {
             await TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.Unavailable, "the proxy has no configuration yet").ConfigureAwait(false);
+            return null;
+        }
+
+        // Authorization policies, before routing: a refused caller learns nothing about routes (PERMISSION_DENIED).
+        if (_authorization is not null && !await _authorization.AuthorizeAsync(context, snapshot).ConfigureAwait(false))
+        {
             return null;
         }
 

@@ -40,8 +40,15 @@ internal sealed class HeaderMatcher
         }
 
         var value = values.Count == 1 ? values[0] ?? string.Empty : string.Join(',', values.ToArray());
-        return _exact is not null ? string.Equals(value, _exact, StringComparison.Ordinal)
-            : _prefix is not null ? value.StartsWith(_prefix, StringComparison.Ordinal)
-            : _regex is not null && FullMatchRegex.IsMatch(_regex, value);
+        return IsValueMatch(value);
     }
+
+    /// <summary>The condition's presence test: true or false for a <c>present</c> condition, null for a value condition.</summary>
+    public bool? Present => _present;
+
+    /// <summary>The exact, prefix or regex condition on one value (authorization applies it to JWT claim values too).</summary>
+    public bool IsValueMatch(string value) =>
+        _exact is not null ? string.Equals(value, _exact, StringComparison.Ordinal)
+        : _prefix is not null ? value.StartsWith(_prefix, StringComparison.Ordinal)
+        : _regex is not null && FullMatchRegex.IsMatch(_regex, value);
 }

@@ -19,7 +19,7 @@ internal sealed class RegexValidator : IConfigValidator
         }
     }
 
-    private static void Check(string? pattern, string path, ConfigErrors errors)
+    internal static void Check(string? pattern, string path, ConfigErrors errors)
     {
         if (pattern is null)
         {

@@ -15,4 +15,11 @@ internal sealed record AccessLogEntry(
     long RequestBytes,
     long ResponseBytes,
     string RequestId,
-    string? TraceId);
+    string? TraceId)
+{
+    /// <summary>The caller's SPIFFE ID (mTLS); null on cleartext.</summary>
+    public string? Caller { get; init; }
+
+    /// <summary>The validated JWT's <c>iss/sub</c> (REST listener); null without a token.</summary>
+    public string? RequestPrincipal { get; init; }
+}

@@ -33,6 +33,8 @@ internal sealed class AccessLogWriter : IAsyncDisposable
     private static readonly JsonEncodedText ResponseBytesName = JsonEncodedText.Encode("response_bytes");
     private static readonly JsonEncodedText RequestIdName = JsonEncodedText.Encode("request_id");
     private static readonly JsonEncodedText TraceIdName = JsonEncodedText.Encode("trace_id");
+    private static readonly JsonEncodedText CallerName = JsonEncodedText.Encode("caller");
+    private static readonly JsonEncodedText RequestPrincipalName = JsonEncodedText.Encode("request_principal");
 
     private readonly Channel<AccessLogEntry> _lines = Channel.CreateBounded<AccessLogEntry>(new BoundedChannelOptions(Capacity)
     {
@@ -112,10 +114,25 @@ internal sealed class AccessLogWriter : IAsyncDisposable
                 json.WriteString(TraceIdName, entry.TraceId);
             }
 
+            WriteStringOrNull(json, CallerName, entry.Caller);
+            WriteStringOrNull(json, RequestPrincipalName, entry.RequestPrincipal);
+
             json.WriteEndObject();
         }
 
         output.Write("\n"u8);
+    }
+
+    private static void WriteStringOrNull(Utf8JsonWriter json, JsonEncodedText name, string? value)
+    {
+        if (value is null)
+        {
+            json.WriteNull(name);
+        }
+        else
+        {
+            json.WriteString(name, value);
+        }
     }
 
     private async Task WriteLoopAsync()

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MeshProxy.Grpc;
+using MeshProxy.Security.Authorization;
 using MeshProxy.TrafficPolicy;
 using Microsoft.AspNetCore.Http;
 
@@ -77,7 +78,7 @@ internal sealed class CallTrace
     }
 
     /// <summary>Ends the spans with the call's outcome.</summary>
-    public void End(ProxyCall? routed, StatusCode status, string requestId)
+    public void End(ProxyCall? routed, StatusCode status, string requestId, AuthenticatedCaller caller = default)
     {
         var call = Call;
         if (_attempt is { } attempt)
@@ -94,6 +95,16 @@ internal sealed class CallTrace
             call.SetTag("meshproxy.attempts", routed?.AttemptCount ?? 0);
             call.SetTag("meshproxy.request_id", requestId);
             call.SetTag("rpc.grpc.status_code", (int)status);
+            if (caller.SpiffeId is { } spiffeId)
+            {
+                call.SetTag("meshproxy.caller.spiffe_id", spiffeId);
+            }
+
+            if (caller.RequestPrincipal is { } principal)
+            {
+                call.SetTag("meshproxy.caller.request_principal", principal);
+            }
+
             if (status != StatusCode.OK)
             {
                 call.SetStatus(ActivityStatusCode.Error);

@@ -5,6 +5,7 @@ using MeshProxy.Grpc.Framing;
 using MeshProxy.Observability;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
+using MeshProxy.Security.Authorization;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.Transcoding.Rules;
 using Microsoft.AspNetCore.Http;
@@ -35,9 +36,11 @@ internal sealed class RestTranscodingEndpoint
     private readonly RequestDelegate _forward;
     private readonly TranscodingSnapshotProvider _snapshots;
     private readonly ILogger _logger;
+    private readonly RestEdgeGuard? _edge;
 
-    public RestTranscodingEndpoint(GrpcProxyEndpoint grpc, GrpcCallTelemetry telemetry, MeshProxyMetrics metrics, TranscodingSnapshotProvider snapshots, ILogger<RestTranscodingEndpoint> logger)
+    public RestTranscodingEndpoint(GrpcProxyEndpoint grpc, GrpcCallTelemetry telemetry, MeshProxyMetrics metrics, TranscodingSnapshotProvider snapshots, ILogger<RestTranscodingEndpoint> logger, RestEdgeGuard? edge = null)
     {
+        _edge = edge;
         _telemetry = telemetry;
         _metrics = metrics;
         _forward = grpc.InvokeAsync;
@@ -65,6 +68,12 @@ internal sealed class RestTranscodingEndpoint
         if (RestRequestPreflight.Check(context.Request, match.Binding!) is { } refusal)
         {
             await RefuseAsync(context, refusal.HttpStatus, refusal.Message).ConfigureAwait(false);
+            return;
+        }
+
+        // Bearer JWT and authorization policies (by the gRPC method the rule maps to), before the body is read.
+        if (_edge is not null && !await _edge.AdmitAsync(context, match.Binding!.GrpcPath).ConfigureAwait(false))
+        {
             return;
         }
 

@@ -1,0 +1,207 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using MeshProxy.Configuration.Reload;
+using MeshProxy.Observability;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Tokens;
+
+namespace MeshProxy.Security.Authorization;
+
+/// <summary>
+/// The keys of the JWKS file the live <c>jwt:</c> section names, followed like the config file (directory events,
+/// debounce, poll: <see cref="ReloadTrigger"/>), so an issuer's key rotation is picked up without a restart. A file
+/// that cannot be read or holds no usable RS256/ES256 key is logged and the last good keys stay; before any good
+/// load there are no keys and every token is refused. The REST edge calls <see cref="Follow"/> per call: the same
+/// path costs one comparison, a new path (a reload changed it) loads it and moves the watch.
+/// </summary>
+internal sealed class JwksKeySource : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly ConfigReloadOptions _reload;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private volatile JwksKeys? _current;
+    private ReloadTrigger? _trigger;
+    private FileSystemWatcher? _watcher;
+    private string? _lastSeenHash;
+    private TaskCompletionSource<JwksKeys> _next = NewSignal();
+    private bool _disposed;
+
+    public JwksKeySource(ConfigReloadOptions reload, TimeProvider time, ILogger<JwksKeySource> logger)
+    {
+        _reload = reload;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Completes after the next applied or refused change of the followed file, with the keys then in use.</summary>
+    public Task<JwksKeys> NextChange
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _next.Task;
+            }
+        }
+    }
+
+    /// <summary>The keys of <paramref name="path"/> (absolute), loading it and watching it when it is not the file followed.</summary>
+    public JwksKeys Follow(string path)
+    {
+        if (_current is { } current && current.Path == path)
+        {
+            return current;
+        }
+
+        lock (_lock)
+        {
+            if (_current is { } raced && raced.Path == path)
+            {
+                return raced;
+            }
+
+            _trigger?.Dispose();
+            _watcher?.Dispose();
+            _lastSeenHash = null;
+            var keys = Read(path, previous: null) ?? throw new InvalidOperationException("A first read always looks at the file.");
+            _current = keys;
+            Watch(path);
+            return keys;
+        }
+    }
+
+    /// <summary>Reads the followed file again and applies it when its content changed; true when new keys went live.</summary>
+    public bool Check()
+    {
+        try
+        {
+            lock (_lock)
+            {
+                if (_current is not { } live || _disposed)
+                {
+                    return false;
+                }
+
+                if (Read(live.Path, live) is not { } next)
+                {
+                    return false;
+                }
+
+                _current = next;
+                Signal(next);
+                return !ReferenceEquals(next, live);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Runs on a timer thread: never throw there.
+            AuthorizationLog.JwksCheckFailed(_logger, ex);
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            _trigger?.Dispose();
+            _watcher?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The keys to use after looking at the file: new ones, or <paramref name="previous"/> when it is refused (logged),
+    /// or null when its content is what was last looked at.
+    /// </summary>
+    private JwksKeys? Read(string path, JwksKeys? previous)
+    {
+        const string Unreadable = "unreadable";
+        byte[] content;
+        try
+        {
+            content = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return _lastSeenHash == Unreadable ? null : Refuse(path, Unreadable, $"cannot read it: {ex.Message}", previous);
+        }
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(content));
+        if (hash == _lastSeenHash)
+        {
+            return null;
+        }
+
+        IList<SecurityKey> keys;
+        try
+        {
+            keys = new JsonWebKeySet(System.Text.Encoding.UTF8.GetString(content)).GetSigningKeys();
+        }
+        catch (Exception ex) when (ex is ArgumentException or JsonException or InvalidOperationException)
+        {
+            return Refuse(path, hash, $"it is not a JSON Web Key Set (RFC 7517): {ex.Message}", previous);
+        }
+
+        if (keys.Count == 0)
+        {
+            return Refuse(path, hash, "it holds no RSA or EC signing key", previous);
+        }
+
+        _lastSeenHash = hash;
+        AuthorizationLog.JwksLoaded(_logger, keys.Count, path, hash);
+        return new JwksKeys(path, [.. keys], hash, Error: null);
+    }
+
+    private JwksKeys Refuse(string path, string hash, string reason, JwksKeys? previous)
+    {
+        _lastSeenHash = hash;
+        AuthorizationLog.JwksRefused(_logger, path, reason);
+        return previous ?? new JwksKeys(path, [], Hash: null, $"the JWKS file cannot be used: {reason}");
+    }
+
+    private void Watch(string path)
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _trigger = new ReloadTrigger(_time, _reload.Debounce, _reload.PollInterval, () => Check());
+        if (!_reload.WatchFileSystem || Path.GetDirectoryName(path) is not { } directory)
+        {
+            return;
+        }
+
+        // The directory, not the file: an atomic rename or a Kubernetes ..data swap replaces the file itself.
+        var watcher = new FileSystemWatcher(directory)
+        {
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+        };
+        FileSystemEventHandler changed = (_, _) => _trigger?.Signal();
+        watcher.Changed += changed;
+        watcher.Created += changed;
+        watcher.Deleted += changed;
+        watcher.Renamed += (_, _) => _trigger?.Signal();
+        try
+        {
+            watcher.EnableRaisingEvents = true;
+            _watcher = watcher;
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException)
+        {
+            AuthorizationLog.JwksWatchFailed(_logger, directory, ex);
+            watcher.Dispose();
+        }
+    }
+
+    private void Signal(JwksKeys keys)
+    {
+        var done = _next;
+        _next = NewSignal();
+        done.SetResult(keys);
+    }
+
+    private static TaskCompletionSource<JwksKeys> NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
