@@ -4,6 +4,7 @@ using MeshProxy.Discovery;
 using MeshProxy.Observability;
 using MeshProxy.Observability.AccessLog;
 using MeshProxy.Observability.Metrics;
+using MeshProxy.Protection;
 using MeshProxy.Routing;
 using MeshProxy.Transcoding.Rest;
 using MeshProxy.TrafficPolicy;
@@ -31,6 +32,7 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton<RestTranscodingEndpoint>();
         services.TryAddSingleton<ConfigReloader>();
         services.TryAddSingleton<GrpcProxyEndpoint>();
+        services.AddProtection();
         services.TryAddSingleton<ReadinessState>();
         services.TryAddSingleton<OpsEndpoints>();
         services.TryAddSingleton<AdminEndpoints>();

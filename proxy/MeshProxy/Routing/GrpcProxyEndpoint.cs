@@ -1,6 +1,7 @@
 using MeshProxy.Grpc;
 using MeshProxy.Observability;
 using MeshProxy.Observability.Metrics;
+using MeshProxy.Protection;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Retries;
 using Microsoft.AspNetCore.Http;
@@ -23,9 +24,11 @@ internal sealed class GrpcProxyEndpoint
     private readonly Random _random;
     private readonly ILogger _logger;
     private readonly MeshProxyMetrics? _metrics;
+    private readonly CallerCommitGate _commit;
 
-    public GrpcProxyEndpoint(ProxySnapshotProvider snapshots, IHttpForwarder forwarder, TimeProvider time, Random random, ILogger<GrpcProxyEndpoint> logger, MeshProxyMetrics? metrics = null)
+    public GrpcProxyEndpoint(ProxySnapshotProvider snapshots, IHttpForwarder forwarder, TimeProvider time, Random random, ILogger<GrpcProxyEndpoint> logger, CallerCommitGate commit, MeshProxyMetrics? metrics = null)
     {
+        _commit = commit;
         _metrics = metrics;
         _snapshots = snapshots;
         _forwarder = forwarder;
@@ -70,6 +73,12 @@ internal sealed class GrpcProxyEndpoint
         {
             RoutingLog.NoRoute(_logger, path);
             await TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.Unimplemented, $"no route for {path}").ConfigureAwait(false);
+            return;
+        }
+
+        // 2b. A stream reset before its request is complete starts no upstream call (HTTP/2 rapid reset; CallerCommitGate).
+        if (!await _commit.WaitAsync(context).ConfigureAwait(false))
+        {
             return;
         }
 
