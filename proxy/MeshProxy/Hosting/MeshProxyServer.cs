@@ -7,6 +7,7 @@ using Grpc.HealthCheck;
 using MeshProxy.Observability;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Observability.Tracing;
+using MeshProxy.Protection;
 using MeshProxy.Routing;
 using MeshProxy.Transcoding.Rest;
 using Microsoft.AspNetCore.Builder;
@@ -326,6 +327,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
 
         Listen(kestrel, ListenerName.Grpc, config.Grpc, HttpProtocols.Http2, listeners);
         Listen(kestrel, ListenerName.Rest, config.Rest, HttpProtocols.Http1, listeners);
+        RestListenerLimits.BoundConnections(listeners[ListenerName.Rest], ProtectionOptions.Default);
     }
 
     private static void Listen(KestrelServerOptions kestrel, ListenerName name, ListenerConfig config, HttpProtocols protocols, Dictionary<ListenerName, ListenOptions> listeners) =>
@@ -365,6 +367,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         var grpc = services.GetRequiredService<GrpcProxyEndpoint>();
         var rest = services.GetRequiredService<RestTranscodingEndpoint>();
         var telemetry = services.GetRequiredService<GrpcCallTelemetry>();
+        var protection = services.GetRequiredService<ProtectionOptions>();
         RequestDelegate forward = grpc.InvokeAsync;
         return context =>
         {
@@ -380,6 +383,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
                     // The sidecar's own health service is answered here, never proxied (LocalGrpcHealth).
                     return LocalGrpcHealth.Handles(context.Request) ? localHealth(context) : telemetry.InvokeAsync(context, forward);
                 case ListenerName.Rest:
+                    RestListenerLimits.Apply(context, protection);
                     return rest.InvokeAsync(context);
                 default:
                     context.Response.StatusCode = StatusCodes.Status404NotFound;

@@ -25,4 +25,20 @@ internal sealed record ProtectionOptions
     /// it, short enough to go unnoticed once per streaming call.
     /// </summary>
     public TimeSpan CommitWait { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// The slowest REST request body accepted, in bytes per second, averaged after <see cref="RestBodyGracePeriod"/>;
+    /// a body that trickles slower, or stalls (a chunked body that never ends), gets 408 with a google.rpc.Status body.
+    /// Default 240 B/s, Kestrel's own default. 0 turns the check off.
+    /// </summary>
+    public int RestMinBodyBytesPerSecond { get; init; } = 240;
+
+    /// <summary>How long a REST body may be slower than the minimum rate before it counts. Default 5 s (Kestrel's).</summary>
+    public TimeSpan RestBodyGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The most connections the REST listener holds open; more are closed on arrival. Default 10,000 (each idle
+    /// HTTP/1.1 connection costs Kestrel a few KiB, so this stays well inside the 256 MiB budget). 0 means no bound.
+    /// </summary>
+    public int RestMaxConnections { get; init; } = 10_000;
 }

@@ -71,7 +71,8 @@ public sealed class RapidResetTests(ITestOutputHelper output)
         var reset = await FloodAsync(stack.Proxy.EndPoint(ListenerName.Grpc), connections: 4, streamsPerConnection: 2_500);
         await stack.WaitForIdleAsync("users");
 
-        output.WriteLine($"{reset} streams reset, {upstreamCalls} upstream calls ({100.0 * upstreamCalls / reset:F2} %)");
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        output.WriteLine($"{reset} streams reset, {upstreamCalls} upstream calls ({100.0 * upstreamCalls / reset:F2} %); test process peak RSS {process.PeakWorkingSet64 / (1024 * 1024)} MiB");
         Assert.True(reset >= 5_000, $"only {reset} streams were written");
         Assert.True(upstreamCalls * 100 <= reset, $"{upstreamCalls} upstream calls for {reset} reset streams");
 
