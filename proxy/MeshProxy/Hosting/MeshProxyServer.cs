@@ -8,6 +8,7 @@ using Grpc.HealthCheck;
 using MeshProxy.Observability;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Observability.Tracing;
+using MeshProxy.Protection;
 using MeshProxy.Reflection;
 using MeshProxy.Routing;
 using MeshProxy.Security;
@@ -338,6 +339,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         {
             Listen(kestrel, ListenerName.Mtls, mtls, HttpProtocols.Http2, listeners, options => MtlsListener.Configure(options, kestrel.ApplicationServices.GetRequiredService<WorkloadIdentity>()));
         }
+        RestListenerLimits.BoundConnections(listeners[ListenerName.Rest], ProtectionOptions.Default);
     }
 
     private static void Listen(KestrelServerOptions kestrel, ListenerName name, ListenerConfig config, HttpProtocols protocols, Dictionary<ListenerName, ListenOptions> listeners, Action<ListenOptions>? secure = null) =>
@@ -380,6 +382,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         var rest = services.GetRequiredService<BrowserEndpoint>();
         var telemetry = services.GetRequiredService<GrpcCallTelemetry>();
         var identity = services.GetRequiredService<WorkloadIdentity>();
+        var protection = services.GetRequiredService<ProtectionOptions>();
         RequestDelegate forward = grpc.InvokeAsync;
         return context =>
         {
@@ -403,6 +406,8 @@ internal sealed class MeshProxyServer : IAsyncDisposable
                     // Server reflection too, when the config turns it on (LocalReflection).
                     return LocalReflection.Handles(context.Request, reflection) ? localReflection(context) : telemetry.InvokeAsync(context, forward);
                 case ListenerName.Rest:
+                    RestListenerLimits.Apply(context, protection);
+
                     // GET /docs renders the live OpenAPI document (ApiDocsPage); everything else is transcoded.
                     return ApiDocsPage.Handles(context.Request) ? apiDocs(context) : rest.InvokeAsync(context);
                 default:

@@ -6,6 +6,7 @@ using MeshProxy.Observability;
 using MeshProxy.Observability.AccessLog;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Observability.Tracing;
+using MeshProxy.Protection;
 using MeshProxy.Reflection;
 using MeshProxy.Routing;
 using MeshProxy.Security;
@@ -38,6 +39,7 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton<RestTranscodingEndpoint>();
         services.TryAddSingleton<ConfigReloader>();
         services.TryAddSingleton<GrpcProxyEndpoint>();
+        services.AddProtection();
 
         // The per-call state's shared services, and the methods the descriptor sets mark as safe to repeat.
         services.TryAddSingleton<CallServices>();

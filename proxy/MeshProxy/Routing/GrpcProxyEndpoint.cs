@@ -1,5 +1,6 @@
 using MeshProxy.Grpc;
 using MeshProxy.Observability;
+using MeshProxy.Protection;
 using MeshProxy.Security.Authorization;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Retries;
@@ -24,9 +25,11 @@ internal sealed class GrpcProxyEndpoint
     private readonly IdempotentMethods _idempotent;
     private readonly ILogger _logger;
     private readonly CallAuthorizer? _authorization;
+    private readonly CallerCommitGate _commit;
 
-    public GrpcProxyEndpoint(ProxySnapshotProvider snapshots, IHttpForwarder forwarder, CallServices services, IdempotentMethods idempotent, ILogger<GrpcProxyEndpoint> logger, CallAuthorizer? authorization = null)
+    public GrpcProxyEndpoint(ProxySnapshotProvider snapshots, IHttpForwarder forwarder, CallServices services, IdempotentMethods idempotent, ILogger<GrpcProxyEndpoint> logger, CallerCommitGate commit, CallAuthorizer? authorization = null)
     {
+        _commit = commit;
         _authorization = authorization;
         _snapshots = snapshots;
         _forwarder = forwarder;
@@ -45,6 +48,12 @@ internal sealed class GrpcProxyEndpoint
 
         // 2. Route on one snapshot, read once.
         if (await RouteAsync(context).ConfigureAwait(false) is not { } route)
+        {
+            return;
+        }
+
+        // 2b. A stream reset before its request is complete starts no upstream call (HTTP/2 rapid reset; CallerCommitGate).
+        if (!await _commit.WaitAsync(context).ConfigureAwait(false))
         {
             return;
         }

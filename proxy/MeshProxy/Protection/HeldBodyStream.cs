@@ -1,0 +1,69 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace MeshProxy.Protection;
+
+/// <summary>
+/// The request body after <see cref="CallerCommitGate"/> read part of it: first the bytes the gate held, then the read
+/// it left pending (if it stopped waiting with one in flight), then the body as Kestrel serves it. Only one read is
+/// ever in flight on Kestrel's reader, so it never sees two ("Reading is already in progress").
+/// </summary>
+internal sealed class HeldBodyStream(ReadOnlyMemory<byte> held, Task<ReadResult>? pending, PipeReader reader, Stream body) : Stream
+{
+    private ReadOnlyMemory<byte> _held = held;
+    private Task<ReadResult>? _pending = pending;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (!_held.IsEmpty)
+        {
+            var take = Math.Min(buffer.Length, _held.Length);
+            _held.Span[..take].CopyTo(buffer.Span);
+            _held = _held[take..];
+            return take;
+        }
+
+        if (_pending is { } pending)
+        {
+            _pending = null;
+            var result = await pending.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var data = result.Buffer;
+            if (!data.IsEmpty || result.IsCompleted)
+            {
+                var take = (int)Math.Min(buffer.Length, data.Length);
+                data.Slice(0, take).CopyTo(buffer.Span);
+                reader.AdvanceTo(data.GetPosition(take));
+                return take;
+            }
+
+            reader.AdvanceTo(data.Start);
+        }
+
+        return await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("The request body is read asynchronously.");
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
