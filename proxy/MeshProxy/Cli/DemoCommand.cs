@@ -171,7 +171,13 @@ internal static class DemoCommand
             .Append("  ").Append(prefix).Append(" call ").Append(grpc.Authority).AppendLine(" list")
             .Append("  ").Append(prefix).Append(" call ").Append(grpc.Authority).AppendLine(" list users.v1.UserService");
 
-        // gRPC-Web (the browser helper's line goes here).
+        // Browser protocols on the REST listener (browser: in config/demo.yaml): the same call as Connect JSON, and as
+        // gRPC-Web text (base64 of one frame holding GetUserRequest{user_id: "u-1001"}; the reply ends in a trailer frame).
+        calls.AppendLine("  # Browsers: the same call over the Connect protocol (JSON), and over gRPC-Web (base64 text)")
+            .Append("  curl -sS -H 'content-type: application/json' -H 'connect-protocol-version: 1' -d '{\"userId\":\"u-1001\"}' http://")
+            .Append(rest).AppendLine("/users.v1.UserService/GetUser")
+            .Append("  curl -sS -H 'content-type: application/grpc-web-text' -H 'accept: application/grpc-web-text' -d AAAAAAgKBnUtMTAwMQ== http://")
+            .Append(rest).AppendLine("/users.v1.UserService/GetUser");
 
         calls.AppendLine("  # In a browser: the API docs (try any REST route) and the admin page (routes, weights, ejections)")
             .Append("  http://").Append(rest).AppendLine("/docs")

@@ -38,4 +38,50 @@ public sealed class DemoFacesTests(DemoStackFixture stack) : IClassFixture<DemoS
         Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
         Assert.Equal("text/html", admin.Content.Headers.ContentType?.MediaType);
     }
+
+    [Fact]
+    public async Task DemoBrowserLines_ConnectJsonAndGrpcWebText_AnswerTheUser()
+    {
+        using var http = new HttpClient();
+        var url = new Uri(stack.Proxy.Address(ListenerName.Rest), "/users.v1.UserService/GetUser");
+
+        // The two requests the demo prints, byte for byte.
+        using var connect = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent("""{"userId":"u-1001"}""") };
+        connect.Content.Headers.ContentType = new("application/json");
+        connect.Headers.Add("connect-protocol-version", "1");
+        using var grpcWeb = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent("AAAAAAgKBnUtMTAwMQ==") };
+        grpcWeb.Content.Headers.ContentType = new("application/grpc-web-text");
+        grpcWeb.Headers.Add("accept", "application/grpc-web-text");
+
+        using var connectReply = await http.SendAsync(connect).DefaultTimeout();
+        using var grpcWebReply = await http.SendAsync(grpcWeb).DefaultTimeout();
+
+        Assert.Equal(HttpStatusCode.OK, connectReply.StatusCode);
+        Assert.Contains("Ada Lovelace", await connectReply.Content.ReadAsStringAsync().DefaultTimeout(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, grpcWebReply.StatusCode);
+        var decoded = GrpcWebText(await grpcWebReply.Content.ReadAsStringAsync().DefaultTimeout());
+        Assert.Contains("Ada Lovelace", decoded, StringComparison.Ordinal);
+        Assert.Contains("grpc-status:0", decoded.Replace(" ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    // gRPC-Web text may be several base64 chunks, each padded on its own (PROTOCOL-WEB.md).
+    private static string GrpcWebText(string body)
+    {
+        var bytes = new List<byte>();
+        var rest = body.AsSpan().Trim();
+        while (rest.Length > 0)
+        {
+            var end = rest.IndexOf('=');
+            var length = end < 0 ? rest.Length : end;
+            while (length < rest.Length && rest[length] == '=')
+            {
+                length++;
+            }
+
+            bytes.AddRange(Convert.FromBase64String(rest[..length].ToString()));
+            rest = rest[length..];
+        }
+
+        return System.Text.Encoding.Latin1.GetString(bytes.ToArray());
+    }
 }

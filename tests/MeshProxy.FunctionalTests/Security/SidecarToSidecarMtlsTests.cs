@@ -88,12 +88,14 @@ public sealed class SidecarToSidecarMtlsTests : IAsyncLifetime
     public async Task HealthProbes_OverMtls_HealthyForTheRightIdentityUnhealthyForAnother()
     {
         var health = _clientSide.Services.GetRequiredService<HealthCheckService>();
-        await health.Checker("remote-checked")!.LastRound.DefaultTimeout();
-        await health.Checker("impostor")!.LastRound.DefaultTimeout();
-
         var clusters = _clientSide.Services.GetRequiredService<MeshProxy.Routing.ProxySnapshotProvider>().Clusters;
-        Assert.Equal(DestinationHealth.Healthy, clusters["remote-checked"].Destinations[0].Health);
-        Assert.Equal(DestinationHealth.Unhealthy, clusters["impostor"].Destinations[0].Health);
+
+        // LastRound is a completed task until the timer starts the first round: run rounds until each has a verdict.
+        var remote = await VerdictAsync(health.Checker("remote-checked")!, clusters["remote-checked"].Destinations[0]).DefaultTimeout();
+        var impostor = await VerdictAsync(health.Checker("impostor")!, clusters["impostor"].Destinations[0]).DefaultTimeout();
+
+        Assert.Equal(DestinationHealth.Healthy, remote);
+        Assert.Equal(DestinationHealth.Unhealthy, impostor);
     }
 
     [Fact]
@@ -107,5 +109,15 @@ public sealed class SidecarToSidecarMtlsTests : IAsyncLifetime
 
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
         Assert.Equal(0, _backend.CallCount(GetUser));
+    }
+
+    private static async Task<DestinationHealth> VerdictAsync(ClusterHealthChecker checker, DestinationState destination)
+    {
+        while (destination.Health == DestinationHealth.Unknown)
+        {
+            await checker.StartRound();
+        }
+
+        return destination.Health;
     }
 }
