@@ -13,7 +13,7 @@ public sealed class LocalOriginOutlierTests
     [Fact]
     public void Record_LocalOriginGatewayFailuresSplit_DoNotTripGatewayRuleButTripTheirOwn()
     {
-        var listener = new RecordingListener();
+        var listener = new RecordingEjectionListener();
         using var cluster = Create(_time, 3, Outlier(gatewayFailures: 3, serverErrors: 3) with { ConsecutiveLocalOriginFailures = 5, Warmup = TimeSpan.Zero });
         cluster.Availability.Listener = listener;
         var destination = cluster.Destinations[0];
@@ -27,14 +27,14 @@ public sealed class LocalOriginOutlierTests
         destination.Record(AttemptOutcome.GatewayFailure, localOrigin: true);
 
         Assert.True(destination.Ejected);
-        Assert.Equal(["c-0 consecutive_local_origin_failure"], listener.Ejections);
+        Assert.Equal(["ejected c c-0 consecutive_local_origin_failure"], listener.Events);
         Assert.Equal(0, destination.ConsecutiveLocalOriginFailures);
     }
 
     [Fact]
     public void Record_PerTryTimeoutsSplitAfterWarmup_DoNotTrip5xxRuleButTripTheirOwn()
     {
-        var listener = new RecordingListener();
+        var listener = new RecordingEjectionListener();
         using var cluster = Create(_time, 3, Outlier(gatewayFailures: 0, serverErrors: 2) with { ConsecutiveLocalOriginFailures = 4, Warmup = TimeSpan.FromSeconds(30) });
         cluster.Availability.Listener = listener;
         var destination = cluster.Destinations[1];
@@ -47,7 +47,7 @@ public sealed class LocalOriginOutlierTests
         destination.Record(AttemptOutcome.ServerError, localOrigin: true);
 
         Assert.True(destination.Ejected);
-        Assert.Equal(["c-1 consecutive_local_origin_failure"], listener.Ejections);
+        Assert.Equal(["ejected c c-1 consecutive_local_origin_failure"], listener.Events);
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class LocalOriginOutlierTests
     public void Record_NotSplit_LocalFailuresCountAsTheBackendsAsBefore(bool gatewayFailure, string rule)
     {
         var outcome = gatewayFailure ? AttemptOutcome.GatewayFailure : AttemptOutcome.ServerError;
-        var listener = new RecordingListener();
+        var listener = new RecordingEjectionListener();
         using var cluster = Create(_time, 3, Outlier(gatewayFailures: 5, serverErrors: 5) with { SplitExternalLocalOriginErrors = false, Warmup = TimeSpan.Zero });
         cluster.Availability.Listener = listener;
         var destination = cluster.Destinations[2];
@@ -97,7 +97,7 @@ public sealed class LocalOriginOutlierTests
         destination.Record(outcome, localOrigin: true);
 
         Assert.True(destination.Ejected);
-        Assert.Equal([$"c-2 {rule}"], listener.Ejections);
+        Assert.Equal([$"ejected c c-2 {rule}"], listener.Events);
     }
 
     [Theory]
@@ -193,17 +193,6 @@ public sealed class LocalOriginOutlierTests
         for (var i = 0; i < times; i++)
         {
             destination.Record(outcome, localOrigin: true);
-        }
-    }
-
-    private sealed class RecordingListener : IEjectionListener
-    {
-        public List<string> Ejections { get; } = [];
-
-        public void DestinationEjected(string cluster, string destination, string reason) => Ejections.Add($"{destination} {reason}");
-
-        public void DestinationReturned(string cluster, string destination)
-        {
         }
     }
 }
