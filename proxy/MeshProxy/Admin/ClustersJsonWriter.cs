@@ -80,6 +80,8 @@ internal static class ClustersJsonWriter
             writer.WriteNumber("ejectionMultiplier", destination.EjectionMultiplier);
             writer.WriteNumber("consecutiveGatewayFailures", destination.ConsecutiveGatewayFailures);
             writer.WriteNumber("consecutiveServerErrors", destination.ConsecutiveServerErrors);
+            writer.WriteNumber("consecutiveLocalOriginFailures", destination.ConsecutiveLocalOriginFailures);
+            writer.WriteBoolean("warmingUp", availability.IsWarmingUp(destination));
             writer.WriteNumber("inFlight", destination.InFlight);
             writer.WriteEndObject();
         }

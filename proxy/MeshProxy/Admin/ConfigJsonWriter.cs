@@ -270,6 +270,9 @@ internal static class ConfigJsonWriter
         writer.WriteString("maxEjectionTime", Duration.Format(outlier.MaxEjectionTime));
         writer.WriteNumber("maxEjectionPercent", outlier.MaxEjectionPercent);
         writer.WriteNumber("panicThreshold", outlier.PanicThreshold);
+        writer.WriteBoolean("splitExternalLocalOriginErrors", outlier.SplitExternalLocalOriginErrors);
+        writer.WriteNumber("consecutiveLocalOriginFailures", outlier.ConsecutiveLocalOriginFailures);
+        writer.WriteString("warmup", Duration.Format(outlier.Warmup));
         writer.WriteEndObject();
         if (cluster.HealthCheck is { } health)
         {

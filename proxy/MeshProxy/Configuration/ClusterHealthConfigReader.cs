@@ -15,7 +15,12 @@ internal static class ClusterHealthConfigReader
             map.Duration("baseEjectionTime") ?? defaults.BaseEjectionTime,
             map.Duration("maxEjectionTime") ?? defaults.MaxEjectionTime,
             map.Int("maxEjectionPercent") ?? defaults.MaxEjectionPercent,
-            map.Int("panicThreshold") ?? defaults.PanicThreshold);
+            map.Int("panicThreshold") ?? defaults.PanicThreshold)
+        {
+            SplitExternalLocalOriginErrors = map.Bool("splitExternalLocalOriginErrors") ?? defaults.SplitExternalLocalOriginErrors,
+            ConsecutiveLocalOriginFailures = map.Int("consecutiveLocalOriginFailures") ?? defaults.ConsecutiveLocalOriginFailures,
+            Warmup = map.Duration("warmup") ?? defaults.Warmup,
+        };
         map.ReportUnknownKeys();
         return result;
     }

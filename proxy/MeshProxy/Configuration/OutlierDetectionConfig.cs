@@ -34,6 +34,29 @@ internal sealed record OutlierDetectionConfig(
     int MaxEjectionPercent,
     int PanicThreshold)
 {
+    /// <summary>
+    /// When true (the default), failures that originate in the sidecar (per-try timeouts, the call's deadline, connect
+    /// failures, refused streams, connections lost before response headers: <see cref="TrafficPolicy.CallAttempt.LocalOrigin"/>)
+    /// count only toward <see cref="ConsecutiveLocalOriginFailures"/>, not toward the backend's gateway and server-error
+    /// counters (Envoy's <c>split_external_local_origin_errors</c>). False counts them as before: a per-try timeout is a
+    /// server error, a connect failure a gateway failure.
+    /// </summary>
+    public bool SplitExternalLocalOriginErrors { get; init; } = true;
+
+    /// <summary>
+    /// Local-origin failures in a row that eject (Envoy's <c>consecutive_local_origin_failure</c>); only counted when
+    /// <see cref="SplitExternalLocalOriginErrors"/> is on; 0 disables the rule. Default 5.
+    /// </summary>
+    public int ConsecutiveLocalOriginFailures { get; init; } = 5;
+
+    /// <summary>
+    /// How long a destination warms up after it first appears (at process start or when discovery or a reload adds it),
+    /// after an ejection ends and after active health returns it: meanwhile timeouts of our own (per-try timeout, the
+    /// call's deadline) are not counted at all, so a cold sidecar's slowness ejects nothing. Connect failures and the
+    /// backend's own answers still count. Zero disables. Default 30s.
+    /// </summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(30);
+
     public static OutlierDetectionConfig Default { get; } = new(
         ConsecutiveGatewayFailures: 5,
         ConsecutiveServerErrors: 5,

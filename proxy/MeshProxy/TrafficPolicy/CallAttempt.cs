@@ -59,7 +59,7 @@ internal sealed class CallAttempt
 
         Outcome = outcome;
         LocalOrigin = localOrigin;
-        Destination.Record(outcome);
+        Destination.Record(outcome, localOrigin);
     }
 
     /// <summary>The call moved past this try: it failed (and may be retried) or lost a hedge race.</summary>

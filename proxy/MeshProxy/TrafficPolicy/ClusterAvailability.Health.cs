@@ -34,6 +34,7 @@ internal sealed partial class ClusterAvailability
                     destination.SetHealth(DestinationHealth.Healthy);
                     if (wasUnhealthy)
                     {
+                        destination.StartWarmup(_time.GetTimestamp());
                         TrafficPolicyHealthLog.DestinationHealthy(_logger, _cluster, destination.Name, passed);
                         Rebuild();
                     }

@@ -2,7 +2,10 @@ using MeshProxy.Observability;
 
 namespace MeshProxy.TrafficPolicy;
 
-/// <summary>Outlier ejection (Envoy's consecutive gateway failure and consecutive 5xx detectors, gRPC-aware).</summary>
+/// <summary>
+/// Outlier ejection (Envoy's consecutive gateway failure, consecutive 5xx and consecutive local-origin failure
+/// detectors, gRPC-aware).
+/// </summary>
 internal sealed partial class ClusterAvailability
 {
     /// <summary>
@@ -30,6 +33,25 @@ internal sealed partial class ClusterAvailability
     }
 
     /// <summary>
+    /// Called by <see cref="DestinationState.Record"/> after a local-origin failure when the cluster splits them from
+    /// the backend's own (Envoy's <c>consecutive_local_origin_failure</c>): its own counter, its own threshold.
+    /// </summary>
+    internal void OnLocalOriginFailure(DestinationState destination, AttemptOutcome outcome, int localFailures)
+    {
+        if (outcome == AttemptOutcome.GatewayFailure)
+        {
+            // A connect failure still tells discovery its addresses may be stale.
+            GatewayFailed?.Invoke();
+        }
+
+        var threshold = _outlier.ConsecutiveLocalOriginFailures;
+        if (threshold > 0 && localFailures == threshold)
+        {
+            TryEject(destination, localFailures, "local-origin failures", "consecutive_local_origin_failure");
+        }
+    }
+
+    /// <summary>
     /// Returns destinations whose ejection is over and decays the multiplier of those that stayed in for a whole
     /// interval; runs on the interval timer (tests call it directly).
     /// </summary>
@@ -51,6 +73,7 @@ internal sealed partial class ClusterAvailability
                     if (now >= destination.EjectedUntil)
                     {
                         destination.MarkReturned();
+                        destination.StartWarmup(now);
                         changed = true;
                         TrafficPolicyHealthLog.DestinationReturned(_logger, _cluster, destination.Name);
                         _listener?.DestinationReturned(_cluster, destination.Name);

@@ -43,9 +43,16 @@ internal sealed partial class ClusterAvailability : IDisposable
         _pickSet = destinations;
         lock (_lock)
         {
+            var now = time.GetTimestamp();
             foreach (var destination in destinations)
             {
                 destination.Availability = this;
+                if (destination.WarmupStarted is null)
+                {
+                    // First seen (process start, a reload or discovery adding it); a kept destination keeps its warm-up.
+                    destination.StartWarmup(now);
+                }
+
                 if (_healthCheck is null)
                 {
                     // Health from a check that no longer exists would keep the destination out for ever.
@@ -106,6 +113,15 @@ internal sealed partial class ClusterAvailability : IDisposable
         var until = destination.EjectedUntil;
         return until > now ? _time.GetElapsedTime(now, until) : TimeSpan.Zero;
     }
+
+    /// <summary>
+    /// True while <paramref name="destination"/> is within <c>outlierDetection.warmup</c> of its first adoption, its
+    /// last return from ejection or its last return to health: its own timeouts do not count against it meanwhile.
+    /// </summary>
+    public bool IsWarmingUp(DestinationState destination) =>
+        _outlier.Warmup > TimeSpan.Zero
+        && destination.WarmupStarted is { } started
+        && _time.GetElapsedTime(started) < _outlier.Warmup;
 
     /// <summary>Stops acting on the destinations: the cluster was replaced by a reload (its successor adopts them) or disposed.</summary>
     public void Stop()

@@ -14,6 +14,7 @@ internal sealed class DestinationState(string name, string prefix)
     private int _inFlight;
     private int _consecutiveGatewayFailures;
     private int _consecutiveServerErrors;
+    private int _consecutiveLocalOriginFailures;
     private volatile ClusterAvailability? _availability;
 
     // Outlier ejection, written under the availability lock.
@@ -21,6 +22,10 @@ internal sealed class DestinationState(string name, string prefix)
     private volatile bool _ejected;
     private int _ejectionMultiplier;
     private int _timesEjected;
+
+    // Warm-up start (a TimeProvider timestamp), written under the availability lock; unset until a cluster adopts it.
+    private long _warmupStarted;
+    private volatile bool _warmupSet;
 
     // Active health, written under the availability lock.
     private volatile DestinationHealth _health;
@@ -40,6 +45,15 @@ internal sealed class DestinationState(string name, string prefix)
 
     /// <summary>Server errors (gateway failures included) since the last successful attempt (reset when they trigger an ejection).</summary>
     public int ConsecutiveServerErrors => Volatile.Read(ref _consecutiveServerErrors);
+
+    /// <summary>
+    /// Local-origin failures since the last attempt the backend answered (reset when they trigger an ejection); only
+    /// counted when the cluster splits local-origin errors from the backend's own.
+    /// </summary>
+    public int ConsecutiveLocalOriginFailures => Volatile.Read(ref _consecutiveLocalOriginFailures);
+
+    /// <summary>When the current warm-up began (a <see cref="TimeProvider"/> timestamp); null before a cluster adopted the destination.</summary>
+    public long? WarmupStarted => _warmupSet ? Volatile.Read(ref _warmupStarted) : null;
 
     /// <summary>True while outlier detection keeps this destination out of the picks.</summary>
     public bool Ejected => _ejected;
@@ -99,24 +113,56 @@ internal sealed class DestinationState(string name, string prefix)
     /// Records what one attempt at this destination said about its health (passive health). A failure that brings
     /// a counter exactly to its threshold ejects at once (as Envoy does), not at the next interval.
     /// </summary>
-    public void Record(AttemptOutcome outcome)
+    /// <param name="outcome">What the attempt said.</param>
+    /// <param name="localOrigin">
+    /// True when the failure came from our side (<see cref="CallAttempt.LocalOrigin"/>): with the split on (the default)
+    /// it counts only toward the local-origin counter, and a timeout of ours during warm-up counts toward nothing.
+    /// </param>
+    public void Record(AttemptOutcome outcome, bool localOrigin = false)
     {
-        switch (outcome)
+        var availability = _availability;
+        if (outcome == AttemptOutcome.Success)
         {
-            case AttemptOutcome.Success:
-                Volatile.Write(ref _consecutiveGatewayFailures, 0);
-                Volatile.Write(ref _consecutiveServerErrors, 0);
-                break;
-            case AttemptOutcome.ServerError:
-                Volatile.Write(ref _consecutiveGatewayFailures, 0);
-                var serverErrors = Interlocked.Increment(ref _consecutiveServerErrors);
-                _availability?.OnFailure(this, 0, serverErrors);
-                break;
-            case AttemptOutcome.GatewayFailure:
-                var gatewayFailures = Interlocked.Increment(ref _consecutiveGatewayFailures);
-                var errors = Interlocked.Increment(ref _consecutiveServerErrors);
-                _availability?.OnFailure(this, gatewayFailures, errors);
-                break;
+            Volatile.Write(ref _consecutiveGatewayFailures, 0);
+            Volatile.Write(ref _consecutiveServerErrors, 0);
+            Volatile.Write(ref _consecutiveLocalOriginFailures, 0);
+            return;
+        }
+
+        if (localOrigin)
+        {
+            // A local-origin server error is a timeout of ours (per-try or the call's deadline): on a cold sidecar it
+            // says more about us than about the backend, so a warming destination does not count it. A connect
+            // failure or a reset still counts: a closed port is not a symptom of our own slowness.
+            if (outcome == AttemptOutcome.ServerError && availability is not null && availability.IsWarmingUp(this))
+            {
+                return;
+            }
+
+            if (availability?.OutlierDetection.SplitExternalLocalOriginErrors ?? true)
+            {
+                var localFailures = Interlocked.Increment(ref _consecutiveLocalOriginFailures);
+                availability?.OnLocalOriginFailure(this, outcome, localFailures);
+                return;
+            }
+        }
+        else
+        {
+            // The backend answered, so the path to it works: Envoy's local-origin success ends a local-origin run.
+            Volatile.Write(ref _consecutiveLocalOriginFailures, 0);
+        }
+
+        if (outcome == AttemptOutcome.ServerError)
+        {
+            Volatile.Write(ref _consecutiveGatewayFailures, 0);
+            var serverErrors = Interlocked.Increment(ref _consecutiveServerErrors);
+            availability?.OnFailure(this, 0, serverErrors);
+        }
+        else
+        {
+            var gatewayFailures = Interlocked.Increment(ref _consecutiveGatewayFailures);
+            var errors = Interlocked.Increment(ref _consecutiveServerErrors);
+            availability?.OnFailure(this, gatewayFailures, errors);
         }
     }
 
@@ -125,6 +171,14 @@ internal sealed class DestinationState(string name, string prefix)
     {
         Volatile.Write(ref _consecutiveGatewayFailures, 0);
         Volatile.Write(ref _consecutiveServerErrors, 0);
+        Volatile.Write(ref _consecutiveLocalOriginFailures, 0);
+    }
+
+    /// <summary>Starts a warm-up at <paramref name="now"/>: on first adoption, after an ejection, after active health returns it.</summary>
+    internal void StartWarmup(long now)
+    {
+        Volatile.Write(ref _warmupStarted, now);
+        _warmupSet = true;
     }
 
     internal void MarkEjected(long until, int multiplier)

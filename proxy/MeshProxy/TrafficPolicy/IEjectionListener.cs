@@ -9,7 +9,7 @@ internal interface IEjectionListener
 {
     /// <param name="cluster">The cluster's name.</param>
     /// <param name="destination">The destination's name.</param>
-    /// <param name="reason">Envoy's name of the rule: <c>consecutive_gateway_failure</c> or <c>consecutive_5xx</c>.</param>
+    /// <param name="reason">Envoy's name of the rule: <c>consecutive_gateway_failure</c>, <c>consecutive_5xx</c> or <c>consecutive_local_origin_failure</c>.</param>
     void DestinationEjected(string cluster, string destination, string reason);
 
     void DestinationReturned(string cluster, string destination);

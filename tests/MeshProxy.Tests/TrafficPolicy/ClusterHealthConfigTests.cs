@@ -11,6 +11,9 @@ public sealed class ClusterHealthConfigTests
         var cluster = Single(string.Empty);
 
         Assert.Equal(new OutlierDetectionConfig(5, 5, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(300), 100, 50), cluster.OutlierDetection);
+        Assert.True(cluster.OutlierDetection.SplitExternalLocalOriginErrors);
+        Assert.Equal(5, cluster.OutlierDetection.ConsecutiveLocalOriginFailures);
+        Assert.Equal(TimeSpan.FromSeconds(30), cluster.OutlierDetection.Warmup);
         Assert.Null(cluster.HealthCheck);
     }
 
@@ -26,6 +29,9 @@ public sealed class ClusterHealthConfigTests
                   maxEjectionTime: 2m
                   maxEjectionPercent: 34
                   panicThreshold: 0
+                  splitExternalLocalOriginErrors: false
+                  consecutiveLocalOriginFailures: 7
+                  warmup: 1m
                 healthCheck:
                   grpc: { service: users.v1.UserService }
                   interval: 3s
@@ -35,7 +41,13 @@ public sealed class ClusterHealthConfigTests
                   missingServiceIsHealthy: true
             """);
 
-        Assert.Equal(new OutlierDetectionConfig(3, 0, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(15), TimeSpan.FromMinutes(2), 34, 0), cluster.OutlierDetection);
+        var expected = new OutlierDetectionConfig(3, 0, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(15), TimeSpan.FromMinutes(2), 34, 0)
+        {
+            SplitExternalLocalOriginErrors = false,
+            ConsecutiveLocalOriginFailures = 7,
+            Warmup = TimeSpan.FromMinutes(1),
+        };
+        Assert.Equal(expected, cluster.OutlierDetection);
         Assert.Equal(new HealthCheckConfig("users.v1.UserService", null, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(500), 4, 2, true), cluster.HealthCheck);
     }
 
@@ -60,6 +72,10 @@ public sealed class ClusterHealthConfigTests
     [Theory]
     [InlineData("outlierDetection: { consecutiveGatewayFailures: -1 }", "clusters.c.outlierDetection.consecutiveGatewayFailures", "must be 0 (off) or more")]
     [InlineData("outlierDetection: { consecutiveServerErrors: -2 }", "clusters.c.outlierDetection.consecutiveServerErrors", "must be 0 (off) or more")]
+    [InlineData("outlierDetection: { consecutiveLocalOriginFailures: -1 }", "clusters.c.outlierDetection.consecutiveLocalOriginFailures", "must be 0 (off) or more")]
+    [InlineData("outlierDetection: { warmup: -5s }", "clusters.c.outlierDetection.warmup", "must be 0 (off) or more")]
+    [InlineData("outlierDetection: { warmup: later }", "clusters.c.outlierDetection.warmup", "expected a duration")]
+    [InlineData("outlierDetection: { splitExternalLocalOriginErrors: 1 }", "clusters.c.outlierDetection.splitExternalLocalOriginErrors", "expected true or false")]
     [InlineData("outlierDetection: { interval: 0s }", "clusters.c.outlierDetection.interval", "must be positive")]
     [InlineData("outlierDetection: { baseEjectionTime: -5s }", "clusters.c.outlierDetection.baseEjectionTime", "must be positive")]
     [InlineData("outlierDetection: { baseEjectionTime: 60s, maxEjectionTime: 30s }", "clusters.c.outlierDetection.maxEjectionTime", "must not be shorter than baseEjectionTime")]

@@ -13,7 +13,7 @@ public sealed class EjectionListenerTests
     [Fact]
     public void Listener_EjectionAndReturn_HeardOnceEachWithEnvoyRuleName()
     {
-        var listener = new RecordingListener();
+        var listener = new RecordingEjectionListener();
         using var cluster = Create(_time, 3, Outlier(gatewayFailures: 3, serverErrors: 5));
         cluster.Availability.Listener = listener;
 
@@ -30,7 +30,7 @@ public sealed class EjectionListenerTests
     [Fact]
     public void Listener_ClusterRebuiltByReload_KeptAndHearsTheCarriedEjectionEnd()
     {
-        var listener = new RecordingListener();
+        var listener = new RecordingEjectionListener();
         using var registry = new ClusterRegistry(_time, TimeSpan.FromSeconds(10));
         var before = registry.Apply([Config("c", 2)])["c"];
         before.Availability.Listener = listener;
@@ -41,14 +41,5 @@ public sealed class EjectionListenerTests
 
         Assert.Same(listener, after.Availability.Listener);
         Assert.Equal(["ejected c c-0 consecutive_gateway_failure", "returned c c-0"], listener.Events);
-    }
-
-    private sealed class RecordingListener : IEjectionListener
-    {
-        public List<string> Events { get; } = [];
-
-        public void DestinationEjected(string cluster, string destination, string reason) => Events.Add($"ejected {cluster} {destination} {reason}");
-
-        public void DestinationReturned(string cluster, string destination) => Events.Add($"returned {cluster} {destination}");
     }
 }

@@ -18,6 +18,11 @@ internal sealed class OutlierThresholdValidator : IConfigValidator
             {
                 errors.Add($"{path}.consecutiveServerErrors", $"{outlier.ConsecutiveServerErrors} must be 0 (off) or more");
             }
+
+            if (outlier.ConsecutiveLocalOriginFailures < 0)
+            {
+                errors.Add($"{path}.consecutiveLocalOriginFailures", $"{outlier.ConsecutiveLocalOriginFailures} must be 0 (off) or more");
+            }
         }
     }
 }

@@ -2,7 +2,7 @@ namespace MeshProxy.Configuration.Validation;
 
 /// <summary>
 /// Outlier detection's interval and ejection times are positive, and the cap is not below the base (an ejection
-/// would otherwise be shorter the second time than the first).
+/// would otherwise be shorter the second time than the first); the warm-up is 0 (off) or more.
 /// </summary>
 internal sealed class OutlierTimingValidator : IConfigValidator
 {
@@ -17,6 +17,11 @@ internal sealed class OutlierTimingValidator : IConfigValidator
             if (Positive(outlier.MaxEjectionTime, $"{path}.maxEjectionTime", errors) && outlier.MaxEjectionTime < outlier.BaseEjectionTime)
             {
                 errors.Add($"{path}.maxEjectionTime", $"{Duration.Format(outlier.MaxEjectionTime)} must not be shorter than baseEjectionTime ({Duration.Format(outlier.BaseEjectionTime)})");
+            }
+
+            if (outlier.Warmup < TimeSpan.Zero)
+            {
+                errors.Add($"{path}.warmup", $"-{Duration.Format(outlier.Warmup.Negate())} must be 0 (off) or more");
             }
         }
     }

@@ -1,0 +1,90 @@
+using MeshProxy.FunctionalTests.Infrastructure;
+using MeshProxy.FunctionalTests.TrafficPolicy.Retries;
+using MeshProxy.Grpc;
+using MeshProxy.TestSupport;
+using Xunit.Abstractions;
+using static MeshProxy.FunctionalTests.TrafficPolicy.Retries.ScriptedBackend;
+
+namespace MeshProxy.FunctionalTests.TrafficPolicy;
+
+/// <summary>
+/// Issue 12, "a cold start ejects everything": a freshly started sidecar whose per-try timeout is shorter than a healthy
+/// backend's answers must not eject that backend while it warms up; the same timeouts after warm-up (here: none) eject
+/// it by the local-origin rule, never by the backend's 5xx rule.
+/// </summary>
+public sealed class OutlierWarmupTests(ITestOutputHelper output)
+{
+    private const int Calls = 8;
+    private const string RetryHeader = "grpc-previous-rpc-attempts";
+
+    // leastRequests with both destinations idle takes the first listed, so every call tries the slow one first, times
+    // out after 100ms and is retried on the fast one. Only the local-origin rule is on, so it alone can eject.
+    private static string Yaml(string outlier) => $$"""
+        routes:
+          - name: users
+            match: { prefix: / }
+            cluster: users
+            retry: { maxAttempts: 2, perTryTimeout: 100ms, backoff: { base: 1ms, max: 5ms } }
+        clusters:
+          users:
+            loadBalancing: leastRequests
+            destinations: [ { address: "{slow}", name: slow }, { address: "{fast}", name: fast } ]
+            outlierDetection: { consecutiveLocalOriginFailures: 3, consecutiveGatewayFailures: 0, consecutiveServerErrors: 0, maxEjectionPercent: 50{{outlier}} }
+        """;
+
+    [Fact]
+    public async Task PerTryTimeouts_ColdSidecarWithinWarmup_SlowHealthyBackendNotEjected()
+    {
+        await using var slow = await StartAsync("slow", SlowAsync).DefaultTimeout();
+        await using var fast = await StartAsync("fast", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK)).DefaultTimeout();
+        await using var stack = await RetryStack.StartAsync(output, Yaml(string.Empty), [slow, fast]);
+
+        await CallAllAsync(stack);
+
+        // Every call timed out on the slow destination and was retried on the fast one, yet nothing was ejected.
+        var destination = stack.Destination("users", "slow");
+        Assert.Equal(Calls, fast.Calls.Count(c => c.Header(RetryHeader) == "1"));
+        Assert.False(destination.Ejected, $"ejected {destination.TimesEjected} times during warm-up");
+        Assert.Equal(0, destination.TimesEjected);
+        Assert.Equal(0, destination.ConsecutiveLocalOriginFailures);
+        Assert.Equal(0, destination.ConsecutiveServerErrors);
+        Assert.True(stack.Cluster("users").Availability.IsWarmingUp(destination));
+    }
+
+    [Fact]
+    public async Task PerTryTimeouts_NoWarmup_EjectedByTheLocalOriginRuleOnly()
+    {
+        await using var slow = await StartAsync("slow", SlowAsync).DefaultTimeout();
+        await using var fast = await StartAsync("fast", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK)).DefaultTimeout();
+        await using var stack = await RetryStack.StartAsync(output, Yaml(", warmup: 0s"), [slow, fast]);
+
+        await CallAllAsync(stack);
+
+        // Three timeouts in a row eject it (the only rule on); later calls go to the fast destination at once.
+        var destination = stack.Destination("users", "slow");
+        Assert.True(destination.Ejected);
+        Assert.Equal(1, destination.TimesEjected);
+        Assert.Equal(3, fast.Calls.Count(c => c.Header(RetryHeader) == "1"));
+        Assert.Equal(Calls - 3, fast.Calls.Count(c => c.Header(RetryHeader) is null));
+    }
+
+    private static async Task SlowAsync(Microsoft.AspNetCore.Http.HttpContext context, RecordedCall call)
+    {
+        // Healthy but slower than the per-try timeout: the sidecar gives up first and cancels the stream.
+        await Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted);
+        await MessageThenStatusAsync(context, [1], StatusCode.OK);
+    }
+
+    // A cold fast destination may itself miss the first per-try timeout under load; the assertions read the
+    // destinations and what reached the backends, not each caller's status.
+    private static async Task CallAllAsync(RetryStack stack)
+    {
+        for (var i = 0; i < Calls; i++)
+        {
+            using var request = GrpcHttp.UnaryRequest(stack.Address, "/users.v1.UserService/GetUser");
+            using var response = await stack.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).DefaultTimeout();
+            await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
+            await stack.WaitForIdleAsync("users");
+        }
+    }
+}
