@@ -76,27 +76,7 @@ internal sealed class WorkloadIdentity : IDisposable
         Observe(credentials);
 
         _trigger = new ReloadTrigger(_time, Debounce, config.PollInterval, () => Check());
-        _watcher = new FileSystemWatcher(config.Directory)
-        {
-            IncludeSubdirectories = false,
-            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
-        };
-        _watcher.Changed += OnChanged;
-        _watcher.Created += OnChanged;
-        _watcher.Deleted += OnChanged;
-        _watcher.Renamed += OnChanged;
-        _watcher.Error += OnError;
-        try
-        {
-            _watcher.EnableRaisingEvents = true;
-        }
-        catch (IOException ex)
-        {
-            // The inotify limit of a crowded node: the poll still sees every rotation, later.
-            TlsLog.CertificateWatchFailed(_logger, config.Directory, ex);
-            _watcher.Dispose();
-            _watcher = null;
-        }
+        _watcher = DirectoryWatch.TryStart(config.Directory, _trigger, ex => TlsLog.CertificateWatchFailed(_logger, config.Directory, ex));
 
         TlsLog.CertificateWatchStarted(_logger, config.Directory, _watcher is not null, Duration.Format(config.PollInterval));
     }
@@ -186,11 +166,4 @@ internal sealed class WorkloadIdentity : IDisposable
 
     private static TimeSpan RoundToSeconds(TimeSpan value) => TimeSpan.FromSeconds(Math.Ceiling(value.TotalSeconds));
 
-    private void OnChanged(object sender, FileSystemEventArgs e) => _trigger?.Signal();
-
-    private void OnError(object sender, ErrorEventArgs e)
-    {
-        TlsLog.CertificateWatchFailed(_logger, _config?.Directory ?? string.Empty, e.GetException());
-        _trigger?.Signal();
-    }
 }

@@ -30,28 +30,7 @@ internal sealed class ConfigFileWatcher : IDisposable
         if (options.WatchFileSystem)
         {
             var directory = Path.GetDirectoryName(_path) ?? throw new ArgumentException($"'{path}' has no directory.", nameof(path));
-            _watcher = new FileSystemWatcher(directory)
-            {
-                IncludeSubdirectories = false,
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
-            };
-            _watcher.Changed += OnChanged;
-            _watcher.Created += OnChanged;
-            _watcher.Deleted += OnChanged;
-            _watcher.Renamed += OnChanged;
-            _watcher.Error += OnError;
-            try
-            {
-                _watcher.EnableRaisingEvents = true;
-            }
-            catch (IOException ex)
-            {
-                // Typically the inotify instance limit (fs.inotify.max_user_instances) on a crowded node: the poll
-                // still catches every edit, only later, so keep serving rather than fail the start.
-                ConfigurationLog.ConfigWatchFailed(_logger, directory, ex);
-                _watcher.Dispose();
-                _watcher = null;
-            }
+            _watcher = DirectoryWatch.TryStart(directory, _trigger, ex => ConfigurationLog.ConfigWatchFailed(_logger, directory, ex));
         }
 
         ConfigurationLog.ConfigWatchStarted(
@@ -92,12 +71,4 @@ internal sealed class ConfigFileWatcher : IDisposable
         _trigger.Dispose();
     }
 
-    private void OnChanged(object sender, FileSystemEventArgs e) => _trigger.Signal();
-
-    private void OnError(object sender, ErrorEventArgs e)
-    {
-        // An overflowed buffer loses events, so look now; the poll covers a watcher that stays broken.
-        ConfigurationLog.ConfigWatchFailed(_logger, Path.GetDirectoryName(_path) ?? _path, e.GetException());
-        _trigger.Signal();
-    }
 }

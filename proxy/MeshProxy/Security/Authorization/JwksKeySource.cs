@@ -174,26 +174,7 @@ internal sealed class JwksKeySource : IDisposable
             return;
         }
 
-        // The directory, not the file: an atomic rename or a Kubernetes ..data swap replaces the file itself.
-        var watcher = new FileSystemWatcher(directory)
-        {
-            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
-        };
-        FileSystemEventHandler changed = (_, _) => _trigger?.Signal();
-        watcher.Changed += changed;
-        watcher.Created += changed;
-        watcher.Deleted += changed;
-        watcher.Renamed += (_, _) => _trigger?.Signal();
-        try
-        {
-            watcher.EnableRaisingEvents = true;
-            _watcher = watcher;
-        }
-        catch (Exception ex) when (ex is IOException or ArgumentException)
-        {
-            AuthorizationLog.JwksWatchFailed(_logger, directory, ex);
-            watcher.Dispose();
-        }
+        _watcher = DirectoryWatch.TryStart(directory, _trigger, ex => AuthorizationLog.JwksWatchFailed(_logger, directory, ex));
     }
 
     private void Signal(JwksKeys keys)

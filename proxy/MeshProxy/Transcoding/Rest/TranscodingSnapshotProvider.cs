@@ -190,25 +190,10 @@ internal sealed class TranscodingSnapshotProvider : IDisposable
 
         foreach (var directory in files.Select(Path.GetDirectoryName).OfType<string>().Distinct(StringComparer.Ordinal))
         {
-            var watcher = new FileSystemWatcher(directory)
+            // The poll still sees every change when a watch cannot start, only later.
+            if (DirectoryWatch.TryStart(directory, _trigger, ex => TranscodingLog.DescriptorSetWatchFailed(_logger, directory, ex)) is { } watcher)
             {
-                IncludeSubdirectories = false,
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
-            };
-            watcher.Changed += OnChanged;
-            watcher.Created += OnChanged;
-            watcher.Deleted += OnChanged;
-            watcher.Renamed += OnChanged;
-            try
-            {
-                watcher.EnableRaisingEvents = true;
                 _watchers.Add(watcher);
-            }
-            catch (Exception ex) when (ex is IOException or ArgumentException)
-            {
-                // The inotify limit or a missing directory: the poll still sees every change, only later.
-                TranscodingLog.DescriptorSetWatchFailed(_logger, directory, ex);
-                watcher.Dispose();
             }
         }
     }
@@ -225,8 +210,6 @@ internal sealed class TranscodingSnapshotProvider : IDisposable
         _trigger = null;
         return retired;
     }
-
-    private void OnChanged(object sender, FileSystemEventArgs e) => _trigger?.Signal();
 
     private static TaskCompletionSource<TranscodingSnapshot?> NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
