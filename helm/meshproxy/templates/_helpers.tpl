@@ -28,6 +28,8 @@ of these values only, so changing a port rolls the pods while editing routes or 
 {{- define "meshproxy.bootstrap" -}}
 listeners:
   {{- toYaml .Values.meshproxy.listeners | nindent 2 }}
+mtls:
+  {{- toYaml .Values.mtls | nindent 2 }}
 {{- end -}}
 
 {{/*
@@ -36,8 +38,10 @@ default image tag, and its historical unprefixed names (the Service targets the 
 */}}
 {{- define "meshproxy.sidecarArgs" -}}
 {{- $v := .Values -}}
+{{- $mtls := deepCopy $v.mtls -}}
+{{- $_ := set $mtls.certManager "secretName" (default (printf "%s-tls" (include "meshproxy.fullname" .)) $mtls.certManager.secretName) -}}
 {{- $image := dict "repository" $v.image.repository "tag" (default .Chart.AppVersion $v.image.tag) "pullPolicy" $v.image.pullPolicy -}}
-{{- toYaml (dict "image" $image "sidecar" $v.sidecar "meshproxy" $v.meshproxy "configMap" (printf "%s-config" (include "meshproxy.fullname" .)) "configVolume" "config" "tmpVolume" "tmp" "portPrefix" "") -}}
+{{- toYaml (dict "image" $image "sidecar" $v.sidecar "meshproxy" $v.meshproxy "mtls" $mtls "configMap" (printf "%s-config" (include "meshproxy.fullname" .)) "configVolume" "config" "tmpVolume" "tmp" "tlsVolume" "tls" "portPrefix" "") -}}
 {{- end -}}
 
 {{- define "meshproxy.image" -}}

@@ -12,6 +12,12 @@ internal static class HelmChart
     /// <summary>The canary across two Services whose pods the sidecar discovers (docs/discovery.md).</summary>
     public static string DiscoveryValues => Path.Combine(Directory, "examples", "discovery-values.yaml");
 
+    /// <summary>Mesh mTLS with a cert-manager Certificate the chart renders (docs/security.md, "Helm").</summary>
+    public static string MtlsCertManagerValues => Path.Combine(Directory, "examples", "mtls-cert-manager.yaml");
+
+    /// <summary>Mesh mTLS with a csi-driver-spiffe volume, permissive mode.</summary>
+    public static string MtlsCsiSpiffeValues => Path.Combine(Directory, "examples", "mtls-csi-spiffe.yaml");
+
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(1);
 
     /// <summary>The meshproxy-sidecar library chart helm/meshproxy depends on (and users' charts include).</summary>

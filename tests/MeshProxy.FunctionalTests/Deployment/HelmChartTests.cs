@@ -236,6 +236,153 @@ public sealed class HelmChartTests : IClassFixture<KubeToolsFixture>
         Assert.Equal("false", Yaml(Mapping(chart.Single("Deployment", Deployment), "spec", "template", "spec"), "automountServiceAccountToken"));
     }
 
+    [Fact]
+    public async Task Lint_MtlsExampleValues_Pass()
+    {
+        foreach (var values in new[] { HelmChart.MtlsCertManagerValues, HelmChart.MtlsCsiSpiffeValues })
+        {
+            var lint = await HelmChart.HelmAsync("lint", "--strict", HelmChart.Directory, "-f", values).DefaultTimeout();
+            Assert.True(lint.ExitCode == 0, values + "\n" + lint.StandardOutput + lint.StandardError);
+        }
+    }
+
+    [Fact]
+    public async Task Template_MtlsFromSecret_MountsSecretOpensMtlsPortAndStrictConfig()
+    {
+        var chart = await HelmChart.TemplateAsync("--set", "mtls.enabled=true", "--set", "mtls.secret.name=orders-svid").DefaultTimeout();
+
+        var (pod, sidecar) = PodAndSidecar(chart);
+        Assert.Equal("orders-svid", Yaml(TlsVolume(pod), "secret", "secretName"));
+        AssertTlsMountAndPort(sidecar, "/var/run/secrets/meshproxy/tls", "7443");
+        Assert.Empty(chart.OfKind("Certificate"));
+
+        // Strict: the cleartext gRPC listener serves the local application only, so the Service offers mtls, not grpc.
+        var config = LoadRenderedConfig(chart);
+        Assert.Equal("/var/run/secrets/meshproxy/tls", config.Tls!.Directory);
+        Assert.Equal(TlsMode.Strict, config.Tls.Mode);
+        Assert.Equal(("0.0.0.0", 7443), (config.Listeners.Mtls!.Address, config.Listeners.Mtls.Port));
+        Assert.Equal("127.0.0.1", config.Listeners.Grpc.Address);
+        var ports = Sequence(chart.Single("Service", Deployment), "spec", "ports").ToDictionary(p => Yaml(p, "name")!, p => (Yaml(p, "port"), Yaml(p, "targetPort")));
+        Assert.Equal(["mtls", "rest"], ports.Keys.Order());
+        Assert.Equal(("7443", "mtls"), ports["mtls"]);
+
+        var dryRun = await HelmChart.KubectlDryRunAsync(chart.Text).DefaultTimeout();
+        Assert.True(dryRun.ExitCode == 0, $"kubectl apply --dry-run=client failed ({dryRun.ExitCode}):\n{dryRun.StandardError}");
+    }
+
+    [Fact]
+    public async Task Template_MtlsCertManagerExample_RendersCertificateForTheSpiffeIdAndMountsItsSecret()
+    {
+        var chart = await HelmChart.TemplateAsync("-f", HelmChart.MtlsCertManagerValues, "--namespace", "shop", "--set", "mtls.port=8443").DefaultTimeout();
+
+        var certificate = chart.Single("Certificate", "mp-meshproxy-tls");
+        Assert.Equal("cert-manager.io/v1", Yaml(certificate, "apiVersion"));
+        Assert.Equal("mp-meshproxy-tls", Yaml(certificate, "spec", "secretName"));
+        Assert.Equal(["spiffe://example.org/ns/shop/sa/default"], Strings(certificate, "spec", "uris"));
+        Assert.Null(Node(certificate, "spec", "dnsNames"));
+        Assert.Equal(["server auth", "client auth", "digital signature"], Strings(certificate, "spec", "usages"));
+        Assert.Equal("ECDSA", Yaml(certificate, "spec", "privateKey", "algorithm"));
+        Assert.Equal(("mesh-ca", "ClusterIssuer", "cert-manager.io"),
+            (Yaml(certificate, "spec", "issuerRef", "name"), Yaml(certificate, "spec", "issuerRef", "kind"), Yaml(certificate, "spec", "issuerRef", "group")));
+
+        var (pod, sidecar) = PodAndSidecar(chart);
+        Assert.Equal("mp-meshproxy-tls", Yaml(TlsVolume(pod), "secret", "secretName"));
+        AssertTlsMountAndPort(sidecar, "/var/run/secrets/meshproxy/tls", "8443");
+        Assert.Contains(Sequence(chart.Single("Service", Deployment), "spec", "ports"), p => Yaml(p, "port") == "8443" && Yaml(p, "targetPort") == "mtls");
+
+        var config = LoadRenderedConfig(chart);
+        Assert.Equal("example.org", config.Tls!.TrustDomain);
+        Assert.Equal(8443, config.Listeners.Mtls!.Port);
+        Assert.Equal(new ClusterTlsConfig("spiffe://example.org/ns/shop/sa/users", null), config.Clusters.Single(c => c.Name == "users").Tls);
+
+        // An explicit URI and Secret name win over the derived ones.
+        var custom = await HelmChart.TemplateAsync("-f", HelmChart.MtlsCertManagerValues,
+            "--set", "mtls.certManager.uri=spiffe://example.org/orders", "--set", "mtls.certManager.secretName=orders-svid").DefaultTimeout();
+        Assert.Equal(["spiffe://example.org/orders"], Strings(custom.Single("Certificate", "orders-svid"), "spec", "uris"));
+        Assert.Equal("orders-svid", Yaml(TlsVolume(PodAndSidecar(custom).Pod), "secret", "secretName"));
+    }
+
+    [Fact]
+    public async Task Template_MtlsCsiSpiffeExample_MountsReadOnlyCsiVolumeAndPermissiveConfig()
+    {
+        var chart = await HelmChart.TemplateAsync("-f", HelmChart.MtlsCsiSpiffeValues, "--set", "mtls.mountPath=/var/run/svid").DefaultTimeout();
+
+        var (pod, sidecar) = PodAndSidecar(chart);
+        var volume = TlsVolume(pod);
+        Assert.Equal("spiffe.csi.cert-manager.io", Yaml(volume, "csi", "driver"));
+        Assert.Equal("true", Yaml(volume, "csi", "readOnly"));
+        Assert.Equal("64198", Yaml(volume, "csi", "volumeAttributes", "csi.cert-manager.io/fs-group"));
+        AssertTlsMountAndPort(sidecar, "/var/run/svid", "7443");
+        Assert.Empty(chart.OfKind("Certificate"));
+
+        // Permissive: the cleartext gRPC listener and Service port stay open beside mtls.
+        var config = LoadRenderedConfig(chart);
+        Assert.Equal(("/var/run/svid", TlsMode.Permissive), (config.Tls!.Directory, config.Tls.Mode));
+        Assert.Equal("0.0.0.0", config.Listeners.Grpc.Address);
+        Assert.Equal(["grpc", "mtls", "rest"], Sequence(chart.Single("Service", Deployment), "spec", "ports").Select(p => Yaml(p, "name")).Order());
+
+        var noGroup = await HelmChart.TemplateAsync("-f", HelmChart.MtlsCsiSpiffeValues, "--set", "mtls.csiDriverSpiffe.fsGroup=").DefaultTimeout();
+        Assert.Null(Node(TlsVolume(PodAndSidecar(noGroup).Pod), "csi", "volumeAttributes"));
+
+        var dryRun = await HelmChart.KubectlDryRunAsync(chart.Text).DefaultTimeout();
+        Assert.True(dryRun.ExitCode == 0, $"kubectl apply --dry-run=client failed ({dryRun.ExitCode}):\n{dryRun.StandardError}");
+    }
+
+    [Fact]
+    public async Task Template_MtlsWithTwoSourcesOrNone_FailsWithReason()
+    {
+        var two = await HelmChart.HelmAsync("template", "mp", HelmChart.Directory, "-f", HelmChart.MtlsCsiSpiffeValues, "--set", "mtls.secret.name=orders-svid").DefaultTimeout();
+        Assert.NotEqual(0, two.ExitCode);
+        Assert.Contains("mtls.enabled needs exactly one certificate source", two.StandardError, StringComparison.Ordinal);
+        Assert.Contains("found 2: secret, csiDriverSpiffe", two.StandardError, StringComparison.Ordinal);
+
+        var none = await HelmChart.HelmAsync("template", "mp", HelmChart.Directory, "--set", "mtls.enabled=true").DefaultTimeout();
+        Assert.NotEqual(0, none.ExitCode);
+        Assert.Contains("found 0: none", none.StandardError, StringComparison.Ordinal);
+
+        var noDomain = await HelmChart.HelmAsync("template", "mp", HelmChart.Directory, "-f", HelmChart.MtlsCertManagerValues, "--set", "mtls.trustDomain=").DefaultTimeout();
+        Assert.NotEqual(0, noDomain.ExitCode);
+        Assert.Contains("set mtls.trustDomain (or mtls.certManager.uri)", noDomain.StandardError, StringComparison.Ordinal);
+
+        var grpcProbes = await HelmChart.HelmAsync("template", "mp", HelmChart.Directory, "-f", HelmChart.MtlsCertManagerValues, "--set", "sidecar.probes.kind=grpc").DefaultTimeout();
+        Assert.NotEqual(0, grpcProbes.ExitCode);
+        Assert.Contains("mtls.mode strict keeps the cleartext gRPC listener on loopback", grpcProbes.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Template_DefaultValues_NoMtlsPortVolumeNorTlsConfig()
+    {
+        var chart = await HelmChart.TemplateAsync().DefaultTimeout();
+
+        var (pod, sidecar) = PodAndSidecar(chart);
+        Assert.DoesNotContain(Sequence(pod, "volumes"), v => Yaml(v, "name") == "tls");
+        Assert.DoesNotContain(Sequence(sidecar, "ports"), p => Yaml(p, "name") == "mtls");
+        Assert.Empty(chart.OfKind("Certificate"));
+        var config = LoadRenderedConfig(chart);
+        Assert.Null(config.Tls);
+        Assert.Null(config.Listeners.Mtls);
+    }
+
+    private static (YamlMappingNode Pod, YamlMappingNode Sidecar) PodAndSidecar(RenderedChart chart)
+    {
+        var pod = Mapping(chart.Single("Deployment", Deployment), "spec", "template", "spec");
+        return (pod, Sequence(pod, "initContainers").Single(c => Yaml(c, "name") == "meshproxy"));
+    }
+
+    private static YamlMappingNode TlsVolume(YamlMappingNode pod) => Assert.Single(Sequence(pod, "volumes"), v => Yaml(v, "name") == "tls");
+
+    private static void AssertTlsMountAndPort(YamlMappingNode sidecar, string mountPath, string port)
+    {
+        var mount = Assert.Single(Sequence(sidecar, "volumeMounts"), m => Yaml(m, "name") == "tls");
+        Assert.Equal(mountPath, Yaml(mount, "mountPath"));
+        Assert.Equal("true", Yaml(mount, "readOnly"));
+        Assert.Null(Node(mount, "subPath")); // a subPath copy would never see a rotation
+        Assert.Equal(port, Yaml(Sequence(sidecar, "ports").Single(p => Yaml(p, "name") == "mtls"), "containerPort"));
+    }
+
+    private static List<string> Strings(YamlNode node, params string[] path) =>
+        ((YamlSequenceNode)Node(node, path)!).Children.Select(c => c.ToString()).ToList();
+
     private static void AssertSidecar(YamlMappingNode sidecar)
     {
         Assert.Equal("/healthz/live", Yaml(sidecar, "livenessProbe", "httpGet", "path"));

@@ -82,6 +82,46 @@ public sealed class HelmLibraryChartTests : IClassFixture<KubeToolsFixture>, IDi
         }
     }
 
+    [Fact]
+    public async Task Template_UserChartMtlsFromCertManager_CertificateVolumeMountPortAndConfig()
+    {
+        var chart = await RenderUserChartAsync(
+            "--namespace", "shop", "--set", "mtls.enabled=true", "--set", "mtls.trustDomain=example.org",
+            "--set", "mtls.certManager.enabled=true", "--set", "mtls.certManager.issuerRef.name=mesh-ca", "--set", "mtls.certManager.serviceAccount=orders").DefaultTimeout();
+
+        // Without a secretName the library names the Secret after the ConfigMap.
+        var certificate = chart.Single("Certificate", "shop-orders-meshproxy-tls");
+        Assert.Equal("shop-orders-meshproxy-tls", Yaml(certificate, "spec", "secretName"));
+        Assert.Equal(["spiffe://example.org/ns/shop/sa/orders"], ((YamlSequenceNode)Node(certificate, "spec", "uris")!).Children.Select(c => c.ToString()));
+        Assert.Equal("mesh-ca", Yaml(certificate, "spec", "issuerRef", "name"));
+
+        var pod = Mapping(chart.Single("Deployment", "shop-orders"), "spec", "template", "spec");
+        var sidecar = Assert.Single(Sequence(pod, "initContainers"));
+        Assert.Equal("7443", Yaml(Sequence(sidecar, "ports").Single(p => Yaml(p, "name") == "mp-mtls"), "containerPort"));
+        var mount = Assert.Single(Sequence(sidecar, "volumeMounts"), m => Yaml(m, "name") == "meshproxy-tls");
+        Assert.Equal("/var/run/secrets/meshproxy/tls", Yaml(mount, "mountPath"));
+        Assert.Equal("shop-orders-meshproxy-tls", Yaml(Sequence(pod, "volumes").Single(v => Yaml(v, "name") == "meshproxy-tls"), "secret", "secretName"));
+
+        var config = ConfigLoader.Load(Yaml(chart.Single("ConfigMap", "shop-orders-meshproxy"), "data", "meshproxy.yaml")!);
+        Assert.True(config.Succeeded, string.Join('\n', config.Errors));
+        Assert.Equal("/var/run/secrets/meshproxy/tls", config.Config.Tls!.Directory);
+        Assert.Equal(7443, config.Config.Listeners.Mtls!.Port);
+        Assert.Equal("127.0.0.1", config.Config.Listeners.Grpc.Address);
+    }
+
+    [Fact]
+    public async Task Template_UserChartWithoutMtls_NoCertificateNorTlsVolume()
+    {
+        var chart = await RenderUserChartAsync().DefaultTimeout();
+
+        Assert.Empty(chart.OfKind("Certificate"));
+        var pod = Mapping(chart.Single("Deployment", "shop-orders"), "spec", "template", "spec");
+        Assert.DoesNotContain(Sequence(pod, "volumes"), v => Yaml(v, "name") == "meshproxy-tls");
+        var config = ConfigLoader.Load(Yaml(chart.Single("ConfigMap", "shop-orders-meshproxy"), "data", "meshproxy.yaml")!);
+        Assert.True(config.Succeeded, string.Join('\n', config.Errors));
+        Assert.Null(config.Config.Tls);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_chart))
@@ -123,7 +163,7 @@ public sealed class HelmLibraryChartTests : IClassFixture<KubeToolsFixture>, IDi
                         - address: http://127.0.0.1:50051
                 """).ConfigureAwait(false);
             await File.WriteAllTextAsync(Path.Combine(_chart, "templates", "deployment.yaml"), """
-                {{- $sidecar := dict "sidecar" .Values.sidecar "meshproxy" .Values.meshproxy "configMap" (printf "%s-orders-meshproxy" .Release.Name) }}
+                {{- $sidecar := dict "sidecar" .Values.sidecar "meshproxy" .Values.meshproxy "mtls" .Values.mtls "configMap" (printf "%s-orders-meshproxy" .Release.Name) }}
                 apiVersion: apps/v1
                 kind: Deployment
                 metadata:
@@ -153,6 +193,8 @@ public sealed class HelmLibraryChartTests : IClassFixture<KubeToolsFixture>, IDi
                         {{- include "meshproxy-sidecar.volumes" $sidecar | nindent 8 }}
                 ---
                 {{ include "meshproxy-sidecar.configmap" (set $sidecar "labels" (dict "app" "orders")) }}
+                ---
+                {{ include "meshproxy-sidecar.certificate" (set $sidecar "namespace" .Release.Namespace) }}
                 """).ConfigureAwait(false);
 
             var build = await HelmChart.HelmAsync("dependency", "update", _chart).ConfigureAwait(false);
