@@ -78,8 +78,12 @@ internal sealed class KubeStack : IAsyncDisposable
                     kubernetes: { service: {{Service}}, namespace: {{Namespace}}, port: grpc }
                 {{cluster}}
                 """;
+            // The sidecar is ready once it has listed the slice; its watch opens a moment later. Tests that bookmark
+            // or drop watches need it open, or their event goes to no watch and never arrives.
+            var watching = stack.Api.NextWatch();
             stack._proxy = await MeshProxyServer.StartAsync(yaml, stack.Logs).DefaultTimeout();
             stack.Channel = GrpcChannel.ForAddress(stack.Proxy.Address(ListenerName.Grpc));
+            await watching.DefaultTimeout();
             return stack;
         }
         catch
