@@ -61,7 +61,7 @@ internal sealed class CallerCommitGate(ProtectionOptions options, TimeProvider t
         }
         catch (Exception ex) when (IsCallerGone(ex))
         {
-            return ValueTask.FromResult(Refuse(context));
+            return ValueTask.FromResult(false);
         }
 
         return WaitSlowAsync(context, reader, new ArrayBufferWriter<byte>(256));
@@ -95,7 +95,7 @@ internal sealed class CallerCommitGate(ProtectionOptions options, TimeProvider t
         }
         catch (Exception ex) when (IsCallerGone(ex))
         {
-            return Refuse(context);
+            return false;
         }
         finally
         {
@@ -117,15 +117,6 @@ internal sealed class CallerCommitGate(ProtectionOptions options, TimeProvider t
     private static bool StreamsMessages(in ReadOnlySequence<byte> buffer) =>
         GrpcMessagePrefix.TryRead(buffer, out _, out var length)
         && buffer.Length - GrpcProtocol.MessagePrefixLength > length;
-
-    // A body read that failed means the caller reset the stream or dropped the connection, possibly before Kestrel has
-    // signalled RequestAborted. Aborting makes that signal certain, so the call is recorded as the caller's own
-    // cancellation (CANCELLED) rather than as a 200 without grpc-status (INTERNAL) that nobody answered.
-    private static bool Refuse(HttpContext context)
-    {
-        context.Abort();
-        return false;
-    }
 
     // Kestrel fails a reset stream's body reads with an IOException (ConnectionAbortedException or its own).
     private static bool IsCallerGone(Exception ex) => ex is IOException or OperationCanceledException or Microsoft.AspNetCore.Connections.ConnectionAbortedException;
