@@ -35,6 +35,9 @@ internal sealed class ProxySnapshotProvider : IDisposable
     /// <summary>The live clusters by name, routed to or not (health checks and GET /clusters read them).</summary>
     public IReadOnlyDictionary<string, ClusterState> Clusters => _clusters.Current;
 
+    /// <summary>The live local rate limiters by route name (GET /clusters reads their tokens).</summary>
+    public IReadOnlyDictionary<string, RouteRateLimiter> RateLimits => _rateLimits.Current;
+
     [MemberNotNull(nameof(_current))]
     public ProxySnapshot Apply(MeshProxyConfig config)
     {

@@ -42,6 +42,18 @@ internal sealed class RouteRateLimiters : IDisposable
         }
     }
 
+    /// <summary>The limiters of the last applied config, by route name.</summary>
+    public IReadOnlyDictionary<string, RouteRateLimiter> Current
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _live;
+            }
+        }
+    }
+
     public void Dispose()
     {
         lock (_lock)
