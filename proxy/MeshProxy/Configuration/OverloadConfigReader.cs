@@ -35,9 +35,11 @@ internal static class OverloadConfigReader
             errors.Add(map.Child("maxTokens"), "is required: the bucket's size (the burst allowed)");
         }
 
+        // A missing or bad value takes the other's, so one mistake makes one error.
+        var tokensPerFill = map.Int("tokensPerFill");
         var result = new RateLimitConfig(
-            maxTokens ?? 1,
-            map.Int("tokensPerFill") ?? maxTokens ?? 1,
+            maxTokens ?? tokensPerFill ?? 1,
+            tokensPerFill ?? maxTokens ?? 1,
             map.Duration("fillInterval") ?? RateLimitConfig.DefaultFillInterval);
         map.ReportUnknownKeys();
         return result;

@@ -16,16 +16,16 @@ internal sealed class RateLimitValidator : IConfigValidator
             }
 
             var path = $"{ConfigPaths.Route(i)}.rateLimit";
+            // tokensPerFill defaults to maxTokens, so a bad maxTokens makes one error, not two.
             if (limit.MaxTokens < 1)
             {
                 errors.Add($"{path}.maxTokens", $"{limit.MaxTokens} must be at least 1");
             }
-
-            if (limit.TokensPerFill < 1)
+            else if (limit.TokensPerFill < 1)
             {
                 errors.Add($"{path}.tokensPerFill", $"{limit.TokensPerFill} must be at least 1");
             }
-            else if (limit.MaxTokens >= 1 && limit.TokensPerFill > limit.MaxTokens)
+            else if (limit.TokensPerFill > limit.MaxTokens)
             {
                 errors.Add($"{path}.tokensPerFill", $"{limit.TokensPerFill} is more than maxTokens ({limit.MaxTokens}), which the bucket cannot hold");
             }
