@@ -56,7 +56,7 @@ internal sealed class OverloadGate(CallServices services, ILogger<OverloadGate> 
         catch (OperationCanceledException) when (timeout is { IsCancellationRequested: true } && !context.RequestAborted.IsCancellationRequested)
         {
             OverloadLog.PendingDeadlineExceeded(logger, route.Name, cluster.Name, deadline!.Value);
-            await TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.DeadlineExceeded, $"deadline exceeded waiting for a request slot of cluster {cluster.Name}").ConfigureAwait(false);
+            await DeadlineExceededAsync(context, cluster).ConfigureAwait(false);
             return null;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -72,9 +72,21 @@ internal sealed class OverloadGate(CallServices services, ILogger<OverloadGate> 
             return null;
         }
 
-        var waited = services.Time.GetElapsedTime(started);
-        return new Admission(lease, deadline - waited);
+        // A slot that came as the deadline ran out: the call could only start after it.
+        var left = deadline - services.Time.GetElapsedTime(started);
+        if (left <= TimeSpan.Zero)
+        {
+            lease.Dispose();
+            OverloadLog.PendingDeadlineExceeded(logger, route.Name, cluster.Name, deadline!.Value);
+            await DeadlineExceededAsync(context, cluster).ConfigureAwait(false);
+            return null;
+        }
+
+        return new Admission(lease, left);
     }
+
+    private static Task DeadlineExceededAsync(HttpContext context, ClusterState cluster) =>
+        TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.DeadlineExceeded, $"deadline exceeded waiting for a request slot of cluster {cluster.Name}");
 
     private Task RefuseAsync(HttpContext context, RoutePolicy route, ClusterState cluster, BreakerLimit limit)
     {

@@ -198,6 +198,27 @@ public sealed class CircuitBreakerTests(ITestOutputHelper output)
         Assert.Equal("0", (await running).Status);
     }
 
+    [Fact]
+    public async Task Breaker_Connect_ClusterFull_503WithConnectErrorUnavailable()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var held = await HeldAsync(release.Task);
+        await using var stack = await StartAsync(output, Config("{ maxRequests: 1, maxPendingRequests: 0 }"), held);
+
+        var running = stack.CallAsync();
+        await WaitUntilAsync(() => held.Calls.Count == 1);
+
+        using var response = await stack.ConnectGetUserAsync();
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        using var error = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync().DefaultTimeout());
+        Assert.Equal("unavailable", error.RootElement.GetProperty("code").GetString());
+        Assert.Contains("circuit breaker of cluster users", error.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Single(held.Calls);
+
+        release.SetResult();
+        Assert.Equal("0", (await running).Status);
+    }
+
     private const string RetryHandlerHeader = "grpc-previous-rpc-attempts";
 
     private static double Overflows(IReadOnlyList<MetricsSample> samples, string breaker) =>

@@ -59,6 +59,17 @@ internal sealed class OverloadStack : IAsyncDisposable
     public async Task<HttpResponseMessage> RestGetUserAsync() =>
         await _http.GetAsync(new Uri(Proxy.Address(ListenerName.Rest), "/v1/users/u-1")).DefaultTimeout();
 
+    /// <summary>A Connect unary call (JSON) to GetUser on the REST listener.</summary>
+    public async Task<HttpResponseMessage> ConnectGetUserAsync()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Proxy.Address(ListenerName.Rest), Method))
+        {
+            Content = new StringContent("{\"userId\":\"u-1\"}", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("connect-protocol-version", "1");
+        return await _http.SendAsync(request).DefaultTimeout();
+    }
+
     public async Task<IReadOnlyList<MetricsSample>> ScrapeUntilAsync(Func<IReadOnlyList<MetricsSample>, bool> settled) =>
         await MetricsSample.ScrapeUntilAsync(_http, Proxy.Address(ListenerName.Ops), settled);
 
@@ -93,7 +104,8 @@ internal sealed class OverloadStack : IAsyncDisposable
         await Stack.DisposeAsync();
     }
 
-    private static string WithTranscoding(string yaml) => yaml + "\ntranscoding: { descriptorSets: [builtin] }\n";
+    // REST transcoding of the built-in descriptors, and the browser protocols (gRPC-Web, Connect) on the REST listener.
+    private static string WithTranscoding(string yaml) => yaml + "\ntranscoding: { descriptorSets: [builtin] }\nbrowser: { maxRequestBodyBytes: 65536 }\n";
 
     internal sealed record GrpcResult(string? Status, IReadOnlyDictionary<string, string> Headers)
     {
