@@ -54,7 +54,7 @@ internal sealed class AdminEndpoints(ProxySnapshotProvider snapshots, ConfigRelo
             }
             else
             {
-                ClustersJsonWriter.Write(writer, snapshot.Config, snapshots.Clusters);
+                ClustersJsonWriter.Write(writer, snapshot.Config, snapshots.Clusters, snapshots.RateLimits);
             }
 
             await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);

@@ -1,16 +1,18 @@
 using System.Text.Json;
 using MeshProxy.Configuration;
 using MeshProxy.TrafficPolicy;
+using MeshProxy.TrafficPolicy.RateLimiting;
 
 namespace MeshProxy.Admin;
 
 /// <summary>
 /// Writes the live state of every cluster for <c>GET /clusters</c>: each destination's health, ejection and counters,
-/// the cluster's panic state, and for each route the weights of its backends.
+/// the cluster's panic state and circuit breakers (limits and what remains), and for each route the weights of its
+/// backends and the tokens left in its rate limit.
 /// </summary>
 internal static class ClustersJsonWriter
 {
-    public static void Write(Utf8JsonWriter writer, MeshProxyConfig config, IReadOnlyDictionary<string, ClusterState> clusters)
+    public static void Write(Utf8JsonWriter writer, MeshProxyConfig config, IReadOnlyDictionary<string, ClusterState> clusters, IReadOnlyDictionary<string, RouteRateLimiter>? rateLimits = null)
     {
         writer.WriteStartObject();
         writer.WriteStartArray("clusters");
@@ -40,6 +42,14 @@ internal static class ClustersJsonWriter
             }
 
             writer.WriteEndArray();
+            if (rateLimits is not null && rateLimits.TryGetValue(route.Name, out var limiter))
+            {
+                writer.WriteStartObject("rateLimit");
+                OverloadJson.WriteRateLimit(writer, limiter.Config);
+                writer.WriteNumber("availableTokens", limiter.AvailableTokens);
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
         }
 
@@ -62,6 +72,17 @@ internal static class ClustersJsonWriter
         writer.WriteBoolean("healthChecked", cluster.Config.HealthCheck is not null);
         writer.WriteBoolean("panic", availability.Panic);
         writer.WriteNumber("availableDestinations", availability.AvailableCount);
+        var breaker = cluster.CircuitBreaker;
+        writer.WriteStartObject("circuitBreakers");
+        OverloadJson.WriteCircuitBreakers(writer, breaker.Config);
+        writer.WriteNumber("remainingRequests", breaker.RemainingRequests);
+        writer.WriteNumber("remainingPending", breaker.RemainingPending);
+        if (breaker.RemainingRetries is { } retries)
+        {
+            writer.WriteNumber("remainingRetries", retries);
+        }
+
+        writer.WriteEndObject();
         writer.WriteStartArray("destinations");
         foreach (var destination in cluster.Destinations)
         {

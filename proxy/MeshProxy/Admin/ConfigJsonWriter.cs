@@ -217,6 +217,13 @@ internal static class ConfigJsonWriter
         writer.WriteNumber("bufferLimit", retry.BufferLimit);
         writer.WriteBoolean("failover", retry.Failover);
         writer.WriteEndObject();
+        if (route.RateLimit is { } rateLimit)
+        {
+            writer.WriteStartObject("rateLimit");
+            OverloadJson.WriteRateLimit(writer, rateLimit);
+            writer.WriteEndObject();
+        }
+
         writer.WriteEndObject();
     }
 
@@ -260,6 +267,9 @@ internal static class ConfigJsonWriter
         writer.WriteStartObject("retryBudget");
         writer.WriteNumber("percent", cluster.RetryBudget.Percent);
         writer.WriteNumber("minConcurrency", cluster.RetryBudget.MinConcurrency);
+        writer.WriteEndObject();
+        writer.WriteStartObject("circuitBreakers");
+        OverloadJson.WriteCircuitBreakers(writer, cluster.CircuitBreakers);
         writer.WriteEndObject();
         var outlier = cluster.OutlierDetection;
         writer.WriteStartObject("outlierDetection");

@@ -31,6 +31,9 @@ internal sealed record ClusterConfig(
     /// <summary>Cap on concurrent retries in the cluster (<c>retryBudget:</c>). Default 20% of active calls, at least 3.</summary>
     public RetryBudgetConfig RetryBudget { get; init; } = RetryBudgetConfig.Default;
 
+    /// <summary>Circuit breakers (<c>circuitBreakers:</c>): calls, pending calls and retries in flight at most. Default <see cref="CircuitBreakersConfig.Default"/>.</summary>
+    public CircuitBreakersConfig CircuitBreakers { get; init; } = CircuitBreakersConfig.Default;
+
     /// <summary>mTLS to the destinations (<c>tls:</c>); null (default) for h2c.</summary>
     public ClusterTlsConfig? Tls { get; init; }
 

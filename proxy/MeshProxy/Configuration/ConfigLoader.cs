@@ -151,8 +151,9 @@ internal static class ConfigLoader
         var retry = RetryConfigReader.ReadPolicy(map.Node("retry"), map.Child("retry"), errors);
         var idempotent = map.Bool("idempotent") ?? false;
         var hedging = HedgingConfigReader.Read(map, errors);
+        var rateLimit = OverloadConfigReader.ReadRateLimit(map, errors);
         map.ReportUnknownKeys();
-        return new RouteConfig(name, match, new(backends), timeout, idle) { HashOn = hashOn, Retry = retry, Idempotent = idempotent, Hedging = hedging };
+        return new RouteConfig(name, match, new(backends), timeout, idle) { HashOn = hashOn, Retry = retry, Idempotent = idempotent, Hedging = hedging, RateLimit = rateLimit };
     }
 
     private static HashOnConfig ReadHashOn(YamlNode? node, string path, ConfigErrors errors)
@@ -220,6 +221,7 @@ internal static class ConfigLoader
         var dns = DiscoveryConfigReader.ReadDns(map, errors);
         var kubernetes = DiscoveryConfigReader.ReadKubernetes(map, errors);
         var tls = TlsConfigReader.ReadCluster(map, errors);
+        var circuitBreakers = OverloadConfigReader.ReadCircuitBreakers(map, errors);
         map.ReportUnknownKeys();
         return new ClusterConfig(name, new(destinations), loadBalancing, connectTimeout, http2)
         {
@@ -229,6 +231,7 @@ internal static class ConfigLoader
             Dns = dns,
             Kubernetes = kubernetes,
             Tls = tls,
+            CircuitBreakers = circuitBreakers,
         };
     }
 

@@ -31,5 +31,8 @@ internal sealed record RouteConfig(
     /// <summary>Hedging for the route's idempotent methods (<c>hedging:</c>); null (the default) sends one try at a time.</summary>
     public HedgingPolicyConfig? Hedging { get; init; }
 
+    /// <summary>Local rate limit of the route's calls (<c>rateLimit:</c>, a token bucket); null (the default) for none.</summary>
+    public RateLimitConfig? RateLimit { get; init; }
+
     public static TimeSpan DefaultStreamIdleTimeout { get; } = TimeSpan.FromMinutes(5);
 }

@@ -14,6 +14,7 @@ using MeshProxy.Security.Authorization;
 using MeshProxy.Transcoding.Rest;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Health;
+using MeshProxy.TrafficPolicy.Overload;
 using MeshProxy.TrafficPolicy.Retries;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -43,6 +44,7 @@ internal static class MeshProxyServiceCollectionExtensions
 
         // The per-call state's shared services, and the methods the descriptor sets mark as safe to repeat.
         services.TryAddSingleton<CallServices>();
+        services.TryAddSingleton<OverloadGate>();
         services.TryAddSingleton<IdempotentMethods>();
         services.TryAddSingleton<ReadinessState>();
 
@@ -56,6 +58,7 @@ internal static class MeshProxyServiceCollectionExtensions
         services.TryAddSingleton<AccessLogWriter>();
         services.TryAddSingleton<GrpcCallTelemetry>();
         services.TryAddSingleton<IEjectionListener, EjectionMetrics>();
+        services.TryAddSingleton<IOverloadListener, OverloadMetrics>();
         services.TryAddSingleton<ICallObserver, CallTraceObserver>();
 
         // grpc.health.v1.Health answered locally on the gRPC listener (LocalGrpcHealth).

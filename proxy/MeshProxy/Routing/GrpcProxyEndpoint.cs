@@ -3,6 +3,7 @@ using MeshProxy.Observability;
 using MeshProxy.Protection;
 using MeshProxy.Security.Authorization;
 using MeshProxy.TrafficPolicy;
+using MeshProxy.TrafficPolicy.Overload;
 using MeshProxy.TrafficPolicy.Retries;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -26,9 +27,11 @@ internal sealed class GrpcProxyEndpoint
     private readonly ILogger _logger;
     private readonly CallAuthorizer? _authorization;
     private readonly CallerCommitGate _commit;
+    private readonly OverloadGate _overload;
 
-    public GrpcProxyEndpoint(ProxySnapshotProvider snapshots, IHttpForwarder forwarder, CallServices services, IdempotentMethods idempotent, ILogger<GrpcProxyEndpoint> logger, CallerCommitGate commit, CallAuthorizer? authorization = null)
+    public GrpcProxyEndpoint(ProxySnapshotProvider snapshots, IHttpForwarder forwarder, CallServices services, IdempotentMethods idempotent, ILogger<GrpcProxyEndpoint> logger, CallerCommitGate commit, OverloadGate overload, CallAuthorizer? authorization = null)
     {
+        _overload = overload;
         _commit = commit;
         _authorization = authorization;
         _snapshots = snapshots;
@@ -58,10 +61,19 @@ internal sealed class GrpcProxyEndpoint
             return;
         }
 
-        // 3. The call: cluster (weighted split) and destination (the cluster's load balancing) picked, the first try
-        //    counted in flight until the call has fully ended, the deadline set.
+        // 2c. Overload (TrafficPolicy/Overload): the route's local rate limit, then a request slot of the cluster the
+        //     split picked (its circuit breaker), waiting in its pending queue within the deadline. A refusal is answered
+        //     there and reaches no backend.
+        var cluster = route.Policy.Backends.Pick(context.Request.Headers);
+        if (await _overload.AdmitAsync(context, route.Policy, cluster, Deadline(context.Request, route)).ConfigureAwait(false) is not { } admission)
+        {
+            return;
+        }
+
+        // 3. The call: destination (the cluster's load balancing) picked, the first try counted in flight until the
+        //    call has fully ended, the deadline set (less any wait for a request slot).
         var path = context.Request.Path.Value ?? string.Empty;
-        var call = ProxyCall.Start(context, route.Policy, _idempotent.Contains(path), Deadline(context.Request, route), _services);
+        var call = ProxyCall.Start(context, route.Policy, _idempotent.Contains(path), admission.Deadline, _services, cluster, admission.Slot);
         try
         {
             if (call.Destination is null)

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using MeshProxy.Configuration;
 using MeshProxy.Security;
 using MeshProxy.TrafficPolicy;
+using MeshProxy.TrafficPolicy.RateLimiting;
 
 namespace MeshProxy.Routing;
 
@@ -13,6 +14,7 @@ internal sealed class ProxySnapshotProvider : IDisposable
 {
     private readonly ClusterRegistry _clusters;
     private readonly Random _random;
+    private readonly RouteRateLimiters _rateLimits = new();
     private volatile ProxySnapshot? _current;
 
     /// <param name="random">Drives weighted backend picks and powerOfTwoChoices; safe for concurrent use.</param>
@@ -33,18 +35,27 @@ internal sealed class ProxySnapshotProvider : IDisposable
     /// <summary>The live clusters by name, routed to or not (health checks and GET /clusters read them).</summary>
     public IReadOnlyDictionary<string, ClusterState> Clusters => _clusters.Current;
 
+    /// <summary>The live local rate limiters by route name (GET /clusters reads their tokens).</summary>
+    public IReadOnlyDictionary<string, RouteRateLimiter> RateLimits => _rateLimits.Current;
+
     [MemberNotNull(nameof(_current))]
     public ProxySnapshot Apply(MeshProxyConfig config)
     {
         var clusters = _clusters.Apply(config.Clusters);
+        var rateLimits = _rateLimits.Apply(config.Routes);
         var routes = config.Routes.Select((route, order) => new Route(
             route,
             order,
-            new BackendPicker(route.Backends.Select(b => (clusters[b.Cluster], b.Weight)), _random, route.HashOn?.Header)));
+            new BackendPicker(route.Backends.Select(b => (clusters[b.Cluster], b.Weight)), _random, route.HashOn?.Header),
+            rateLimits.GetValueOrDefault(route.Name)));
         var snapshot = new ProxySnapshot(config, new RouteTable(routes));
         _current = snapshot;
         return snapshot;
     }
 
-    public void Dispose() => _clusters.Dispose();
+    public void Dispose()
+    {
+        _clusters.Dispose();
+        _rateLimits.Dispose();
+    }
 }

@@ -1,5 +1,6 @@
 using MeshProxy.Configuration;
 using MeshProxy.TrafficPolicy;
+using MeshProxy.TrafficPolicy.RateLimiting;
 using MeshProxy.TrafficPolicy.Retries;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
@@ -11,12 +12,12 @@ internal sealed class Route
 {
     private readonly HeaderMatcher[] _headers;
 
-    public Route(RouteConfig config, int order, BackendPicker backends)
+    public Route(RouteConfig config, int order, BackendPicker backends, RouteRateLimiter? rateLimit = null)
     {
         Config = config;
         Order = order;
         _headers = config.Match.Headers.Select(h => new HeaderMatcher(h)).ToArray();
-        Policy = new RoutePolicy(config, backends);
+        Policy = new RoutePolicy(config, backends, rateLimit);
         RequestConfig = new ForwarderRequestConfig
         {
             // gRPC needs HTTP/2 end to end: trailers carry the status (PROTOCOL-HTTP2.md).

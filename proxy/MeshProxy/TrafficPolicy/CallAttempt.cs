@@ -10,6 +10,7 @@ namespace MeshProxy.TrafficPolicy;
 internal sealed class CallAttempt
 {
     private int _released;
+    private IDisposable? _retrySlot;
 
     public CallAttempt(int number, ClusterState cluster, DestinationState destination, long started, string? reason)
     {
@@ -69,6 +70,9 @@ internal sealed class CallAttempt
         Duration = duration;
     }
 
+    /// <summary>Holds the circuit breaker's retry slot this try took (a retry or hedge); freed when the try is released.</summary>
+    internal void HoldRetrySlot(IDisposable? slot) => _retrySlot = slot;
+
     /// <summary>Counts the try in flight at its cluster (keeps the client alive) and destination (least-request picks).</summary>
     internal void Begin()
     {
@@ -83,6 +87,7 @@ internal sealed class CallAttempt
         {
             Destination.RequestEnded();
             Cluster.EndCall();
+            _retrySlot?.Dispose();
         }
     }
 }

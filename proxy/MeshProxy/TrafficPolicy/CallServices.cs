@@ -1,9 +1,10 @@
+using MeshProxy.TrafficPolicy.Overload;
 using Microsoft.Extensions.Logging;
 
 namespace MeshProxy.TrafficPolicy;
 
-/// <summary>What every <see cref="ProxyCall"/> shares: the clock, randomness, the logger and the registered observer.</summary>
-internal sealed class CallServices(TimeProvider time, Random random, ILogger<ProxyCall> logger, ICallObserver? observer = null)
+/// <summary>What every <see cref="ProxyCall"/> shares: the clock, randomness, the logger and the registered observers.</summary>
+internal sealed class CallServices(TimeProvider time, Random random, ILogger<ProxyCall> logger, ICallObserver? observer = null, IOverloadListener? overload = null)
 {
     /// <summary>Deadlines, per-try timers, backoff and hedging delays, attempt timings.</summary>
     public TimeProvider Time { get; } = time;
@@ -14,4 +15,7 @@ internal sealed class CallServices(TimeProvider time, Random random, ILogger<Pro
     public ILogger Logger { get; } = logger;
 
     public ICallObserver? Observer { get; } = observer;
+
+    /// <summary>Hears circuit-breaker and rate-limit refusals (metrics).</summary>
+    public IOverloadListener? Overload { get; } = overload;
 }

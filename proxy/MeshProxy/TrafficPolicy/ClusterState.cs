@@ -1,4 +1,5 @@
 using MeshProxy.Configuration;
+using MeshProxy.TrafficPolicy.CircuitBreaking;
 using MeshProxy.TrafficPolicy.Retries;
 
 namespace MeshProxy.TrafficPolicy;
@@ -60,7 +61,11 @@ internal sealed class ClusterState : IDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.LoadBalancing, "Unknown load-balancing policy."),
         };
         RetryBudget = new RetryBudget(config.RetryBudget, _time);
+        CircuitBreaker = CircuitBreaker.For(config.CircuitBreakers, previous?.CircuitBreaker);
     }
+
+    /// <summary>Calls, pending calls and retries in flight at most; kept across a reload that leaves its settings equal.</summary>
+    public CircuitBreaker CircuitBreaker { get; }
 
     /// <summary>The cap on retries in flight in this cluster.</summary>
     public RetryBudget RetryBudget { get; }

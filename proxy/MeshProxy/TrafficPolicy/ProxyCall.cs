@@ -1,5 +1,7 @@
 using MeshProxy.Configuration;
 using MeshProxy.Grpc;
+using MeshProxy.Observability;
+using MeshProxy.TrafficPolicy.CircuitBreaking;
 using MeshProxy.TrafficPolicy.Retries;
 using Microsoft.AspNetCore.Http;
 
@@ -39,6 +41,8 @@ internal sealed class ProxyCall
     private ReplayBody? _body;
     private List<IDisposable>? _owned;
     private ClusterState? _budgetSlot;
+    private IDisposable? _requestSlot;
+    private IDisposable? _retrySlot;
 
     private ProxyCall(HttpContext context, RoutePolicy route, ClusterState cluster, bool idempotent, TimeSpan? timeout, CallServices services)
     {
@@ -116,15 +120,25 @@ internal sealed class ProxyCall
     /// <summary>The cluster whose retry budget refused this call a retry; null when none did.</summary>
     public string? RetryBudgetExhaustedIn { get; internal set; }
 
+    /// <summary>The cluster whose circuit breaker (<c>maxRetries</c>) refused this call a retry; null when none did.</summary>
+    public string? RetryOverflowIn { get; private set; }
+
     /// <summary>
     /// Starts the call on <paramref name="route"/>: picks the cluster (canary split) and the destination of the first
     /// try, counts it in flight, and publishes the call as the request's feature. When the call may be sent more than
     /// once, the caller's body is recorded as it is read.
     /// </summary>
-    public static ProxyCall Start(HttpContext context, RoutePolicy route, bool idempotent, TimeSpan? timeout, CallServices services)
+    /// <param name="context">The caller's request.</param>
+    /// <param name="route">The matched route's policy.</param>
+    /// <param name="idempotent">The descriptor sets mark the method safe to repeat.</param>
+    /// <param name="timeout">The call's deadline; null for none.</param>
+    /// <param name="services">What every call shares.</param>
+    /// <param name="picked">The cluster the split already picked (the circuit breaker admitted the call there); null picks now.</param>
+    /// <param name="requestSlot">The circuit breaker's request slot the call holds until <see cref="End"/>; null for none.</param>
+    public static ProxyCall Start(HttpContext context, RoutePolicy route, bool idempotent, TimeSpan? timeout, CallServices services, ClusterState? picked = null, IDisposable? requestSlot = null)
     {
-        var cluster = route.Backends.Pick(context.Request.Headers);
-        var call = new ProxyCall(context, route, cluster, idempotent || route.Idempotent, timeout, services);
+        var cluster = picked ?? route.Backends.Pick(context.Request.Headers);
+        var call = new ProxyCall(context, route, cluster, idempotent || route.Idempotent, timeout, services) { _requestSlot = requestSlot };
         context.Features.Set(call);
         cluster.RetryBudget.Deposit();
         if (cluster.PickDestination() is { } destination)
@@ -188,6 +202,8 @@ internal sealed class ProxyCall
     public CallAttempt BeginAttempt(ClusterState cluster, DestinationState destination, string? reason)
     {
         var attempt = new CallAttempt(AttemptCount + 1, cluster, destination, Services.Time.GetTimestamp(), reason);
+        attempt.HoldRetrySlot(_retrySlot);
+        _retrySlot = null;
         attempt.Begin();
         if (_first is null)
         {
@@ -225,7 +241,9 @@ internal sealed class ProxyCall
     /// <summary>
     /// Takes the retry budget of <paramref name="cluster"/> for the next try, giving back the slot held for the
     /// previous one; a retry after <paramref name="failure"/> that no server saw (<see cref="RetryBudget.TakesSlot"/>)
-    /// takes nothing. False (and the refusal noted for telemetry) when the budget is spent.
+    /// takes nothing. False (and the refusal noted for telemetry) when the budget is spent, or when the cluster's
+    /// circuit breaker has <c>maxRetries</c> retries in flight (its slot then goes to the next try, freed when that
+    /// try is released). The breaker is asked first, so a refused retry spends no budget.
     /// </summary>
     public bool TryTakeBudget(ClusterState cluster, RetryOn? failure)
     {
@@ -235,13 +253,23 @@ internal sealed class ProxyCall
             return true;
         }
 
+        if (!cluster.CircuitBreaker.TryAcquireRetry(out var retrySlot))
+        {
+            RetryOverflowIn = cluster.Name;
+            Services.Overload?.BreakerOverflowed(cluster.Name, BreakerLimit.Retries);
+            OverloadLog.BreakerOverflow(Services.Logger, cluster.Name, BreakerLimits.Name(BreakerLimit.Retries), Route.Name);
+            return false;
+        }
+
         if (!cluster.RetryBudget.TryTake(cluster.ActiveCalls, out var slot))
         {
+            retrySlot?.Dispose();
             RetryBudgetExhaustedIn = cluster.Name;
             return false;
         }
 
         _budgetSlot = slot ? cluster : null;
+        _retrySlot = retrySlot;
         return true;
     }
 
@@ -257,6 +285,10 @@ internal sealed class ProxyCall
         }
 
         ReleaseBudget();
+        _retrySlot?.Dispose();
+        _retrySlot = null;
+        _requestSlot?.Dispose();
+        _requestSlot = null;
         _body?.Dispose();
         if (_owned is { } owned)
         {

@@ -1,4 +1,5 @@
 using MeshProxy.Configuration;
+using MeshProxy.TrafficPolicy.RateLimiting;
 using MeshProxy.TrafficPolicy.Retries;
 
 namespace MeshProxy.TrafficPolicy;
@@ -10,8 +11,9 @@ namespace MeshProxy.TrafficPolicy;
 /// </summary>
 internal sealed class RoutePolicy
 {
-    public RoutePolicy(RouteConfig config, BackendPicker backends)
+    public RoutePolicy(RouteConfig config, BackendPicker backends, RouteRateLimiter? rateLimit = null)
     {
+        RateLimit = rateLimit;
         Name = config.Name;
         Backends = backends;
         Retry = config.Retry.Equals(RetryPolicy.Default.Config) ? RetryPolicy.Default : new RetryPolicy(config.Retry);
@@ -31,6 +33,9 @@ internal sealed class RoutePolicy
 
     /// <summary>The route says all its methods are safe to repeat (<c>idempotent: true</c>).</summary>
     public bool Idempotent { get; }
+
+    /// <summary>The route's local rate limit (kept across reloads that leave it equal); null for none.</summary>
+    public RouteRateLimiter? RateLimit { get; }
 
     /// <summary>The route's own cap on a call's duration; null for none.</summary>
     public TimeSpan? Timeout { get; }

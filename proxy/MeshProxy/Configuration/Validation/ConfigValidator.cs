@@ -44,6 +44,8 @@ internal static class ConfigValidator
         new RetryBufferLimitValidator(),
         new RetryBudgetValidator(),
         new HedgingValidator(),
+        new CircuitBreakersValidator(),
+        new RateLimitValidator(),
         new AuthorizationPolicyValidator(),
         new JwtConfigValidator(),
         new TlsValidator(),

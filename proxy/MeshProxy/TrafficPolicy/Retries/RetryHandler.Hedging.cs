@@ -127,7 +127,11 @@ internal sealed partial class RetryHandler
 
         if (!call.TryTakeBudget(cluster, failure: null))
         {
-            TrafficPolicyLog.HedgeBudgetExhausted(call.Services.Logger, call.Route.Name, cluster.Name);
+            if (call.RetryBudgetExhaustedIn is not null)
+            {
+                TrafficPolicyLog.HedgeBudgetExhausted(call.Services.Logger, call.Route.Name, cluster.Name);
+            }
+
             return HedgeStep.Stop;
         }
 

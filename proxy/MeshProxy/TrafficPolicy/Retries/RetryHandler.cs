@@ -116,7 +116,12 @@ internal sealed partial class RetryHandler(HttpMessageHandler inner) : Delegatin
 
         if (next is not null && !call.TryTakeBudget(next, tried.FailureKind))
         {
-            TrafficPolicyLog.RetryBudgetExhausted(logger, call.Route.Name, next.Name, next.RetryBudget.InFlight, verdict.Reason);
+            // A circuit breaker's refusal (maxRetries) logs itself; this one is the budget's.
+            if (call.RetryBudgetExhaustedIn is not null)
+            {
+                TrafficPolicyLog.RetryBudgetExhausted(logger, call.Route.Name, next.Name, next.RetryBudget.InFlight, verdict.Reason);
+            }
+
             next = null;
         }
 

@@ -3,6 +3,7 @@ using Google.Protobuf;
 using MeshProxy.Grpc;
 using MeshProxy.Observability;
 using MeshProxy.Transcoding.Rules;
+using MeshProxy.TrafficPolicy.Overload;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -140,6 +141,7 @@ internal sealed class RestResponseWriter
             }
 
             AddMetadata(capture);
+            OverloadRefusal.CopyToRest(capture.Headers, _context.Response.Headers);
             if (httpStatus == StatusCodes.Status401Unauthorized)
             {
                 RestErrorResponse.AddChallenge(_context.Response, capture.Headers, capture.Trailers);

@@ -1,0 +1,103 @@
+using MeshProxy.Grpc;
+using MeshProxy.Observability;
+using MeshProxy.TrafficPolicy.CircuitBreaking;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace MeshProxy.TrafficPolicy.Overload;
+
+/// <summary>
+/// Admission of a routed call before anything is sent (Envoy's order: the local rate limit filter, then the router's
+/// circuit breakers): the route's token bucket, then a request slot of the cluster the split picked, waiting in its
+/// pending queue when the cluster is full. A refused call is answered here (<see cref="OverloadRefusal"/>): it never
+/// reaches a backend, never tells outlier detection anything and is never retried by the sidecar.
+/// </summary>
+internal sealed class OverloadGate(CallServices services, ILogger<OverloadGate> logger)
+{
+    /// <summary>
+    /// Admits the call, or answers it and returns null. An admitted call holds its request slot
+    /// (<see cref="Admission.Slot"/>) until <see cref="ProxyCall.End"/>; the time it waited in the pending queue comes off
+    /// its <paramref name="deadline"/>, and a wait the deadline ends answers DEADLINE_EXCEEDED.
+    /// </summary>
+    public async ValueTask<Admission?> AdmitAsync(HttpContext context, RoutePolicy route, ClusterState cluster, TimeSpan? deadline)
+    {
+        // 1. The route's local rate limit: a token, or RESOURCE_EXHAUSTED at once.
+        if (route.RateLimit is { } limiter && !limiter.TryAcquire(out var retryAfter))
+        {
+            services.Overload?.RateLimited(route.Name);
+            OverloadLog.RateLimited(logger, route.Name);
+            await OverloadRefusal.RateLimitedAsync(context.Response, route.Name, retryAfter).ConfigureAwait(false);
+            return null;
+        }
+
+        // 2. A request slot at once (no allocation beyond the lease on this path).
+        var breaker = cluster.CircuitBreaker;
+        var lease = breaker.TryAcquireRequest();
+        if (lease.IsAcquired)
+        {
+            return new Admission(lease, deadline);
+        }
+
+        lease.Dispose();
+        if (breaker.Config.MaxPendingRequests == 0)
+        {
+            await RefuseAsync(context, route, cluster, BreakerLimit.Requests).ConfigureAwait(false);
+            return null;
+        }
+
+        // 3. The pending queue: until a slot frees, the caller goes, or the deadline passes.
+        var started = services.Time.GetTimestamp();
+        using var timeout = deadline is { } d ? new CancellationTokenSource(d, services.Time) : null;
+        using var linked = timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, timeout.Token);
+        try
+        {
+            lease = await breaker.AcquireRequestAsync(linked?.Token ?? context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout is { IsCancellationRequested: true } && !context.RequestAborted.IsCancellationRequested)
+        {
+            OverloadLog.PendingDeadlineExceeded(logger, route.Name, cluster.Name, deadline!.Value);
+            await DeadlineExceededAsync(context, cluster).ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The caller went away while waiting: nobody is left to answer.
+            return null;
+        }
+
+        if (!lease.IsAcquired)
+        {
+            lease.Dispose();
+            await RefuseAsync(context, route, cluster, BreakerLimit.Pending).ConfigureAwait(false);
+            return null;
+        }
+
+        // A slot that came as the deadline ran out: the call could only start after it.
+        var left = deadline - services.Time.GetElapsedTime(started);
+        if (left <= TimeSpan.Zero)
+        {
+            lease.Dispose();
+            OverloadLog.PendingDeadlineExceeded(logger, route.Name, cluster.Name, deadline!.Value);
+            await DeadlineExceededAsync(context, cluster).ConfigureAwait(false);
+            return null;
+        }
+
+        return new Admission(lease, left);
+    }
+
+    private static Task DeadlineExceededAsync(HttpContext context, ClusterState cluster) =>
+        TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.DeadlineExceeded, $"deadline exceeded waiting for a request slot of cluster {cluster.Name}");
+
+    private Task RefuseAsync(HttpContext context, RoutePolicy route, ClusterState cluster, BreakerLimit limit)
+    {
+        var name = BreakerLimits.Name(limit);
+        services.Overload?.BreakerOverflowed(cluster.Name, limit);
+        OverloadLog.BreakerOverflow(logger, cluster.Name, name, route.Name);
+        if (cluster.CircuitBreaker.TakeWarning(services.Time, out var refused))
+        {
+            OverloadLog.BreakerOpen(logger, cluster.Name, name, refused);
+        }
+
+        return OverloadRefusal.BreakerAsync(context.Response, cluster.Name, limit);
+    }
+}
