@@ -1,12 +1,10 @@
 using System.Net;
-using MeshProxy.IO;
 
 namespace MeshProxy.TrafficPolicy.Retries;
 
 /// <summary>
 /// The request content of the attempt that reads the caller's body: YARP's content, pumped through a
-/// <see cref="WriteBehindStream"/> and a <see cref="DetachableUpstreamStream"/>. Only the first attempt with a body to
-/// send uses it; later attempts replay.
+/// <see cref="DetachableUpstreamStream"/>. Only the first attempt with a body to send uses it; later attempts replay.
 /// </summary>
 internal sealed class LiveBodyContent : HttpContent
 {
@@ -38,17 +36,12 @@ internal sealed class LiveBodyContent : HttpContent
         // then go on reading the caller for a replay, so it only tells the body. The pump's own token stops it once
         // no replay can follow; YARP links its token (caller abort, idle timeout) to it, so those end the copy too.
         using var registration = cancellationToken.UnsafeRegister(static state => ((ReplayBody)state!).UpstreamGone(), body);
-        // Write-behind: YARP's copy gets its 64 KiB buffer back while the upstream write is still queued behind other
-        // calls' frames; the last write is waited for here, before HttpClient ends the upstream request.
-        var upstream = new WriteBehindStream(new DetachableUpstreamStream(stream, body));
         try
         {
-            await _inner.CopyToAsync(upstream, context, stop).ConfigureAwait(false);
-            await upstream.DrainAsync().ConfigureAwait(false);
+            await _inner.CopyToAsync(new DetachableUpstreamStream(stream, body), context, stop).ConfigureAwait(false);
         }
         finally
         {
-            upstream.Abandon();
             body.PumpEnded();
         }
     }
