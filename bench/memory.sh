@@ -87,7 +87,7 @@ for variant in "${VARIANTS[@]}"; do
   h2load_run -n 4000 -c 10 -m 100 -H content-type:application/grpc -H te:trailers -d "$OUT/stream.bin" \
     "http://127.0.0.1:$GRPC_PORT/meshproxy.testing.v1.LibraryService/WatchBooks" >"$OUT/$name/streams.h2load" 2>&1 || true
   rss_streams=$(rss "$TARGET_PID")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "${MESHPROXY_ENV:--}" "$rss_start" "$(h2load_rps "$OUT/$name/warmup.h2load")" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "${MESHPROXY_ENV:--}" "$rss_start" "$(h2load_rps "$OUT/$name/warmup.h2load")" \
     "$rss_warm" "$(h2load_ok "$OUT/$name/saturated.h2load")" "$rss_saturated" "$(h2load_ok "$OUT/$name/streams.h2load")" \
     "$rss_streams" "$(hwm "$TARGET_PID")" "$split_saturated" >>"$OUT/memory.tsv"
   stop_target
