@@ -10,6 +10,9 @@
 #   bench/memory.sh [--no-build] [--out DIR] [--calls N] [--variant NAME=ENV[,ENV...]]...
 #   bench/memory.sh --variant jit= --variant gen0-4m=DOTNET_GCgen0size=0x400000
 #   BENCH_MESHPROXY=/tmp/aot/app/meshproxy bench/memory.sh --variant aot=     # the Native AOT binary (no counters)
+#   bench/memory.sh --variant base= --variant new@/tmp/new/meshproxy=          # NAME@EXECUTABLE: A/B of two builds
+# After the saturating run it also splits RSS into anonymous (GC heap, JIT'd code, stacks), file-backed (the mapped
+# executable and assemblies) and shared memory (the JIT's double-mapped code), from /proc/PID/status.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -39,10 +42,15 @@ hwm() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 h2load_rps() { sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' "$1"; }
 h2load_ok() { sed -n 's/^requests: .* \([0-9]*\) succeeded.*/\1/p' "$1"; }
 
-printf 'variant\tenv\trss_start\twarm_rps\trss_warm\tcalls\trss_saturated\tstreams_ok\trss_streams\trss_peak\n' >"$OUT/memory.tsv"
+printf 'variant\tenv\trss_start\twarm_rps\trss_warm\tcalls\trss_saturated\tstreams_ok\trss_streams\trss_peak\tsplit_saturated\n' >"$OUT/memory.tsv"
+rss_split() { awk '/^RssAnon:|^RssFile:|^RssShmem:/ { v[$1] = $2 / 1024 } END { printf "%.0f / %.0f / %.0f", v["RssAnon:"], v["RssFile:"], v["RssShmem:"] }' "/proc/$1/status"; }
+DEFAULT_MESHPROXY=""
 echo "scenario	calls	seconds	counters	start	end" >"$OUT/counters.tsv"
 for variant in "${VARIANTS[@]}"; do
   name=${variant%%=*}
+  DEFAULT_MESHPROXY=${DEFAULT_MESHPROXY:-$MESHPROXY}
+  MESHPROXY=$DEFAULT_MESHPROXY
+  case "$name" in *@*) MESHPROXY=${name#*@}; name=${name%%@*} ;; esac
   MESHPROXY_ENV=$(echo "${variant#*=}" | tr ',' ' ')
   echo "bench: variant $name: ${MESHPROXY_ENV:-(defaults)}" >&2
   start_target meshproxy
@@ -74,22 +82,23 @@ for variant in "${VARIANTS[@]}"; do
       "$OUT/$name/counters.csv" "$start" "$end" >>"$OUT/counters.tsv"
   fi
   rss_saturated=$(rss "$TARGET_PID")
+  split_saturated=$(rss_split "$TARGET_PID")
 
   h2load_run -n 4000 -c 10 -m 100 -H content-type:application/grpc -H te:trailers -d "$OUT/stream.bin" \
     "http://127.0.0.1:$GRPC_PORT/meshproxy.testing.v1.LibraryService/WatchBooks" >"$OUT/$name/streams.h2load" 2>&1 || true
   rss_streams=$(rss "$TARGET_PID")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "${MESHPROXY_ENV:--}" "$rss_start" "$(h2load_rps "$OUT/$name/warmup.h2load")" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "${MESHPROXY_ENV:--}" "$rss_start" "$(h2load_rps "$OUT/$name/warmup.h2load")" \
     "$rss_warm" "$(h2load_ok "$OUT/$name/saturated.h2load")" "$rss_saturated" "$(h2load_ok "$OUT/$name/streams.h2load")" \
-    "$rss_streams" "$(hwm "$TARGET_PID")" >>"$OUT/memory.tsv"
+    "$rss_streams" "$(hwm "$TARGET_PID")" "$split_saturated" >>"$OUT/memory.tsv"
   stop_target
 done
 
 {
   echo "_memory $(date -u +%FT%TZ); load average $(cut -d' ' -f1-3 /proc/loadavg); $CALLS saturating calls per variant_"
   echo
-  echo "| variant | settings | RSS idle | first 20k calls, req/s | RSS after 20k | RSS after $CALLS more | 1,000 streams: calls OK | RSS after | peak RSS |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-  tail -n +2 "$OUT/memory.tsv" | awk -F'\t' '{ printf "| %s | `%s` | %s MiB | %.0f | %s MiB | %s MiB | %s | %s MiB | %s MiB |\n", $1, $2, $3, $4, $5, $7, $8, $9, $10 }'
+  echo "| variant | settings | RSS idle | first 20k calls, req/s | RSS after 20k | RSS after $CALLS more | of which anon / file / shmem | 1,000 streams: calls OK | RSS after | peak RSS |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  tail -n +2 "$OUT/memory.tsv" | awk -F'\t' '{ printf "| %s | `%s` | %s MiB | %.0f | %s MiB | %s MiB | %s MiB | %s | %s MiB | %s MiB |\n", $1, $2, $3, $4, $5, $7, $11, $8, $9, $10 }'
   if [ "$(wc -l <"$OUT/counters.tsv")" -gt 1 ]; then
     echo
     python3 "$HERE/lib/counters_summary.py" "$OUT/counters.tsv"
