@@ -99,21 +99,11 @@ public sealed class GrpcJsMtlsPeerTests(GrpcJsMtlsFixture fixture) : IClassFixtu
         Assert.Equal(before, fixture.Backend.CallCount(GetUser));
     }
 
-    public static TheoryData<string> RefusedClients => ["none", "expired", "other-trust-domain", "other-ca"];
-
     [Theory]
-    [MemberData(nameof(RefusedClients))]
+    [MemberData(nameof(MtlsMesh.InvalidClients), MemberType = typeof(MtlsMesh))]
     public async Task GrpcJsClient_CertificateRefused_HandshakeFailsAndNothingIsForwarded(string kind)
     {
-        var ca = fixture.Authority;
-        var client = kind switch
-        {
-            "none" => null,
-            "expired" => ca.IssueExpired(MtlsMesh.Id("grpcjs")),
-            "other-trust-domain" => ca.Issue("spiffe://other.test/ns/default/sa/grpcjs"),
-            "other-ca" => TestCertificateAuthority.Create("Another CA").Issue(MtlsMesh.Id("grpcjs")),
-            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-        };
+        var client = MtlsMesh.InvalidClient(fixture.Authority, kind, "grpcjs");
         var before = fixture.Backend.CallCount(GetUser);
 
         var seen = await CallSidecarAsync(client, MtlsMesh.Id("users"));
@@ -139,13 +129,9 @@ public sealed class GrpcJsMtlsPeerTests(GrpcJsMtlsFixture fixture) : IClassFixtu
     [Fact]
     public async Task GrpcJsServer_AsMtlsUpstream_VerifiesTheSidecarsCertificateAndAnswers()
     {
-        var (certificate, key) = fixture.WritePem(fixture.Authority.Issue(MtlsMesh.Id("grpcjs-server")));
-        await using var upstream = await GrpcJsServer.StartAsync("mtls/server.js", fixture.WriteBundle(fixture.Authority), certificate, key).DefaultTimeout();
         using var files = new WorkloadFiles(fixture.Authority, MtlsMesh.Id("frontend"));
-        await using var sidecar = await MtlsMesh.StartClientSideAsync(files, upstream.Port, MtlsMesh.Id("grpcjs-server"), fixture.Logs).DefaultTimeout();
-        using var channel = GrpcChannel.ForAddress(sidecar.Address(ListenerName.Grpc));
 
-        var user = await new UserService.UserServiceClient(channel).GetUserAsync(new GetUserRequest { UserId = "u-7" }).ResponseAsync.DefaultTimeout();
+        var user = await CallGrpcJsUpstreamAsync(files, MtlsMesh.Id("grpcjs-server"));
 
         // grpc-js answers with the client certificate's SPIFFE ID it verified: the sidecar's own.
         Assert.Equal("u-7", user.UserId);
@@ -156,13 +142,9 @@ public sealed class GrpcJsMtlsPeerTests(GrpcJsMtlsFixture fixture) : IClassFixtu
     [Fact]
     public async Task GrpcJsServer_NotTheClustersSpiffeId_SidecarRefusesItUnavailable()
     {
-        var (certificate, key) = fixture.WritePem(fixture.Authority.Issue(MtlsMesh.Id("grpcjs-server")));
-        await using var upstream = await GrpcJsServer.StartAsync("mtls/server.js", fixture.WriteBundle(fixture.Authority), certificate, key).DefaultTimeout();
         using var files = new WorkloadFiles(fixture.Authority, MtlsMesh.Id("frontend"));
-        await using var sidecar = await MtlsMesh.StartClientSideAsync(files, upstream.Port, MtlsMesh.Id("payments"), fixture.Logs).DefaultTimeout();
-        using var channel = GrpcChannel.ForAddress(sidecar.Address(ListenerName.Grpc));
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => new UserService.UserServiceClient(channel).GetUserAsync(new GetUserRequest { UserId = "u-7" }).ResponseAsync.DefaultTimeout());
+        var error = await Assert.ThrowsAsync<RpcException>(() => CallGrpcJsUpstreamAsync(files, MtlsMesh.Id("payments")));
 
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
     }
@@ -170,19 +152,27 @@ public sealed class GrpcJsMtlsPeerTests(GrpcJsMtlsFixture fixture) : IClassFixtu
     [Fact]
     public async Task GrpcJsServer_SidecarCertificateFromAnotherCa_RefusedByGrpcJs()
     {
-        var (certificate, key) = fixture.WritePem(fixture.Authority.Issue(MtlsMesh.Id("grpcjs-server")));
-        await using var upstream = await GrpcJsServer.StartAsync("mtls/server.js", fixture.WriteBundle(fixture.Authority), certificate, key).DefaultTimeout();
-
         // The sidecar trusts the server's CA (its bundle), but its own certificate comes from a CA grpc-js does not trust.
         var other = TestCertificateAuthority.Create("Another CA");
         using var files = new WorkloadFiles(other, MtlsMesh.Id("frontend"));
         files.Write(other.Issue(MtlsMesh.Id("frontend")), fixture.Authority.Pem);
-        await using var sidecar = await MtlsMesh.StartClientSideAsync(files, upstream.Port, MtlsMesh.Id("grpcjs-server"), fixture.Logs).DefaultTimeout();
-        using var channel = GrpcChannel.ForAddress(sidecar.Address(ListenerName.Grpc));
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => new UserService.UserServiceClient(channel).GetUserAsync(new GetUserRequest { UserId = "u-7" }).ResponseAsync.DefaultTimeout());
+        var error = await Assert.ThrowsAsync<RpcException>(() => CallGrpcJsUpstreamAsync(files, MtlsMesh.Id("grpcjs-server")));
 
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+    }
+
+    /// <summary>
+    /// The application's call through a sidecar with <paramref name="files"/> whose cluster dials a grpc-js mTLS server
+    /// (SPIFFE ID <c>grpcjs-server</c>, trusting the fixture's CA) and expects <paramref name="expectedServerId"/>.
+    /// </summary>
+    private async Task<User> CallGrpcJsUpstreamAsync(WorkloadFiles files, string expectedServerId)
+    {
+        var (certificate, key) = fixture.WritePem(fixture.Authority.Issue(MtlsMesh.Id("grpcjs-server")));
+        await using var upstream = await GrpcJsServer.StartAsync("mtls/server.js", fixture.WriteBundle(fixture.Authority), certificate, key).DefaultTimeout();
+        await using var sidecar = await MtlsMesh.StartClientSideAsync(files, upstream.Port, expectedServerId, fixture.Logs).DefaultTimeout();
+        using var channel = GrpcChannel.ForAddress(sidecar.Address(ListenerName.Grpc));
+        return await new UserService.UserServiceClient(channel).GetUserAsync(new GetUserRequest { UserId = "u-7" }).ResponseAsync.DefaultTimeout();
     }
 
     private async Task<JsonElement> CallSidecarAsync(X509Certificate2? client, string expectedServerId)

@@ -32,22 +32,11 @@ public sealed class OpensslPeerTests(MtlsServerFixture fixture) : IClassFixture<
         Assert.Equal(MtlsMesh.Id("server"), id);
     }
 
-    public static TheoryData<string> Refused => ["none", "expired", "other-ca", "two-spiffe-ids", "other-trust-domain"];
-
     [Theory]
-    [MemberData(nameof(Refused))]
+    [MemberData(nameof(MtlsMesh.InvalidClients), MemberType = typeof(MtlsMesh))]
     public async Task SClient_InvalidClient_RefusedInTheHandshake(string kind)
     {
-        var ca = fixture.Authority;
-        var client = kind switch
-        {
-            "none" => null,
-            "expired" => ca.IssueExpired(MtlsMesh.Id("openssl")),
-            "other-ca" => TestCertificateAuthority.Create("Another CA").Issue(MtlsMesh.Id("openssl")),
-            "two-spiffe-ids" => ca.Issue([MtlsMesh.Id("openssl"), MtlsMesh.Id("admin")]),
-            "other-trust-domain" => ca.Issue("spiffe://other.test/ns/default/sa/openssl"),
-            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-        };
+        var client = MtlsMesh.InvalidClient(fixture.Authority, kind, "openssl");
 
         // Ends only because the listener closed the connection (an accepted client would wait for HTTP/2 frames).
         // Returning at all is the refusal: with -ign_eof only a closed connection ends s_client (else: TimeoutException).
