@@ -4,8 +4,11 @@ using MeshProxy.Configuration.Reload;
 
 namespace MeshProxy.Admin;
 
-/// <summary>Writes a config as JSON with the same keys and duration syntax as the YAML file, so a dump reads like the source.</summary>
-internal static class ConfigJsonWriter
+/// <summary>
+/// Writes a config as JSON with the same keys and duration syntax as the YAML file, so a dump reads like the source.
+/// The security sections are in <c>ConfigJsonWriter.Security.cs</c>.
+/// </summary>
+internal static partial class ConfigJsonWriter
 {
     public static void Write(Utf8JsonWriter writer, MeshProxyConfig config, ConfigReloadStatus? reload = null)
     {
@@ -24,6 +27,11 @@ internal static class ConfigJsonWriter
         WriteListener(writer, "rest", config.Listeners.Rest);
         WriteListener(writer, "ops", config.Listeners.Ops);
         WriteListener(writer, "admin", config.Listeners.Admin);
+        if (config.Listeners.Mtls is { } mtls)
+        {
+            WriteListener(writer, "mtls", mtls);
+        }
+
         writer.WriteEndObject();
 
         writer.WriteStartArray("routes");
@@ -70,6 +78,7 @@ internal static class ConfigJsonWriter
         writer.WriteBoolean("enabled", config.Reflection.Enabled);
         WriteStrings(writer, "descriptorSets", config.Reflection.DescriptorSets);
         writer.WriteEndObject();
+        WriteSecurity(writer, config);
 
         if (reload is not null)
         {
@@ -168,23 +177,7 @@ internal static class ConfigJsonWriter
         WriteIfSet(writer, "method", route.Match.Method);
         WriteIfSet(writer, "prefix", route.Match.Prefix);
         WriteIfSet(writer, "regex", route.Match.Regex);
-        writer.WriteStartArray("headers");
-        foreach (var header in route.Match.Headers)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("name", header.Name);
-            WriteIfSet(writer, "exact", header.Exact);
-            WriteIfSet(writer, "prefix", header.Prefix);
-            WriteIfSet(writer, "regex", header.Regex);
-            if (header.Present is { } present)
-            {
-                writer.WriteBoolean("present", present);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
+        WriteHeaderMatches(writer, "headers", route.Match.Headers);
         writer.WriteEndObject();
         writer.WriteStartArray("backends");
         foreach (var backend in route.Backends)
@@ -309,7 +302,30 @@ internal static class ConfigJsonWriter
             writer.WriteEndObject();
         }
 
+        WriteClusterTls(writer, cluster.Tls);
+
         writer.WriteEndObject();
+    }
+
+    private static void WriteHeaderMatches(Utf8JsonWriter writer, string name, EquatableArray<HeaderMatchConfig> headers)
+    {
+        writer.WriteStartArray(name);
+        foreach (var header in headers)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", header.Name);
+            WriteIfSet(writer, "exact", header.Exact);
+            WriteIfSet(writer, "prefix", header.Prefix);
+            WriteIfSet(writer, "regex", header.Regex);
+            if (header.Present is { } present)
+            {
+                writer.WriteBoolean("present", present);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 
     private static void WriteIfSet(Utf8JsonWriter writer, string name, string? value)

@@ -74,7 +74,7 @@ internal static class SpiffeId
         }
 
         var domain = TrustDomain(id);
-        if (domain.Length == 0 || !domain.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-' or '_'))
+        if (!IsTrustDomainName(domain))
         {
             error = $"'{id}' is not a SPIFFE ID: the trust domain must be non-empty lower-case letters, digits, '.', '-' or '_'";
             return false;
@@ -97,6 +97,23 @@ internal static class SpiffeId
 
         return true;
     }
+
+    /// <summary>
+    /// Checks a bare trust domain as the config gives it (<c>example.org</c>: no scheme, no path), the name
+    /// <see cref="IsValid"/> requires after <c>spiffe://</c>.
+    /// </summary>
+    public static bool IsValidTrustDomain(string domain, out string error)
+    {
+        error = IsTrustDomainName(domain) ? string.Empty
+            : domain.Contains("://", StringComparison.Ordinal) || domain.Contains('/', StringComparison.Ordinal)
+                ? "give the trust domain alone, without spiffe:// or a path (example.org)"
+                : "it must be non-empty lower-case letters, digits, '.', '-' or '_'";
+        return error.Length == 0;
+    }
+
+    // SPIFFE-ID.md §2.1: the trust domain is lower-case letters, digits, dots, dashes and underscores.
+    private static bool IsTrustDomainName(string domain) =>
+        domain.Length > 0 && domain.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-' or '_');
 
     // X509SubjectAlternativeNameExtension enumerates DNS names and IP addresses only, so URIs are read from the DER
     // (RFC 5280 §4.2.1.6: GeneralName uniformResourceIdentifier is [6] IA5String).

@@ -5,7 +5,10 @@ using MeshProxy.TestSupport;
 
 namespace MeshProxy.FunctionalTests.Interop;
 
-/// <summary>@grpc/grpc-js serving tests/node/interop/server.js on 127.0.0.1 port 0, in its own node process.</summary>
+/// <summary>
+/// @grpc/grpc-js serving tests/node/interop/server.js (or another script under tests/node that prints
+/// "LISTENING port" and stops when stdin closes) on 127.0.0.1 port 0, in its own node process.
+/// </summary>
 public sealed class GrpcJsServer : IAsyncDisposable
 {
     private readonly Process _process;
@@ -18,7 +21,9 @@ public sealed class GrpcJsServer : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<GrpcJsServer> StartAsync()
+    /// <param name="script">The script, relative to tests/node.</param>
+    /// <param name="arguments">The script's arguments.</param>
+    public static async Task<GrpcJsServer> StartAsync(string script = "interop/server.js", params string[] arguments)
     {
         var nodeDirectory = await NodePeers.EnsureInstalledAsync().DefaultTimeout();
         var start = new ProcessStartInfo("node")
@@ -29,7 +34,12 @@ public sealed class GrpcJsServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine("interop", "server.js"));
+        start.ArgumentList.Add(script);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
         var stderr = new StringBuilder();
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -51,7 +61,7 @@ public sealed class GrpcJsServer : IAsyncDisposable
         {
             lock (stderr)
             {
-                listening.TrySetException(new InvalidOperationException($"interop/server.js exited early:\n{stderr}"));
+                listening.TrySetException(new InvalidOperationException($"{script} exited early:\n{stderr}"));
             }
         };
         process.EnableRaisingEvents = true;

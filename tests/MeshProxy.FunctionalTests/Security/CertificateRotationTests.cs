@@ -20,48 +20,29 @@ public sealed class CertificateRotationTests : IAsyncLifetime
 {
     private const string GetUser = "/users.v1.UserService/GetUser";
 
-    private readonly XunitLoggerProvider _logs = new(output: null);
-    private readonly TestCertificateAuthority _ca = TestCertificateAuthority.Create();
-    private WorkloadFiles _a = null!;
-    private WorkloadFiles _b = null!;
-    private SampleBackendHandle _backend = null!;
-    private MeshProxyServer _serverSide = null!;
-    private MeshProxyServer _clientSide = null!;
+    private MtlsMeshPair _mesh = null!;
 
-    public async Task InitializeAsync()
-    {
-        _a = new WorkloadFiles(_ca, MtlsMesh.Id("frontend"));
-        _b = new WorkloadFiles(_ca, MtlsMesh.Id("inventory"), kubernetes: true);
-        _backend = await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1", Version = "v1" }, _logs).DefaultTimeout();
-        _serverSide = await MtlsMesh.StartServerSideAsync(_b, _backend.Port, _logs).DefaultTimeout();
-        _clientSide = await MtlsMesh.StartClientSideAsync(_a, _serverSide.EndPoint(ListenerName.Mtls).Port, MtlsMesh.Id("inventory"), _logs).DefaultTimeout();
-    }
+    // Rotations happen with the serving side's policy in force: the rotated caller keeps being recognised.
+    public async Task InitializeAsync() => _mesh = await MtlsMeshPair.StartAsync("frontend", "inventory", MtlsMeshPair.AllowOnly(MtlsMesh.Id("frontend"))).DefaultTimeout();
 
-    public async Task DisposeAsync()
-    {
-        await _clientSide.DisposeAsync();
-        await _serverSide.DisposeAsync();
-        await _backend.DisposeAsync();
-        _a.Dispose();
-        _b.Dispose();
-    }
+    public async Task DisposeAsync() => await _mesh.DisposeAsync();
 
     [Fact]
     public async Task Rotation_LiveStreamStaysUpAndNewHandshakesGetTheNewCertificate()
     {
-        using var channel = GrpcChannel.ForAddress(_clientSide.Address(ListenerName.Grpc));
+        using var channel = GrpcChannel.ForAddress(_mesh.ClientSide.Address(ListenerName.Grpc));
         var inventory = new InventoryService.InventoryServiceClient(channel);
         using var stream = inventory.StreamInventoryUpdates(new StreamInventoryUpdatesRequest { Skus = { "sku-banana" }, MaxUpdates = 1 });
         Assert.True(await stream.ResponseStream.MoveNext().DefaultTimeout());
         Assert.Equal("sku-banana", stream.ResponseStream.Current.Sku);
 
-        var next = await RotateAsync(_b, _serverSide);
+        var next = await RotateAsync(_mesh.Server, _mesh.ServerSide);
 
         // A new handshake is served with the new certificate, and the metric says when it expires.
-        var handshake = await MtlsMesh.HandshakeAsync(_serverSide.EndPoint(ListenerName.Mtls), _ca.Issue(MtlsMesh.Id("probe")), _ca.Certificate);
+        var handshake = await MtlsMesh.HandshakeAsync(_mesh.ServerSide.EndPoint(ListenerName.Mtls), _mesh.Authority.Issue(MtlsMesh.Id("probe")), _mesh.Authority.Certificate);
         Assert.True(handshake.Accepted, handshake.Error);
         Assert.Equal(next.Thumbprint, handshake.ServerCertificate!.Thumbprint);
-        var metrics = await ScrapeAsync(_serverSide);
+        var metrics = await ScrapeAsync(_mesh.ServerSide);
         Assert.Contains(
             $"meshproxy_certificate_expiry_timestamp_seconds{{certificate=\"workload\",spiffe_id=\"{MtlsMesh.Id("inventory")}\"}} {new DateTimeOffset(next.NotAfter.ToUniversalTime()).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}",
             metrics,
@@ -72,13 +53,13 @@ public sealed class CertificateRotationTests : IAsyncLifetime
         Assert.True(await stream.ResponseStream.MoveNext().DefaultTimeout());
         Assert.False(await stream.ResponseStream.MoveNext().DefaultTimeout());
         Assert.Equal(StatusCode.OK, stream.GetStatus().StatusCode);
-        Assert.Empty(_logs.Errors);
+        Assert.Empty(_mesh.Logs.Errors);
     }
 
     [Fact]
     public async Task Rotation_UnderLoad_NoCallLostAndTheCallerPresentsItsNewCertificate()
     {
-        using var channel = GrpcChannel.ForAddress(_clientSide.Address(ListenerName.Grpc));
+        using var channel = GrpcChannel.ForAddress(_mesh.ClientSide.Address(ListenerName.Grpc));
         var users = new UserService.UserServiceClient(channel);
         using var stop = new CancellationTokenSource();
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
@@ -102,8 +83,8 @@ public sealed class CertificateRotationTests : IAsyncLifetime
         // Both sides rotate, in turn, while the calls run; each waits until the sidecar has taken the new files.
         for (var round = 0; round < 3; round++)
         {
-            await RotateAsync(_b, _serverSide);
-            await RotateAsync(_a, _clientSide);
+            await RotateAsync(_mesh.Server, _mesh.ServerSide);
+            await RotateAsync(_mesh.Caller, _mesh.ClientSide);
 
             // Calls made once both sides run on the new certificates.
             var before = Volatile.Read(ref calls);
@@ -114,8 +95,8 @@ public sealed class CertificateRotationTests : IAsyncLifetime
         await Task.WhenAll(loops).DefaultTimeout();
 
         Assert.Empty(failures);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(_a.Certificate.RawData));
-        Assert.Contains($"Hash={hash};", _backend.LastCall(GetUser)?.Header("x-forwarded-client-cert"), StringComparison.Ordinal);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(_mesh.Caller.Certificate.RawData));
+        Assert.Contains($"Hash={hash};", _mesh.Backend.LastCall(GetUser)?.Header("x-forwarded-client-cert"), StringComparison.Ordinal);
     }
 
     /// <summary>Writes a new certificate for the workload and waits until the sidecar has swapped it in.</summary>

@@ -57,28 +57,16 @@ public sealed class MtlsListenerTests(MtlsServerFixture fixture) : IClassFixture
         Assert.Equal(fixture.Files.Certificate.Thumbprint, handshake.ServerCertificate!.Thumbprint);
     }
 
-    public static TheoryData<string> RefusedClients => ["none", "expired", "other-ca", "two-spiffe-ids", "no-spiffe-id", "other-trust-domain"];
-
     [Theory]
-    [MemberData(nameof(RefusedClients))]
+    [MemberData(nameof(MtlsMesh.InvalidClients), MemberType = typeof(MtlsMesh))]
     public async Task Handshake_ClientWithoutAValidSvid_Refused(string kind)
     {
-        var ca = fixture.Authority;
-        var client = kind switch
-        {
-            "none" => null,
-            "expired" => ca.IssueExpired(MtlsMesh.Id("client")),
-            "other-ca" => TestCertificateAuthority.Create("Another CA").Issue(MtlsMesh.Id("client")),
-            "two-spiffe-ids" => ca.Issue([MtlsMesh.Id("client"), MtlsMesh.Id("admin")]),
-            "no-spiffe-id" => ca.Issue(["https://client.mesh.test/"]),
-            "other-trust-domain" => ca.Issue("spiffe://other.test/ns/default/sa/client"),
-            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-        };
+        var client = MtlsMesh.InvalidClient(fixture.Authority, kind, "client");
 
         // TLS 1.3 (the default) and TLS 1.2, where the refusal comes inside the handshake itself.
         foreach (var protocols in new[] { SslProtocols.None, SslProtocols.Tls12 })
         {
-            var handshake = await MtlsMesh.HandshakeAsync(Endpoint, client, ca.Certificate, protocols);
+            var handshake = await MtlsMesh.HandshakeAsync(Endpoint, client, fixture.Authority.Certificate, protocols);
             Assert.False(handshake.Accepted, $"{kind} over {protocols} was let in");
         }
     }

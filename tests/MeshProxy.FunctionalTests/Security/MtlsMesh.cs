@@ -75,6 +75,24 @@ internal static class MtlsMesh
 
     public static string Id(string workload) => $"spiffe://{TrustDomain}/ns/default/sa/{workload}";
 
+    /// <summary>The client certificates an mTLS listener in strict mode must refuse, by the names of <see cref="InvalidClient"/>.</summary>
+    public static TheoryData<string> InvalidClients => ["none", "expired", "other-ca", "two-spiffe-ids", "no-spiffe-id", "other-trust-domain"];
+
+    /// <summary>
+    /// A client certificate for <paramref name="workload"/> that is not a valid SVID of <paramref name="ca"/>'s trust
+    /// domain, of one of the <see cref="InvalidClients"/> kinds; null for "none" (no certificate at all).
+    /// </summary>
+    public static X509Certificate2? InvalidClient(TestCertificateAuthority ca, string kind, string workload) => kind switch
+    {
+        "none" => null,
+        "expired" => ca.IssueExpired(Id(workload)),
+        "other-ca" => TestCertificateAuthority.Create("Another CA").Issue(Id(workload)),
+        "two-spiffe-ids" => ca.Issue([Id(workload), Id("admin")]),
+        "no-spiffe-id" => ca.Issue([$"https://{workload}.{TrustDomain}/"]),
+        "other-trust-domain" => ca.Issue($"spiffe://other.test/ns/default/sa/{workload}"),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
     /// <summary>
     /// The serving side: an mTLS listener (and the loopback h2c listener for its own application) in front of a
     /// backend on <paramref name="backendPort"/>.

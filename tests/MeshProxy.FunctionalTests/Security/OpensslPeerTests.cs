@@ -6,7 +6,7 @@ using MeshProxy.TestSupport;
 namespace MeshProxy.FunctionalTests.Security;
 
 /// <summary>
-/// <c>openssl s_client</c> (Debian's OpenSSL, an independent TLS stack) against the mTLS listener: what it presents
+/// <c>openssl s_client</c> (Debian's OpenSSL, an independent TLS stack, installed by the test when missing) against the mTLS listener: what it presents
 /// and whom it refuses. The listener checks a client's certificate as the handshake completes on its side and then
 /// closes the connection, so a refused s_client (told to wait past its empty stdin with -ign_eof) sees the connection
 /// close at once and exits, while an accepted one would sit on the open HTTP/2 connection until the test gives up.
@@ -23,27 +23,20 @@ public sealed class OpensslPeerTests(MtlsServerFixture fixture) : IClassFixture<
         Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
         Assert.Contains("ALPN protocol: h2", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("Verify return code: 0 (ok)", result.StandardOutput, StringComparison.Ordinal);
+
+        // The chain: the workload leaf at depth 0, issued by the test CA the client was given as its only trust anchor.
+        Assert.Matches(@"(?m)^ 0 s:O = MeshProxy tests, CN = workload$", result.StandardOutput);
+        Assert.Matches(@"(?m)^   i:O = MeshProxy tests, CN = MeshProxy Test CA$", result.StandardOutput);
         var presented = X509Certificate2.CreateFromPem(result.StandardOutput.AsSpan(result.StandardOutput.IndexOf("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal)));
         Assert.True(SpiffeId.TryRead(presented, out var id, out _));
         Assert.Equal(MtlsMesh.Id("server"), id);
     }
 
-    public static TheoryData<string> Refused => ["none", "expired", "other-ca", "two-spiffe-ids", "other-trust-domain"];
-
     [Theory]
-    [MemberData(nameof(Refused))]
+    [MemberData(nameof(MtlsMesh.InvalidClients), MemberType = typeof(MtlsMesh))]
     public async Task SClient_InvalidClient_RefusedInTheHandshake(string kind)
     {
-        var ca = fixture.Authority;
-        var client = kind switch
-        {
-            "none" => null,
-            "expired" => ca.IssueExpired(MtlsMesh.Id("openssl")),
-            "other-ca" => TestCertificateAuthority.Create("Another CA").Issue(MtlsMesh.Id("openssl")),
-            "two-spiffe-ids" => ca.Issue([MtlsMesh.Id("openssl"), MtlsMesh.Id("admin")]),
-            "other-trust-domain" => ca.Issue("spiffe://other.test/ns/default/sa/openssl"),
-            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-        };
+        var client = MtlsMesh.InvalidClient(fixture.Authority, kind, "openssl");
 
         // Ends only because the listener closed the connection (an accepted client would wait for HTTP/2 frames).
         // Returning at all is the refusal: with -ign_eof only a closed connection ends s_client (else: TimeoutException).
@@ -70,6 +63,6 @@ public sealed class OpensslPeerTests(MtlsServerFixture fixture) : IClassFixture<
         }
 
         // An empty stdin: s_client completes the handshake, finds end of input, and exits.
-        return await ProcessRunner.RunAsync("/usr/bin/openssl", arguments, _directory, TimeSpan.FromSeconds(30), standardInput: []).DefaultTimeout();
+        return await Openssl.RunAsync(arguments, _directory, standardInput: []).DefaultTimeout();
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.FunctionalTests.Observability;
 using MeshProxy.TestSupport;
 using Xunit.Abstractions;
@@ -179,6 +180,55 @@ public sealed class RestEdgeAuthenticationTests(ITestOutputHelper output) : IDis
         using var still = await SendAsync(stack, Token(_rsa));
         Assert.Equal(HttpStatusCode.OK, still.StatusCode);
         Assert.Contains(stack.Sidecar.Logs.Errors, e => e.Contains("Cannot use the JWKS file", StringComparison.Ordinal));
+        stack.Sidecar.Logs.Errors.Clear();
+    }
+
+    [Theory]
+    [InlineData("missing", "cannot read it: ")]
+    [InlineData("""{"keys": "not a list"}""", "it is not a JSON Web Key Set (RFC 7517): ")]
+    [InlineData("""{"keys": []}""", "it holds no RSA or EC signing key")]
+    public async Task Start_JwksFileUnusable_RefusedWithTheReasonAtJwtJwksFile(string content, string reason)
+    {
+        var directory = Directory.CreateTempSubdirectory("meshproxy-jwks-start-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "jwks.json");
+            if (content != "missing")
+            {
+                await File.WriteAllTextAsync(path, content);
+            }
+
+            var refused = await Assert.ThrowsAsync<MeshProxy.Configuration.ConfigLoadException>(() => MeshProxy.Hosting.MeshProxyServer.StartAsync($$"""
+                {{SampleStack.LoopbackListeners}}
+                jwt: { issuer: {{Issuer}}, audiences: [ {{Audience}} ], jwksFile: "{{path}}" }
+                routes: [ { name: r, match: { prefix: / }, cluster: c } ]
+                clusters: { c: { destinations: [ { address: "http://127.0.0.1:1" } ] } }
+                """, new XunitLoggerProvider(output))).DefaultTimeout();
+
+            var error = Assert.Single(refused.Errors);
+            Assert.Equal("jwt.jwksFile", error.Path);
+            Assert.StartsWith($"cannot use {path}: {reason}", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Reload_JwksFileMissing_EditRefusedAndTheLastGoodKeysStay()
+    {
+        await using var stack = await AuthorizationStack.StartAsync(Jwt, output, TestJwtIssuer.Jwks(_rsa));
+
+        await stack.Sidecar.WriteConfigAsync(stack.ConfigWith(Jwt.Replace("jwksFile: jwks.json", "jwksFile: gone.json", StringComparison.Ordinal)));
+        var refused = await stack.Sidecar.WaitForAsync(s => s.LastError is not null);
+
+        Assert.Equal(1, refused.Generation);
+        var error = Assert.Single(refused.LastError!.Errors);
+        Assert.Equal("jwt.jwksFile", error.Path);
+        Assert.StartsWith($"cannot use {Path.Combine(stack.Sidecar.Directory, "gone.json")}: cannot read it: ", error.Message, StringComparison.Ordinal);
+        using var still = await SendAsync(stack, Token(_rsa));
+        Assert.Equal(HttpStatusCode.OK, still.StatusCode);
         stack.Sidecar.Logs.Errors.Clear();
     }
 

@@ -14,52 +14,35 @@ using Microsoft.Extensions.DependencyInjection;
 namespace MeshProxy.FunctionalTests.Security;
 
 /// <summary>
-/// Two sidecars on loopback, as two pods of a mesh: the caller's application speaks h2c to sidecar A, A speaks mTLS to
-/// sidecar B's mTLS listener, B forwards to the sample backend with the caller's identity in x-forwarded-client-cert.
+/// Two sidecars on loopback, as two pods of a mesh (<see cref="MtlsMeshPair"/>): the caller's application speaks h2c to
+/// sidecar A, A speaks mTLS to sidecar B's mTLS listener, B lets only A's identity in and forwards to the sample
+/// backend with the caller's identity in x-forwarded-client-cert. With CertificateRotationTests (rotation under load)
+/// this is issue 14's "Done when".
 /// </summary>
 public sealed class SidecarToSidecarMtlsTests : IAsyncLifetime
 {
     private const string GetUser = "/users.v1.UserService/GetUser";
 
-    private readonly XunitLoggerProvider _logs = new(output: null);
-    private readonly TestCertificateAuthority _ca = TestCertificateAuthority.Create();
-    private WorkloadFiles _a = null!;
-    private WorkloadFiles _b = null!;
-    private SampleBackendHandle _backend = null!;
-    private MeshProxyServer _serverSide = null!;
-    private MeshProxyServer _clientSide = null!;
+    private MtlsMeshPair _mesh = null!;
 
-    public async Task InitializeAsync()
-    {
-        _a = new WorkloadFiles(_ca, MtlsMesh.Id("frontend"));
-        _b = new WorkloadFiles(_ca, MtlsMesh.Id("users"), kubernetes: true);
-        _backend = await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1", Version = "v1" }, _logs).DefaultTimeout();
-        _serverSide = await MtlsMesh.StartServerSideAsync(_b, _backend.Port, _logs).DefaultTimeout();
-        _clientSide = await MtlsMesh.StartClientSideAsync(_a, _serverSide.EndPoint(ListenerName.Mtls).Port, MtlsMesh.Id("users"), _logs, clusterExtra: $$"""
-              remote-checked:
-                destinations: [ { address: "https://127.0.0.1:{{_serverSide.EndPoint(ListenerName.Mtls).Port}}" } ]
-                tls: { trustDomain: {{MtlsMesh.TrustDomain}} }
-                healthCheck: { grpc: { }, interval: 1s, unhealthyThreshold: 1 }
-              impostor:
-                destinations: [ { address: "https://127.0.0.1:{{_serverSide.EndPoint(ListenerName.Mtls).Port}}" } ]
-                tls: { spiffeId: "{{MtlsMesh.Id("payments")}}" }
-                healthCheck: { grpc: { }, interval: 1s, unhealthyThreshold: 1 }
-            """).DefaultTimeout();
-    }
+    // The serving side lets only the frontend in: every call below is also an authorization decision on a verified identity.
+    public async Task InitializeAsync() => _mesh = await MtlsMeshPair.StartAsync("frontend", "users", MtlsMeshPair.AllowOnly(MtlsMesh.Id("frontend")), port => $$"""
+          remote-checked:
+            destinations: [ { address: "https://127.0.0.1:{{port}}" } ]
+            tls: { trustDomain: {{MtlsMesh.TrustDomain}} }
+            healthCheck: { grpc: { }, interval: 1s, unhealthyThreshold: 1 }
+          impostor:
+            destinations: [ { address: "https://127.0.0.1:{{port}}" } ]
+            tls: { spiffeId: "{{MtlsMesh.Id("payments")}}" }
+            healthCheck: { grpc: { }, interval: 1s, unhealthyThreshold: 1 }
+        """).DefaultTimeout();
 
-    public async Task DisposeAsync()
-    {
-        await _clientSide.DisposeAsync();
-        await _serverSide.DisposeAsync();
-        await _backend.DisposeAsync();
-        _a.Dispose();
-        _b.Dispose();
-    }
+    public async Task DisposeAsync() => await _mesh.DisposeAsync();
 
     [Fact]
     public async Task Unary_ThroughBothSidecars_ReachesBackendWithCallerIdentity()
     {
-        using var channel = GrpcChannel.ForAddress(_clientSide.Address(ListenerName.Grpc));
+        using var channel = GrpcChannel.ForAddress(_mesh.ClientSide.Address(ListenerName.Grpc));
         var users = new UserService.UserServiceClient(channel);
 
         // The application's own claim is dropped at A; B writes what A's certificate proves.
@@ -67,15 +50,33 @@ public sealed class SidecarToSidecarMtlsTests : IAsyncLifetime
         var user = await users.GetUserAsync(new GetUserRequest { UserId = "u-1002" }, spoofed).ResponseAsync.DefaultTimeout();
 
         Assert.Equal("Grace Hopper", user.DisplayName);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(_a.Certificate.RawData));
-        Assert.Equal($"By={MtlsMesh.Id("users")};Hash={hash};URI={MtlsMesh.Id("frontend")}", _backend.LastCall(GetUser)?.Header("x-forwarded-client-cert"));
-        Assert.Empty(_logs.Errors);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(_mesh.Caller.Certificate.RawData));
+        Assert.Equal($"By={MtlsMesh.Id("users")};Hash={hash};URI={MtlsMesh.Id("frontend")}", _mesh.Backend.LastCall(GetUser)?.Header("x-forwarded-client-cert"));
+        Assert.Empty(_mesh.Logs.Errors);
+    }
+
+    [Fact]
+    public async Task Unary_CallerSidecarOfAnotherIdentity_PermissionDeniedNamingThePolicy()
+    {
+        // A third pod of the same mesh: its certificate chains to the bundle, but the serving side's policy does not list it.
+        using var batchFiles = new WorkloadFiles(_mesh.Authority, MtlsMesh.Id("batch"));
+        await using var batch = await MtlsMesh.StartClientSideAsync(batchFiles, _mesh.ServerMtlsPort, MtlsMesh.Id("users"), _mesh.Logs).DefaultTimeout();
+        using var channel = GrpcChannel.ForAddress(batch.Address(ListenerName.Grpc));
+        var users = new UserService.UserServiceClient(channel);
+        var before = _mesh.Backend.CallCount(GetUser);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => users.GetUserAsync(new GetUserRequest { UserId = "u-1002" }).ResponseAsync.DefaultTimeout());
+
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.Equal("no ALLOW authorization policy matches this call", error.Status.Detail);
+        Assert.Equal(before, _mesh.Backend.CallCount(GetUser));
+        Assert.Empty(_mesh.Logs.Errors);
     }
 
     [Fact]
     public async Task ServerStream_ThroughBothSidecars_ArrivesInOrder()
     {
-        using var channel = GrpcChannel.ForAddress(_clientSide.Address(ListenerName.Grpc));
+        using var channel = GrpcChannel.ForAddress(_mesh.ClientSide.Address(ListenerName.Grpc));
         var users = new UserService.UserServiceClient(channel);
 
         using var call = users.ListUsers(new ListUsersRequest { Plan = Plan.Pro });
@@ -87,8 +88,8 @@ public sealed class SidecarToSidecarMtlsTests : IAsyncLifetime
     [Fact]
     public async Task HealthProbes_OverMtls_HealthyForTheRightIdentityUnhealthyForAnother()
     {
-        var health = _clientSide.Services.GetRequiredService<HealthCheckService>();
-        var clusters = _clientSide.Services.GetRequiredService<MeshProxy.Routing.ProxySnapshotProvider>().Clusters;
+        var health = _mesh.ClientSide.Services.GetRequiredService<HealthCheckService>();
+        var clusters = _mesh.ClientSide.Services.GetRequiredService<MeshProxy.Routing.ProxySnapshotProvider>().Clusters;
 
         // LastRound is a completed task until the timer starts the first round: run rounds until each has a verdict.
         var remote = await VerdictAsync(health.Checker("remote-checked")!, clusters["remote-checked"].Destinations[0]).DefaultTimeout();
@@ -101,14 +102,14 @@ public sealed class SidecarToSidecarMtlsTests : IAsyncLifetime
     [Fact]
     public async Task Unary_ServerWithUnexpectedIdentity_Unavailable()
     {
-        await using var wrong = await MtlsMesh.StartClientSideAsync(_a, _serverSide.EndPoint(ListenerName.Mtls).Port, MtlsMesh.Id("payments"), _logs).DefaultTimeout();
+        await using var wrong = await MtlsMesh.StartClientSideAsync(_mesh.Caller, _mesh.ServerSide.EndPoint(ListenerName.Mtls).Port, MtlsMesh.Id("payments"), _mesh.Logs).DefaultTimeout();
         using var channel = GrpcChannel.ForAddress(wrong.Address(ListenerName.Grpc));
         var users = new UserService.UserServiceClient(channel);
 
         var error = await Assert.ThrowsAsync<RpcException>(() => users.GetUserAsync(new GetUserRequest { UserId = "u-1002" }).ResponseAsync.DefaultTimeout());
 
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
-        Assert.Equal(0, _backend.CallCount(GetUser));
+        Assert.Equal(0, _mesh.Backend.CallCount(GetUser));
     }
 
     private static async Task<DestinationHealth> VerdictAsync(ClusterHealthChecker checker, DestinationState destination)

@@ -53,6 +53,80 @@ public sealed class AdminEndpointsTests
         Assert.Equal(2, json.RootElement.GetProperty("reload").GetProperty("generation").GetInt64());
     }
 
+    [Fact]
+    public async Task Config_SecuritySections_ShowPathsAndSettingsFromTheLiveSnapshot()
+    {
+        using var snapshots = new ProxySnapshotProvider(new Random(1), new FakeTimeProvider(), TimeSpan.FromSeconds(10));
+        var reloader = new ConfigReloader(snapshots, new FakeTimeProvider(), NullLogger<ConfigReloader>.Instance);
+        var content = Encoding.UTF8.GetBytes("""
+            version: secure
+            listeners:
+              grpc: { address: 127.0.0.1, port: 7070 }
+              mtls: { address: 0.0.0.0, port: 7443 }
+            tls:
+              directory: /var/run/secrets/meshproxy/tls
+              bundleFile: bundle.pem
+              trustDomain: example.org
+              pollInterval: 2s
+            authorization:
+              policies:
+                - name: no-jobs
+                  action: DENY
+                  rules: [ { principals: [ { prefix: "spiffe://example.org/ns/jobs/" } ] } ]
+                - name: web
+                  action: ALLOW
+                  rules:
+                    - principals: [ { glob: "spiffe://example.org/ns/*/sa/web" } ]
+                      methods: [ "/orders.v1.Orders/*" ]
+                      headers: [ { name: x-env, exact: prod } ]
+                      claims: [ { name: groups, present: true } ]
+            jwt:
+              issuer: https://auth.example.com
+              audiences: [ orders-api ]
+              jwksFile: keys/jwks.json
+              claimHeaders: { sub: x-user-id }
+            routes:
+              - { name: r, match: { prefix: / }, cluster: users }
+            clusters:
+              users:
+                destinations: [ { address: "https://users:7443" } ]
+                tls: { spiffeId: "spiffe://example.org/ns/shop/sa/users" }
+            """);
+        reloader.Start(ConfigReloader.Load(content).Config!, ConfigReloader.Hash(content));
+
+        using var json = await GetConfigAsync(new AdminEndpoints(snapshots, reloader)).DefaultTimeout();
+        var root = json.RootElement;
+
+        Assert.Equal("""{"address":"0.0.0.0","port":7443}""", Compact(root.GetProperty("listeners").GetProperty("mtls")));
+        Assert.Equal(
+            """{"directory":"/var/run/secrets/meshproxy/tls","certificateFile":"tls.crt","keyFile":"tls.key","bundleFile":"bundle.pem","mode":"strict","trustDomain":"example.org","pollInterval":"2s","expiryWarning":"1h","forwardClientCertHeader":"x-forwarded-client-cert"}""",
+            Compact(root.GetProperty("tls")));
+        Assert.Equal("""{"spiffeId":"spiffe://example.org/ns/shop/sa/users"}""", Compact(root.GetProperty("clusters").GetProperty("users").GetProperty("tls")));
+        Assert.Equal(
+            """{"policies":[{"name":"no-jobs","action":"DENY","rules":[{"principals":[{"prefix":"spiffe://example.org/ns/jobs/"}],"methods":[],"headers":[],"claims":[]}]},"""
+            + """{"name":"web","action":"ALLOW","rules":[{"principals":[{"glob":"spiffe://example.org/ns/*/sa/web"}],"methods":["/orders.v1.Orders/*"],"headers":[{"name":"x-env","exact":"prod"}],"claims":[{"name":"groups","present":true}]}]}]}""",
+            Compact(root.GetProperty("authorization")));
+        Assert.Equal(
+            """{"issuer":"https://auth.example.com","audiences":["orders-api"],"jwksFile":"keys/jwks.json","required":true,"clockSkew":"30s","claimHeaders":{"sub":"x-user-id"}}""",
+            Compact(root.GetProperty("jwt")));
+    }
+
+    [Fact]
+    public async Task Config_NoSecuritySections_NoTlsNoJwtAndNoPolicies()
+    {
+        using var snapshots = new ProxySnapshotProvider(new Random(1), new FakeTimeProvider(), TimeSpan.FromSeconds(10));
+        var (reloader, _) = Start(snapshots);
+
+        using var json = await GetConfigAsync(new AdminEndpoints(snapshots, reloader)).DefaultTimeout();
+        var root = json.RootElement;
+
+        Assert.False(root.TryGetProperty("tls", out _));
+        Assert.False(root.TryGetProperty("jwt", out _));
+        Assert.False(root.GetProperty("listeners").TryGetProperty("mtls", out _));
+        Assert.False(root.GetProperty("clusters").GetProperty("a").TryGetProperty("tls", out _));
+        Assert.Equal("""{"policies":[]}""", Compact(root.GetProperty("authorization")));
+    }
+
     /// <summary>A reloader over <paramref name="snapshots"/> that started with config v1; returns it and v1's bytes.</summary>
     private static (ConfigReloader Reloader, byte[] First) Start(ProxySnapshotProvider snapshots)
     {
@@ -61,6 +135,9 @@ public sealed class AdminEndpointsTests
         reloader.Start(ConfigReloader.Load(first).Config!, ConfigReloader.Hash(first));
         return (reloader, first);
     }
+
+    // The dump is indented for people; compare the content.
+    private static string Compact(JsonElement element) => JsonSerializer.Serialize(element);
 
     private static async Task<JsonDocument> GetConfigAsync(AdminEndpoints endpoints)
     {

@@ -3,6 +3,7 @@ using System.Text;
 using MeshProxy.Observability;
 using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
+using MeshProxy.Security.Authorization;
 using MeshProxy.Transcoding.Rest;
 using Microsoft.Extensions.Logging;
 
@@ -22,6 +23,7 @@ internal sealed class ConfigReloader
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly MeshProxyMetrics? _metrics;
+    private readonly JwksKeySource? _jwks;
     private TaskCompletionSource<ConfigReloadStatus> _next = NewSignal();
     private volatile ConfigReloadStatus? _status;
     private MeshProxyConfig? _live;
@@ -30,8 +32,9 @@ internal sealed class ConfigReloader
     // refused edit is logged once rather than on every poll.
     private string? _lastSeenHash;
 
-    public ConfigReloader(ProxySnapshotProvider snapshots, TimeProvider time, ILogger<ConfigReloader> logger, MeshProxyMetrics? metrics = null, TranscodingSnapshotProvider? transcoding = null)
+    public ConfigReloader(ProxySnapshotProvider snapshots, TimeProvider time, ILogger<ConfigReloader> logger, MeshProxyMetrics? metrics = null, TranscodingSnapshotProvider? transcoding = null, JwksKeySource? jwks = null)
     {
+        _jwks = jwks;
         _snapshots = snapshots;
         _transcoding = transcoding;
         _time = time;
@@ -66,9 +69,10 @@ internal sealed class ConfigReloader
     {
         lock (_lock)
         {
-            // The descriptor sets live outside the config: a first load that cannot use them stops the start.
+            // The descriptor sets and the JWKS live outside the config: a first load that cannot use them stops the start.
             var errors = new ConfigErrors();
             var transcoding = _transcoding?.Prepare(config.Transcoding, errors);
+            _jwks?.Check(config.Jwt, errors);
             if (errors.HasErrors)
             {
                 throw new ConfigLoadException(errors.All);
@@ -132,6 +136,7 @@ internal sealed class ConfigReloader
                     ListenerChangeValidator.Validate(_live.Listeners, config.Listeners, errors);
                     TlsChangeValidator.Validate(_live.Tls, config.Tls, errors);
                     transcoding = _transcoding?.Prepare(config.Transcoding, errors);
+                    _jwks?.Check(config.Jwt, errors);
                 }
                 else
                 {

@@ -33,7 +33,7 @@ internal sealed class ClusterTlsValidator : IConfigValidator
                 errors.Add($"{path}.spiffeId", idError);
             }
 
-            if (tls.TrustDomain is { } domain && !SpiffeId.IsValid("spiffe://" + domain, out var domainError))
+            if (tls.TrustDomain is { } domain && !SpiffeId.IsValidTrustDomain(domain, out var domainError))
             {
                 errors.Add($"{path}.trustDomain", $"'{domain}' is not a trust domain: {domainError}");
             }

@@ -2,8 +2,9 @@ namespace MeshProxy.Configuration.Validation;
 
 /// <summary>
 /// The <c>jwt:</c> section: issuer, audiences and JWKS file given, a clock skew of at most 5 minutes, claim headers
-/// that are lowercase gRPC metadata keys and not reserved. Whether the JWKS file loads is checked when it is read
-/// (it changes on its own, like the descriptor sets).
+/// that are lowercase gRPC metadata keys and not reserved. Whether the JWKS file loads is checked when a running
+/// sidecar applies the config (JwksKeySource.Check: at start and at each reload), since it lives outside the config
+/// like the descriptor sets.
 /// </summary>
 internal sealed class JwtConfigValidator : IConfigValidator
 {

@@ -35,7 +35,7 @@ internal sealed class TlsValidator : IConfigValidator
             }
         }
 
-        if (tls.TrustDomain is { } domain && !SpiffeId.IsValid("spiffe://" + domain, out var reason))
+        if (tls.TrustDomain is { } domain && !SpiffeId.IsValidTrustDomain(domain, out var reason))
         {
             errors.Add("tls.trustDomain", $"'{domain}' is not a trust domain: {reason}");
         }

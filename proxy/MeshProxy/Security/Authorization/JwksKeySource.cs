@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using MeshProxy.Configuration;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Observability;
+using MeshProxy.Transcoding.Rest;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 
@@ -10,9 +12,11 @@ namespace MeshProxy.Security.Authorization;
 /// <summary>
 /// The keys of the JWKS file the live <c>jwt:</c> section names, followed like the config file (directory events,
 /// debounce, poll: <see cref="ReloadTrigger"/>), so an issuer's key rotation is picked up without a restart. A file
-/// that cannot be read or holds no usable RS256/ES256 key is logged and the last good keys stay; before any good
-/// load there are no keys and every token is refused. The REST edge calls <see cref="Follow"/> per call: the same
-/// path costs one comparison, a new path (a reload changed it) loads it and moves the watch.
+/// that cannot be read or holds no usable RS256/ES256 key is logged and the last good keys stay. A config that names
+/// a JWKS file which cannot be used is refused as a whole (<see cref="Check(JwtConfig?, ConfigErrors)"/>): at start,
+/// the sidecar does not start; on a config reload, the edit is refused and the last good config and keys stay. The
+/// REST edge calls <see cref="Follow"/> per call: the same path costs one comparison, a new path (a reload changed
+/// it) loads it and moves the watch.
 /// </summary>
 internal sealed class JwksKeySource : IDisposable
 {
@@ -20,6 +24,7 @@ internal sealed class JwksKeySource : IDisposable
     private readonly ConfigReloadOptions _reload;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly TranscodingPaths _paths;
     private volatile JwksKeys? _current;
     private ReloadTrigger? _trigger;
     private FileSystemWatcher? _watcher;
@@ -27,10 +32,11 @@ internal sealed class JwksKeySource : IDisposable
     private TaskCompletionSource<JwksKeys> _next = NewSignal();
     private bool _disposed;
 
-    public JwksKeySource(ConfigReloadOptions reload, TimeProvider time, ILogger<JwksKeySource> logger)
+    public JwksKeySource(ConfigReloadOptions reload, TimeProvider time, TranscodingPaths paths, ILogger<JwksKeySource> logger)
     {
         _reload = reload;
         _time = time;
+        _paths = paths;
         _logger = logger;
     }
 
@@ -68,6 +74,36 @@ internal sealed class JwksKeySource : IDisposable
             _current = keys;
             Watch(path);
             return keys;
+        }
+    }
+
+    /// <summary>
+    /// Part of validating a config before it goes live: its <c>jwt.jwksFile</c> must be a JWKS with at least one usable
+    /// key, else an error at <c>jwt.jwksFile</c> says why. The file the live config follows is not read again here:
+    /// its own changes are applied or refused by the watch, which keeps the last good keys.
+    /// </summary>
+    public void Check(JwtConfig? jwt, ConfigErrors errors)
+    {
+        if (jwt is null || string.IsNullOrWhiteSpace(jwt.JwksFile))
+        {
+            return;
+        }
+
+        var path = _paths.Resolve(jwt.JwksFile);
+        if (_current is { Keys.Count: > 0 } live && live.Path == path)
+        {
+            return;
+        }
+
+        var content = ReadFile(path, out var error);
+        if (content is not null)
+        {
+            ParseKeys(content, out error);
+        }
+
+        if (error is not null)
+        {
+            errors.Add("jwt.jwksFile", $"cannot use {path}: {error}");
         }
     }
 
@@ -118,14 +154,9 @@ internal sealed class JwksKeySource : IDisposable
     private JwksKeys? Read(string path, JwksKeys? previous)
     {
         const string Unreadable = "unreadable";
-        byte[] content;
-        try
+        if (ReadFile(path, out var readError) is not { } content)
         {
-            content = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return _lastSeenHash == Unreadable ? null : Refuse(path, Unreadable, $"cannot read it: {ex.Message}", previous);
+            return _lastSeenHash == Unreadable ? null : Refuse(path, Unreadable, readError!, previous);
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(content));
@@ -134,6 +165,33 @@ internal sealed class JwksKeySource : IDisposable
             return null;
         }
 
+        if (ParseKeys(content, out var parseError) is not { } keys)
+        {
+            return Refuse(path, hash, parseError!, previous);
+        }
+
+        _lastSeenHash = hash;
+        AuthorizationLog.JwksLoaded(_logger, keys.Count, path, hash);
+        return new JwksKeys(path, [.. keys], hash, Error: null);
+    }
+
+    private static byte[]? ReadFile(string path, out string? error)
+    {
+        try
+        {
+            error = null;
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            error = $"cannot read it: {ex.Message}";
+            return null;
+        }
+    }
+
+    /// <summary>The RS256/ES256-capable keys of a JWKS; null with the reason when there is none.</summary>
+    private static IList<SecurityKey>? ParseKeys(byte[] content, out string? error)
+    {
         IList<SecurityKey> keys;
         try
         {
@@ -141,17 +199,12 @@ internal sealed class JwksKeySource : IDisposable
         }
         catch (Exception ex) when (ex is ArgumentException or JsonException or InvalidOperationException)
         {
-            return Refuse(path, hash, $"it is not a JSON Web Key Set (RFC 7517): {ex.Message}", previous);
+            error = $"it is not a JSON Web Key Set (RFC 7517): {ex.Message}";
+            return null;
         }
 
-        if (keys.Count == 0)
-        {
-            return Refuse(path, hash, "it holds no RSA or EC signing key", previous);
-        }
-
-        _lastSeenHash = hash;
-        AuthorizationLog.JwksLoaded(_logger, keys.Count, path, hash);
-        return new JwksKeys(path, [.. keys], hash, Error: null);
+        error = keys.Count == 0 ? "it holds no RSA or EC signing key" : null;
+        return keys.Count == 0 ? null : keys;
     }
 
     private JwksKeys Refuse(string path, string hash, string reason, JwksKeys? previous)
