@@ -187,8 +187,10 @@ public sealed class NoLostCallsTests(ITestOutputHelper output)
         await cancelled.Task.DefaultTimeout();
         await stack.WaitForIdleAsync("users");
 
-        // A cancelled loser says nothing about its destination.
+        // The loser began before the winner and was overtaken: a timeout of ours (local-origin), never the backend's
+        // own server error, so a destination that hangs is ejected instead of costing a hedge on every call.
         Assert.Equal(0, stack.Destination("users", "a").ConsecutiveServerErrors);
+        Assert.Equal(1, stack.Destination("users", "a").ConsecutiveLocalOriginFailures);
     }
 
     [Fact]
