@@ -31,6 +31,12 @@ internal sealed record ClusterConfig(
     /// <summary>Cap on concurrent retries in the cluster (<c>retryBudget:</c>). Default 20% of active calls, at least 3.</summary>
     public RetryBudgetConfig RetryBudget { get; init; } = RetryBudgetConfig.Default;
 
+    /// <summary>
+    /// Ramps the share of a destination that is new, back from ejection or back to health (<c>slowStart:</c>, Envoy's
+    /// <c>slow_start_config</c>); null (default) for none.
+    /// </summary>
+    public SlowStartConfig? SlowStart { get; init; }
+
     /// <summary>mTLS to the destinations (<c>tls:</c>); null (default) for h2c.</summary>
     public ClusterTlsConfig? Tls { get; init; }
 

@@ -220,6 +220,7 @@ internal static class ConfigLoader
         var dns = DiscoveryConfigReader.ReadDns(map, errors);
         var kubernetes = DiscoveryConfigReader.ReadKubernetes(map, errors);
         var tls = TlsConfigReader.ReadCluster(map, errors);
+        var slowStart = SlowStartConfigReader.Read(map, errors);
         map.ReportUnknownKeys();
         return new ClusterConfig(name, new(destinations), loadBalancing, connectTimeout, http2)
         {
@@ -229,6 +230,7 @@ internal static class ConfigLoader
             Dns = dns,
             Kubernetes = kubernetes,
             Tls = tls,
+            SlowStart = slowStart,
         };
     }
 

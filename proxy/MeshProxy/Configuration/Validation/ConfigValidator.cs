@@ -44,6 +44,7 @@ internal static class ConfigValidator
         new RetryBufferLimitValidator(),
         new RetryBudgetValidator(),
         new HedgingValidator(),
+        new SlowStartValidator(),
         new AuthorizationPolicyValidator(),
         new JwtConfigValidator(),
         new TlsValidator(),
