@@ -33,6 +33,11 @@ internal sealed record ClusterConfig(
 
     /// <summary>Circuit breakers (<c>circuitBreakers:</c>): calls, pending calls and retries in flight at most. Default <see cref="CircuitBreakersConfig.Default"/>.</summary>
     public CircuitBreakersConfig CircuitBreakers { get; init; } = CircuitBreakersConfig.Default;
+    /// <summary>
+    /// Ramps the share of a destination that is new, back from ejection or back to health (<c>slowStart:</c>, Envoy's
+    /// <c>slow_start_config</c>); null (default) for none.
+    /// </summary>
+    public SlowStartConfig? SlowStart { get; init; }
 
     /// <summary>mTLS to the destinations (<c>tls:</c>); null (default) for h2c.</summary>
     public ClusterTlsConfig? Tls { get; init; }

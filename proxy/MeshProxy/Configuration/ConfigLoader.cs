@@ -222,6 +222,7 @@ internal static class ConfigLoader
         var kubernetes = DiscoveryConfigReader.ReadKubernetes(map, errors);
         var tls = TlsConfigReader.ReadCluster(map, errors);
         var circuitBreakers = OverloadConfigReader.ReadCircuitBreakers(map, errors);
+        var slowStart = SlowStartConfigReader.Read(map, errors);
         map.ReportUnknownKeys();
         return new ClusterConfig(name, new(destinations), loadBalancing, connectTimeout, http2)
         {
@@ -232,6 +233,7 @@ internal static class ConfigLoader
             Kubernetes = kubernetes,
             Tls = tls,
             CircuitBreakers = circuitBreakers,
+            SlowStart = slowStart,
         };
     }
 

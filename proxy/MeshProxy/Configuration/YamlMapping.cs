@@ -88,6 +88,24 @@ internal sealed class YamlMapping
         return null;
     }
 
+    /// <summary>A finite number (invariant culture, e.g. 1.5 or 10); reports an error for anything else.</summary>
+    public double? Double(string key)
+    {
+        var text = String(key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+        {
+            return value;
+        }
+
+        _errors.Add(Child(key), $"expected a number, found '{text}'");
+        return null;
+    }
+
     public bool? Bool(string key)
     {
         var text = String(key);

@@ -60,7 +60,7 @@ internal sealed class CallAttempt
 
         Outcome = outcome;
         LocalOrigin = localOrigin;
-        Destination.Record(outcome, localOrigin);
+        Destination.Record(outcome, localOrigin, Started);
     }
 
     /// <summary>The call moved past this try: it failed (and may be retried) or lost a hedge race.</summary>

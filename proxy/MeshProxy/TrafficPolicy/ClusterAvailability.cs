@@ -123,6 +123,35 @@ internal sealed partial class ClusterAvailability : IDisposable
         && destination.WarmupStarted is { } started
         && _time.GetElapsedTime(started) < _outlier.Warmup;
 
+    /// <summary>
+    /// True when a timeout of ours against <paramref name="destination"/>, on a try that began at
+    /// <paramref name="started"/>, is not counted: the destination is warming up and no other destination of the cluster
+    /// has answered a try that began later. A slow (cold) sidecar times out against every destination alike; when a
+    /// peer answered a later try in time, the sidecar was fast enough and this destination is the one that hangs.
+    /// </summary>
+    public bool ShieldsTimeout(DestinationState destination, long started)
+    {
+        if (!IsWarmingUp(destination))
+        {
+            return false;
+        }
+
+        if (started == 0)
+        {
+            return true;
+        }
+
+        foreach (var peer in _all)
+        {
+            if (!ReferenceEquals(peer, destination) && peer.LastAnsweredTryStarted > started)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Stops acting on the destinations: the cluster was replaced by a reload (its successor adopts them) or disposed.</summary>
     public void Stop()
     {

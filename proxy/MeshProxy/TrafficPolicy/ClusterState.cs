@@ -53,11 +53,12 @@ internal sealed class ClusterState : IDisposable
         }
 
         _availability = Build(initial, adoptable, before);
+        var ramp = config.SlowStart is { } slowStart ? new SlowStartRamp(slowStart, _time) : null;
         _picker = config.LoadBalancing switch
         {
-            LoadBalancingKind.RoundRobin => new RoundRobinPicker(),
-            LoadBalancingKind.LeastRequests => new LeastRequestsPicker(),
-            LoadBalancingKind.PowerOfTwoChoices => new PowerOfTwoChoicesPicker(random ?? Random.Shared),
+            LoadBalancingKind.RoundRobin => new RoundRobinPicker(ramp, random),
+            LoadBalancingKind.LeastRequests => new LeastRequestsPicker(ramp),
+            LoadBalancingKind.PowerOfTwoChoices => new PowerOfTwoChoicesPicker(random ?? Random.Shared, ramp),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.LoadBalancing, "Unknown load-balancing policy."),
         };
         RetryBudget = new RetryBudget(config.RetryBudget, _time);

@@ -23,6 +23,10 @@ internal sealed class DestinationState(string name, string prefix)
     private int _ejectionMultiplier;
     private int _timesEjected;
 
+    // The start (a TimeProvider timestamp) of the latest-started try this destination answered with a success: proof,
+    // to a peer's timeout during warm-up, that the sidecar gets answers in time. 0 before any.
+    private long _lastAnsweredTryStarted;
+
     // Warm-up start (a TimeProvider timestamp), written under the availability lock; unset until a cluster adopts it.
     private long _warmupStarted;
     private volatile bool _warmupSet;
@@ -51,6 +55,9 @@ internal sealed class DestinationState(string name, string prefix)
     /// counted when the cluster splits local-origin errors from the backend's own.
     /// </summary>
     public int ConsecutiveLocalOriginFailures => Volatile.Read(ref _consecutiveLocalOriginFailures);
+
+    /// <summary>When the latest-started try this destination answered successfully began (a <see cref="TimeProvider"/> timestamp); 0 before any.</summary>
+    public long LastAnsweredTryStarted => Volatile.Read(ref _lastAnsweredTryStarted);
 
     /// <summary>When the current warm-up began (a <see cref="TimeProvider"/> timestamp); null before a cluster adopted the destination.</summary>
     public long? WarmupStarted => _warmupSet ? Volatile.Read(ref _warmupStarted) : null;
@@ -116,13 +123,16 @@ internal sealed class DestinationState(string name, string prefix)
     /// <param name="outcome">What the attempt said.</param>
     /// <param name="localOrigin">
     /// True when the failure came from our side (<see cref="CallAttempt.LocalOrigin"/>): with the split on (the default)
-    /// it counts only toward the local-origin counter, and a timeout of ours during warm-up counts toward nothing.
+    /// it counts only toward the local-origin counter, and a timeout of ours during warm-up counts toward nothing
+    /// unless another destination answered a try that started after this one (<see cref="ClusterAvailability.ShieldsTimeout"/>).
     /// </param>
-    public void Record(AttemptOutcome outcome, bool localOrigin = false)
+    /// <param name="started">When the try began (a <see cref="TimeProvider"/> timestamp); 0 when unknown.</param>
+    public void Record(AttemptOutcome outcome, bool localOrigin = false, long started = 0)
     {
         var availability = _availability;
         if (outcome == AttemptOutcome.Success)
         {
+            NoteAnswered(started);
             Volatile.Write(ref _consecutiveGatewayFailures, 0);
             Volatile.Write(ref _consecutiveServerErrors, 0);
             Volatile.Write(ref _consecutiveLocalOriginFailures, 0);
@@ -132,9 +142,10 @@ internal sealed class DestinationState(string name, string prefix)
         if (localOrigin)
         {
             // A local-origin server error is a timeout of ours (per-try or the call's deadline): on a cold sidecar it
-            // says more about us than about the backend, so a warming destination does not count it. A connect
-            // failure or a reset still counts: a closed port is not a symptom of our own slowness.
-            if (outcome == AttemptOutcome.ServerError && availability is not null && availability.IsWarmingUp(this))
+            // says more about us than about the backend, so a warming destination does not count it, unless a peer
+            // answered a later try in time (then we are not too slow: this destination is). A connect failure or a
+            // reset still counts: a closed port is not a symptom of our own slowness.
+            if (outcome == AttemptOutcome.ServerError && availability is not null && availability.ShieldsTimeout(this, started))
             {
                 return;
             }
@@ -163,6 +174,16 @@ internal sealed class DestinationState(string name, string prefix)
             var gatewayFailures = Interlocked.Increment(ref _consecutiveGatewayFailures);
             var errors = Interlocked.Increment(ref _consecutiveServerErrors);
             availability?.OnFailure(this, gatewayFailures, errors);
+        }
+    }
+
+    /// <summary>Notes that a try begun at <paramref name="started"/> got its answer (0: unknown, ignored).</summary>
+    /// <remarks>Keeps the latest start; a lost race between two answers only keeps a slightly older one, which is harmless.</remarks>
+    internal void NoteAnswered(long started)
+    {
+        if (started > Volatile.Read(ref _lastAnsweredTryStarted))
+        {
+            Volatile.Write(ref _lastAnsweredTryStarted, started);
         }
     }
 

@@ -68,6 +68,50 @@ public sealed class OutlierWarmupTests(ITestOutputHelper output)
         Assert.Equal(Calls - 3, fast.Calls.Count(c => c.Header(RetryHeader) is null));
     }
 
+    [Fact]
+    public async Task PerTryTimeout_HungDestinationWhileItsPeerAnswersWithinWarmup_Ejected()
+    {
+        // A hung destination on a cold sidecar: the peer answers a call that started after the hung try, so the
+        // sidecar was fast enough and the timeout is the destination's. Warm-up must not shield it (issue 12: a hung
+        // backend kept a third of the traffic for the whole warm-up, spending the retry budget).
+        await using var hung = await StartAsync("slow", SlowAsync).DefaultTimeout();
+        await using var fast = await StartAsync("fast", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK)).DefaultTimeout();
+        var yaml = Yaml(string.Empty)
+            .Replace("perTryTimeout: 100ms", "perTryTimeout: 3s", StringComparison.Ordinal)
+            .Replace("consecutiveLocalOriginFailures: 3", "consecutiveLocalOriginFailures: 1", StringComparison.Ordinal);
+        await using var stack = await RetryStack.StartAsync(output, yaml, [hung, fast]);
+        var destination = stack.Destination("users", "slow");
+
+        // Both idle: leastRequests sends the first call to the hung destination. With it holding that call, the next
+        // goes to the fast one and is answered while the first still waits for its per-try timeout.
+        var first = CallAsync(stack);
+        await WaitUntilAsync(() => !hung.Calls.IsEmpty);
+        Assert.Equal("0", await CallAsync(stack));
+        await WaitUntilAsync(() => stack.Destination("users", "fast").LastAnsweredTryStarted != 0);
+        Assert.Equal("0", await first);
+
+        Assert.True(stack.Cluster("users").Availability.IsWarmingUp(destination));
+        Assert.True(destination.Ejected, "a destination that hangs while its peer answers is ejected during warm-up");
+        Assert.Equal(1, destination.TimesEjected);
+        Assert.Equal(2, fast.Calls.Count);
+    }
+
+    private static async Task<string?> CallAsync(RetryStack stack)
+    {
+        using var request = GrpcHttp.UnaryRequest(stack.Address, "/users.v1.UserService/GetUser");
+        using var response = await stack.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).DefaultTimeout();
+        await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
+        return GrpcHttp.Status(response);
+    }
+
+    private static Task WaitUntilAsync(Func<bool> condition) => Task.Run(async () =>
+    {
+        while (!condition())
+        {
+            await Task.Yield();
+        }
+    }).DefaultTimeout();
+
     private static async Task SlowAsync(Microsoft.AspNetCore.Http.HttpContext context, RecordedCall call)
     {
         // Healthy but slower than the per-try timeout: the sidecar gives up first and cancels the stream.

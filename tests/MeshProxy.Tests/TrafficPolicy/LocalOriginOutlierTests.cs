@@ -123,6 +123,34 @@ public sealed class LocalOriginOutlierTests
     }
 
     [Fact]
+    public void Record_TimeoutsDuringWarmupWhilePeerAnsweredLaterTries_Counted()
+    {
+        // A cold sidecar times out against every destination alike; when a peer answered a try that began after the
+        // timed-out one, the sidecar was fast enough and the destination is the one that hangs.
+        using var cluster = Create(_time, 3, Outlier(gatewayFailures: 5, serverErrors: 5) with { Warmup = TimeSpan.FromSeconds(30) });
+        var hung = cluster.Destinations[0];
+        var peer = cluster.Destinations[1];
+        var started = _time.GetTimestamp();
+
+        // No peer answered a later try yet: shielded, as before.
+        hung.Record(AttemptOutcome.ServerError, localOrigin: true, started);
+        Assert.Equal(0, hung.ConsecutiveLocalOriginFailures);
+
+        // A peer's try that began earlier proves nothing; one that began later does.
+        peer.Record(AttemptOutcome.Success, localOrigin: false, started - 1);
+        Assert.True(cluster.Availability.ShieldsTimeout(hung, started));
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        peer.Record(AttemptOutcome.Success, localOrigin: false, _time.GetTimestamp());
+        for (var i = 0; i < 5; i++)
+        {
+            hung.Record(AttemptOutcome.ServerError, localOrigin: true, started);
+        }
+
+        Assert.True(cluster.Availability.IsWarmingUp(hung));
+        Assert.True(hung.Ejected);
+    }
+
+    [Fact]
     public void Record_ConnectFailuresDuringWarmup_StillEject()
     {
         // A refused connection is not a symptom of a slow sidecar: a backend killed at a cold start still goes.

@@ -46,6 +46,7 @@ internal static class ConfigValidator
         new HedgingValidator(),
         new CircuitBreakersValidator(),
         new RateLimitValidator(),
+        new SlowStartValidator(),
         new AuthorizationPolicyValidator(),
         new JwtConfigValidator(),
         new TlsValidator(),

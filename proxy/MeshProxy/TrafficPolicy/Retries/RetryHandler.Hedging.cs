@@ -11,8 +11,8 @@ namespace MeshProxy.TrafficPolicy.Retries;
 /// <remarks>
 /// A hedge replays the caller's whole body, so one is sent only once the first try has read it to its end
 /// (<see cref="ReplayBody.Settled"/>); until then the delay starts again. A try that fails (a non-fatal status, a
-/// transport failure) is recorded for passive health and lets the next hedge go at once; cancelled losers say
-/// nothing about their destination. Each hedge takes the cluster's retry budget like a retry; a spent budget, or no
+/// transport failure) is recorded for passive health and lets the next hedge go at once; a loser that began before
+/// the winner counts as a timeout of ours, and losers sent after it say nothing about their destination. Each hedge takes the cluster's retry budget like a retry; a spent budget, or no
 /// destination left untried, stops hedging and the tries already out run to their end.
 /// </remarks>
 internal sealed partial class RetryHandler
@@ -55,6 +55,7 @@ internal sealed partial class RetryHandler
                 if (verdict.Committed)
                 {
                     call.Choose(ended.Attempt);
+                    RecordOvertaken(ended.Attempt, running);
                     return Commit(call, tried.Response!, verdict.Status);
                 }
 
@@ -75,6 +76,24 @@ internal sealed partial class RetryHandler
             await pause.CancelAsync().ConfigureAwait(false);
             Abandon(call, running);
             lastFailure?.Tried.Response?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Tries that began before the winner and are still waiting were overtaken: each counts as a timeout of ours
+    /// against its destination (local-origin), so a destination that hangs is ejected instead of costing every call
+    /// it takes a hedge. The winner's answer is noted first: it is the proof that the sidecar was not too slow, which
+    /// warm-up reads (<see cref="ClusterAvailability.ShieldsTimeout"/>). Tries sent after the winner say nothing.
+    /// </summary>
+    private static void RecordOvertaken(CallAttempt winner, List<Hedge> running)
+    {
+        winner.Destination.NoteAnswered(winner.Started);
+        foreach (var hedge in running)
+        {
+            if (hedge.Attempt.Started < winner.Started)
+            {
+                hedge.Attempt.Record(AttemptOutcome.ServerError, localOrigin: true);
+            }
         }
     }
 

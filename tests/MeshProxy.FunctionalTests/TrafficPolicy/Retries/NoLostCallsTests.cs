@@ -168,6 +168,77 @@ public sealed class NoLostCallsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task UnavailableBurst_ColdSidecar_EveryCallRetried()
+    {
+        // A cold sidecar (no call banked for the ratio budget yet), 3 destinations, 30 calls at once; destination a turns
+        // UNAVAILABLE for all of its 10 at the same moment, and the retries are held at b and c until each of the 10 has
+        // retried or been refused. The concurrency cap (max(3, 20 % of 30) = 6) and the ratio credit of 30 calls (6,
+        // each retry spends one) leave 4 unretried; the floor of minRetriesPerSecond covers them.
+        const int Burst = 30;
+        const int Failing = Burst / 3;
+        var arrived = 0;
+        var allArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var decided = 0;
+        var allDecided = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Decided()
+        {
+            if (Interlocked.Increment(ref decided) == Failing)
+            {
+                allDecided.TrySetResult();
+            }
+        }
+
+        async Task HoldAsync(RecordedCall call)
+        {
+            if (call.Header(RetryHeader) is not null)
+            {
+                Decided();
+                await allDecided.Task;
+                return;
+            }
+
+            if (Interlocked.Increment(ref arrived) == Burst)
+            {
+                allArrived.TrySetResult();
+            }
+
+            await allArrived.Task;
+        }
+
+        await using var a = await StartAsync("a", async (context, call) =>
+        {
+            await HoldAsync(call);
+            await TrailersOnlyAsync(context, StatusCode.Unavailable);
+        });
+        Func<HttpContext, RecordedCall, Task> healthy = async (context, call) =>
+        {
+            await HoldAsync(call);
+            await MessageThenStatusAsync(context, [1], StatusCode.OK);
+        };
+        await using var b = await StartAsync("b", healthy);
+        await using var c = await StartAsync("c", healthy);
+        var yaml = Route(string.Empty, "[ { address: \"{a}\", name: a }, { address: \"{b}\", name: b }, { address: \"{c}\", name: c } ]")
+            .Replace("loadBalancing: leastRequests", "loadBalancing: roundRobin", StringComparison.Ordinal);
+        await using var stack = await RetryStack.StartAsync(output, yaml, [a, b, c]);
+
+        var calls = Enumerable.Range(0, Burst).Select(async _ =>
+        {
+            var result = await CallAsync(stack, GetUser);
+            if (result.Status != "0")
+            {
+                Decided();
+            }
+
+            return result;
+        }).ToArray();
+        var results = await Task.WhenAll(calls).DefaultTimeout();
+
+        Assert.Equal(Failing, a.Calls.Count);
+        Assert.All(results, r => Assert.Equal("0", r.Status));
+        await stack.WaitForIdleAsync("users");
+    }
+
+    [Fact]
     public async Task Hedging_FirstDestinationHangs_FastOneAnswersAndTheSlowTryIsCancelled()
     {
         var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -187,8 +258,10 @@ public sealed class NoLostCallsTests(ITestOutputHelper output)
         await cancelled.Task.DefaultTimeout();
         await stack.WaitForIdleAsync("users");
 
-        // A cancelled loser says nothing about its destination.
+        // The loser began before the winner and was overtaken: a timeout of ours (local-origin), never the backend's
+        // own server error, so a destination that hangs is ejected instead of costing a hedge on every call.
         Assert.Equal(0, stack.Destination("users", "a").ConsecutiveServerErrors);
+        Assert.Equal(1, stack.Destination("users", "a").ConsecutiveLocalOriginFailures);
     }
 
     [Fact]

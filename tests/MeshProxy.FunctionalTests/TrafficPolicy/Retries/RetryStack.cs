@@ -43,7 +43,8 @@ internal sealed class RetryStack : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<RetryStack> StartAsync(ITestOutputHelper output, string yaml, IReadOnlyList<ScriptedBackend> backends, int deadPort = 0)
+    /// <param name="time">The sidecar's clock (slow start, ejections); null for the system's.</param>
+    public static async Task<RetryStack> StartAsync(ITestOutputHelper output, string yaml, IReadOnlyList<ScriptedBackend> backends, int deadPort = 0, TimeProvider? time = null)
     {
         foreach (var backend in backends)
         {
@@ -52,7 +53,10 @@ internal sealed class RetryStack : IAsyncDisposable
 
         yaml = yaml.Replace("{dead}", $"http://127.0.0.1:{(deadPort == 0 ? LoopbackPort.Unused() : deadPort)}", StringComparison.Ordinal);
         var logs = new XunitLoggerProvider(output);
-        var proxy = await MeshProxyServer.StartAsync($"version: retries\n{Listeners}\n{yaml}", logs).DefaultTimeout();
+        var proxy = await MeshProxyServer.StartAsync(
+            $"version: retries\n{Listeners}\n{yaml}",
+            logs,
+            configureServices: time is null ? null : services => services.AddSingleton(time)).DefaultTimeout();
         return new RetryStack(proxy, logs);
     }
 

@@ -520,7 +520,7 @@ public sealed class RetryTests(ITestOutputHelper output)
             clusters:
               users:
                 destinations: [ { address: "{a}", name: a } ]
-                retryBudget: { percent: 20, minConcurrency: 3 }
+                retryBudget: { percent: 20, minConcurrency: 3, minRetriesPerSecond: 0 }
             """;
         await using var stack = await RetryStack.StartAsync(output, yaml, [a]);
 
@@ -553,7 +553,7 @@ public sealed class RetryTests(ITestOutputHelper output)
         ScriptedBackend.StartAsync(name, script).DefaultTimeout();
 
     private static string ZeroBudget(string yaml) =>
-        yaml.Replace("    loadBalancing: leastRequests", "    loadBalancing: leastRequests\n    retryBudget: { percent: 0, minConcurrency: 0 }", StringComparison.Ordinal);
+        yaml.Replace("    loadBalancing: leastRequests", "    loadBalancing: leastRequests\n    retryBudget: { percent: 0, minConcurrency: 0, minRetriesPerSecond: 0 }", StringComparison.Ordinal);
 
     /// <summary>Scrapes the ops listener's /metrics until <paramref name="settled"/> holds (bounded by the default timeout).</summary>
     private static async Task<IReadOnlyList<MetricsSample>> ScrapeUntilAsync(RetryStack stack, Func<IReadOnlyList<MetricsSample>, bool> settled)
