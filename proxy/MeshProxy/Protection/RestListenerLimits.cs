@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
@@ -22,6 +23,24 @@ internal static class RestListenerLimits
             && context.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } rate)
         {
             rate.MinDataRate = new MinDataRate(options.RestMinBodyBytesPerSecond, options.RestBodyGracePeriod);
+        }
+    }
+
+    /// <summary>
+    /// Runs a REST handler over a <see cref="SettlingBodyReader"/> and settles it after: the request never ends with a
+    /// body read still pending, which Kestrel's drain of the rest of the body would collide with.
+    /// </summary>
+    public static async Task RunSettledAsync(HttpContext context, RequestDelegate handler)
+    {
+        var body = new SettlingBodyReader(context.Request.BodyReader);
+        context.Features.Set<IRequestBodyPipeFeature>(body);
+        try
+        {
+            await handler(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            await body.SettleAsync().ConfigureAwait(false);
         }
     }
 
