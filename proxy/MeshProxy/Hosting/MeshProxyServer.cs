@@ -174,6 +174,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         }
 
         builder.Services.AddMeshProxy();
+        builder.Services.AddSingleton(config.Protection);
         configureServices?.Invoke(builder.Services);
 
         var listeners = new Dictionary<ListenerName, ListenOptions>();

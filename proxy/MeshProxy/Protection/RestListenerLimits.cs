@@ -23,6 +23,25 @@ internal static class RestListenerLimits
             && context.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } rate)
         {
             rate.MinDataRate = new MinDataRate(options.RestMinBodyBytesPerSecond, options.RestBodyGracePeriod);
+            context.Features.Set<IHttpMinRequestBodyDataRateFeature>(new PinnedBodyRate(rate));
+        }
+    }
+
+    /// <summary>
+    /// The REST request's body rate, which nothing downstream may lift. A transcoded call runs as an inner gRPC request
+    /// over this request's body, and YARP lifts the minimum rate of every gRPC request it forwards; on a REST body
+    /// whose read Kestrel was already timing, that made Kestrel's heartbeat throw (NullReferenceException in
+    /// HandleReadDataRateTimeout, once a second) and the stalled connection was never closed.
+    /// </summary>
+    private sealed class PinnedBodyRate(IHttpMinRequestBodyDataRateFeature kestrel) : IHttpMinRequestBodyDataRateFeature
+    {
+        public MinDataRate? MinDataRate
+        {
+            get => kestrel.MinDataRate;
+            set
+            {
+                // Ignored: see the type's summary.
+            }
         }
     }
 
