@@ -22,6 +22,7 @@ internal sealed class SettlingBodyReader(PipeReader inner) : PipeReader, IReques
 
     private readonly Lock _sync = new();
     private bool _reading;
+    private bool _pending;
     private bool _closed;
     private TaskCompletionSource? _idle;
 
@@ -37,6 +38,7 @@ internal sealed class SettlingBodyReader(PipeReader inner) : PipeReader, IReques
             }
 
             _reading = true;
+            _pending = true;
         }
 
         ValueTask<ReadResult> read;
@@ -50,7 +52,13 @@ internal sealed class SettlingBodyReader(PipeReader inner) : PipeReader, IReques
             throw;
         }
 
-        return read.IsCompletedSuccessfully ? read : TrackAsync(read);
+        if (read.IsCompletedSuccessfully)
+        {
+            Completed();
+            return read;
+        }
+
+        return TrackAsync(read);
     }
 
     public override bool TryRead(out ReadResult result)
@@ -68,6 +76,7 @@ internal sealed class SettlingBodyReader(PipeReader inner) : PipeReader, IReques
 
         if (inner.TryRead(out result))
         {
+            Completed();
             return true;
         }
 
@@ -100,6 +109,7 @@ internal sealed class SettlingBodyReader(PipeReader inner) : PipeReader, IReques
     public async Task SettleAsync()
     {
         Task idle;
+        bool cancel;
         lock (_sync)
         {
             _closed = true;
@@ -110,10 +120,48 @@ internal sealed class SettlingBodyReader(PipeReader inner) : PipeReader, IReques
 
             _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             idle = _idle.Task;
+
+            // Only a read still waiting for bytes is cancelled; a result already handed out just has to come back.
+            cancel = _pending;
         }
 
-        inner.CancelPendingRead();
+        if (cancel)
+        {
+            inner.CancelPendingRead();
+        }
+
         await Task.WhenAny(idle, Task.Delay(SettleWait)).ConfigureAwait(false);
+        if (cancel)
+        {
+            ObserveStrayCancel();
+        }
+    }
+
+    /// <summary>
+    /// A cancel that raced the read's own completion stays armed and would fail Kestrel's next read (its drain of the
+    /// body, then a keep-alive connection dropped): one TryRead observes it, consuming nothing.
+    /// </summary>
+    private void ObserveStrayCancel()
+    {
+        lock (_sync)
+        {
+            if (_reading)
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            if (inner.TryRead(out var result))
+            {
+                inner.AdvanceTo(result.Buffer.Start);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or Microsoft.AspNetCore.Http.BadHttpRequestException)
+        {
+            // The body is finished or failed: nothing armed to observe.
+        }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -121,7 +169,9 @@ internal sealed class SettlingBodyReader(PipeReader inner) : PipeReader, IReques
     {
         try
         {
-            return await read.ConfigureAwait(false);
+            var result = await read.ConfigureAwait(false);
+            Completed();
+            return result;
         }
         catch
         {
@@ -131,11 +181,20 @@ internal sealed class SettlingBodyReader(PipeReader inner) : PipeReader, IReques
         }
     }
 
+    private void Completed()
+    {
+        lock (_sync)
+        {
+            _pending = false;
+        }
+    }
+
     private void Idle()
     {
         lock (_sync)
         {
             _reading = false;
+            _pending = false;
             _idle?.TrySetResult();
         }
     }

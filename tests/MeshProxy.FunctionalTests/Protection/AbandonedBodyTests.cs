@@ -4,7 +4,6 @@ using MeshProxy.Hosting;
 using MeshProxy.Protection;
 using MeshProxy.SampleBackends;
 using MeshProxy.TestSupport;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 using Frames = MeshProxy.TestSupport.RawHttp2Connection;
 
@@ -120,24 +119,7 @@ public sealed class AbandonedBodyTests(ITestOutputHelper output)
         Assert.Empty(logs.Errors);
     }
 
-    private static Task<MeshProxyServer> StartAsync(XunitLoggerProvider logs, int backendPort) => MeshProxyServer.StartAsync($$"""
-        listeners:
-          grpc:  { address: 127.0.0.1, port: 0 }
-          rest:  { address: 127.0.0.1, port: 0 }
-          ops:   { address: 127.0.0.1, port: 0 }
-          admin: { address: 127.0.0.1, port: 0 }
-        routes:
-          - name: users
-            match: { prefix: / }
-            cluster: users
-        clusters:
-          users: { destinations: [ { address: "http://127.0.0.1:{{backendPort}}" } ] }
-        transcoding:
-          descriptorSets: [builtin]
-          services: [users.v1.UserService]
-        """, logs, configureServices: services => services.AddSingleton(ProtectionOptions.Default with
-    {
-        RestMinBodyBytesPerSecond = 100,
-        RestBodyGracePeriod = TimeSpan.FromSeconds(2),
-    })).DefaultTimeout();
+    // Grace 2 s: Kestrel refuses a data-rate grace period of 1 s or less.
+    private static Task<MeshProxyServer> StartAsync(XunitLoggerProvider logs, int backendPort) =>
+        ProtectionStack.StartAsync(logs, backendPort, ProtectionOptions.Default with { RestMinBodyBytesPerSecond = 100, RestBodyGracePeriod = TimeSpan.FromSeconds(2) });
 }
