@@ -391,7 +391,6 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         var identity = services.GetRequiredService<WorkloadIdentity>();
         var protection = services.GetRequiredService<ProtectionOptions>();
         RequestDelegate forward = grpc.InvokeAsync;
-        RequestDelegate restHandler = rest.InvokeAsync;
         return context =>
         {
             // Only the mTLS listener may vouch for a caller: a forwarded-client-cert header the caller wrote is dropped everywhere.
@@ -417,7 +416,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
                     RestListenerLimits.Apply(context, protection);
 
                     // GET /docs renders the live OpenAPI document (ApiDocsPage); everything else is transcoded.
-                    return ApiDocsPage.Handles(context.Request) ? apiDocs(context) : RestListenerLimits.RunSettledAsync(context, restHandler);
+                    return ApiDocsPage.Handles(context.Request) ? apiDocs(context) : rest.InvokeAsync(context);
                 default:
                     context.Response.StatusCode = StatusCodes.Status404NotFound;
                     return Task.CompletedTask;

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
@@ -23,43 +22,6 @@ internal static class RestListenerLimits
             && context.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } rate)
         {
             rate.MinDataRate = new MinDataRate(options.RestMinBodyBytesPerSecond, options.RestBodyGracePeriod);
-            context.Features.Set<IHttpMinRequestBodyDataRateFeature>(new PinnedBodyRate(rate));
-        }
-    }
-
-    /// <summary>
-    /// The REST request's body rate, which nothing downstream may lift. A transcoded call runs as an inner gRPC request
-    /// over this request's body, and YARP lifts the minimum rate of every gRPC request it forwards; on a REST body
-    /// whose read Kestrel was already timing, that made Kestrel's heartbeat throw (NullReferenceException in
-    /// HandleReadDataRateTimeout, once a second) and the stalled connection was never closed.
-    /// </summary>
-    private sealed class PinnedBodyRate(IHttpMinRequestBodyDataRateFeature kestrel) : IHttpMinRequestBodyDataRateFeature
-    {
-        public MinDataRate? MinDataRate
-        {
-            get => kestrel.MinDataRate;
-            set
-            {
-                // Ignored: see the type's summary.
-            }
-        }
-    }
-
-    /// <summary>
-    /// Runs a REST handler over a <see cref="SettlingBodyReader"/> and settles it after: the request never ends with a
-    /// body read still pending, which Kestrel's drain of the rest of the body would collide with.
-    /// </summary>
-    public static async Task RunSettledAsync(HttpContext context, RequestDelegate handler)
-    {
-        var body = new SettlingBodyReader(context.Request.BodyReader);
-        context.Features.Set<IRequestBodyPipeFeature>(body);
-        try
-        {
-            await handler(context).ConfigureAwait(false);
-        }
-        finally
-        {
-            await body.SettleAsync().ConfigureAwait(false);
         }
     }
 
