@@ -7,14 +7,14 @@ namespace MeshProxy.TestSupport;
 
 /// <summary>
 /// A hand-made h2c client that writes whatever frames a test asks for, valid or hostile (RFC 9113): the preface and
-/// an empty SETTINGS at connect, then HEADERS, DATA, CONTINUATION, RST_STREAM, PING, SETTINGS, WINDOW_UPDATE as told.
+/// an empty SETTINGS at connect, then HEADERS, DATA, CONTINUATION, PRIORITY, RST_STREAM, PING, SETTINGS, WINDOW_UPDATE as told.
 /// Header blocks are HPACK literals without indexing and without Huffman coding (RFC 7541 §6.2.2), which every decoder
 /// must accept and nothing has to remember. A reader drains the server's frames, acknowledges its SETTINGS and
 /// records a GOAWAY, so the server never blocks on a full socket and the test can see how the connection ended.
 /// </summary>
 public sealed class RawHttp2Connection : IAsyncDisposable
 {
-    public const byte Data = 0x0, Headers = 0x1, RstStream = 0x3, Settings = 0x4, Ping = 0x6, GoAway = 0x7, WindowUpdate = 0x8, Continuation = 0x9;
+    public const byte Data = 0x0, Headers = 0x1, Priority = 0x2, RstStream = 0x3, Settings = 0x4, Ping = 0x6, GoAway = 0x7, WindowUpdate = 0x8, Continuation = 0x9;
     public const byte EndStream = 0x1, EndHeaders = 0x4, Ack = 0x1;
 
     /// <summary>HTTP/2 error codes (RFC 9113 §7) the tests look for.</summary>
@@ -27,6 +27,8 @@ public sealed class RawHttp2Connection : IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly TaskCompletionSource<int> _goAway = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _reader;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, TaskCompletionSource> _pings = new();
+    private long _nextPing;
 
     private RawHttp2Connection(Socket socket)
     {
@@ -108,6 +110,26 @@ public sealed class RawHttp2Connection : IAsyncDisposable
         Span<byte> payload = stackalloc byte[4];
         BinaryPrimitives.WriteInt32BigEndian(payload, increment);
         return Frame(WindowUpdate, 0, streamId, payload);
+    }
+
+    /// <summary>
+    /// Sends a PING and completes when the server has acknowledged it: the server has then read every frame written
+    /// before it (it answers in order). False when the connection closed first.
+    /// </summary>
+    public async Task<bool> PingAsync(CancellationToken cancellationToken = default)
+    {
+        var opaque = Interlocked.Increment(ref _nextPing);
+        var acked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pings[opaque] = acked;
+        var payload = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(payload, opaque);
+        if (!await WriteAsync(Frame(Ping, 0, 0, payload), cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        await Task.WhenAny(acked.Task, _reader).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return acked.Task.IsCompleted;
     }
 
     /// <summary>Writes bytes as they are (frames already encoded); false when the server has closed the connection.</summary>
@@ -193,6 +215,11 @@ public sealed class RawHttp2Connection : IAsyncDisposable
                 if (type == Settings && (header[4] & Ack) == 0)
                 {
                     await WriteAsync(Frame(Settings, Ack, 0, [])).ConfigureAwait(false);
+                }
+                else if (type == Ping && (header[4] & Ack) != 0 && length == 8
+                    && _pings.TryRemove(BinaryPrimitives.ReadInt64BigEndian(payload), out var acked))
+                {
+                    acked.TrySetResult();
                 }
                 else if (type == GoAway && length >= 8)
                 {

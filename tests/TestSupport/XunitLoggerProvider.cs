@@ -21,6 +21,9 @@ public sealed class XunitLoggerProvider : ILoggerProvider
     /// <summary>Every log at Error or above, in order.</summary>
     public ConcurrentQueue<string> Errors { get; } = new();
 
+    /// <summary>Every line logged (whatever the minimum level shown), for tests that look for a message.</summary>
+    public ConcurrentQueue<string> Lines { get; } = new();
+
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     public void Dispose()
@@ -37,6 +40,7 @@ public sealed class XunitLoggerProvider : ILoggerProvider
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             var line = $"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}[{eventId.Name ?? eventId.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)}] {formatter(state, exception)}{(exception is null ? "" : " " + exception)}";
+            provider.Lines.Enqueue(line);
             if (logLevel >= LogLevel.Error)
             {
                 provider.Errors.Enqueue(line);

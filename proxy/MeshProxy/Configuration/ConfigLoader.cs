@@ -82,6 +82,7 @@ internal static class ConfigLoader
         var authorization = AuthorizationConfigReader.ReadPolicies(map, errors);
         var jwt = AuthorizationConfigReader.ReadJwt(map, errors);
         var tls = TlsConfigReader.Read(map, errors);
+        var protection = Protection.ProtectionConfigReader.Read(map, errors);
         map.ReportUnknownKeys();
         return new MeshProxyConfig(version, listeners with { Mtls = listeners.Mtls ?? (tls is null ? null : TlsConfigReader.DefaultListener) }, new(routes), new(clusters))
         {
@@ -95,6 +96,7 @@ internal static class ConfigLoader
             Reflection = reflection,
             Authorization = authorization,
             Jwt = jwt,
+            Protection = protection,
         };
     }
 

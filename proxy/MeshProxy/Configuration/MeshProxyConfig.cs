@@ -39,4 +39,7 @@ internal sealed record MeshProxyConfig(
 
     /// <summary>The workload certificate and the mTLS listener (<c>tls:</c>); null (default) for cleartext only.</summary>
     public TlsConfig? Tls { get; init; }
+
+    /// <summary>Overload and abuse limits (<c>protection:</c>, Protection/ProtectionConfigReader.cs); applied at start only.</summary>
+    public MeshProxy.Protection.ProtectionOptions Protection { get; init; } = MeshProxy.Protection.ProtectionOptions.Default;
 }

@@ -174,6 +174,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         }
 
         builder.Services.AddMeshProxy();
+        builder.Services.AddSingleton(config.Protection);
         configureServices?.Invoke(builder.Services);
 
         var listeners = new Dictionary<ListenerName, ListenOptions>();
@@ -339,7 +340,13 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         {
             Listen(kestrel, ListenerName.Mtls, mtls, HttpProtocols.Http2, listeners, options => MtlsListener.Configure(options, kestrel.ApplicationServices.GetRequiredService<WorkloadIdentity>()));
         }
-        RestListenerLimits.BoundConnections(listeners[ListenerName.Rest], ProtectionOptions.Default);
+        var protection = kestrel.ApplicationServices.GetRequiredService<ProtectionOptions>();
+        RestListenerLimits.BoundConnections(listeners[ListenerName.Rest], protection);
+        Http2FloodGuard.Guard(listeners[ListenerName.Grpc], ListenerName.Grpc, protection);
+        if (listeners.TryGetValue(ListenerName.Mtls, out var mtlsListener))
+        {
+            Http2FloodGuard.Guard(mtlsListener, ListenerName.Mtls, protection);
+        }
     }
 
     private static void Listen(KestrelServerOptions kestrel, ListenerName name, ListenerConfig config, HttpProtocols protocols, Dictionary<ListenerName, ListenOptions> listeners, Action<ListenOptions>? secure = null) =>

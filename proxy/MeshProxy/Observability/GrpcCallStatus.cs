@@ -24,9 +24,10 @@ internal static class GrpcCallStatus
             return status;
         }
 
-        if (context.RequestAborted.IsCancellationRequested)
+        if (context.RequestAborted.IsCancellationRequested || Protection.CallerGone.IsMarked(context))
         {
-            // The caller reset the stream or closed the connection: it saw its own cancellation.
+            // The caller reset the stream or closed the connection (perhaps before Kestrel said so: the commit gate
+            // marks it): it saw its own cancellation.
             return StatusCode.Cancelled;
         }
 

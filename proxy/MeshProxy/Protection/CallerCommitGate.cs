@@ -51,7 +51,7 @@ internal sealed class CallerCommitGate(ProtectionOptions options, TimeProvider t
                 {
                     // Nothing consumed and nothing examined: the forwarder reads the same bytes at once.
                     reader.AdvanceTo(buffer.Start);
-                    return ValueTask.FromResult(!context.RequestAborted.IsCancellationRequested);
+                    return ValueTask.FromResult(!context.RequestAborted.IsCancellationRequested || Refuse(context));
                 }
 
                 var held = new ArrayBufferWriter<byte>((int)buffer.Length + 64);
@@ -61,7 +61,7 @@ internal sealed class CallerCommitGate(ProtectionOptions options, TimeProvider t
         }
         catch (Exception ex) when (IsCallerGone(ex))
         {
-            return ValueTask.FromResult(false);
+            return ValueTask.FromResult(Refuse(context));
         }
 
         return WaitSlowAsync(context, reader, new ArrayBufferWriter<byte>(256));
@@ -89,13 +89,13 @@ internal sealed class CallerCommitGate(ProtectionOptions options, TimeProvider t
                 if (result.IsCompleted || held.WrittenCount >= options.CommitBytes || StreamsMessages(new ReadOnlySequence<byte>(held.WrittenMemory)))
                 {
                     context.Request.Body = new HeldBodyStream(held.WrittenMemory, pending: null, reader, context.Request.Body);
-                    return !context.RequestAborted.IsCancellationRequested;
+                    return !context.RequestAborted.IsCancellationRequested || Refuse(context);
                 }
             }
         }
         catch (Exception ex) when (IsCallerGone(ex))
         {
-            return false;
+            return Refuse(context);
         }
         finally
         {
@@ -117,6 +117,13 @@ internal sealed class CallerCommitGate(ProtectionOptions options, TimeProvider t
     private static bool StreamsMessages(in ReadOnlySequence<byte> buffer) =>
         GrpcMessagePrefix.TryRead(buffer, out _, out var length)
         && buffer.Length - GrpcProtocol.MessagePrefixLength > length;
+
+    // The caller is gone before the call was forwarded: it counts as the caller's own cancellation (CallerGone).
+    private static bool Refuse(HttpContext context)
+    {
+        CallerGone.Mark(context);
+        return false;
+    }
 
     // Kestrel fails a reset stream's body reads with an IOException (ConnectionAbortedException or its own).
     private static bool IsCallerGone(Exception ex) => ex is IOException or OperationCanceledException or Microsoft.AspNetCore.Connections.ConnectionAbortedException;

@@ -76,6 +76,12 @@ public sealed class RapidResetTests(ITestOutputHelper output)
         Assert.True(reset >= 5_000, $"only {reset} streams were written");
         Assert.True(upstreamCalls * 100 <= reset, $"{upstreamCalls} upstream calls for {reset} reset streams");
 
+        // Streams their caller reset are the caller's own cancellations, never the proxy's INTERNAL; nothing was
+        // aborted to say so (CallerGone), so Kestrel's output queue was not flooded with RST_STREAMs either.
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri(stack.Proxy.Address(ListenerName.Ops), "/metrics")).DefaultTimeout();
+        Assert.DoesNotContain("grpc_status=\"INTERNAL\"", metrics, StringComparison.Ordinal);
+
         // The sidecar still serves honest callers afterwards.
         using var response = await stack.Client.SendAsync(GrpcHttp.UnaryRequest(stack.Address, Method)).DefaultTimeout();
         Assert.Equal("0", GrpcHttp.Status(response));

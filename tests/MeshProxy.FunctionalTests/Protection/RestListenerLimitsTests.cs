@@ -3,7 +3,6 @@ using System.Text;
 using MeshProxy.Hosting;
 using MeshProxy.Protection;
 using MeshProxy.TestSupport;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace MeshProxy.FunctionalTests.Protection;
@@ -15,26 +14,11 @@ public sealed class RestListenerLimitsTests(ITestOutputHelper output)
     public async Task StalledBody_SlowerThanTheMinimumRate_Is408WithAStatusBody()
     {
         var logs = new XunitLoggerProvider(output);
-        await using var proxy = await MeshProxyServer.StartAsync($$"""
-            listeners:
-              grpc:  { address: 127.0.0.1, port: 0 }
-              rest:  { address: 127.0.0.1, port: 0 }
-              ops:   { address: 127.0.0.1, port: 0 }
-              admin: { address: 127.0.0.1, port: 0 }
-            routes:
-              - name: users
-                match: { prefix: / }
-                cluster: users
-            clusters:
-              users: { destinations: [ { address: "http://127.0.0.1:{{LoopbackPort.Unused()}}" } ] }
-            transcoding:
-              descriptorSets: [builtin]
-              services: [users.v1.UserService]
-            """, logs, configureServices: services => services.AddSingleton(ProtectionOptions.Default with
+        await using var proxy = await ProtectionStack.StartAsync(logs, LoopbackPort.Unused(), ProtectionOptions.Default with
         {
             RestMinBodyBytesPerSecond = 100,
             RestBodyGracePeriod = TimeSpan.FromSeconds(2),
-        })).DefaultTimeout();
+        });
 
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(proxy.EndPoint(ListenerName.Rest)).DefaultTimeout();

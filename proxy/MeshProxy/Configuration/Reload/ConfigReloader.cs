@@ -135,6 +135,7 @@ internal sealed class ConfigReloader
                     config = result.Config;
                     ListenerChangeValidator.Validate(_live.Listeners, config.Listeners, errors);
                     TlsChangeValidator.Validate(_live.Tls, config.Tls, errors);
+                    Protection.ProtectionChangeValidator.Validate(_live.Protection, config.Protection, errors);
                     transcoding = _transcoding?.Prepare(config.Transcoding, errors);
                     _jwks?.Check(config.Jwt, errors);
                 }

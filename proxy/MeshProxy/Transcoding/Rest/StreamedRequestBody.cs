@@ -48,9 +48,18 @@ internal abstract class StreamedRequestBody : NonSeekableStream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_frameOffset == _frame.WrittenCount && !await NextFrameAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            return 0;
+            if (_frameOffset == _frame.WrittenCount && !await NextFrameAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return 0;
+            }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel refused the body (408: slower than the REST body rate, or a stall): the caller gets that status,
+            // not the CANCELLED that the reset upstream call would map to.
+            throw Fail(ex.StatusCode, ex.Message);
         }
 
         var count = Math.Min(buffer.Length, _frame.WrittenCount - _frameOffset);
