@@ -32,28 +32,12 @@ internal static class RetryConfigReader
         var map = YamlMapping.From(node, path, errors);
         var result = new RetryBudgetConfig(map.Int("percent") ?? defaults.Percent, map.Int("minConcurrency") ?? defaults.MinConcurrency)
         {
-            Ratio = Ratio(map, errors) ?? defaults.Ratio,
+            Ratio = map.Double("ratio") ?? defaults.Ratio,
             MinRetriesPerSecond = map.Int("minRetriesPerSecond") ?? defaults.MinRetriesPerSecond,
             Window = map.Duration("window") ?? defaults.Window,
         };
         map.ReportUnknownKeys();
         return result;
-    }
-
-    private static double? Ratio(YamlMapping map, ConfigErrors errors)
-    {
-        if (map.String("ratio") is not { } text)
-        {
-            return null;
-        }
-
-        if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ratio) && double.IsFinite(ratio))
-        {
-            return ratio;
-        }
-
-        errors.Add(map.Child("ratio"), $"'{text}' is not a number");
-        return null;
     }
 
     private static string Scalar(YamlNode node, string path, ConfigErrors errors)

@@ -38,7 +38,7 @@ public sealed class Http2FloodGuardTests(ITestOutputHelper output)
     public async Task Flood_OneFrameKindPastItsBudget_GoAwayEnhanceYourCalmAndClosed(string kind, int budget)
     {
         var logs = new XunitLoggerProvider(output);
-        await using var proxy = await StartProxyAsync(logs, $"http://127.0.0.1:{LoopbackPort.Unused()}");
+        await using var proxy = await ProtectionStack.StartAsync(logs, LoopbackPort.Unused());
         await using var connection = await Frames.ConnectAsync(proxy.EndPoint(ListenerName.Grpc)).DefaultTimeout();
 
         // Exactly the budget first (the connection's first SETTINGS, and the PING that shows the server read it all,
@@ -65,7 +65,7 @@ public sealed class Http2FloodGuardTests(ITestOutputHelper output)
     {
         await using var backend = await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1" }, new XunitLoggerProvider(output)).DefaultTimeout();
         var logs = new XunitLoggerProvider(output);
-        await using var proxy = await StartProxyAsync(logs, $"http://127.0.0.1:{backend.Port}");
+        await using var proxy = await ProtectionStack.StartAsync(logs, backend.Port);
         using var channel = GrpcChannel.ForAddress(proxy.Address(ListenerName.Grpc));
         var users = new UserService.UserServiceClient(channel);
 
@@ -97,7 +97,7 @@ public sealed class Http2FloodGuardTests(ITestOutputHelper output)
     {
         await using var backend = await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1" }, new XunitLoggerProvider(output)).DefaultTimeout();
         var logs = new XunitLoggerProvider(output);
-        await using var proxy = await StartProxyAsync(logs, $"http://127.0.0.1:{backend.Port}");
+        await using var proxy = await ProtectionStack.StartAsync(logs, backend.Port);
 
         var unary = await GrpcJsClient.CallManyAsync(proxy.Address(ListenerName.Grpc), Method, calls: 500, request: new { user_id = "u-1" }).DefaultTimeout();
         var streams = await GrpcJsClient.CallManyAsync(proxy.Address(ListenerName.Grpc), "/users.v1.UserService/SyncUsers", calls: 50, send: 20, request: new { delete_user_id = "nobody" }).DefaultTimeout();
@@ -113,7 +113,7 @@ public sealed class Http2FloodGuardTests(ITestOutputHelper output)
     {
         long peakBefore;
         var logs = new XunitLoggerProvider(output, Microsoft.Extensions.Logging.LogLevel.Error);
-        await using var proxy = await StartProxyAsync(logs, $"http://127.0.0.1:{LoopbackPort.Unused()}");
+        await using var proxy = await ProtectionStack.StartAsync(logs, LoopbackPort.Unused());
         var endPoint = proxy.EndPoint(ListenerName.Grpc);
         var cut = 0;
         using (var before = Process.GetCurrentProcess())
@@ -271,16 +271,6 @@ public sealed class Http2FloodGuardTests(ITestOutputHelper output)
         {
         }
     }
-
-    private static Task<MeshProxyServer> StartProxyAsync(XunitLoggerProvider logs, string destination) => MeshProxyServer.StartAsync($$"""
-        {{SampleStack.LoopbackListeners}}
-        routes:
-          - name: users
-            match: { prefix: / }
-            cluster: users
-        clusters:
-          users: { destinations: [ { address: "{{destination}}" } ] }
-        """, logs).DefaultTimeout();
 
     private static async Task<string> MetricsAsync(MeshProxyServer proxy)
     {

@@ -6,10 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace MeshProxy.FunctionalTests.Protection;
 
-/// <summary>A sidecar with every listener on port 0, users.v1 transcoded on the REST listener, and the given limits.</summary>
+/// <summary>A sidecar with every listener on port 0, users.v1 transcoded on the REST listener, and the given limits (the defaults when none).</summary>
 internal static class ProtectionStack
 {
-    public static Task<MeshProxyServer> StartAsync(XunitLoggerProvider logs, int backendPort, ProtectionOptions options) => MeshProxyServer.StartAsync($$"""
+    public static Task<MeshProxyServer> StartAsync(XunitLoggerProvider logs, int backendPort, ProtectionOptions? options = null) => MeshProxyServer.StartAsync($$"""
         {{SampleStack.LoopbackListeners}}
         routes:
           - name: users
@@ -20,5 +20,5 @@ internal static class ProtectionStack
         transcoding:
           descriptorSets: [builtin]
           services: [users.v1.UserService]
-        """, logs, configureServices: services => services.AddSingleton(options)).DefaultTimeout();
+        """, logs, configureServices: services => services.AddSingleton(options ?? ProtectionOptions.Default)).DefaultTimeout();
 }

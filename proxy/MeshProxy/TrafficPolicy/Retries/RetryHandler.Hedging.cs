@@ -12,8 +12,9 @@ namespace MeshProxy.TrafficPolicy.Retries;
 /// A hedge replays the caller's whole body, so one is sent only once the first try has read it to its end
 /// (<see cref="ReplayBody.Settled"/>); until then the delay starts again. A try that fails (a non-fatal status, a
 /// transport failure) is recorded for passive health and lets the next hedge go at once; a loser that began before
-/// the winner counts as a timeout of ours, and losers sent after it say nothing about their destination. Each hedge takes the cluster's retry budget like a retry; a spent budget, or no
-/// destination left untried, stops hedging and the tries already out run to their end.
+/// the winner counts as a timeout of ours, and losers sent after it say nothing about their destination. Each hedge
+/// takes the cluster's retry budget like a retry; a spent budget, or no destination left untried, stops hedging and
+/// the tries already out run to their end.
 /// </remarks>
 internal sealed partial class RetryHandler
 {
