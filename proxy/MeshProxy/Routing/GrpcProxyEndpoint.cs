@@ -179,12 +179,25 @@ internal sealed class GrpcProxyEndpoint
         return error;
     }
 
-    /// <summary>Records the try the caller got, unless the attempt loop already did (it failed and the loop answered).</summary>
+    /// <summary>
+    /// Records the try the caller got, unless the attempt loop already did (it failed and the loop answered). A caller
+    /// that cancelled at its own deadline before any response headers is evidence against the destination too
+    /// (issue 12: a hung destination was never ejected, since callers' timers fire before ours).
+    /// </summary>
     private static void Record(HttpContext context, ProxyCall call, ForwarderError error)
     {
-        if (call.Current is { } attempt && ForwardedOutcome.Classify(context, error, call.DeadlineExpired) is { } outcome)
+        if (call.Current is not { } attempt)
+        {
+            return;
+        }
+
+        if (ForwardedOutcome.Classify(context, error, call.DeadlineExpired) is { } outcome)
         {
             attempt.Record(outcome, ForwardedOutcome.IsLocalOrigin(context, error, call.DeadlineExpired));
+        }
+        else if (error == ForwarderError.RequestCanceled && call.CallerDeadlineReached())
+        {
+            attempt.RecordCallerDeadline();
         }
     }
 

@@ -63,6 +63,20 @@ internal sealed class CallAttempt
         Destination.Record(outcome, localOrigin, Started);
     }
 
+    /// <summary>
+    /// Tells outlier detection that the caller cancelled this try at its own deadline with no answer from the
+    /// destination (<see cref="DestinationState.RecordCallerDeadline"/>): a local-origin timeout when a peer answered a
+    /// later try, else nothing.
+    /// </summary>
+    public void RecordCallerDeadline()
+    {
+        if (Outcome is null && Destination.RecordCallerDeadline(Started))
+        {
+            Outcome = AttemptOutcome.ServerError;
+            LocalOrigin = true;
+        }
+    }
+
     /// <summary>The call moved past this try: it failed (and may be retried) or lost a hedge race.</summary>
     internal void Close(StatusCode status, TimeSpan duration)
     {

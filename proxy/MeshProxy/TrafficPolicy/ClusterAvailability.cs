@@ -136,20 +136,30 @@ internal sealed partial class ClusterAvailability : IDisposable
             return false;
         }
 
+        return !PeerAnsweredLater(destination, started);
+    }
+
+    /// <summary>
+    /// True when another destination of the cluster answered a try that began after <paramref name="started"/>: the
+    /// sidecar got answers in time meanwhile, so a try at <paramref name="destination"/> that got none is that
+    /// destination's doing, not ours. False for an unknown start (0).
+    /// </summary>
+    public bool PeerAnsweredLater(DestinationState destination, long started)
+    {
         if (started == 0)
         {
-            return true;
+            return false;
         }
 
         foreach (var peer in _all)
         {
             if (!ReferenceEquals(peer, destination) && peer.LastAnsweredTryStarted > started)
             {
-                return false;
+                return true;
             }
         }
 
-        return true;
+        return false;
     }
 
     /// <summary>Stops acting on the destinations: the cluster was replaced by a reload (its successor adopts them) or disposed.</summary>

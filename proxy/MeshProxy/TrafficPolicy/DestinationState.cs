@@ -177,6 +177,27 @@ internal sealed class DestinationState(string name, string prefix)
         }
     }
 
+    /// <summary>
+    /// Records a try its caller cancelled at the caller's own deadline before this destination sent response headers
+    /// (issue 12): a timeout all the same, but one the caller's timer ended rather than ours, which usually fires a
+    /// moment later, so it used to say nothing. It counts as a local-origin timeout, exactly as if our timer had ended
+    /// the try, but only when a peer answered a try that began after it: then the sidecar and the path were fast
+    /// enough, and the silence is this destination's. Without that proof (a peer no faster, a slow sidecar) it says
+    /// nothing, whether or not the destination is warming up.
+    /// </summary>
+    /// <param name="started">When the try began (a <see cref="TimeProvider"/> timestamp).</param>
+    /// <returns>True when it was recorded.</returns>
+    public bool RecordCallerDeadline(long started)
+    {
+        if (_availability is not { } availability || !availability.PeerAnsweredLater(this, started))
+        {
+            return false;
+        }
+
+        Record(AttemptOutcome.ServerError, localOrigin: true, started);
+        return true;
+    }
+
     /// <summary>Notes that a try begun at <paramref name="started"/> got its answer (0: unknown, ignored).</summary>
     /// <remarks>Keeps the latest start; a lost race between two answers only keeps a slightly older one, which is harmless.</remarks>
     internal void NoteAnswered(long started)

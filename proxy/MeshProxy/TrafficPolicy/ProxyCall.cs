@@ -158,6 +158,14 @@ internal sealed class ProxyCall
 
     public void MarkDeadlineExpired() => DeadlineExpired = true;
 
+    /// <summary>
+    /// Whether a caller that cancelled now did so at its deadline: the call has one and at most a quarter of it is
+    /// left on our clock. The caller's timer started before ours (by the time its request took to reach us), so it
+    /// fires first, while ours still shows a little time left; a quarter allows for a slow path without counting a
+    /// caller that gave up early for reasons of its own.
+    /// </summary>
+    public bool CallerDeadlineReached() => _timeout is { } timeout && Remaining() <= timeout / 4;
+
     /// <summary>Whether a try that failed with <paramref name="failure"/> may be tried again: retryOn, or a reset of an idempotent method.</summary>
     public bool MayRetry(RetryOn failure) => Route.Retry.Retries(failure) || (Idempotent && failure == RetryOn.Reset);
 
