@@ -18,6 +18,7 @@
 #   hostile      rapid reset, a bad frame, a CONTINUATION flood, an oversized message, a truncated message, bad REST
 #                JSON: the status each got and the sidecar's RSS after it
 # Options: --seconds N (default 20), --fault-at N (default 6), --deadline-ms N (default 5000), --only "LIST",
+#          --load-balancing NAME (the cluster's loadBalancing, to compare a policy with the default; default none set),
 #          --no-build, --out DIR.
 set -euo pipefail
 
@@ -33,15 +34,17 @@ DEADLINE_MS=5000
 ONLY="kill unavailable hang slow kill-idem hang-retry hang-hedged reload hostile"
 BUILD=1
 OUT=""
+LOAD_BALANCING=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_PER_RUN=$2; shift ;;
     --fault-at) FAULT_AT=$2; shift ;;
     --deadline-ms) DEADLINE_MS=$2; shift ;;
     --only) ONLY=$2; shift ;;
+    --load-balancing) LOAD_BALANCING=$2; shift ;;
     --no-build) BUILD=0 ;;
     --out) OUT=$2; shift ;;
-    *) echo "usage: bench/chaos.sh [--seconds N] [--fault-at N] [--deadline-ms N] [--only LIST] [--no-build] [--out DIR]" >&2; exit 2 ;;
+    *) echo "usage: bench/chaos.sh [--seconds N] [--fault-at N] [--deadline-ms N] [--only LIST] [--load-balancing NAME] [--no-build] [--out DIR]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -99,7 +102,8 @@ routes:
     cluster: users
 $2
 clusters:
-  users:
+  users:${LOAD_BALANCING:+
+    loadBalancing: $LOAD_BALANCING}
     destinations:
       - { address: http://127.0.0.1:$GRPC_a, name: a }
       - { address: http://127.0.0.1:$GRPC_b, name: b }
@@ -254,7 +258,7 @@ hostile_scenario() {
   stop_all "$SIDECAR_PID" "$BACKEND_PID_a" "$BACKEND_PID_b" "$BACKEND_PID_c"
 }
 
-echo "chaos: load before: $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+echo "chaos: load before: $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)${LOAD_BALANCING:+, loadBalancing: $LOAD_BALANCING}"
 printf 'scenario\tcalls\tok\tfailed\tsuccess_percent\tp50_ms\tp99_ms\n' >"$OUT/figures.tsv"
 CREATE=/users.v1.UserService/CreateUser
 for scenario in $ONLY; do
