@@ -12,9 +12,10 @@ namespace MeshProxy.TrafficPolicy;
 /// after it in the rotation on a tie) takes the call instead. A backend that hangs keeps every call it gets while its
 /// peers finish theirs, so after a few calls it stops getting new ones, where plain round robin kept sending it a
 /// third of the traffic until the callers' deadlines; a backend that merely runs slower sheds load the same way. While
-/// the destinations are balanced (every call short, or calls spread by the rotation itself) the skew never reaches
-/// the allowance and the order is exactly round robin. Linkerd's and Envoy's least-request balancers see the same
-/// signal; the rotation is kept because operators and tests rely on its order at low load.
+/// the destinations are balanced (calls one at a time, or spread by the rotation itself and answered alike) the skew
+/// stays below the allowance and the order is exactly round robin. Linkerd's and Envoy's least-request balancers see
+/// the same signal, and lost as many calls to a hang in bench/chaos.sh (docs/reliability.md, run 3); the rotation is
+/// kept because operators and tests rely on its order at low load.
 /// </para>
 /// <para>
 /// The weighted slow-start pick keeps its own weights and is not corrected: its ramp already holds a fresh destination
@@ -27,8 +28,9 @@ internal sealed class RoundRobinPicker(SlowStartRamp? ramp = null, Random? rando
 {
     /// <summary>
     /// How many calls in flight a destination may hold above the least loaded one and still take its turn. Two: calls
-    /// handed out in turn never differ by more than one per destination, so the balanced case is never corrected, and a
-    /// hung destination is passed over once it holds two calls more than the least loaded of its peers.
+    /// handed out in turn to destinations that answer alike stay within one of each other (one at a time, never more
+    /// than one in flight), so that order is kept, and a hung destination is passed over once it holds two calls more
+    /// than the least loaded of its peers. One would break the rotation whenever a call overlaps the next.
     /// </summary>
     internal const int InFlightSkew = 2;
 
