@@ -163,6 +163,12 @@ internal sealed class RestTranscodingEndpoint
         }
         finally
         {
+            // No read of the REST body may outlive the call (StreamedRequestBody): Kestrel drains the rest of it next.
+            if (body.Streamed is { } streamed)
+            {
+                await streamed.SettleAsync().ConfigureAwait(false);
+            }
+
             capture.Release();
             await body.Stream.DisposeAsync().ConfigureAwait(false);
         }
