@@ -16,10 +16,9 @@ namespace MeshProxy.Transcoding.Rest;
 /// The body limits are the inner call's own too. YARP lifts the minimum data rate and the size limit of every gRPC
 /// request it streams (<c>StreamCopyHttpContent</c>); reaching Kestrel's features of the REST request, that lift turned
 /// the REST listener's body rate off for streamed bodies, so a stalled one was never cut, and Kestrel's heartbeat,
-/// which was already timing the read, threw a NullReferenceException once a second (HandleReadDataRateTimeout), and it
-/// made YARP warn on every unary call ("Unable to disable max request body size": that body was read already). Here
+/// which was already timing the read, threw a NullReferenceException once a second (HandleReadDataRateTimeout). Here
 /// the lift lands on values nothing reads; the REST listener's limits stay on the REST request, where Kestrel applies
-/// them (a 408 that the REST endpoint answers with a Status body).
+/// them (a 408 that the REST endpoint answers with a Status body), and the REST endpoint sets its own size limits.
 /// </para>
 /// </summary>
 internal sealed class InnerRequestFeatures(Stream body, CancellationToken requestAborted)
