@@ -2,7 +2,6 @@ using MeshProxy.FunctionalTests.Security;
 using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
 using Xunit.Abstractions;
-using Frames = MeshProxy.TestSupport.RawHttp2Connection;
 
 namespace MeshProxy.FunctionalTests.Protection;
 
@@ -24,19 +23,8 @@ public sealed class Http2FloodGuardMtlsTests(ITestOutputHelper output)
         await using var proxy = await MtlsMesh.StartServerSideAsync(files, LoopbackPort.Unused(), logs).DefaultTimeout();
         await using var connection = await MtlsMesh.RawHttp2Async(proxy.EndPoint(ListenerName.Mtls), authority.Issue(MtlsMesh.Id("client")), authority.Certificate);
 
-        // Within the budget (the first SETTINGS and the PING that shows it was all read count too): not cut.
-        var within = kind == "ping" ? budget - 1 : budget;
-        Assert.True(await connection.WriteAsync(Http2FloodGuardTests.Flood(kind, within)).DefaultTimeout());
-        Assert.True(await connection.PingAsync().DefaultTimeout(), $"cut within the {kind} budget");
+        await Http2FloodGuardTests.FloodPastTheBudgetAsync(connection, kind, budget);
 
-        var stream = 2 * budget + 1;
-        while (await connection.WriteAsync(Http2FloodGuardTests.Flood(kind, budget + 1, stream)).DefaultTimeout() && !connection.Closed.IsCompleted)
-        {
-            stream += 2 * budget + 2;
-        }
-
-        Assert.Equal(Frames.EnhanceYourCalm, await connection.GoAwayCode.DefaultTimeout());
-        await connection.Closed.DefaultTimeout();
         using var http = new HttpClient();
         var metrics = await http.GetStringAsync(new Uri(proxy.Address(ListenerName.Ops), "/metrics")).DefaultTimeout();
         Assert.Contains($"meshproxy_http2_flood_goaways_total{{listener=\"mtls\",frame=\"{kind}\"}} 1", metrics, StringComparison.Ordinal);
