@@ -76,6 +76,37 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.Contains("cannot read", stderr, StringComparison.Ordinal);
     }
 
+    // The same check start and reload make (RestEdgeAuthenticationTests.Start_JwksFileUnusable_...), with the same words.
+    [Theory]
+    [InlineData("missing", "cannot read it: ")]
+    [InlineData("""{"keys": "not a list"}""", "it is not a JSON Web Key Set (RFC 7517): ")]
+    [InlineData("""{"keys": []}""", "it holds no RSA or EC signing key")]
+    public async Task Validate_JwksFileUnusable_Exits1WithTheReasonAtJwtJwksFile(string content, string reason)
+    {
+        var jwks = Path.Combine(_directory, "jwks.json");
+        if (content != "missing")
+        {
+            await File.WriteAllTextAsync(jwks, content);
+        }
+
+        var (code, _, stderr) = await RunAsync("validate", Write(JwtConfig("jwks.json")));
+
+        Assert.Equal(1, code);
+        Assert.Contains($"jwt.jwksFile: cannot use {jwks}: {reason}", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_JwksFileWithAKey_IsOk()
+    {
+        using var issuer = TestJwtIssuer.Rsa("rsa-1");
+        await File.WriteAllTextAsync(Path.Combine(_directory, "jwks.json"), TestJwtIssuer.Jwks(issuer));
+
+        var (code, stdout, stderr) = await RunAsync("validate", Write(JwtConfig("jwks.json")));
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("OK", stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Validate_NoFile_IsUsageError()
     {
@@ -102,6 +133,13 @@ public sealed class ValidateCommandTests : IDisposable
         var code = await CommandLine.CreateDefault().RunAsync(args, new CommandContext(stdout, stderr, CancellationToken.None)).DefaultTimeout();
         return (code, stdout.ToString(), stderr.ToString());
     }
+
+    // The JWKS path is relative: validate resolves it against the config file's directory, as the sidecar does.
+    private static string JwtConfig(string jwksFile) => $$"""
+        jwt: { issuer: https://issuer.example, audiences: [ orders ], jwksFile: {{jwksFile}} }
+        routes: [ { name: r, match: { prefix: / }, cluster: c } ]
+        clusters: { c: { destinations: [ { address: "http://127.0.0.1:1" } ] } }
+        """;
 
     private string Write(string yaml)
     {

@@ -6,7 +6,7 @@ using System.Text;
 namespace MeshProxy.TestSupport;
 
 /// <summary>
-/// A hand-made h2c client that writes whatever frames a test asks for, valid or hostile (RFC 9113): the preface and
+/// A hand-made HTTP/2 client (h2c, or over a TLS stream) that writes whatever frames a test asks for, valid or hostile (RFC 9113): the preface and
 /// an empty SETTINGS at connect, then HEADERS, DATA, CONTINUATION, PRIORITY, RST_STREAM, PING, SETTINGS, WINDOW_UPDATE as told.
 /// Header blocks are HPACK literals without indexing and without Huffman coding (RFC 7541 §6.2.2), which every decoder
 /// must accept and nothing has to remember. A reader drains the server's frames, acknowledges its SETTINGS and
@@ -22,18 +22,18 @@ public sealed class RawHttp2Connection : IAsyncDisposable
 
     private static readonly byte[] Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray();
 
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Socket? _socket;
+    private readonly Stream _stream;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly TaskCompletionSource<int> _goAway = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _reader;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, TaskCompletionSource> _pings = new();
     private long _nextPing;
 
-    private RawHttp2Connection(Socket socket)
+    private RawHttp2Connection(Stream stream, Socket? socket)
     {
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = stream;
         _reader = Task.Run(ReadLoopAsync);
     }
 
@@ -56,7 +56,18 @@ public sealed class RawHttp2Connection : IAsyncDisposable
             throw;
         }
 
-        var connection = new RawHttp2Connection(socket);
+        return await StartAsync(new RawHttp2Connection(new NetworkStream(socket, ownsSocket: true), socket), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// HTTP/2 over a connection the caller has set up (a TLS stream that negotiated h2, for an mTLS listener); the
+    /// connection owns <paramref name="stream"/> from here on.
+    /// </summary>
+    public static Task<RawHttp2Connection> StartAsync(Stream stream, CancellationToken cancellationToken = default) =>
+        StartAsync(new RawHttp2Connection(stream, socket: null), cancellationToken);
+
+    private static async Task<RawHttp2Connection> StartAsync(RawHttp2Connection connection, CancellationToken cancellationToken)
+    {
         var start = new List<byte>(Preface);
         start.AddRange(Frame(Settings, 0, 0, []));
         await connection.WriteAsync(start.ToArray(), cancellationToken).ConfigureAwait(false);
@@ -157,7 +168,8 @@ public sealed class RawHttp2Connection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _socket.Dispose();
+        _socket?.Dispose();
+        await _stream.DisposeAsync().ConfigureAwait(false);
         try
         {
             await _reader.ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using MeshProxy.Configuration;
+using MeshProxy.Security.Authorization;
 using MeshProxy.Transcoding.Rest;
 
 namespace MeshProxy.Cli;
@@ -8,7 +9,8 @@ namespace MeshProxy.Cli;
 /// <c>meshproxy validate FILE</c>: every error with its path on stderr and exit 1, or a one-line summary. Beyond the
 /// config checks it loads the <c>transcoding:</c> descriptor sets exactly as the running sidecar does (same resolution
 /// against the config file's directory, same <see cref="DescriptorSetLoader"/>), so a missing or corrupt set fails here
-/// and not at start. HTTP rules the sidecar would leave out (it serves the others) are printed as warnings on stderr;
+/// and not at start; so does a <c>jwt.jwksFile</c> that is missing, unreadable or holds no usable key (the check start
+/// and reload make, <see cref="JwksKeySource"/>). HTTP rules the sidecar would leave out (it serves the others) are printed as warnings on stderr;
 /// they do not fail validation, as they do not stop the sidecar.
 /// </summary>
 internal static class ValidateCommand
@@ -51,18 +53,20 @@ internal static class ValidateCommand
             return false;
         }
 
+        // Both resolve against the config file's directory, as the running sidecar resolves them.
+        var found = new ConfigErrors();
+        var paths = new TranscodingPaths(Path.GetDirectoryName(Path.GetFullPath(file)) ?? Environment.CurrentDirectory);
         if (result.Config.Transcoding is { } transcoding)
         {
-            var found = new ConfigErrors();
-            var directory = Path.GetDirectoryName(Path.GetFullPath(file)) ?? Environment.CurrentDirectory;
-            var snapshot = DescriptorSetLoader.Load(transcoding, new TranscodingPaths(directory), found);
-            if (snapshot is null)
-            {
-                errors = found.All;
-                return false;
-            }
+            rest = DescriptorSetLoader.Load(transcoding, paths, found);
+        }
 
-            rest = snapshot;
+        JwksKeySource.Check(result.Config.Jwt, paths, found);
+        if (found.HasErrors)
+        {
+            rest = null;
+            errors = found.All;
+            return false;
         }
 
         config = result.Config;

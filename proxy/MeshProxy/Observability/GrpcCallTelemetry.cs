@@ -4,6 +4,7 @@ using MeshProxy.Observability.Metrics;
 using MeshProxy.Observability.Tracing;
 using MeshProxy.Security.Authorization;
 using MeshProxy.TrafficPolicy;
+using MeshProxy.TrafficPolicy.Overload;
 using Microsoft.AspNetCore.Http;
 
 namespace MeshProxy.Observability;
@@ -62,7 +63,8 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
             var elapsed = time.GetElapsedTime(started);
             var status = GrpcCallStatus.Final(context);
             var call = context.Features.Get<ProxyCall>();
-            metrics.RequestEnded(protocol, call?.Route.Name ?? string.Empty, call?.SplitCluster.Name ?? string.Empty, status, elapsed);
+            var (route, cluster) = RefusedCall.Labels(context, call);
+            metrics.RequestEnded(protocol, route, cluster, status, elapsed);
             if (call is not null)
             {
                 RecordAttempts(call, status, elapsed);
@@ -76,8 +78,8 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
                 accessLog.Write(new AccessLogEntry(
                     time.GetUtcNow(),
                     context.Request.Path.Value ?? string.Empty,
-                    call?.Route.Name ?? string.Empty,
-                    call?.SplitCluster.Name ?? string.Empty,
+                    route,
+                    cluster,
                     call?.Destination?.Name ?? string.Empty,
                     call?.Destination?.Prefix ?? string.Empty,
                     (int)status,

@@ -1,5 +1,7 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using MeshProxy.FunctionalTests.Transcoding;
 using MeshProxy.Hosting;
 using MeshProxy.Protection;
 using MeshProxy.SampleBackends;
@@ -13,9 +15,10 @@ namespace MeshProxy.FunctionalTests.Protection;
 /// Callers that stop sending a body and go away, on every path that reads one (issue 12 saw Kestrel log
 /// <c>InvalidOperationException: Reading is already in progress</c> when such a REST client left: a handler returned
 /// while a body read was still pending, and Kestrel's own read of the rest of the body collided with it). Each test
-/// captures all of the sidecar's logs, Kestrel's included, and asserts no such line and no error. Not here yet: a
-/// streamed body (POST /v1/users:sync, Content-Length) abandoned mid-body still reproduces the collision
-/// (RequestBodyDrainBodyReaderInvalidState); see docs/reliability.md, "Gaps".
+/// captures all of the sidecar's logs, Kestrel's included, and asserts no such line and no error, and that the
+/// sidecar still answers the next call. The streamed body (POST /v1/users:sync, Content-Length) abandoned mid-body with
+/// the backend down reproduced the collision (RequestBodyDrainBodyReaderInvalidState) until the transcoder settled
+/// its body reads before returning (StreamedRequestBody.SettleAsync).
 /// </summary>
 public sealed class AbandonedBodyTests(ITestOutputHelper output)
 {
@@ -23,8 +26,10 @@ public sealed class AbandonedBodyTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("/v1/users", "application/json", false)]
+    [InlineData("/v1/users:sync", "application/x-ndjson", false)]
     [InlineData("/v1/users", "application/json", true)]
     [InlineData("/v1/users:sync", "application/x-ndjson", true)]
+    [InlineData("/v1/users:sync", "application/x-ndjson", false, true)]
     public async Task RestBody_TrickledThenTheClientDisconnects_NoPendingReadLeftBehind(string path, string contentType, bool chunked, bool deadBackend = false)
     {
         await using var backend = await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1" }, new XunitLoggerProvider(output)).DefaultTimeout();
@@ -53,14 +58,44 @@ public sealed class AbandonedBodyTests(ITestOutputHelper output)
             }
 
             socket.Close();
+
+            // The next call is answered: 200 from a live backend, the sidecar's 503 when it is down.
+            using var rest = new RestClient(proxy.Address(ListenerName.Rest));
+            using var next = await rest.SendAsync(HttpMethod.Post, "/v1/users:sync", RestClient.Json("{\"deleteUserId\":\"nobody\"}", "application/x-ndjson"), HttpCompletionOption.ResponseContentRead).DefaultTimeout();
+            Assert.Equal(deadBackend ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK, next.StatusCode);
         }
 
         AssertClean(logs);
     }
 
-    // Only the unary path: a streamed REST body that stalls is not cut yet (docs/reliability.md, "Gaps").
+    // A streamed body refused mid-body (the backend is down: 503 while the client still sends) leaves no read pending,
+    // so Kestrel drains the rest of the body and the same connection serves the next request; the collision made
+    // Kestrel drop the connection instead.
+    [Fact]
+    public async Task RestStreamedBody_RefusedMidBody_SameConnectionServesTheNextRequest()
+    {
+        var logs = new XunitLoggerProvider(output);
+        await using var proxy = await StartAsync(logs, LoopbackPort.Unused());
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(proxy.EndPoint(ListenerName.Rest)).DefaultTimeout();
+        await using var stream = new NetworkStream(socket);
+        var first = "{\"deleteUserId\":\"nobody\"}\n";
+        var rest = "{\"deleteUserId\":\"somebody\"}\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /v1/users:sync HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-ndjson\r\nContent-Length: {first.Length + rest.Length}\r\n\r\n{first}")).DefaultTimeout();
+        var reader = new HttpResponseReader(stream);
+        Assert.StartsWith("HTTP/1.1 503", await reader.ReadResponseAsync().DefaultTimeout(), StringComparison.Ordinal);
+
+        // The rest of the body, then a second request on the same connection.
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(rest)).DefaultTimeout();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /v1/users/nobody HTTP/1.1\r\nHost: localhost\r\n\r\n")).DefaultTimeout();
+        Assert.StartsWith("HTTP/1.1 503", await reader.ReadResponseAsync().DefaultTimeout(), StringComparison.Ordinal);
+
+        AssertClean(logs);
+    }
+
     [Theory]
     [InlineData("/v1/users", "application/json")]
+    [InlineData("/v1/users:sync", "application/x-ndjson")]
     public async Task RestChunkedBody_NeverEnds_408AndNoPendingReadLeftBehind(string path, string contentType)
     {
         await using var backend = await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1" }, new XunitLoggerProvider(output)).DefaultTimeout();

@@ -41,21 +41,8 @@ public sealed partial class Http2FloodGuardTests(ITestOutputHelper output)
         await using var proxy = await ProtectionStack.StartAsync(logs, LoopbackPort.Unused());
         await using var connection = await Frames.ConnectAsync(proxy.EndPoint(ListenerName.Grpc)).DefaultTimeout();
 
-        // Exactly the budget first (the connection's first SETTINGS, and the PING that shows the server read it all,
-        // count too): not cut.
-        var within = kind switch { "settings" or "ping" => budget - 1, _ => budget };
-        Assert.True(await connection.WriteAsync(Flood(kind, within, endHeaderBlock: true)).DefaultTimeout());
-        Assert.True(await connection.PingAsync().DefaultTimeout(), $"cut within the {kind} budget");
+        await FloodPastTheBudgetAsync(connection, kind, budget);
 
-        // Then past it, as an attacker goes on flooding.
-        var stream = 2 * budget + 1;
-        while (await connection.WriteAsync(Flood(kind, budget + 1, stream)).DefaultTimeout() && !connection.Closed.IsCompleted)
-        {
-            stream += 2 * budget + 2;
-        }
-
-        Assert.Equal(Frames.EnhanceYourCalm, await connection.GoAwayCode.DefaultTimeout());
-        await connection.Closed.DefaultTimeout();
         Assert.Contains($"meshproxy_http2_flood_goaways_total{{listener=\"grpc\",frame=\"{kind}\"}} 1", await MetricsAsync(proxy), StringComparison.Ordinal);
         Assert.Empty(logs.Errors);
     }
@@ -200,6 +187,27 @@ public sealed partial class Http2FloodGuardTests(ITestOutputHelper output)
 
     [System.Text.RegularExpressions.GeneratedRegex(@"bound to (?<endpoint>[0-9.]+:\d+)\.")]
     private static partial System.Text.RegularExpressions.Regex BoundTo();
+
+    /// <summary>
+    /// Floods <paramref name="connection"/> with one frame kind: exactly the budget first, which must not be cut (the
+    /// connection's first SETTINGS, and the PING that shows the server read it all, count too), then past it as an
+    /// attacker goes on, which must end in GOAWAY(ENHANCE_YOUR_CALM) and a closed connection.
+    /// </summary>
+    internal static async Task FloodPastTheBudgetAsync(Frames connection, string kind, int budget)
+    {
+        var within = kind switch { "settings" or "ping" => budget - 1, _ => budget };
+        Assert.True(await connection.WriteAsync(Flood(kind, within, endHeaderBlock: true)).DefaultTimeout());
+        Assert.True(await connection.PingAsync().DefaultTimeout(), $"cut within the {kind} budget");
+
+        var stream = 2 * budget + 1;
+        while (await connection.WriteAsync(Flood(kind, budget + 1, stream)).DefaultTimeout() && !connection.Closed.IsCompleted)
+        {
+            stream += 2 * budget + 2;
+        }
+
+        Assert.Equal(Frames.EnhanceYourCalm, await connection.GoAwayCode.DefaultTimeout());
+        await connection.Closed.DefaultTimeout();
+    }
 
     /// <summary>
     /// <paramref name="count"/> frames of one flood kind. Streams are opened from <paramref name="firstStream"/> where

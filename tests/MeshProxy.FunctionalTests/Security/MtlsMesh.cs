@@ -169,6 +169,25 @@ internal static class MtlsMesh
         }
     }
 
+    /// <summary>A hand-made HTTP/2 connection (<see cref="RawHttp2Connection"/>) over a TLS connection to an mTLS listener, presenting <paramref name="client"/>.</summary>
+    public static async Task<RawHttp2Connection> RawHttp2Async(IPEndPoint endPoint, X509Certificate2 client, X509Certificate2 bundle)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        try
+        {
+            await tcp.ConnectAsync(endPoint).DefaultTimeout();
+            var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+            await ssl.AuthenticateAsClientAsync(ClientOptions(client, bundle, _ => { })).DefaultTimeout();
+            Assert.Equal(SslApplicationProtocol.Http2, ssl.NegotiatedApplicationProtocol);
+            return await RawHttp2Connection.StartAsync(ssl).DefaultTimeout();
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
+        }
+    }
+
     private static SslClientAuthenticationOptions ClientOptions(X509Certificate2? client, X509Certificate2 bundle, Action<X509Certificate2> onServer) => new()
     {
         TargetHost = "localhost",

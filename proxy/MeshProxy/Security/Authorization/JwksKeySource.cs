@@ -95,6 +95,23 @@ internal sealed class JwksKeySource : IDisposable
             return;
         }
 
+        CheckFile(path, errors);
+    }
+
+    /// <summary>
+    /// The file check of <see cref="Check(JwtConfig?, ConfigErrors)"/> with no live keys to compare against, for
+    /// <c>meshproxy validate</c>: the same error at <c>jwt.jwksFile</c> that start and reload give.
+    /// </summary>
+    public static void Check(JwtConfig? jwt, TranscodingPaths paths, ConfigErrors errors)
+    {
+        if (jwt is not null && !string.IsNullOrWhiteSpace(jwt.JwksFile))
+        {
+            CheckFile(paths.Resolve(jwt.JwksFile), errors);
+        }
+    }
+
+    private static void CheckFile(string path, ConfigErrors errors)
+    {
         var content = ReadFile(path, out var error);
         if (content is not null)
         {

@@ -24,6 +24,7 @@ internal sealed class OverloadGate(CallServices services, ILogger<OverloadGate> 
         // 1. The route's local rate limit: a token, or RESOURCE_EXHAUSTED at once.
         if (route.RateLimit is { } limiter && !limiter.TryAcquire(out var retryAfter))
         {
+            Refused(context, route, cluster);
             services.Overload?.RateLimited(route.Name);
             OverloadLog.RateLimited(logger, route.Name);
             await OverloadRefusal.RateLimitedAsync(context.Response, route.Name, retryAfter).ConfigureAwait(false);
@@ -56,7 +57,7 @@ internal sealed class OverloadGate(CallServices services, ILogger<OverloadGate> 
         catch (OperationCanceledException) when (timeout is { IsCancellationRequested: true } && !context.RequestAborted.IsCancellationRequested)
         {
             OverloadLog.PendingDeadlineExceeded(logger, route.Name, cluster.Name, deadline!.Value);
-            await DeadlineExceededAsync(context, cluster).ConfigureAwait(false);
+            await DeadlineExceededAsync(context, route, cluster).ConfigureAwait(false);
             return null;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -78,18 +79,26 @@ internal sealed class OverloadGate(CallServices services, ILogger<OverloadGate> 
         {
             lease.Dispose();
             OverloadLog.PendingDeadlineExceeded(logger, route.Name, cluster.Name, deadline!.Value);
-            await DeadlineExceededAsync(context, cluster).ConfigureAwait(false);
+            await DeadlineExceededAsync(context, route, cluster).ConfigureAwait(false);
             return null;
         }
 
         return new Admission(lease, left);
     }
 
-    private static Task DeadlineExceededAsync(HttpContext context, ClusterState cluster) =>
-        TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.DeadlineExceeded, $"deadline exceeded waiting for a request slot of cluster {cluster.Name}");
+    private static Task DeadlineExceededAsync(HttpContext context, RoutePolicy route, ClusterState cluster)
+    {
+        Refused(context, route, cluster);
+        return TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.DeadlineExceeded, $"deadline exceeded waiting for a request slot of cluster {cluster.Name}");
+    }
+
+    // The call's metrics and access log line name its route and cluster (RefusedCall), as a forwarded call's do.
+    private static void Refused(HttpContext context, RoutePolicy route, ClusterState cluster) =>
+        context.Features.Set(new RefusedCall(route.Name, cluster.Name));
 
     private Task RefuseAsync(HttpContext context, RoutePolicy route, ClusterState cluster, BreakerLimit limit)
     {
+        Refused(context, route, cluster);
         var name = BreakerLimits.Name(limit);
         services.Overload?.BreakerOverflowed(cluster.Name, limit);
         OverloadLog.BreakerOverflow(logger, cluster.Name, name, route.Name);

@@ -41,6 +41,9 @@ internal static class HttpStatusMapping
         StatusCodes.Status403Forbidden => StatusCode.PermissionDenied,
         StatusCodes.Status404NotFound => StatusCode.NotFound,
         StatusCodes.Status405MethodNotAllowed => StatusCode.Unimplemented,
+
+        // A body slower than the REST listener's minimum rate: the request ran out of time (docs/reliability.md).
+        StatusCodes.Status408RequestTimeout => StatusCode.DeadlineExceeded,
         StatusCodes.Status409Conflict => StatusCode.Aborted,
         StatusCodes.Status413PayloadTooLarge => StatusCode.ResourceExhausted,
         StatusCodes.Status415UnsupportedMediaType => StatusCode.InvalidArgument,

@@ -1,6 +1,7 @@
 using MeshProxy.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace MeshProxy.Transcoding.Rest;
 
@@ -39,6 +40,8 @@ internal static class InnerGrpcContext
         features.Set<IRequestBodyPipeFeature>(requestExtras);
         features.Set<IHttpUpgradeFeature>(requestExtras);
         features.Set<IHttpRequestLifetimeFeature>(requestExtras);
+        features.Set<IHttpMinRequestBodyDataRateFeature>(requestExtras);
+        features.Set<IHttpMaxRequestBodySizeFeature>(requestExtras);
         features.Set<IHttpResponseFeature>(capture);
         features.Set<IHttpResponseBodyFeature>(capture);
         features.Set<IHttpResponseTrailersFeature>(capture);

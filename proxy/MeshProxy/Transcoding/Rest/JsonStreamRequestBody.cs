@@ -27,7 +27,7 @@ internal sealed class JsonStreamRequestBody(PipeReader source, HttpBinding bindi
 
         while (true)
         {
-            var result = await Source.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var result = await ReadSourceAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
             if (_splitter.TryRead(buffer, result.IsCompleted, out var value, out var consumed, out var error))
             {

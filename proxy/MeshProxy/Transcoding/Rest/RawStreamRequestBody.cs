@@ -33,7 +33,7 @@ internal sealed class RawStreamRequestBody(PipeReader source, HttpBinding bindin
             return false;
         }
 
-        var result = await Source.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var result = await ReadSourceAsync(cancellationToken).ConfigureAwait(false);
         var buffer = result.Buffer;
         if (buffer.IsEmpty && result.IsCompleted)
         {

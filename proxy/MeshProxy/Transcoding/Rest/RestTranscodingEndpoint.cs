@@ -7,6 +7,7 @@ using MeshProxy.Observability.Metrics;
 using MeshProxy.Routing;
 using MeshProxy.Security.Authorization;
 using MeshProxy.TrafficPolicy;
+using MeshProxy.TrafficPolicy.Overload;
 using MeshProxy.Transcoding.Rules;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -159,10 +160,16 @@ internal sealed class RestTranscodingEndpoint
                 var expired = inner.Features.Get<ProxyCall>() is { DeadlineExpired: true };
                 return writer.FinishAsync(capture, body.Streamed?.Error, expired);
             }).ConfigureAwait(false);
-            _metrics.RecordTranscoding(inner.Features.Get<ProxyCall>()?.Route.Name ?? string.Empty, context.Response.StatusCode);
+            _metrics.RecordTranscoding(RefusedCall.Labels(inner, inner.Features.Get<ProxyCall>()).Route, context.Response.StatusCode);
         }
         finally
         {
+            // No read of the REST body may outlive the call (StreamedRequestBody): Kestrel drains the rest of it next.
+            if (body.Streamed is { } streamed)
+            {
+                await streamed.SettleAsync().ConfigureAwait(false);
+            }
+
             capture.Release();
             await body.Stream.DisposeAsync().ConfigureAwait(false);
         }

@@ -14,6 +14,16 @@ namespace MeshProxy.Transcoding.Rest;
 /// (<see cref="NextFrameAsync"/>); this class builds each into one frame with <see cref="RequestMessageBuilder"/> (so
 /// path and query bindings apply to every message) and hands it out. Only one frame is held at a time. A refused body
 /// stops the stream: <see cref="Error"/> says why, and the read fails so the forwarder resets the upstream call.
+/// <para>
+/// This is the only reader of the REST request's body (Kestrel's), and it never leaves a read of it pending: when the
+/// handler returns, Kestrel drains the rest of an HTTP/1.1 body, and a read still in flight makes that drain fail
+/// ("Reading is already in progress", <c>RequestBodyDrainBodyReaderInvalidState</c>, and the connection is dropped).
+/// A read can outlive the call two ways: the commit gate's read left waiting for a call whose upstream never started
+/// (connect refused), and a cancelled read. Kestrel's Content-Length body stays "reading" after a read cancelled by its
+/// token, so a token never reaches Kestrel's reader: it calls <see cref="PipeReader.CancelPendingRead"/>, whose
+/// result is handed back before the cancellation is thrown. <see cref="SettleAsync"/>, called when the call has ended,
+/// ends the read still in flight that way and waits for it.
+/// </para>
 /// </summary>
 internal abstract class StreamedRequestBody : NonSeekableStream
 {
@@ -22,7 +32,10 @@ internal abstract class StreamedRequestBody : NonSeekableStream
     private readonly QueryString _query;
     private readonly RequestBuildOptions _options;
     private readonly ArrayBufferWriter<byte> _frame;
+    private readonly Lock _sync = new();
     private int _frameOffset;
+    private TaskCompletionSource? _reading;
+    private bool _settled;
 
     protected StreamedRequestBody(PipeReader source, HttpBinding binding, IReadOnlyList<PathVariable> variables, QueryString query, RequestBuildOptions options, int initialFrameBytes)
     {
@@ -48,24 +61,37 @@ internal abstract class StreamedRequestBody : NonSeekableStream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        try
+        if (_frameOffset == _frame.WrittenCount && !await NextFrameTrackedAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (_frameOffset == _frame.WrittenCount && !await NextFrameAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return 0;
-            }
-        }
-        catch (BadHttpRequestException ex)
-        {
-            // Kestrel refused the body (408: slower than the REST body rate, or a stall): the caller gets that status,
-            // not the CANCELLED that the reset upstream call would map to.
-            throw Fail(ex.StatusCode, ex.Message);
+            return 0;
         }
 
         var count = Math.Min(buffer.Length, _frame.WrittenCount - _frameOffset);
         _frame.WrittenMemory.Slice(_frameOffset, count).CopyTo(buffer);
         _frameOffset += count;
         return count;
+    }
+
+    /// <summary>
+    /// The call has ended: no more reads, and the read of the REST body still in flight, if any (see the type's
+    /// remarks), is ended and awaited, so Kestrel finds its body reader idle.
+    /// </summary>
+    public Task SettleAsync()
+    {
+        Task? reading;
+        lock (_sync)
+        {
+            _settled = true;
+            reading = _reading?.Task;
+        }
+
+        if (reading is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        Source.CancelPendingRead();
+        return reading;
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -80,7 +106,46 @@ internal abstract class StreamedRequestBody : NonSeekableStream
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <summary>Builds the next frame with <see cref="BuildFrame"/>; false once the REST body has ended.</summary>
+    /// <remarks>Reads the REST body only through <see cref="ReadSourceAsync"/>.</remarks>
     protected abstract ValueTask<bool> NextFrameAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads the REST body. <paramref name="cancellationToken"/> (and <see cref="SettleAsync"/>) end a waiting read with
+    /// <see cref="PipeReader.CancelPendingRead"/>; its result is handed back to Kestrel before the cancellation is
+    /// thrown, so Kestrel's reader is never left mid-read. A cancelled result nobody asked for (a cancel that came after
+    /// its read had completed) is read past.
+    /// </summary>
+    protected async ValueTask<ReadResult> ReadSourceAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            ReadResult result;
+            using (cancellationToken.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), Source))
+            {
+                result = await Source.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (!result.IsCanceled)
+            {
+                return result;
+            }
+
+            if (Stopping(cancellationToken))
+            {
+                // Consumed nothing, examined everything: the only valid hand-back whatever an earlier read examined.
+                Source.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new OperationCanceledException("The transcoded call has ended; its request body is no longer read.");
+            }
+
+            if (!result.Buffer.IsEmpty || result.IsCompleted)
+            {
+                return result;
+            }
+
+            Source.AdvanceTo(result.Buffer.Start);
+        }
+    }
 
     /// <summary>Replaces the held frame with the message built from <paramref name="body"/>; the builder's refusal, if any.</summary>
     protected RequestBuildError? BuildFrame(ReadOnlySequence<byte> body, string? contentType)
@@ -97,6 +162,48 @@ internal abstract class StreamedRequestBody : NonSeekableStream
         // The prefix was reserved before the message was built; its length is known only now.
         GrpcMessagePrefix.Complete(MemoryMarshal.AsMemory(_frame.WrittenMemory).Span);
         return null;
+    }
+
+    private async ValueTask<bool> NextFrameTrackedAsync(CancellationToken cancellationToken)
+    {
+        TaskCompletionSource reading;
+        lock (_sync)
+        {
+            if (_settled)
+            {
+                throw new OperationCanceledException("The transcoded call has ended; its request body is no longer read.");
+            }
+
+            reading = _reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        try
+        {
+            return await NextFrameAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel refused the body (408: slower than the REST body rate, or a stall): the caller gets that status,
+            // not the CANCELLED that the reset upstream call would map to.
+            throw Fail(ex.StatusCode, ex.Message);
+        }
+        finally
+        {
+            lock (_sync)
+            {
+                _reading = null;
+            }
+
+            reading.TrySetResult();
+        }
+    }
+
+    private bool Stopping(CancellationToken cancellationToken)
+    {
+        lock (_sync)
+        {
+            return _settled || cancellationToken.IsCancellationRequested;
+        }
     }
 
     /// <summary>Records why the body was refused; throw the result to stop the stream.</summary>

@@ -49,6 +49,9 @@ public sealed class CircuitBreakerTests(ITestOutputHelper output)
         Assert.Equal(1, Overflows(samples, "requests"));
         Assert.Equal(0, MetricsSample.Sum(samples, "meshproxy_circuit_breaker_remaining", ("cluster", "users"), ("breaker", "requests")));
 
+        // The refused call counts under its route and cluster, like every routed call.
+        Assert.Equal(1, MetricsSample.Sum(samples, "meshproxy_requests_total", ("protocol", "grpc"), ("route", "users"), ("cluster", "users"), ("grpc_status", "UNAVAILABLE")));
+
         release.SetResult();
         Assert.Equal("0", (await first).Status);
         Assert.Equal("0", (await second).Status);
@@ -215,6 +218,35 @@ public sealed class CircuitBreakerTests(ITestOutputHelper output)
         Assert.Contains("circuit breaker of cluster users", error.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Single(held.Calls);
 
+        release.SetResult();
+        Assert.Equal("0", (await running).Status);
+    }
+
+    [Theory]
+    [InlineData("application/grpc-web")]
+    [InlineData("application/grpc-web-text")]
+    public async Task Breaker_GrpcWeb_ClusterFull_UnavailableInTheHeadersWithOverloadedHeader(string contentType)
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var held = await HeldAsync(release.Task);
+        await using var stack = await StartAsync(output, Config("{ maxRequests: 1, maxPendingRequests: 0 }"), held);
+
+        var running = stack.CallAsync();
+        await WaitUntilAsync(() => held.Calls.Count == 1);
+
+        var (response, status, trailers) = await stack.GrpcWebGetUserAsync(contentType);
+        using (response)
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(contentType, response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("14", status);
+            Assert.Equal("14", response.Headers.GetValues("grpc-status").Single());
+            Assert.True(!trailers.TryGetValue("grpc-status", out var framed) || framed == "14", "the trailer frame disagrees with the headers");
+            Assert.Equal("true", response.Headers.GetValues("x-meshproxy-overloaded").Single());
+            Assert.Contains("circuit breaker of cluster users", GrpcMessageEncoding.Decode(response.Headers.GetValues("grpc-message").Single()), StringComparison.Ordinal);
+        }
+
+        Assert.Single(held.Calls);
         release.SetResult();
         Assert.Equal("0", (await running).Status);
     }

@@ -1,11 +1,13 @@
 using System.Text;
 using System.Text.Json;
 using MeshProxy.Configuration.Reload;
+using MeshProxy.FunctionalTests.Browser;
 using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.FunctionalTests.Observability;
 using MeshProxy.FunctionalTests.TrafficPolicy.Retries;
 using MeshProxy.Hosting;
 using MeshProxy.Routing;
+using MeshProxy.Samples.Users.V1;
 using MeshProxy.TestSupport;
 using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.RateLimiting;
@@ -68,6 +70,19 @@ internal sealed class OverloadStack : IAsyncDisposable
         };
         request.Headers.TryAddWithoutValidation("connect-protocol-version", "1");
         return await _http.SendAsync(request).DefaultTimeout();
+    }
+
+    /// <summary>
+    /// A gRPC-Web unary call (binary, or base64 text) to GetUser on the REST listener: its HTTP response, the
+    /// grpc-status a gRPC-Web client reads (the trailer frame's, else the Trailers-Only headers') and the trailer frame.
+    /// </summary>
+    public async Task<(HttpResponseMessage Response, string? Status, Dictionary<string, string> Trailers)> GrpcWebGetUserAsync(string contentType)
+    {
+        using var request = GrpcWebWire.Request(Proxy.Address(ListenerName.Rest), Method, new GetUserRequest { UserId = "u-1" }, contentType);
+        var response = await _http.SendAsync(request).DefaultTimeout();
+        var (messages, trailers) = await GrpcWebWire.ReadAsync(response);
+        Assert.Empty(messages);
+        return (response, GrpcWebWire.Status(response, trailers), trailers);
     }
 
     public async Task<IReadOnlyList<MetricsSample>> ScrapeUntilAsync(Func<IReadOnlyList<MetricsSample>, bool> settled) =>

@@ -108,6 +108,57 @@ public sealed class RateLimitTests(ITestOutputHelper output)
         Assert.Single(ok.Calls);
     }
 
+    // gRPC-Web (PROTOCOL-WEB.md) carries a refusal as a Trailers-Only reply: grpc-status in the headers and a body with
+    // no frame, which gRPC-Web clients read as the call's status; a trailer frame, if any, may only agree with it.
+    [Theory]
+    [InlineData("application/grpc-web")]
+    [InlineData("application/grpc-web-text")]
+    public async Task RateLimit_GrpcWeb_ResourceExhaustedInTheHeadersWithRetryAfter(string contentType)
+    {
+        await using var ok = await OkAsync();
+        await using var stack = await StartAsync(output, Config("{ maxTokens: 1, fillInterval: 1h }"), ok);
+        Assert.Equal("0", (await stack.CallAsync()).Status);
+
+        var (response, status, trailers) = await stack.GrpcWebGetUserAsync(contentType);
+        using (response)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(contentType, response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("8", status);
+            Assert.Equal("8", response.Headers.GetValues("grpc-status").Single());
+            Assert.True(!trailers.TryGetValue("grpc-status", out var framed) || framed == "8", "the trailer frame disagrees with the headers");
+            Assert.Contains("local rate limit of route users", GrpcMessageEncoding.Decode(response.Headers.GetValues("grpc-message").Single()), StringComparison.Ordinal);
+            Assert.InRange(long.Parse(response.Headers.GetValues("retry-after").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 3600);
+        }
+
+        Assert.Single(ok.Calls);
+    }
+
+    // A refused call counts once in meshproxy_requests_total under its route and cluster, as a forwarded call does
+    // (it used to count under empty labels), on the gRPC and the REST path; the REST one in the transcoding count too.
+    [Fact]
+    public async Task RateLimit_RefusedCalls_CountInRequestsTotalUnderTheirRouteAndCluster()
+    {
+        await using var ok = await OkAsync();
+        await using var stack = await StartAsync(output, Config("{ maxTokens: 1, fillInterval: 1h }"), ok);
+        Assert.Equal("0", (await stack.CallAsync()).Status);
+
+        Assert.Equal("8", (await stack.CallAsync()).Status);
+        using (var rest = await stack.RestGetUserAsync())
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, rest.StatusCode);
+        }
+
+        var samples = await stack.ScrapeUntilAsync(s => Refused(s, "rest") == 1);
+        Assert.Equal(1, Refused(samples, "grpc"));
+        Assert.Equal(1, Refused(samples, "rest"));
+        Assert.Equal(0, MetricsSample.Sum(samples, "meshproxy_requests_total", ("route", string.Empty)));
+        Assert.Equal(1, MetricsSample.Sum(samples, "meshproxy_transcoding_requests_total", ("route", "users"), ("http_status", "429")));
+    }
+
+    private static double Refused(IReadOnlyList<MetricsSample> samples, string protocol) =>
+        MetricsSample.Sum(samples, "meshproxy_requests_total", ("protocol", protocol), ("route", "users"), ("cluster", "users"), ("grpc_status", "RESOURCE_EXHAUSTED"));
+
     private static Task<ScriptedBackend> OkAsync() =>
         ScriptedBackend.StartAsync("ok", (context, _) => ScriptedBackend.MessageThenStatusAsync(context, [], StatusCode.OK)).DefaultTimeout();
 }
