@@ -23,6 +23,7 @@ namespace MeshProxy.FunctionalTests.Protection;
 public sealed class AbandonedBodyTests(ITestOutputHelper output)
 {
     private const string ReadingInProgress = "Reading is already in progress";
+    private const string KestrelDrainInvalidState = "Microsoft.AspNetCore.Server.Kestrel[RequestBodyDrainBodyReaderInvalidState]";
 
     [Theory]
     [InlineData("/v1/users", "application/json", false)]
@@ -65,7 +66,16 @@ public sealed class AbandonedBodyTests(ITestOutputHelper output)
             Assert.Equal(deadBackend ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK, next.StatusCode);
         }
 
-        AssertClean(logs);
+        // The client leaves with unread bytes, so its close is a TCP reset. With a Content-Length body the sidecar's
+        // read of it may be pending when the reset comes, and if the reset fails that read before the caller's abort
+        // reaches the sidecar, Kestrel leaves its own reader marked as reading (it clears the mark only for
+        // ConnectionAbortedException) and logs the drain error itself: a bare Kestrel handler does the same on every
+        // reset (docs/reliability.md, Gaps). Seen about once in ten runs, with the backend up or down. So for these
+        // that one line of Kestrel's is let through; RestStreamedBody_RefusedMidBody_SameConnectionServesTheNextRequest
+        // is the strict check of the sidecar's own reads (no reset there, the same Content-Length stream refused
+        // mid-body, and no such line allowed).
+        var resetRace = !chunked;
+        AssertClean(logs, resetRace ? KestrelDrainInvalidState : null);
     }
 
     // A streamed body refused mid-body (the backend is down: 503 while the client still sends) leaves no read pending,
@@ -143,15 +153,16 @@ public sealed class AbandonedBodyTests(ITestOutputHelper output)
         AssertClean(logs);
     }
 
-    private void AssertClean(XunitLoggerProvider logs)
+    private void AssertClean(XunitLoggerProvider logs, string? kestrelLineLetThrough = null)
     {
         foreach (var line in logs.Lines)
         {
             output.WriteLine(line);
         }
 
-        Assert.DoesNotContain(logs.Lines, line => line.Contains(ReadingInProgress, StringComparison.Ordinal));
-        Assert.Empty(logs.Errors);
+        bool Ours(string line) => kestrelLineLetThrough is null || !line.Contains(kestrelLineLetThrough, StringComparison.Ordinal);
+        Assert.DoesNotContain(logs.Lines, line => Ours(line) && line.Contains(ReadingInProgress, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Errors, Ours);
     }
 
     // Grace 2 s: Kestrel refuses a data-rate grace period of 1 s or less.
