@@ -107,19 +107,7 @@ public sealed class StreamCutTests(ITestOutputHelper output)
     [Fact]
     public async Task StreamIdleTimeout_StreamTalksLongerThanIt_EveryMessageAndOk()
     {
-        // 8 messages 100 ms apart: the stream outlives the 300 ms idle timeout three times over, never idle that long.
-        await using var a = await ScriptedBackend.StartAsync("a", async (c, _) =>
-        {
-            c.Response.ContentType = GrpcProtocol.ContentType;
-            for (byte i = 0; i < 8; i++)
-            {
-                await c.Response.Body.WriteAsync(GrpcFrames.Frame([i]));
-                await c.Response.Body.FlushAsync();
-                await Task.Delay(100);
-            }
-
-            c.Response.AppendTrailer(GrpcProtocol.StatusHeader, "0");
-        }).DefaultTimeout();
+        await using var a = await ScriptedBackend.StartAsync("a", TalkAsync).DefaultTimeout();
         await using var stack = await RetryStack.StartAsync(output, IdleRoute, [a]);
 
         using var response = await stack.Client.SendAsync(GrpcHttp.UnaryRequest(stack.Address, Method), HttpCompletionOption.ResponseHeadersRead).DefaultTimeout();
@@ -130,21 +118,32 @@ public sealed class StreamCutTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task StreamIdleTimeout_ServerTalksWhileCallerStaysOpenAndQuiet_EveryMessageAndOk()
+    {
+        // Bidirectional: the caller sends one message and keeps its side open and quiet while the server talks for
+        // longer than the idle timeout; bytes the server sends count as activity for the whole stream.
+        var callerDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var a = await ScriptedBackend.StartAsync("a", TalkAsync, readBody: false).DefaultTimeout();
+        await using var stack = await RetryStack.StartAsync(output, IdleRoute, [a]);
+
+        using var request = GrpcHttp.UnaryRequest(stack.Address, Method);
+        request.Content = new StreamingContent([GrpcFrames.Frame([1])], callerDone.Task);
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(GrpcProtocol.ContentType);
+        using var response = await stack.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).DefaultTimeout();
+        var body = await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
+        callerDone.SetResult();
+
+        Assert.Equal(Enumerable.Range(0, 8).SelectMany(i => GrpcFrames.Frame([(byte)i])).ToArray(), body);
+        Assert.Equal("0", GrpcHttp.Status(response));
+    }
+
+    [Fact]
     public async Task StreamIdleTimeout_UpstreamQuietAfterAMessage_CallerGetsTheMessageThenInternalErrorReset()
     {
         await using var a = await ScriptedBackend.StartAsync("a", async (c, _) =>
         {
-            c.Response.ContentType = GrpcProtocol.ContentType;
-            await c.Response.Body.WriteAsync(GrpcFrames.Frame([5]));
-            await c.Response.Body.FlushAsync();
-            try
-            {
-                await Task.Delay(Timeout.Infinite, c.RequestAborted);
-            }
-            catch (OperationCanceledException)
-            {
-                // The proxy gave up on the quiet stream and cancelled it upstream.
-            }
+            await WriteAndFlushAsync(c, GrpcFrames.Frame([5]));
+            await HangAsync(c);
         }).DefaultTimeout();
         await using var stack = await RetryStack.StartAsync(output, IdleRoute, [a]);
 
@@ -157,6 +156,20 @@ public sealed class StreamCutTests(ITestOutputHelper output)
         // As YARP treats an activity timeout while it waits on the destination: the destination's failure (RFC 9113 §7).
         Assert.Equal(GrpcFrames.Frame([5]), first);
         Assert.Equal(0x2, ResetCode(failure));
+    }
+
+    /// <summary>8 messages 100 ms apart, then OK: the stream outlives a 300 ms idle timeout, never idle that long.</summary>
+    private static async Task TalkAsync(HttpContext context, RecordedCall call)
+    {
+        context.Response.ContentType = GrpcProtocol.ContentType;
+        for (byte i = 0; i < 8; i++)
+        {
+            await context.Response.Body.WriteAsync(GrpcFrames.Frame([i]));
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(100);
+        }
+
+        context.Response.AppendTrailer(GrpcProtocol.StatusHeader, "0");
     }
 
     private static async Task WriteAndFlushAsync(HttpContext context, byte[] bytes)

@@ -29,7 +29,6 @@ internal sealed class DownstreamGuard : IHttpResetFeature, IHttpResponseBodyFeat
     private readonly GrpcFrameBoundary? _frames;
     private FrameTrackingStream? _stream;
     private bool _untracked;
-    private bool _writeFailed;
     private int? _pendingReset;
 
     private DownstreamGuard(IHttpResetFeature reset, IHttpResponseBodyFeature body, CancellationToken deadline)
@@ -44,18 +43,6 @@ internal sealed class DownstreamGuard : IHttpResetFeature, IHttpResponseBodyFeat
     public bool ResetPending => _pendingReset is not null;
 
     Stream IHttpResponseBodyFeature.Stream => _stream ??= new FrameTrackingStream(_body.Stream, _frames!);
-
-    /// <summary>
-    /// The caller's response pipe for a copy that shows the guard every byte it commits (<see cref="Committed"/>,
-    /// <see cref="CommitFailed"/>), so message boundaries stay known (<see cref="GrpcRequestTransformer"/>'s response body copy).
-    /// </summary>
-    public PipeWriter TrackedWriter => _body.Writer;
-
-    /// <summary>Bytes advanced into <see cref="TrackedWriter"/>: they reach the caller unless the stream is reset.</summary>
-    public void Committed(ReadOnlySpan<byte> bytes) => _frames?.Advance(bytes);
-
-    /// <summary>A flush of <see cref="TrackedWriter"/> failed: how much of it went out is unknown.</summary>
-    public void CommitFailed() => _writeFailed = true;
 
     PipeWriter IHttpResponseBodyFeature.Writer
     {
@@ -117,7 +104,7 @@ internal sealed class DownstreamGuard : IHttpResetFeature, IHttpResponseBodyFeat
         }
 
         _pendingReset = null;
-        if (_untracked || _writeFailed || _frames is not { AtBoundary: true } || _stream is { Faulted: true })
+        if (_untracked || _frames is not { AtBoundary: true } || _stream is { Faulted: true })
         {
             _reset.Reset(code);
             return Task.CompletedTask;

@@ -21,6 +21,7 @@ internal sealed class GrpcProxyEndpoint
 {
     private readonly ProxySnapshotProvider _snapshots;
     private readonly IHttpForwarder _forwarder;
+    private readonly HttpTransformer _transformer = new GrpcRequestTransformer();
     private readonly CallServices _services;
     private readonly IdempotentMethods _idempotent;
     private readonly ILogger _logger;
@@ -158,15 +159,13 @@ internal sealed class GrpcProxyEndpoint
         if (call.Timeout is not { } timeout)
         {
             DownstreamGuard.Install(context, CancellationToken.None);
-            var transformer = new GrpcRequestTransformer(context.RequestAborted, route.RequestConfig.ActivityTimeout);
-            return transformer.Outcome(await _forwarder.SendAsync(context, prefix, client, route.RequestConfig, transformer, context.RequestAborted).ConfigureAwait(false));
+            return await _forwarder.SendAsync(context, prefix, client, route.RequestConfig, _transformer, context.RequestAborted).ConfigureAwait(false);
         }
 
         using var deadline = new CancellationTokenSource(timeout, _services.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
         var guard = DownstreamGuard.Install(context, deadline.Token);
-        var timed = new GrpcRequestTransformer(linked.Token, route.RequestConfig.ActivityTimeout);
-        var error = timed.Outcome(await _forwarder.SendAsync(context, prefix, client, route.RequestConfig, timed, linked.Token).ConfigureAwait(false));
+        var error = await _forwarder.SendAsync(context, prefix, client, route.RequestConfig, _transformer, linked.Token).ConfigureAwait(false);
         if (deadline.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
         {
             call.MarkDeadlineExpired();

@@ -11,26 +11,8 @@ namespace MeshProxy.Routing;
 /// The upstream request carries its <see cref="ProxyCall"/> to the cluster's handler, which writes what each try
 /// changes (<c>grpc-timeout</c>, the trace context) in one place for the first try and every retry.
 /// </summary>
-/// <remarks>
-/// One per call: it also copies the gRPC response body itself (<c>GrpcRequestTransformer.ResponseBody.cs</c>), and
-/// holds what that copy needs (the call's cancellation, the stream idle timeout) and how it ended.
-/// </remarks>
-internal sealed partial class GrpcRequestTransformer : HttpTransformer
+internal sealed class GrpcRequestTransformer : HttpTransformer
 {
-    /// <summary>YARP's activity timeout when a request config sets none (HttpForwarder.DefaultTimeout).</summary>
-    private static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(100);
-
-    private readonly CancellationToken _call;
-    private readonly TimeSpan _idleTimeout;
-
-    /// <param name="call">Cancels the call: the caller went away or the deadline passed (what YARP links into its activity token).</param>
-    /// <param name="idleTimeout">The route's stream idle timeout (YARP's ActivityTimeout), infinite for none.</param>
-    public GrpcRequestTransformer(CancellationToken call, TimeSpan? idleTimeout)
-    {
-        _call = call;
-        _idleTimeout = idleTimeout ?? DefaultIdleTimeout;
-    }
-
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
