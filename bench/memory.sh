@@ -13,6 +13,9 @@
 #   bench/memory.sh --variant base= --variant new@/tmp/new/meshproxy=          # NAME@EXECUTABLE: A/B of two builds
 # After the saturating run it also splits RSS into anonymous (GC heap, JIT'd code, stacks), file-backed (the mapped
 # executable and assemblies) and shared memory (the JIT's double-mapped code), from /proc/PID/status.
+# --allocations adds, after the saturating run, 6 s more of it under dotnet-trace (gc-verbose): the GC's allocation
+# samples by layer, type and allocating method (bench/TraceSummary, bench/lib/allocation_layers.py), as
+# bench/profile.sh's step 4, per variant (the stream step's RSS then comes after that run too).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -20,14 +23,16 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib/bench.sh"
 
 CALLS=60000
+ALLOCATIONS=0
 VARIANTS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --calls) CALLS=$2; shift ;;
+    --allocations) ALLOCATIONS=1 ;;
     --variant) VARIANTS+=("$2"); shift ;;
     --no-build) BUILD=0 ;;
     --out) OUT=$2; shift ;;
-    *) echo "usage: bench/memory.sh [--no-build] [--out DIR] [--calls N] [--variant NAME=ENV[,ENV...]]..." >&2; exit 2 ;;
+    *) echo "usage: bench/memory.sh [--no-build] [--out DIR] [--calls N] [--allocations] [--variant NAME[@EXECUTABLE]=ENV[,ENV...]]..." >&2; exit 2 ;;
   esac
   shift
 done
@@ -36,6 +41,13 @@ bench_out memory
 
 DOTNET_COUNTERS=$(dotnet_tool dotnet-counters)
 bench_setup
+if [ "$ALLOCATIONS" = 1 ]; then
+  DOTNET_TRACE=$(dotnet_tool dotnet-trace)
+  TRACE_SUMMARY="$HERE/TraceSummary/bin/Release/net10.0/meshproxy-bench-tracesummary"
+  if [ "$BUILD" = 1 ] || [ ! -x "$TRACE_SUMMARY" ]; then
+    dotnet build -c Release "$HERE/TraceSummary" -v q -nologo >>"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log" >&2; exit 1; }
+  fi
+fi
 
 rss() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 hwm() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
@@ -83,6 +95,22 @@ for variant in "${VARIANTS[@]}"; do
   fi
   rss_saturated=$(rss "$TARGET_PID")
   split_saturated=$(rss_split "$TARGET_PID")
+  if [ "$ALLOCATIONS" = 1 ]; then
+    start_proc dotnet-trace "$OUT/$name/trace.out" "$DOTNET_TRACE" collect -p "$TARGET_PID" \
+      --profile gc-verbose -o "$OUT/$name/allocations.nettrace" --duration 00:00:00:09
+    trace_pid=$STARTED_PID
+    sleep 2
+    # shellcheck disable=SC2046
+    h2load_run -D 6 $(scenario_args unary-100) >"$OUT/$name/allocations.h2load" 2>&1 || true
+    wait "$trace_pid" || true
+    "$TRACE_SUMMARY" "$OUT/$name/allocations.nettrace" "$OUT/$name/allocations.tsv"
+    {
+      echo "#### Allocations, unary-100, $name (\`${MESHPROXY_ENV:--}\`)"
+      echo
+      python3 "$HERE/lib/allocation_layers.py" "$OUT/$name/allocations.tsv" "$(h2load_ok "$OUT/$name/allocations.h2load")"
+      echo
+    } >>"$OUT/allocations.md"
+  fi
 
   h2load_run -n 4000 -c 10 -m 100 -H content-type:application/grpc -H te:trailers -d "$OUT/stream.bin" \
     "http://127.0.0.1:$GRPC_PORT/meshproxy.testing.v1.LibraryService/WatchBooks" >"$OUT/$name/streams.h2load" 2>&1 || true
@@ -102,5 +130,9 @@ done
   if [ "$(wc -l <"$OUT/counters.tsv")" -gt 1 ]; then
     echo
     python3 "$HERE/lib/counters_summary.py" "$OUT/counters.tsv"
+  fi
+  if [ -f "$OUT/allocations.md" ]; then
+    echo
+    cat "$OUT/allocations.md"
   fi
 } | tee "$OUT/memory.md"
