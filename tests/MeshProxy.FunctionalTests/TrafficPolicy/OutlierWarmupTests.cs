@@ -18,13 +18,15 @@ public sealed class OutlierWarmupTests(ITestOutputHelper output)
     private const string RetryHeader = "grpc-previous-rpc-attempts";
 
     // leastRequests with both destinations idle takes the first listed, so every call tries the slow one first, times
-    // out after 100ms and is retried on the fast one. Only the local-origin rule is on, so it alone can eject.
+    // out after 500ms and is retried on the fast one. Only the local-origin rule is on, so it alone can eject. (At
+    // 100ms, a CI run under load saw the first retry's cold connection to the fast one outlast it: the try was cut
+    // before it reached that backend, and 7 of 8 retries arrived.)
     private static string Yaml(string outlier) => $$"""
         routes:
           - name: users
             match: { prefix: / }
             cluster: users
-            retry: { maxAttempts: 2, perTryTimeout: 100ms, backoff: { base: 1ms, max: 5ms } }
+            retry: { maxAttempts: 2, perTryTimeout: 500ms, backoff: { base: 1ms, max: 5ms } }
         clusters:
           users:
             loadBalancing: leastRequests
@@ -77,7 +79,7 @@ public sealed class OutlierWarmupTests(ITestOutputHelper output)
         await using var hung = await StartAsync("slow", SlowAsync).DefaultTimeout();
         await using var fast = await StartAsync("fast", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK)).DefaultTimeout();
         var yaml = Yaml(string.Empty)
-            .Replace("perTryTimeout: 100ms", "perTryTimeout: 3s", StringComparison.Ordinal)
+            .Replace("perTryTimeout: 500ms", "perTryTimeout: 3s", StringComparison.Ordinal)
             .Replace("consecutiveLocalOriginFailures: 3", "consecutiveLocalOriginFailures: 1", StringComparison.Ordinal);
         await using var stack = await RetryStack.StartAsync(output, yaml, [hung, fast]);
         var destination = stack.Destination("users", "slow");
