@@ -34,8 +34,11 @@ internal abstract class StreamedRequestBody : NonSeekableStream
     private readonly ArrayBufferWriter<byte> _frame;
     private readonly Lock _sync = new();
     private int _frameOffset;
-    private TaskCompletionSource? _reading;
+    private bool _reading;
     private bool _settled;
+
+    // Made only by a settle that finds a read in flight; completed when that read ends.
+    private TaskCompletionSource? _readEnded;
 
     protected StreamedRequestBody(PipeReader source, HttpBinding binding, IReadOnlyList<PathVariable> variables, QueryString query, RequestBuildOptions options, int initialFrameBytes)
     {
@@ -78,20 +81,20 @@ internal abstract class StreamedRequestBody : NonSeekableStream
     /// </summary>
     public Task SettleAsync()
     {
-        Task? reading;
+        TaskCompletionSource readEnded;
         lock (_sync)
         {
             _settled = true;
-            reading = _reading?.Task;
-        }
+            if (!_reading)
+            {
+                return Task.CompletedTask;
+            }
 
-        if (reading is null)
-        {
-            return Task.CompletedTask;
+            readEnded = _readEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         Source.CancelPendingRead();
-        return reading;
+        return readEnded.Task;
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -166,7 +169,6 @@ internal abstract class StreamedRequestBody : NonSeekableStream
 
     private async ValueTask<bool> NextFrameTrackedAsync(CancellationToken cancellationToken)
     {
-        TaskCompletionSource reading;
         lock (_sync)
         {
             if (_settled)
@@ -174,7 +176,7 @@ internal abstract class StreamedRequestBody : NonSeekableStream
                 throw new OperationCanceledException("The transcoded call has ended; its request body is no longer read.");
             }
 
-            reading = _reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _reading = true;
         }
 
         try
@@ -189,12 +191,14 @@ internal abstract class StreamedRequestBody : NonSeekableStream
         }
         finally
         {
+            TaskCompletionSource? readEnded;
             lock (_sync)
             {
-                _reading = null;
+                _reading = false;
+                readEnded = _readEnded;
             }
 
-            reading.TrySetResult();
+            readEnded?.TrySetResult();
         }
     }
 
