@@ -8,7 +8,8 @@
 #   bench/run.sh --quick         # smoke test of the harness: 1 round of 2-second runs
 #
 # Options: --rounds N, --seconds N (per measured run), --targets "meshproxy rawyarp haproxy direct", --no-build, --out DIR.
-# Env: BENCH_REPO (checkout whose proxy is measured; default this one), BENCH_PROXY_CPU / BENCH_LOAD_CPU (default 1 / 0).
+# Env: BENCH_REPO (checkout whose proxy is measured; default this one), BENCH_PROXY_CPU / BENCH_LOAD_CPU (default 1 / 0),
+# BENCH_SCENARIOS (a subset of "unary-100 unary-16k latency stream rest", for A/B runs of one scenario).
 #
 # Layout: the proxy under test runs alone on BENCH_PROXY_CPU; the backend and h2load share BENCH_LOAD_CPU. Each round
 # starts every target as a fresh process (A, B, C, A, B, C...), so the warm-up curve is measured each time and slow
@@ -64,7 +65,7 @@ measure() {
   rm -f "$log.requests"
 }
 
-SCENARIOS="unary-100 unary-16k latency stream rest"
+SCENARIOS=${BENCH_SCENARIOS:-"unary-100 unary-16k latency stream rest"}
 echo "round	target	metric	value" >"$OUT/targets.tsv"
 printf 'round\ttarget\tscenario\trps\tsucceeded\tfailed\tproxy_ticks\tbackend_ticks\tp50_us\tp99_us\n' >"$OUT/results.tsv"
 
@@ -88,6 +89,7 @@ for round in $(seq 1 "$ROUNDS"); do
     done
     if [ -n "$TARGET_PID" ]; then
       printf '%s\t%s\trss_kib\t%s\n' "$round" "$target" "$(awk '/^VmRSS:/ { print $2 }' "/proc/$TARGET_PID/status")" >>"$OUT/targets.tsv"
+      printf '%s\t%s\tthreads\t%s\n' "$round" "$target" "$(awk '/^Threads:/ { print $2 }' "/proc/$TARGET_PID/status")" >>"$OUT/targets.tsv"
     fi
     if [ "$target" = meshproxy ]; then
       # What the callers got, by grpc-status, from the proxy's own metrics (h2load only sees HTTP statuses).
