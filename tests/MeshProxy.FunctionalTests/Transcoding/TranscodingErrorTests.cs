@@ -137,6 +137,9 @@ public sealed class TranscodingErrorTests(TranscodingStackFixture stack)
         using var response = await Rest.SendAsync(HttpMethod.Post, "/v1/payments:charge", $$"""{"description": "{{big}}"}""").DefaultTimeout();
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+
+        // The body was refused unread: the connection is not offered for reuse (TranscodingConnectionReuseTests).
+        Assert.True(response.Headers.ConnectionClose);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(8, json.RootElement.GetProperty("code").GetInt32());
     }

@@ -45,8 +45,17 @@ internal sealed class JsonStreamRequestBody(PipeReader source, HttpBinding bindi
                     throw Fail(StatusCodes.Status413PayloadTooLarge, $"$[{index}]: the message is {value.Length} bytes, larger than the limit of {_maxMessageBytes}");
                 }
 
-                Frame(value, index);
-                Source.AdvanceTo(consumed);
+                // Handed back even when the message is refused: a read of Kestrel's body never advanced leaves it
+                // "reading", its drain then fails and the connection is dropped after a keep-alive response.
+                try
+                {
+                    Frame(value, index);
+                }
+                finally
+                {
+                    Source.AdvanceTo(consumed);
+                }
+
                 return true;
             }
 

@@ -27,6 +27,15 @@ internal static class RestErrorResponse
         }
     }
 
+    /// <summary>
+    /// Makes this response the connection's last, and says so (<c>Connection: close</c>), for a refusal that leaves
+    /// the rest of a request body unread: a streamed body refused part way (it has no size limit) or one over the size
+    /// limit. Kestrel would otherwise drain that rest after the response (for at most 5 s and within its own size
+    /// limit) and, failing, close a connection the response offered for reuse: an HTTP/1.1 client sends its next
+    /// request on it and reads EOF ("The response ended prematurely").
+    /// </summary>
+    public static void CloseConnection(HttpResponse response) => response.Headers.Connection = "close";
+
     /// <summary>One of our own refusals (no route, bad body, ...): the code follows the HTTP status.</summary>
     public static Task WriteAsync(HttpContext context, int httpStatus, string message, string? allow = null) =>
         WriteAsync(context, httpStatus, HttpStatusMapping.ToGrpc(httpStatus), message, details: null, pool: null, allow);

@@ -140,6 +140,12 @@ internal sealed class RestResponseWriter
                 return;
             }
 
+            if (requestError is not null)
+            {
+                // The streamed body was refused part way: the rest of it is not read.
+                RestErrorResponse.CloseConnection(_context.Response);
+            }
+
             AddMetadata(capture);
             OverloadRefusal.CopyToRest(capture.Headers, _context.Response.Headers);
             if (httpStatus == StatusCodes.Status401Unauthorized)

@@ -210,6 +210,7 @@ internal sealed class RestTranscodingEndpoint
         var max = snapshot.Config.MaxRequestBodyBytes;
         if (request.ContentLength > max)
         {
+            RestErrorResponse.CloseConnection(context.Response);
             await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, $"the request body of {request.ContentLength} bytes is larger than the limit of {max}").ConfigureAwait(false);
             return null;
         }
@@ -224,6 +225,7 @@ internal sealed class RestTranscodingEndpoint
                 if (result.Buffer.Length > max)
                 {
                     reader.AdvanceTo(result.Buffer.End);
+                    RestErrorResponse.CloseConnection(context.Response);
                     await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, $"the request body is larger than the limit of {max} bytes").ConfigureAwait(false);
                     return null;
                 }
