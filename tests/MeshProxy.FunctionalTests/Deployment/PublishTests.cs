@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using MeshProxy.Configuration;
 using MeshProxy.TestSupport;
@@ -84,6 +85,15 @@ public sealed partial class PublishTests(ITestOutputHelper output)
             Assert.True(File.Exists(Path.Combine(app, "meshproxy")));
             Assert.Empty(Directory.EnumerateFiles(app, "MeshProxy.SampleBackends*", SearchOption.AllDirectories));
             Assert.DoesNotContain("MeshProxy.SampleBackends", await File.ReadAllTextAsync(Path.Combine(app, "meshproxy.deps.json")), StringComparison.Ordinal);
+
+            // The GC the csproj asks for (the same MSBuild properties set the AOT executable's runtime knobs): workstation,
+            // concurrent. A misspelt property once left the Web SDK's server GC in place without a word.
+            using (var runtimeConfig = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(app, "meshproxy.runtimeconfig.json"))))
+            {
+                var knobs = runtimeConfig.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+                Assert.False(knobs.GetProperty("System.GC.Server").GetBoolean());
+                Assert.False(knobs.TryGetProperty("System.GC.Concurrent", out var concurrent) && !concurrent.GetBoolean());
+            }
 
             // 2. The image's ENTRYPOINT + CMD, with /app and the config path mapped the same way.
             var config = Path.Combine(work, "meshproxy.yaml");

@@ -127,8 +127,10 @@ public sealed class TranscodingOptionsTests(ITestOutputHelper output) : IAsyncLi
     public async Task GrpcTimeoutHeader_ExpiresMidStream_EndsWithDeadlineExceededLine()
     {
         // The scripted stream sends one tick and then waits for a release that never comes: only the deadline ends it.
+        // The deadline must outlast the first tick's trip through a busy machine (300 ms did not, about 1 run in 15
+        // under a parallel test load: the call ended before any line, as 504); the stream itself never ends earlier.
         var run = $"held-{Guid.NewGuid():N}";
-        using var response = await Rest.SendAsync(HttpMethod.Get, $"/v1/test/ticks/{run}?count=2", null, ("grpc-timeout", "300m")).DefaultTimeout();
+        using var response = await Rest.SendAsync(HttpMethod.Get, $"/v1/test/ticks/{run}?count=2", null, ("grpc-timeout", "2S")).DefaultTimeout();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
