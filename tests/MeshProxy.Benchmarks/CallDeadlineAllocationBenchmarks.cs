@@ -1,0 +1,151 @@
+using System.Buffers.Binary;
+using System.Net;
+using BenchmarkDotNet.Attributes;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using MeshProxy.Hosting;
+using MeshProxy.Samples.Users.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MeshProxy.Benchmarks;
+
+/// <summary>
+/// Bytes allocated per unary gRPC call through the real in-process path (client, proxy and a minimal h2c backend in
+/// one process, one call at a time), for the deadline and per-try timeout a route can arm: none, the bench config's
+/// (<c>timeout: 30s</c>, <c>perTryTimeout: 10s</c>: the per-try timeout is not shorter than the time left), and a
+/// per-try timeout shorter than the deadline (<c>perTryTimeout: 1s</c>). The routes differ only by the policy, picked
+/// by a header, so the difference between rows is what the deadline and the per-try timeout cost a call
+/// (docs/benchmarks.md, "One timer per call"). Allocation figures do not depend on the machine's load.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 8)]
+public class CallDeadlineAllocationBenchmarks
+{
+    private const int Calls = 64;
+
+    private static readonly Metadata Plain = new() { { "x-policy", "none" } };
+    private static readonly Metadata Deadline = new() { { "x-policy", "deadline" } };
+    private static readonly Metadata ShortTry = new() { { "x-policy", "short-try" } };
+
+    private WebApplication? _backend;
+    private MeshProxyServer? _proxy;
+    private GrpcChannel? _grpc;
+    private UserService.UserServiceClient? _users;
+
+    [GlobalSetup]
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    [GlobalCleanup]
+    public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
+
+    /// <summary>A route with no timeout and no retries.</summary>
+    [Benchmark(Baseline = true, OperationsPerInvoke = Calls)]
+    public Task Unary_NoDeadline() => RunAsync(Plain, callerTimeout: null);
+
+    /// <summary>The bench config's route: timeout 30s, retries with a per-try timeout of 10s.</summary>
+    [Benchmark(OperationsPerInvoke = Calls)]
+    public Task Unary_RouteDeadlineAndPerTry() => RunAsync(Deadline, callerTimeout: null);
+
+    /// <summary>The same route, the caller sending a grpc-timeout of 20s as well.</summary>
+    [Benchmark(OperationsPerInvoke = Calls)]
+    public Task Unary_CallerDeadlineAndPerTry() => RunAsync(Deadline, callerTimeout: TimeSpan.FromSeconds(20));
+
+    /// <summary>Timeout 30s, retries with a per-try timeout of 1s: shorter than the time left, so it needs its own timer.</summary>
+    [Benchmark(OperationsPerInvoke = Calls)]
+    public Task Unary_ShorterPerTry() => RunAsync(ShortTry, callerTimeout: null);
+
+    private async Task RunAsync(Metadata headers, TimeSpan? callerTimeout)
+    {
+        var request = new GetUserRequest { UserId = "u-1001" };
+        for (var i = 0; i < Calls; i++)
+        {
+            DateTime? deadline = callerTimeout is { } t ? DateTime.UtcNow + t : null;
+            using var call = _users!.GetUserAsync(request, headers, deadline);
+            await call.ResponseAsync.ConfigureAwait(false);
+        }
+    }
+
+    private async Task SetupAsync()
+    {
+        _backend = await StartBackendAsync().ConfigureAwait(false);
+        var port = new Uri(_backend.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
+        _proxy = await MeshProxyServer.StartAsync($$"""
+            listeners:
+              grpc:  { address: 127.0.0.1, port: 0 }
+              rest:  { address: 127.0.0.1, port: 0 }
+              ops:   { address: 127.0.0.1, port: 0 }
+              admin: { address: 127.0.0.1, port: 0 }
+            routes:
+              - name: deadline
+                match:
+                  method: /users.v1.UserService/*
+                  headers: [ { name: x-policy, exact: deadline } ]
+                cluster: users
+                timeout: 30s
+                retry: { retryOn: [unavailable, connect-failure, refused-stream], maxAttempts: 3, perTryTimeout: 10s }
+              - name: short-try
+                match:
+                  method: /users.v1.UserService/*
+                  headers: [ { name: x-policy, exact: short-try } ]
+                cluster: users
+                timeout: 30s
+                retry: { retryOn: [unavailable, connect-failure, refused-stream], maxAttempts: 3, perTryTimeout: 1s }
+              - name: none
+                match:
+                  method: /users.v1.UserService/*
+                  headers: [ { name: x-policy, exact: none } ]
+                cluster: users
+            clusters:
+              users: { destinations: [ { address: "http://127.0.0.1:{{port}}" } ] }
+            """, NullLoggerProvider.Instance).ConfigureAwait(false);
+        _grpc = GrpcChannel.ForAddress(_proxy.Address(ListenerName.Grpc));
+        _users = new UserService.UserServiceClient(_grpc);
+        await Unary_NoDeadline().ConfigureAwait(false);
+        await Unary_RouteDeadlineAndPerTry().ConfigureAwait(false);
+        await Unary_CallerDeadlineAndPerTry().ConfigureAwait(false);
+        await Unary_ShorterPerTry().ConfigureAwait(false);
+    }
+
+    private async Task CleanupAsync()
+    {
+        _grpc?.Dispose();
+        if (_proxy is not null)
+        {
+            await _proxy.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_backend is not null)
+        {
+            await _backend.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<WebApplication> StartBackendAsync()
+    {
+        var user = new User { UserId = "u-1001", DisplayName = "Ada Lovelace" }.ToByteArray();
+        var frame = new byte[5 + user.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)user.Length);
+        user.CopyTo(frame, 5);
+
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
+        var app = builder.Build();
+        app.Run(async context =>
+        {
+            await context.Request.Body.CopyToAsync(Stream.Null).ConfigureAwait(false);
+            context.Response.ContentType = "application/grpc";
+            await context.Response.Body.WriteAsync(frame).ConfigureAwait(false);
+            context.Response.AppendTrailer("grpc-status", "0");
+        });
+        await app.StartAsync().ConfigureAwait(false);
+        return app;
+    }
+}
