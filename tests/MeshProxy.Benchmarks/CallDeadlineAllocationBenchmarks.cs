@@ -27,7 +27,6 @@ namespace MeshProxy.Benchmarks;
 /// left). Allocation figures do not depend on the machine's load; the time columns do.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 8)]
 public class CallDeadlineAllocationBenchmarks
 {
     private const int Calls = 64;
