@@ -1,19 +1,10 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Net;
 using BenchmarkDotNet.Attributes;
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Net.Client;
 using MeshProxy.Hosting;
 using MeshProxy.Samples.Users.V1;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MeshProxy.Benchmarks;
@@ -79,8 +70,17 @@ public class TranscodingThroughputBenchmarks
 
     private async Task SetupAsync()
     {
-        _backend = await StartBackendAsync().ConfigureAwait(false);
-        var port = new Uri(_backend.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
+        _backend = await FixedReplyBackend.StartAsync(new User
+        {
+            UserId = "u-1001",
+            DisplayName = "Ada Lovelace",
+            Email = "ada@example.com",
+            Plan = Plan.Enterprise,
+            CreateTime = Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 11, 22, 9, 0, 0, TimeSpan.Zero)),
+            Labels = { ["team"] = "analytics" },
+            StorageBytes = 52_428_800,
+        }).ConfigureAwait(false);
+        var port = FixedReplyBackend.Port(_backend);
         _proxy = await MeshProxyServer.StartAsync($$"""
             listeners:
               grpc:  { address: 127.0.0.1, port: 0 }
@@ -117,37 +117,6 @@ public class TranscodingThroughputBenchmarks
         {
             await _backend.DisposeAsync().ConfigureAwait(false);
         }
-    }
-
-    private static async Task<WebApplication> StartBackendAsync()
-    {
-        var user = new User
-        {
-            UserId = "u-1001",
-            DisplayName = "Ada Lovelace",
-            Email = "ada@example.com",
-            Plan = Plan.Enterprise,
-            CreateTime = Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 11, 22, 9, 0, 0, TimeSpan.Zero)),
-            Labels = { ["team"] = "analytics" },
-            StorageBytes = 52_428_800,
-        }.ToByteArray();
-        var frame = new byte[5 + user.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)user.Length);
-        user.CopyTo(frame, 5);
-
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
-        var app = builder.Build();
-        app.Run(async context =>
-        {
-            // Drain the request, answer the fixed User and status OK in the trailers.
-            await context.Request.Body.CopyToAsync(Stream.Null).ConfigureAwait(false);
-            context.Response.ContentType = "application/grpc";
-            await context.Response.Body.WriteAsync(frame).ConfigureAwait(false);
-            context.Response.AppendTrailer("grpc-status", "0");
-        });
-        await app.StartAsync().ConfigureAwait(false);
-        return app;
     }
 
     /// <summary>Adds a column with the process CPU time per call, measured around each benchmark's iterations.</summary>

@@ -69,7 +69,9 @@ internal sealed class CallerCommitGate(ProtectionOptions options, TimeProvider t
 
     private async ValueTask<bool> WaitSlowAsync(HttpContext context, PipeReader reader, ArrayBufferWriter<byte> held)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        // Only stops the wait's timer once the loop ends; it needs no link to RequestAborted (no registration on it),
+        // since a caller that goes away fails the pending read, which ends the loop.
+        using var stop = new CancellationTokenSource();
         var deadline = Task.Delay(options.CommitWait, time, stop.Token);
         try
         {

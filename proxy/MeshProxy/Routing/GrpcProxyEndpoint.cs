@@ -61,19 +61,22 @@ internal sealed class GrpcProxyEndpoint
             return;
         }
 
-        // 2c. Overload (TrafficPolicy/Overload): the route's local rate limit, then a request slot of the cluster the
+        // 2c. The deadline starts: one cancellation source and one timer for the whole call, read by every stage below.
+        using var deadline = CallDeadline.Start(Deadline(context.Request, route), _services.Time);
+
+        // 2d. Overload (TrafficPolicy/Overload): the route's local rate limit, then a request slot of the cluster the
         //     split picked (its circuit breaker), waiting in its pending queue within the deadline. A refusal is answered
         //     there and reaches no backend.
         var cluster = route.Policy.Backends.Pick(context.Request.Headers);
-        if (await _overload.AdmitAsync(context, route.Policy, cluster, Deadline(context.Request, route)).ConfigureAwait(false) is not { } admission)
+        if (await _overload.AdmitAsync(context, route.Policy, cluster, deadline).ConfigureAwait(false) is not { } admission)
         {
             return;
         }
 
         // 3. The call: destination (the cluster's load balancing) picked, the first try counted in flight until the
-        //    call has fully ended, the deadline set (less any wait for a request slot).
+        //    call has fully ended, the deadline held.
         var path = context.Request.Path.Value ?? string.Empty;
-        var call = ProxyCall.Start(context, route.Policy, _idempotent.Contains(path), admission.Deadline, _services, cluster, admission.Slot);
+        var call = ProxyCall.Start(context, route.Policy, _idempotent.Contains(path), deadline, _services, cluster, admission.Slot);
         try
         {
             if (call.Destination is null)
@@ -150,26 +153,18 @@ internal sealed class GrpcProxyEndpoint
 
     /// <summary>
     /// Forwards with YARP. The deadline (PROTOCOL-HTTP2.md, Timeout) cancels the upstream call, retries and their
-    /// backoff included; the handler sends upstream the time that is left.
+    /// backoff included; the handler sends upstream the time that is left. YARP links the token it is given with the
+    /// caller's RequestAborted in its own pooled source, so the call's deadline goes in as it is (and a call without
+    /// one passes no token at all): no linked source of ours.
     /// </summary>
     private async Task<ForwarderError> ForwardAsync(HttpContext context, Route route, ProxyCall call)
     {
         var prefix = call.Destination!.Prefix;
         var client = call.Cluster.Client;
-        if (call.Timeout is not { } timeout)
-        {
-            DownstreamGuard.Install(context, CancellationToken.None);
-            return await _forwarder.SendAsync(context, prefix, client, route.RequestConfig, _transformer, context.RequestAborted).ConfigureAwait(false);
-        }
-
-        using var deadline = new CancellationTokenSource(timeout, _services.Time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
-        var guard = DownstreamGuard.Install(context, deadline.Token);
-        var error = await _forwarder.SendAsync(context, prefix, client, route.RequestConfig, _transformer, linked.Token).ConfigureAwait(false);
-        if (deadline.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
-        {
-            call.MarkDeadlineExpired();
-        }
+        var deadline = call.Deadline?.Token ?? CancellationToken.None;
+        var guard = DownstreamGuard.Install(context, deadline);
+        var error = await _forwarder.SendAsync(context, prefix, client, route.RequestConfig, _transformer, deadline).ConfigureAwait(false);
+        call.MarkDeadlineExpired();
 
         if (guard is { ResetPending: true })
         {

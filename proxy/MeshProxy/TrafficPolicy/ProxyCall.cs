@@ -35,7 +35,6 @@ internal sealed class ProxyCall
     public static readonly HttpRequestOptionsKey<ProxyCall> OptionKey = new("MeshProxy.ProxyCall");
 
     private readonly ClusterState _picked;
-    private readonly TimeSpan? _timeout;
     private CallAttempt? _first;
     private List<CallAttempt>? _attempts;
     private ReplayBody? _body;
@@ -43,14 +42,15 @@ internal sealed class ProxyCall
     private ClusterState? _budgetSlot;
     private IDisposable? _requestSlot;
     private IDisposable? _retrySlot;
+    private TryTimeout? _tryTimeout;
 
-    private ProxyCall(HttpContext context, RoutePolicy route, ClusterState cluster, bool idempotent, TimeSpan? timeout, CallServices services)
+    private ProxyCall(HttpContext context, RoutePolicy route, ClusterState cluster, bool idempotent, CallDeadline? deadline, CallServices services)
     {
         HttpContext = context;
         Route = route;
         _picked = cluster;
         Idempotent = idempotent;
-        _timeout = timeout;
+        Deadline = deadline;
         Services = services;
         Started = services.Time.GetTimestamp();
     }
@@ -79,12 +79,18 @@ internal sealed class ProxyCall
     /// <summary>When the call started (a <see cref="TimeProvider"/> timestamp).</summary>
     public long Started { get; }
 
-    /// <summary>The call's deadline: the shorter of the caller's grpc-timeout and the route's timeout; null for none.</summary>
-    public TimeSpan? Timeout => _timeout;
+    /// <summary>
+    /// The call's deadline and its one cancellation source (the shorter of the caller's grpc-timeout and the route's
+    /// timeout, counted from when the call was routed); null for none. The endpoint owns and disposes it.
+    /// </summary>
+    public CallDeadline? Deadline { get; }
+
+    /// <summary>How long the call may take; null for no deadline.</summary>
+    public TimeSpan? Timeout => Deadline?.Timeout;
 
     /// <summary>
-    /// True once the deadline's timer cut the call. Readers use this rather than comparing the clock: the runtime's
-    /// timers count whole milliseconds and may fire a fraction of one before the clock says the time is up.
+    /// True once the deadline's timer cut the call before its caller went away; set by the endpoint when forwarding
+    /// ended (<see cref="MarkDeadlineExpired"/>), so what telemetry reads later does not change under it.
     /// </summary>
     public bool DeadlineExpired { get; private set; }
 
@@ -131,14 +137,14 @@ internal sealed class ProxyCall
     /// <param name="context">The caller's request.</param>
     /// <param name="route">The matched route's policy.</param>
     /// <param name="idempotent">The descriptor sets mark the method safe to repeat.</param>
-    /// <param name="timeout">The call's deadline; null for none.</param>
+    /// <param name="deadline">The call's deadline, started when the call was routed; null for none.</param>
     /// <param name="services">What every call shares.</param>
     /// <param name="picked">The cluster the split already picked (the circuit breaker admitted the call there); null picks now.</param>
     /// <param name="requestSlot">The circuit breaker's request slot the call holds until <see cref="End"/>; null for none.</param>
-    public static ProxyCall Start(HttpContext context, RoutePolicy route, bool idempotent, TimeSpan? timeout, CallServices services, ClusterState? picked = null, IDisposable? requestSlot = null)
+    public static ProxyCall Start(HttpContext context, RoutePolicy route, bool idempotent, CallDeadline? deadline, CallServices services, ClusterState? picked = null, IDisposable? requestSlot = null)
     {
         var cluster = picked ?? route.Backends.Pick(context.Request.Headers);
-        var call = new ProxyCall(context, route, cluster, idempotent || route.Idempotent, timeout, services) { _requestSlot = requestSlot };
+        var call = new ProxyCall(context, route, cluster, idempotent || route.Idempotent, deadline, services) { _requestSlot = requestSlot };
         context.Features.Set(call);
         cluster.RetryBudget.Deposit();
         if (cluster.PickDestination() is { } destination)
@@ -154,9 +160,10 @@ internal sealed class ProxyCall
     }
 
     /// <summary>Time left of the deadline (negative once passed); null without one.</summary>
-    public TimeSpan? Remaining() => _timeout is { } timeout ? timeout - Services.Time.GetElapsedTime(Started) : null;
+    public TimeSpan? Remaining() => Deadline?.Remaining();
 
-    public void MarkDeadlineExpired() => DeadlineExpired = true;
+    /// <summary>Called once forwarding has ended: the deadline fired and the caller was still there.</summary>
+    public void MarkDeadlineExpired() => DeadlineExpired = Deadline is { Expired: true } && !HttpContext.RequestAborted.IsCancellationRequested;
 
     /// <summary>
     /// Whether a caller that cancelled now did so at its deadline: the call has one and at most a quarter of it is
@@ -164,7 +171,7 @@ internal sealed class ProxyCall
     /// fires first, while ours still shows a little time left; a quarter allows for a slow path without counting a
     /// caller that gave up early for reasons of its own.
     /// </summary>
-    public bool CallerDeadlineReached() => _timeout is { } timeout && Remaining() <= timeout / 4;
+    public bool CallerDeadlineReached() => Deadline is { } deadline && deadline.Remaining() <= deadline.Timeout / 4;
 
     /// <summary>Whether a try that failed with <paramref name="failure"/> may be tried again: retryOn, or a reset of an idempotent method.</summary>
     public bool MayRetry(RetryOn failure) => Route.Retry.Retries(failure) || (Idempotent && failure == RetryOn.Reset);
@@ -281,7 +288,30 @@ internal sealed class ProxyCall
         return true;
     }
 
-    /// <summary>Disposed when the call ends (retry request messages, linked token sources).</summary>
+    /// <summary>
+    /// The per-try timeout source the next try is sent under, or null when the try goes under <paramref name="callToken"/>
+    /// alone: no per-try timeout, or one not shorter than the time left (the deadline ends the try first anyway, so a
+    /// second timer would only cost). Otherwise one source serves every try of the call, re-armed when the last try did
+    /// not time out; it is disposed when the call ends. Tries are sequential here (hedges have no per-try timeout).
+    /// </summary>
+    internal TryTimeout? TryTimeoutFor(TimeSpan perTryTimeout, CancellationToken callToken)
+    {
+        if (perTryTimeout <= TimeSpan.Zero || (Remaining() is { } left && perTryTimeout >= left))
+        {
+            return null;
+        }
+
+        if (_tryTimeout is { } reused && reused.TryRearm(perTryTimeout))
+        {
+            return reused;
+        }
+
+        // The last try timed out (or the call's token was cancelled): its source cannot be reset.
+        _tryTimeout?.Dispose();
+        return _tryTimeout = new TryTimeout(perTryTimeout, Services.Time, callToken);
+    }
+
+    /// <summary>Disposed when the call ends (retry request messages, hedges' token sources).</summary>
     public void Own(IDisposable disposable) => (_owned ??= []).Add(disposable);
 
     /// <summary>The call has fully ended (the stream is over): every count it holds goes back.</summary>
@@ -298,6 +328,8 @@ internal sealed class ProxyCall
         _requestSlot?.Dispose();
         _requestSlot = null;
         _body?.Dispose();
+        _tryTimeout?.Dispose();
+        _tryTimeout = null;
         if (_owned is { } owned)
         {
             foreach (var disposable in owned)

@@ -1,4 +1,4 @@
 namespace MeshProxy.TrafficPolicy.Overload;
 
-/// <summary>An admitted call: its circuit-breaker request slot (held until the call ends) and the deadline left after any wait.</summary>
-internal readonly record struct Admission(IDisposable Slot, TimeSpan? Deadline);
+/// <summary>An admitted call: its circuit-breaker request slot, held until the call ends.</summary>
+internal readonly record struct Admission(IDisposable Slot);

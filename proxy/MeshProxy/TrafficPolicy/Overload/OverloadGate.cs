@@ -16,10 +16,11 @@ internal sealed class OverloadGate(CallServices services, ILogger<OverloadGate> 
 {
     /// <summary>
     /// Admits the call, or answers it and returns null. An admitted call holds its request slot
-    /// (<see cref="Admission.Slot"/>) until <see cref="ProxyCall.End"/>; the time it waited in the pending queue comes off
-    /// its <paramref name="deadline"/>, and a wait the deadline ends answers DEADLINE_EXCEEDED.
+    /// (<see cref="Admission.Slot"/>) until <see cref="ProxyCall.End"/>; the time it waited in the pending queue counts
+    /// against the call's <paramref name="deadline"/> (already running), and a wait the deadline ends answers
+    /// DEADLINE_EXCEEDED.
     /// </summary>
-    public async ValueTask<Admission?> AdmitAsync(HttpContext context, RoutePolicy route, ClusterState cluster, TimeSpan? deadline)
+    public async ValueTask<Admission?> AdmitAsync(HttpContext context, RoutePolicy route, ClusterState cluster, CallDeadline? deadline)
     {
         // 1. The route's local rate limit: a token, or RESOURCE_EXHAUSTED at once.
         if (route.RateLimit is { } limiter && !limiter.TryAcquire(out var retryAfter))
@@ -36,7 +37,7 @@ internal sealed class OverloadGate(CallServices services, ILogger<OverloadGate> 
         var lease = breaker.TryAcquireRequest();
         if (lease.IsAcquired)
         {
-            return new Admission(lease, deadline);
+            return new Admission(lease);
         }
 
         lease.Dispose();
@@ -46,17 +47,16 @@ internal sealed class OverloadGate(CallServices services, ILogger<OverloadGate> 
             return null;
         }
 
-        // 3. The pending queue: until a slot frees, the caller goes, or the deadline passes.
-        var started = services.Time.GetTimestamp();
-        using var timeout = deadline is { } d ? new CancellationTokenSource(d, services.Time) : null;
-        using var linked = timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, timeout.Token);
+        // 3. The pending queue: until a slot frees, the caller goes, or the call's deadline passes (its own timer; only
+        //    this wait, which is not the common case, links it with the caller's RequestAborted).
+        using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
         try
         {
             lease = await breaker.AcquireRequestAsync(linked?.Token ?? context.RequestAborted).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (timeout is { IsCancellationRequested: true } && !context.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline is { Expired: true } && !context.RequestAborted.IsCancellationRequested)
         {
-            OverloadLog.PendingDeadlineExceeded(logger, route.Name, cluster.Name, deadline!.Value);
+            OverloadLog.PendingDeadlineExceeded(logger, route.Name, cluster.Name, deadline.Timeout);
             await DeadlineExceededAsync(context, route, cluster).ConfigureAwait(false);
             return null;
         }
@@ -74,16 +74,15 @@ internal sealed class OverloadGate(CallServices services, ILogger<OverloadGate> 
         }
 
         // A slot that came as the deadline ran out: the call could only start after it.
-        var left = deadline - services.Time.GetElapsedTime(started);
-        if (left <= TimeSpan.Zero)
+        if (deadline is not null && (deadline.Expired || deadline.Remaining() <= TimeSpan.Zero))
         {
             lease.Dispose();
-            OverloadLog.PendingDeadlineExceeded(logger, route.Name, cluster.Name, deadline!.Value);
+            OverloadLog.PendingDeadlineExceeded(logger, route.Name, cluster.Name, deadline.Timeout);
             await DeadlineExceededAsync(context, route, cluster).ConfigureAwait(false);
             return null;
         }
 
-        return new Admission(lease, left);
+        return new Admission(lease);
     }
 
     private static Task DeadlineExceededAsync(HttpContext context, RoutePolicy route, ClusterState cluster)

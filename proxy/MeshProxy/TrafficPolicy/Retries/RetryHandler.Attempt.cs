@@ -26,22 +26,16 @@ internal sealed partial class RetryHandler
     }
 
     /// <summary>
-    /// Sends <paramref name="message"/> for <paramref name="attempt"/>. The per-try timer (none when zero) runs until
-    /// response headers; after that the call's deadline governs. A transport failure and the per-try timeout come
-    /// back as values; a cancellation by <paramref name="cancellationToken"/> (caller, deadline) is thrown.
+    /// Sends <paramref name="message"/> for <paramref name="attempt"/>. The per-try timeout (none when zero, or when it
+    /// is not shorter than the time left: <see cref="ProxyCall.TryTimeoutFor"/>) runs until response headers; after
+    /// that the call's deadline governs. A transport failure and the per-try timeout come back as values; a
+    /// cancellation by <paramref name="cancellationToken"/> (caller, deadline) is thrown.
     /// </summary>
     private async Task<Tried> SendOnceAsync(HttpRequestMessage message, ProxyCall call, CallAttempt attempt, TimeSpan perTryTimeout, CancellationToken cancellationToken)
     {
         var cluster = attempt.Cluster;
-        using var perTry = perTryTimeout > TimeSpan.Zero ? new CancellationTokenSource(perTryTimeout, call.Services.Time) : null;
-        var token = cancellationToken;
-        if (perTry is not null)
-        {
-            var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, perTry.Token);
-            call.Own(linked);
-            token = linked.Token;
-        }
-
+        var perTry = call.TryTimeoutFor(perTryTimeout, cancellationToken);
+        var token = perTry?.Token ?? cancellationToken;
         try
         {
             // Tries in the cluster YARP called go straight to this handler's inner one; others through their cluster's
@@ -49,6 +43,7 @@ internal sealed partial class RetryHandler
             var response = ReferenceEquals(cluster, call.First!.Cluster)
                 ? await base.SendAsync(message, token).ConfigureAwait(false)
                 : await cluster.Client.SendAsync(message, token).ConfigureAwait(false);
+            perTry?.Stop();
             return new Tried(response, null, null, PerTryTimedOut: false);
         }
         catch (OperationCanceledException) when (perTry?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)

@@ -357,6 +357,48 @@ public sealed class RetryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task PerTryTimeout_SecondTryAfterAFailedReply_CutByTheReArmedTimer()
+    {
+        // The first try fails with a reply, so its per-try source is reset and re-armed for the second (one source per
+        // call): that re-armed timer must still cut the hanging second try.
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable));
+        await using var b = await StartAsync("b", async (c, _) =>
+        {
+            await Task.Delay(Timeout.Infinite, c.RequestAborted).ContinueWith(_ => aborted.TrySetResult(), TaskScheduler.Default);
+        });
+        var yaml = TwoHosts.Replace("retry: {", "timeout: 30s\n    retry: { maxAttempts: 2, perTryTimeout: 1s,", StringComparison.Ordinal);
+        await using var stack = await RetryStack.StartAsync(output, yaml, [a, b]);
+
+        var result = await CallAsync(stack);
+
+        Assert.Equal("14", result.Status);
+        Assert.Contains("per-try timeout", result.Header("grpc-message"), StringComparison.Ordinal);
+        await aborted.Task.DefaultTimeout();
+        Assert.Single(a.Calls);
+        Assert.Single(b.Calls);
+    }
+
+    [Fact]
+    public async Task PerTryTimeoutNotShorterThanTheDeadline_DeadlineExceeded()
+    {
+        // No per-try timer is made when the deadline ends the try first: the caller gets DEADLINE_EXCEEDED, not a retry.
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var a = await StartAsync("a", async (c, _) =>
+        {
+            await Task.Delay(Timeout.Infinite, c.RequestAborted).ContinueWith(_ => aborted.TrySetResult(), TaskScheduler.Default);
+        });
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        await using var stack = await RetryStack.StartAsync(output, TwoHosts.Replace("retry: {", "retry: { perTryTimeout: 10s,", StringComparison.Ordinal), [a, b]);
+
+        var result = await CallAsync(stack, headers: [("grpc-timeout", "300m")]);
+
+        Assert.Equal("4", result.Status);
+        await aborted.Task.DefaultTimeout();
+        Assert.Empty(b.Calls);
+    }
+
+    [Fact]
     public async Task Pushback_NextAttemptWaitsThatLongInsteadOfTheBackoff()
     {
         await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable, ("grpc-retry-pushback-ms", "300")));
