@@ -52,8 +52,7 @@ public sealed class SidecarReflectionTests
         // The backend itself has no reflection.
         using (var direct = GrpcChannel.ForAddress($"http://{stack.Backend.Authority}"))
         {
-            var error = await Assert.ThrowsAsync<RpcException>(() => ListV1Async(direct));
-            Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
+            Assert.Equal(StatusCode.Unimplemented, await RefusedV1StreamAsync(direct));
         }
 
         // payments.v1 is routed by prefix; inventory.v1 is in the descriptor set but no route takes it.
@@ -102,9 +101,7 @@ public sealed class SidecarReflectionTests
     {
         await using var stack = await ReflectionStack.StartAsync(backendPort => Config(backendPort, reflection: false));
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => ListV1Async(stack.Channel));
-
-        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
+        Assert.Equal(StatusCode.Unimplemented, await RefusedV1StreamAsync(stack.Channel));
     }
 
     [Fact]
@@ -183,6 +180,18 @@ public sealed class SidecarReflectionTests
         var response = await AskAsync(call, new V1.ServerReflectionRequest { ListServices = string.Empty });
         await call.RequestStream.CompleteAsync().DefaultTimeout();
         return [.. response.ListServicesResponse.Service.Select(s => s.Name)];
+    }
+
+    /// <summary>
+    /// The status of a reflection stream the server refuses. Nothing is written: a server without the service answers
+    /// on the headers alone and then resets the stream, and a request message racing that reset fails on the client as
+    /// CANCELLED instead of the server's status.
+    /// </summary>
+    private static async Task<StatusCode> RefusedV1StreamAsync(GrpcChannel channel)
+    {
+        using var call = new V1.ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None).DefaultTimeout());
+        return error.StatusCode;
     }
 
     private static async Task<V1.ServerReflectionResponse> AskAsync(AsyncDuplexStreamingCall<V1.ServerReflectionRequest, V1.ServerReflectionResponse> call, V1.ServerReflectionRequest request)
