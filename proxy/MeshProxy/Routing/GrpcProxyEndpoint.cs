@@ -222,7 +222,7 @@ internal sealed class GrpcProxyEndpoint
         var route = call.Route.Name;
         if (call.DeadlineExpired)
         {
-            RoutingLog.DeadlineExceeded(_logger, route, call.Timeout ?? TimeSpan.Zero, path);
+            RoutingLog.DeadlineExceeded(_logger, route, call.Deadline?.Timeout ?? TimeSpan.Zero, path);
             if (!context.Response.HasStarted)
             {
                 await TrailersOnlyResponse.WriteAsync(context.Response, StatusCode.DeadlineExceeded, "deadline exceeded at the proxy").ConfigureAwait(false);

@@ -85,9 +85,6 @@ internal sealed class ProxyCall
     /// </summary>
     public CallDeadline? Deadline { get; }
 
-    /// <summary>How long the call may take; null for no deadline.</summary>
-    public TimeSpan? Timeout => Deadline?.Timeout;
-
     /// <summary>
     /// True once the deadline's timer cut the call before its caller went away; set by the endpoint when forwarding
     /// ended (<see cref="MarkDeadlineExpired"/>), so what telemetry reads later does not change under it.
