@@ -25,6 +25,10 @@ public sealed class AbandonedBodyTests(ITestOutputHelper output)
     private const string ReadingInProgress = "Reading is already in progress";
     private const string KestrelDrainInvalidState = "Microsoft.AspNetCore.Server.Kestrel[RequestBodyDrainBodyReaderInvalidState]";
 
+    // The same reader left marked as reading, found by Kestrel's connection loop when it begins the next read instead
+    // of by the drain (seen once in a full CI run).
+    private const string KestrelConnectionLoopInvalidState = "Microsoft.AspNetCore.Server.Kestrel[0] Connection processing ended abnormally. System.InvalidOperationException: Reading is already in progress.";
+
     [Theory]
     [InlineData("/v1/users", "application/json", false)]
     [InlineData("/v1/users:sync", "application/x-ndjson", false)]
@@ -73,9 +77,10 @@ public sealed class AbandonedBodyTests(ITestOutputHelper output)
         // reset (docs/reliability.md, Gaps). Seen about once in ten runs, with the backend up or down. So for these
         // that one line of Kestrel's is let through; RestStreamedBody_RefusedMidBody_SameConnectionServesTheNextRequest
         // is the strict check of the sidecar's own reads (no reset there, the same Content-Length stream refused
-        // mid-body, and no such line allowed).
+        // mid-body, and no such line allowed). Kestrel's connection loop can find the same mark before the drain does,
+        // and logs it as its own line; that one is let through too.
         var resetRace = !chunked;
-        AssertClean(logs, resetRace ? KestrelDrainInvalidState : null);
+        AssertClean(logs, resetRace ? [KestrelDrainInvalidState, KestrelConnectionLoopInvalidState] : []);
     }
 
     // A streamed body refused mid-body (the backend is down: 503 while the client still sends) leaves no read pending,
@@ -153,14 +158,14 @@ public sealed class AbandonedBodyTests(ITestOutputHelper output)
         AssertClean(logs);
     }
 
-    private void AssertClean(XunitLoggerProvider logs, string? kestrelLineLetThrough = null)
+    private void AssertClean(XunitLoggerProvider logs, params string[] kestrelLinesLetThrough)
     {
         foreach (var line in logs.Lines)
         {
             output.WriteLine(line);
         }
 
-        bool Ours(string line) => kestrelLineLetThrough is null || !line.Contains(kestrelLineLetThrough, StringComparison.Ordinal);
+        bool Ours(string line) => !kestrelLinesLetThrough.Any(kestrel => line.Contains(kestrel, StringComparison.Ordinal));
         Assert.DoesNotContain(logs.Lines, line => Ours(line) && line.Contains(ReadingInProgress, StringComparison.Ordinal));
         Assert.DoesNotContain(logs.Errors, Ours);
     }
