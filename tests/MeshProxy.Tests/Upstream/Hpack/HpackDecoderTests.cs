@@ -209,6 +209,37 @@ public sealed class HpackDecoderTests
         }
     }
 
+    [Fact]
+    public void Decode_WarmConnection_AllocatesNothingPerBlock()
+    {
+        // The C.6 responses over and over: Huffman literals, insertions that evict, indexed dynamic fields. Once the
+        // table and scratch buffer exist, decoding must not allocate (the sink here does not either).
+        byte[][] blocks =
+        [
+            HeaderList.Hex("4882 6402 5885 aec3 771a 4b61 96d0 7abe 9410 54d4 44a8 2005 9504 0b81 66e0 82a6 2d1b ff6e 919d 29ad 1718 63c7 8f0b 97c8 e9ae 82ae 43d3"),
+            HeaderList.Hex("4883 640e ffc1 c0bf"),
+            HeaderList.Hex("88c1 6196 d07a be94 1054 d444 a820 0595 040b 8166 e084 a62d 1bff c05a 839b d9ab 77ad 94e7 821d d7f2 e6c7 b335 dfdf cd5b 3960 d5af 2708 7f36 72c1 ab27 0fb5 291f 9587 3160 65c0 03ed 4ee5 b106 3d50 07"),
+        ];
+        var decoder = new HpackDecoder(maxDynamicTableSize: 256);
+        var sink = new CountingSink();
+        foreach (var block in blocks)
+        {
+            decoder.Decode(block, sink);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            foreach (var block in blocks)
+            {
+                decoder.Decode(block, sink);
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(101 * (4 + 4 + 6), sink.Fields);
+    }
+
     internal static byte[] Indexing(string name, string value, bool huffman = false)
     {
         var block = new List<byte> { 0x40 };

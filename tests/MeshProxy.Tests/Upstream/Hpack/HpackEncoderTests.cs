@@ -113,6 +113,34 @@ public sealed class HpackEncoderTests
         }, iter: 1000, threads: 1);
     }
 
+    [Fact]
+    public void EncodeHeader_GrpcRequest_AllocatesNothing()
+    {
+        (string Name, string Value)[] request =
+        [
+            (":method", "POST"), (":scheme", "http"), (":path", "/greet.Greeter/SayHello"), (":authority", "backend:5001"),
+            ("content-type", "application/grpc"), ("te", "trailers"), ("grpc-timeout", "1S"), ("authorization", "Bearer abc"),
+        ];
+        var writer = new ArrayBufferWriter<byte>(4096);
+        foreach (var (name, value) in request)
+        {
+            HpackEncoder.EncodeHeader(name, value, writer);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            writer.ResetWrittenCount();
+            foreach (var (name, value) in request)
+            {
+                HpackEncoder.EncodeHeader(name, value, writer);
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(request, HeaderList.Decode(new HpackDecoder(), writer.WrittenSpan.ToArray()));
+    }
+
     private static Gen<string> Pick(params string[] choices) => Gen.Int[0, choices.Length - 1].Select(i => choices[i]);
 
     private static byte[] Encode(string name, string value)
