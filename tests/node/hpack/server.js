@@ -1,5 +1,6 @@
 // An HTTP/2 (h2c) server on Node's http2 module (nghttp2: Huffman coding, dynamic table indexing) for the HPACK
-// tests of tests/MeshProxy.Tests/Upstream/Hpack. Usage: node hpack/server.js <responses.json>; prints
+// tests of tests/MeshProxy.Tests/Upstream/Hpack. Usage: node hpack/server.js <responses.json> [headerTableSize];
+// the optional size is the server's SETTINGS_HEADER_TABLE_SIZE (default 4096). Prints
 // "LISTENING <port>" and runs until stdin closes. The file is an array of { headers: [[name, value]...],
 // trailers: [[name, value]...] }; a request for /responses/<i> gets response i, whose body is the JSON of the
 // request's header fields as nghttp2 decoded them, so the test can check our encoder as well.
@@ -17,7 +18,8 @@ function toObject(pairs) {
   return object;
 }
 
-const server = http2.createServer();
+const headerTableSize = process.argv[3] === undefined ? 4096 : Number(process.argv[3]);
+const server = http2.createServer({ settings: { headerTableSize } });
 server.on('stream', (stream, _headers, _flags, rawHeaders) => {
   const match = /^\/responses\/(\d+)$/.exec(_headers[':path']);
   const response = match && responses[Number(match[1])];

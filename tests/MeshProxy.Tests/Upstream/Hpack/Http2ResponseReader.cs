@@ -53,10 +53,18 @@ internal sealed class Http2ResponseReader : IAsyncDisposable
         return reader;
     }
 
-    /// <summary>Sends a GET with <paramref name="fields"/> (pseudo-fields first) and ends the stream.</summary>
-    public Task SendRequestAsync(int streamId, IEnumerable<(string Name, string Value)> fields, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a GET with <paramref name="fields"/> (pseudo-fields first) and ends the stream; the block opens with a
+    /// dynamic table size update of 0 when <paramref name="sizeUpdate"/> says so.
+    /// </summary>
+    public Task SendRequestAsync(int streamId, IEnumerable<(string Name, string Value)> fields, CancellationToken cancellationToken, bool sizeUpdate = false)
     {
         var block = new ArrayBufferWriter<byte>();
+        if (sizeUpdate)
+        {
+            HpackEncoder.EncodeDynamicTableSizeUpdate(0, block);
+        }
+
         foreach (var (name, value) in fields)
         {
             HpackEncoder.EncodeHeader(name, value, block);
@@ -145,6 +153,23 @@ internal sealed class Http2ResponseReader : IAsyncDisposable
             if (ended)
             {
                 pendingEnds = false;
+            }
+        }
+    }
+
+    /// <summary>Reads frames until the server's SETTINGS, and acknowledges it: its values apply from then on.</summary>
+    public async Task AcknowledgeServerSettingsAsync(CancellationToken cancellationToken)
+    {
+        var header = new byte[9];
+        while (true)
+        {
+            await _stream.ReadExactlyAsync(header, cancellationToken);
+            var payload = new byte[(header[0] << 16) | (header[1] << 8) | header[2]];
+            await _stream.ReadExactlyAsync(payload, cancellationToken);
+            if (header[3] == Settings && (header[4] & Ack) == 0)
+            {
+                await WriteFrameAsync(Settings, Ack, 0, [], cancellationToken);
+                return;
             }
         }
     }

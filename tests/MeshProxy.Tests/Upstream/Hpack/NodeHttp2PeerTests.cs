@@ -61,13 +61,55 @@ public sealed class NodeHttp2PeerTests
         }
         finally
         {
-            process.StandardInput.Close();
-            if (!process.WaitForExit(5000))
-            {
-                process.Kill(entireProcessTree: true);
-            }
+            Stop(process);
+            File.Delete(specPath);
+        }
+    }
 
-            process.Dispose();
+    private static void Stop(Process process)
+    {
+        // Closing stdin asks the server to exit; kill it if it does not.
+        process.StandardInput.Close();
+        if (!process.WaitForExit(5000))
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        process.Dispose();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Encode_ServerLowersItsTableSize_NeedsTheSizeUpdateAtTheStartOfOurNextBlock(bool sizeUpdate)
+    {
+        // RFC 7541 §4.2: once the server's smaller SETTINGS_HEADER_TABLE_SIZE is acknowledged, nghttp2 insists that
+        // our next block open with a size update, though we never index; without it the connection ends with
+        // COMPRESSION_ERROR (9). HpackEncoder.EncodeDynamicTableSizeUpdate(0) is what the connection must send.
+        var specPath = Path.Combine(Path.GetTempPath(), $"meshproxy-hpack-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(specPath, JsonSerializer.Serialize(new[] { new { headers = new[] { new[] { ":status", "200" } }, trailers = new[] { new[] { "grpc-status", "0" } } } }));
+        using var cancellation = new CancellationTokenSource(TaskTimeoutExtensions.DefaultTimeoutSpan);
+        var (process, port) = await StartServerAsync(specPath, cancellation.Token, "0").DefaultTimeout();
+        try
+        {
+            await using var connection = await Http2ResponseReader.ConnectAsync(port, 4096, cancellation.Token).DefaultTimeout();
+            await connection.AcknowledgeServerSettingsAsync(cancellation.Token).DefaultTimeout();
+            await connection.SendRequestAsync(1, MakeRequest(0, port), cancellation.Token, sizeUpdate).DefaultTimeout();
+            var read = connection.ReadStreamAsync(1, cancellation.Token);
+            if (sizeUpdate)
+            {
+                var (blocks, _) = await read.DefaultTimeout();
+                Assert.Equal([(":status", "200")], blocks[0].Where(f => f.Name == ":status"));
+            }
+            else
+            {
+                var error = await Assert.ThrowsAsync<InvalidOperationException>(() => read.DefaultTimeout());
+                Assert.Contains("GOAWAY, error 9", error.Message, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            Stop(process);
             File.Delete(specPath);
         }
     }
@@ -121,7 +163,7 @@ public sealed class NodeHttp2PeerTests
         ("x-empty", string.Empty),
     ];
 
-    private static async Task<(Process Process, int Port)> StartServerAsync(string specPath, CancellationToken cancellationToken)
+    private static async Task<(Process Process, int Port)> StartServerAsync(string specPath, CancellationToken cancellationToken, string headerTableSize = "4096")
     {
         var start = new ProcessStartInfo("node")
         {
@@ -133,6 +175,7 @@ public sealed class NodeHttp2PeerTests
         };
         start.ArgumentList.Add("hpack/server.js");
         start.ArgumentList.Add(specPath);
+        start.ArgumentList.Add(headerTableSize);
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
         var stderr = new StringBuilder();
         process.ErrorDataReceived += (_, e) =>
