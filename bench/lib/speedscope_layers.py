@@ -20,6 +20,7 @@ import sys
 LAYERS = [
     ("Sockets and system calls", lambda f: f.startswith("System.Net.Sockets!") or "!Interop+Sys." in f),
     ("HTTP/2 client to the upstream (SocketsHttpHandler)", lambda f: f.startswith("System.Net.Http!")),
+    ("HTTP/2 client to the upstream (lean, MeshProxy.Upstream)", lambda f: f.startswith("meshproxy!MeshProxy.Upstream.")),
     ("YARP forwarder", lambda f: f.startswith("Yarp.ReverseProxy!")),
     # File I/O on the thread pool is the access log's (the only file the proxy writes).
     ("Telemetry (metrics, access log, tracing, request id)", lambda f: f.startswith("meshproxy!MeshProxy.Observability.")

@@ -53,6 +53,12 @@ internal sealed partial class Http2Connection
         {
             Abort(ex is HttpIOException ? ex : new HttpIOException(HttpRequestError.ResponseEnded, "the upstream connection failed", ex));
         }
+        catch (Exception ex)
+        {
+            // A fault of our own must still end the calls on this connection rather than leave them waiting.
+            SendGoAway(Http2Wire.InternalError);
+            Abort(new HttpIOException(HttpRequestError.Unknown, "the upstream connection failed", ex));
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
@@ -84,7 +90,7 @@ internal sealed partial class Http2Connection
             consumed += Http2Wire.FrameHeaderLength + length;
         }
 
-        ScheduleFlush();
+        Flush();
         return consumed;
     }
 
@@ -237,6 +243,18 @@ internal sealed partial class Http2Connection
         {
             _decoder.Decode(block, sink);
         }
+        catch (HpackException ex) when (ex.IsHeaderListTooLarge)
+        {
+            // The block was decoded whole, so the table is still in step: only this stream fails (RFC 9113 §8.2.3).
+            if (stream is null)
+            {
+                return;
+            }
+
+            Reset(stream, Http2Wire.ProtocolError);
+            stream.Fail(new HttpProtocolException(Http2Wire.ProtocolError, $"the upstream response's headers exceed {MaxHeaderListSize} bytes", null));
+            return;
+        }
         catch (HpackException ex)
         {
             throw new Http2ConnectionException(Http2Wire.CompressionError, $"the server's header block could not be decoded: {ex.Message}");
@@ -353,8 +371,11 @@ internal sealed partial class Http2Connection
 
                         _peerMaxFrameSize = (int)value;
                         break;
+                    case Http2Wire.SettingsHeaderTableSize:
+                        _tableSizeChanged = true;
+                        break;
                     default:
-                        // Our encoder never indexes, so the server's table size is ours to ignore; unknown ids are too.
+                        // Unknown ids are ignored (RFC 9113 §6.5.2).
                         break;
                 }
             }

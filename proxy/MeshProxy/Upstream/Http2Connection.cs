@@ -9,10 +9,10 @@ namespace MeshProxy.Upstream;
 /// </summary>
 /// <remarks>
 /// <para>One lock guards everything that changes: the streams, both flow-control windows and the output buffer. Frames
-/// are appended under it and never written by the caller: a flush is queued to the thread pool, so what the current
-/// work item appends next (a unary call's HEADERS, its one DATA frame and END_STREAM; the window updates and acks of one
-/// read) leaves in a single socket write. That is the write coalescing SocketsHttpHandler and Kestrel do not do for a
-/// small call (each sends its HEADERS and DATA apart; docs/benchmarks.md, "Light load").</para>
+/// are appended under it and sent by <see cref="Flush"/>. A call opens its stream and runs its request content as far
+/// as it goes without waiting before it flushes, so a unary call's HEADERS, DATA and END_STREAM leave in one socket
+/// write (SocketsHttpHandler sends HEADERS and DATA apart; docs/benchmarks.md, "Light load"), and the window updates and
+/// acks of one read go together. Under load, flushes wait behind queued work so that many calls share a write.</para>
 /// <para>The read loop handles a whole received batch of frames synchronously (decode, copy DATA into the stream,
 /// signal readers) and never waits for a reader: each stream's receive window bounds what it may buffer.</para>
 /// </remarks>
@@ -37,7 +37,7 @@ internal sealed partial class Http2Connection : IThreadPoolWorkItem
     private readonly HpackDecoder _decoder = new(maxHeaderListSize: MaxHeaderListSize);
     private OutputBuffer _pending = new();
     private OutputBuffer _sending = new();
-    private bool _flushScheduled;
+    private bool _flushing;
     private int _nextStreamId = 1;
     private int _reserved;
     private int _maxConcurrentStreams = AssumedMaxConcurrentStreams;
@@ -81,7 +81,7 @@ internal sealed partial class Http2Connection : IThreadPoolWorkItem
 
         var connection = new Http2Connection(socket, pool);
         connection.WritePreface();
-        connection.ScheduleFlush();
+        connection.Flush();
         _ = connection.ReadLoopAsync();
         return connection;
     }

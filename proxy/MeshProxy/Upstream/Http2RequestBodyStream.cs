@@ -26,7 +26,7 @@ internal sealed class Http2RequestBodyStream(Http2Stream stream) : Stream
     public override void Write(byte[] buffer, int offset, int count) =>
         stream.WriteAsync(buffer.AsMemory(offset, count), CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
-    // Every write already queues a flush of the connection (coalesced with what follows in the same work item).
+    // Every write already flushes (or leaves it to the call's first flush), so there is nothing left to push.
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override void Flush()

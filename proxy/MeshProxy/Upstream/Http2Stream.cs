@@ -24,6 +24,7 @@ internal sealed class Http2Stream : IHeaderSink
     private CancellationToken _cancellationToken;
     private CancellationTokenRegistration _cancellation;
     private CancellationTokenSource? _stopBody;
+    private bool _starting;
     private HttpResponseMessage? _response;
     private bool _informational;
     private bool _trailersDone;
@@ -81,8 +82,13 @@ internal sealed class Http2Stream : IHeaderSink
             // Its own source, not a linked one: the call's token reaches it through OnCancelled, and a response that
             // ends first stops it too (StopSendingBody), as SocketsHttpHandler stops a body nobody will read.
             _stopBody = new CancellationTokenSource();
+            Volatile.Write(ref _starting, true);
             _ = SendContentAsync(content, _stopBody.Token);
+            Volatile.Write(ref _starting, false);
         }
+
+        // The content ran as far as it could without waiting: one write carries HEADERS and whatever it produced.
+        _connection.Flush();
 
         return await _responseReady.Task.ConfigureAwait(false);
     }
@@ -135,6 +141,21 @@ internal sealed class Http2Stream : IHeaderSink
             }
 
             data = data[taken..];
+        }
+    }
+
+    /// <summary>
+    /// True while <see cref="SendAsync"/> runs the content's first, synchronous part: its writes are left for the one
+    /// flush that follows, so a unary call leaves in one socket write.
+    /// </summary>
+    public bool Starting => Volatile.Read(ref _starting);
+
+    /// <summary>Sends what the content wrote, unless the first flush will.</summary>
+    public void FlushRequest()
+    {
+        if (!Starting)
+        {
+            _connection.Flush();
         }
     }
 

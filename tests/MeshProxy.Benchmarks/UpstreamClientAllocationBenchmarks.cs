@@ -1,0 +1,104 @@
+using BenchmarkDotNet.Attributes;
+using Grpc.Net.Client;
+using MeshProxy.Hosting;
+using MeshProxy.Samples.Users.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MeshProxy.Benchmarks;
+
+/// <summary>
+/// Bytes allocated per unary gRPC call through the real in-process path (client, proxy and a minimal h2c backend in
+/// one process) with each HTTP/2 client to the upstream (<c>http2.client</c>: SocketsHttpHandler or the lean client of
+/// <c>MeshProxy.Upstream</c>), one call at a time and 32 in flight, on a route with the bench config's policies
+/// (docs/benchmarks.md, "The lean HTTP/2 upstream client"). Client and backend allocate the same in both rows, so the
+/// difference is the upstream client's. Allocation figures do not depend on the machine's load; the time columns do.
+/// </summary>
+[MemoryDiagnoser]
+public class UpstreamClientAllocationBenchmarks
+{
+    private const int Calls = 64;
+
+    private WebApplication? _backend;
+    private MeshProxyServer? _proxy;
+    private GrpcChannel? _grpc;
+    private UserService.UserServiceClient? _users;
+
+    /// <summary>The cluster's <c>http2.client</c>.</summary>
+    [Params("sockets", "lean")]
+    public string Client { get; set; } = "sockets";
+
+    [GlobalSetup]
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    [GlobalCleanup]
+    public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
+
+    /// <summary>One call at a time.</summary>
+    [Benchmark(OperationsPerInvoke = Calls)]
+    public async Task Unary_OneInFlight()
+    {
+        var request = new GetUserRequest { UserId = "u-1001" };
+        for (var i = 0; i < Calls; i++)
+        {
+            using var call = _users!.GetUserAsync(request);
+            await call.ResponseAsync.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>32 calls in flight, twice.</summary>
+    [Benchmark(OperationsPerInvoke = Calls)]
+    public async Task Unary_ThirtyTwoInFlight()
+    {
+        var request = new GetUserRequest { UserId = "u-1001" };
+        for (var batch = 0; batch < Calls / 32; batch++)
+        {
+            var calls = new Task[32];
+            for (var i = 0; i < calls.Length; i++)
+            {
+                calls[i] = _users!.GetUserAsync(request).ResponseAsync;
+            }
+
+            await Task.WhenAll(calls).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SetupAsync()
+    {
+        _backend = await FixedReplyBackend.StartAsync(new User { UserId = "u-1001", DisplayName = "Ada Lovelace" }).ConfigureAwait(false);
+        _proxy = await MeshProxyServer.StartAsync($$"""
+            listeners:
+              grpc:  { address: 127.0.0.1, port: 0 }
+              rest:  { address: 127.0.0.1, port: 0 }
+              ops:   { address: 127.0.0.1, port: 0 }
+              admin: { address: 127.0.0.1, port: 0 }
+            routes:
+              - name: users
+                match: { method: /users.v1.UserService/* }
+                cluster: users
+                timeout: 30s
+                retry: { retryOn: [unavailable, connect-failure, refused-stream], maxAttempts: 3, perTryTimeout: 10s }
+            clusters:
+              users:
+                destinations: [ { address: "http://127.0.0.1:{{FixedReplyBackend.Port(_backend)}}" } ]
+                http2: { client: {{Client}} }
+            """, NullLoggerProvider.Instance).ConfigureAwait(false);
+        _grpc = GrpcChannel.ForAddress(_proxy.Address(ListenerName.Grpc));
+        _users = new UserService.UserServiceClient(_grpc);
+        await Unary_ThirtyTwoInFlight().ConfigureAwait(false);
+    }
+
+    private async Task CleanupAsync()
+    {
+        _grpc?.Dispose();
+        if (_proxy is not null)
+        {
+            await _proxy.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_backend is not null)
+        {
+            await _backend.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
