@@ -338,6 +338,13 @@ internal sealed partial class Http2Connection
         List<Http2Stream>? waiters = null;
         lock (_lock)
         {
+            if (!_settingsReceived)
+            {
+                // A server that names no limit allows any number of streams (RFC 9113 §6.5.2).
+                _maxConcurrentStreams = int.MaxValue;
+                Volatile.Write(ref _settingsReceived, true);
+            }
+
             for (var offset = 0; offset < payload.Length; offset += 6)
             {
                 var id = BinaryPrimitives.ReadUInt16BigEndian(payload[offset..]);

@@ -27,8 +27,9 @@ internal sealed partial class Http2Connection : IThreadPoolWorkItem
     /// <summary>The largest decoded header list we accept (SETTINGS_MAX_HEADER_LIST_SIZE).</summary>
     public const int MaxHeaderListSize = 64 * 1024;
 
-    // Until the server's SETTINGS arrive, assume the smallest limit RFC 9113 §6.5.2 recommends servers allow.
-    private const int AssumedMaxConcurrentStreams = 100;
+    // Until the server's first SETTINGS arrive its stream limit is unknown: a burst sent on the assumption of 100 is
+    // refused past a lower limit (Kestrel's can be 10), so a new connection carries one call until then.
+    private const int StreamsBeforeSettings = 1;
 
     private readonly Socket _socket;
     private readonly Http2ConnectionPool _pool;
@@ -40,7 +41,8 @@ internal sealed partial class Http2Connection : IThreadPoolWorkItem
     private bool _flushing;
     private int _nextStreamId = 1;
     private int _reserved;
-    private int _maxConcurrentStreams = AssumedMaxConcurrentStreams;
+    private int _maxConcurrentStreams = StreamsBeforeSettings;
+    private bool _settingsReceived;
     private int _peerInitialWindow = Http2Wire.DefaultWindow;
     private int _peerMaxFrameSize = Http2Wire.DefaultMaxFrameSize;
     private long _connectionSendWindow = Http2Wire.DefaultWindow;
@@ -58,6 +60,9 @@ internal sealed partial class Http2Connection : IThreadPoolWorkItem
 
     /// <summary>Streams open or reserved; the pool reads it under its own lock, so it may be a moment stale.</summary>
     public int ActiveStreams => Volatile.Read(ref _reserved);
+
+    /// <summary>True until the server's first SETTINGS: the pool waits for them rather than open another connection.</summary>
+    public bool AwaitingSettings => !Volatile.Read(ref _settingsReceived);
 
     /// <summary>False once the server sent GOAWAY or the connection failed: no new stream goes here.</summary>
     public bool IsUsable => _failure is null && _goAwayLastStreamId == int.MaxValue;

@@ -45,15 +45,20 @@ internal sealed class Http2ConnectionPool
             Task waitFor;
             lock (_lock)
             {
+                var settingsPending = false;
                 foreach (var connection in _connections)
                 {
                     if (connection.TryReserve())
                     {
                         return connection;
                     }
+
+                    settingsPending |= connection.AwaitingSettings && connection.IsUsable;
                 }
 
-                if (_connecting is null && (_multiple || _connections.Count == 0))
+                // A connection whose server has not yet said its limit may allow every waiting call: wait for that
+                // rather than open one connection per call of a cold burst.
+                if (_connecting is null && !settingsPending && (_multiple || _connections.Count == 0))
                 {
                     _connecting = ConnectAsync();
                 }
