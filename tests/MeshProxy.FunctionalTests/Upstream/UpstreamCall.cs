@@ -20,6 +20,7 @@ internal static class UpstreamCall
     /// <param name="headers">More request headers.</param>
     /// <param name="method">The :path.</param>
     /// <param name="cancellationToken">Cancels the call (an RST_STREAM to the sidecar).</param>
+    /// <param name="received">Sees the response as soon as its headers arrive (e.g. reads a header the outcome leaves out).</param>
     public static async Task<CallOutcome> SendAsync(
         HttpClient http,
         Uri proxy,
@@ -27,7 +28,8 @@ internal static class UpstreamCall
         HttpContent? body = null,
         IEnumerable<(string Name, string Value)>? headers = null,
         string method = Method,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        Action<HttpResponseMessage>? received = null)
     {
         using var request = GrpcHttp.UnaryRequest(proxy, method, [UpstreamClients.Pick(client), .. headers ?? []]);
         if (body is not null)
@@ -41,26 +43,27 @@ internal static class UpstreamCall
         {
             response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).DefaultTimeout();
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
         {
             return CallOutcome.NoResponse(ex);
         }
 
         using (response)
         {
-            using var received = new MemoryStream();
+            received?.Invoke(response);
+            using var bytes = new MemoryStream();
             string? failure = null;
             try
             {
                 await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).DefaultTimeout();
-                await stream.CopyToAsync(received, cancellationToken).DefaultTimeout();
+                await stream.CopyToAsync(bytes, cancellationToken).DefaultTimeout();
             }
-            catch (Exception ex) when (ex is HttpRequestException or IOException)
+            catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
             {
                 failure = CallOutcome.Describe(ex);
             }
 
-            return CallOutcome.From(response, received.ToArray(), failure, client);
+            return CallOutcome.From(response, bytes.ToArray(), failure, client);
         }
     }
 

@@ -9,8 +9,10 @@
 // Request headers drive it, in this order:
 //   x-wait-streams: N   wait until N streams are open on this connection (at most 10 s), so a test can line calls up
 //   x-action: goaway    send GOAWAY (session.close(): no new streams, open ones finish), then answer after 200 ms
-//   x-action: rst       reset the stream with x-rst-code (default 2, INTERNAL_ERROR) instead of answering
+//   x-action: rst       reset the stream with x-rst-code (default 2, INTERNAL_ERROR) instead of answering, once the
+//                       whole request has arrived (a reset racing the request body is another test's business)
 //   x-action: destroy   send the headers and one message, then drop the TCP connection without GOAWAY
+//   x-action: message   send the headers and one message first, then hold (so the caller knows the call arrived)
 //   x-hold-ms: N        wait N ms before answering (a reset ends the wait)
 //   x-record-cancel: ID print the event above when the caller resets the stream before it is answered
 'use strict';
@@ -65,6 +67,9 @@ function startServer() {
     });
 
     const alive = () => !stream.destroyed && !stream.closed;
+    let requestEnded = false;
+    stream.on('end', () => { requestEnded = true; });
+    stream.resume();
     const waitStreams = Number(headers['x-wait-streams'] || '0');
     if (waitStreams > 0) {
       await until(() => session.meshOpen.size >= waitStreams || !alive(), 10000);
@@ -72,6 +77,7 @@ function startServer() {
 
     const action = headers['x-action'];
     if (action === 'rst') {
+      await until(() => requestEnded || !alive(), 10000);
       answered = true;
       stream.close(Number(headers['x-rst-code'] || '2'));
       return;
@@ -83,6 +89,18 @@ function startServer() {
       await delay(200);
     }
 
+    const respond = () => stream.respond({
+      ':status': 200,
+      'content-type': 'application/grpc',
+      'x-session': String(session.meshNumber),
+      'x-remote-settings': settingsJson(session),
+      'x-goaway-sent': String(session.meshGoaway),
+    }, { waitForTrailers: true });
+    if (action === 'message') {
+      respond();
+      stream.write(emptyMessage);
+    }
+
     const hold = Number(headers['x-hold-ms'] || '0');
     if (hold > 0) {
       await until(() => !alive(), hold);
@@ -92,13 +110,10 @@ function startServer() {
       return;
     }
 
-    stream.respond({
-      ':status': 200,
-      'content-type': 'application/grpc',
-      'x-session': String(session.meshNumber),
-      'x-remote-settings': settingsJson(session),
-      'x-goaway-sent': String(session.meshGoaway),
-    }, { waitForTrailers: true });
+    if (action !== 'message') {
+      respond();
+    }
+
     if (action === 'destroy') {
       answered = true;
       stream.write(emptyMessage);
