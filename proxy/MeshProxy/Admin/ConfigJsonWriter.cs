@@ -256,6 +256,7 @@ internal static partial class ConfigJsonWriter
         writer.WriteString("connectTimeout", Duration.Format(cluster.ConnectTimeout));
         writer.WriteStartObject("http2");
         writer.WriteString("connectionsPerDestination", cluster.Http2.MultipleConnections ? "multiple" : "single");
+        writer.WriteString("client", Http2ClientKinds.Format(cluster.Http2.Client));
         writer.WriteEndObject();
         writer.WriteStartObject("retryBudget");
         writer.WriteNumber("percent", cluster.RetryBudget.Percent);

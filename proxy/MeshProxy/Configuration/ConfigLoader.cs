@@ -216,13 +216,13 @@ internal static class ConfigLoader
         }
 
         var connectTimeout = map.Duration("connectTimeout") ?? ClusterConfig.DefaultConnectTimeout;
-        var http2 = ReadHttp2(map.Node("http2"), map.Child("http2"), errors);
+        var tls = TlsConfigReader.ReadCluster(map, errors);
+        var http2 = ReadHttp2(map.Node("http2"), map.Child("http2"), tls is not null, errors);
         var outlierDetection = ClusterHealthConfigReader.ReadOutlierDetection(map, errors);
         var healthCheck = ClusterHealthConfigReader.ReadHealthCheck(map, errors);
         var retryBudget = RetryConfigReader.ReadBudget(map.Node("retryBudget"), map.Child("retryBudget"), errors);
         var dns = DiscoveryConfigReader.ReadDns(map, errors);
         var kubernetes = DiscoveryConfigReader.ReadKubernetes(map, errors);
-        var tls = TlsConfigReader.ReadCluster(map, errors);
         var circuitBreakers = OverloadConfigReader.ReadCircuitBreakers(map, errors);
         var slowStart = SlowStartConfigReader.Read(map, errors);
         map.ReportUnknownKeys();
@@ -239,7 +239,7 @@ internal static class ConfigLoader
         };
     }
 
-    private static Http2Config ReadHttp2(YamlNode? node, string path, ConfigErrors errors)
+    private static Http2Config ReadHttp2(YamlNode? node, string path, bool tls, ConfigErrors errors)
     {
         var map = YamlMapping.From(node, path, errors);
         var multiple = Http2Config.Default.MultipleConnections;
@@ -258,8 +258,31 @@ internal static class ConfigLoader
                 break;
         }
 
+        Http2ClientKind? client = null;
+        if (map.String("client") is { } clientName)
+        {
+            if (Http2ClientKinds.TryParse(clientName, out var kind))
+            {
+                client = kind;
+                if (kind == Http2ClientKind.Lean && tls)
+                {
+                    errors.Add(map.Child("client"), "the lean client speaks h2c only; a cluster with tls: takes 'sockets'");
+                }
+            }
+            else
+            {
+                errors.Add(map.Child("client"), $"expected 'sockets' or 'lean', found '{clientName}'");
+            }
+        }
+
+        if (client is null && Http2ClientKinds.ProcessDefaultError is { } variableError)
+        {
+            errors.Add(path, variableError);
+        }
+
         map.ReportUnknownKeys();
-        return new Http2Config(multiple);
+        // The process default is a preference, not a demand: a TLS cluster without its own choice keeps SocketsHttpHandler.
+        return new Http2Config(multiple, client ?? (tls ? Http2ClientKind.Sockets : Http2ClientKinds.ProcessDefault));
     }
 
     private static DestinationConfig ReadDestination(YamlNode node, string path, ConfigErrors errors)

@@ -5,7 +5,13 @@ namespace MeshProxy.Configuration;
 /// true (default, <c>connectionsPerDestination: multiple</c>): open another connection when the server's
 /// SETTINGS_MAX_CONCURRENT_STREAMS is reached instead of queueing calls; false (<c>single</c>): one connection.
 /// </param>
-internal sealed record Http2Config(bool MultipleConnections)
+/// <param name="Client">
+/// Which HTTP/2 client carries the cluster's calls (<c>client:</c>): <see cref="Http2ClientKind.Sockets"/>
+/// (.NET's SocketsHttpHandler) or <see cref="Http2ClientKind.Lean"/> (MeshProxy's own, h2c only). When the key is
+/// absent it is <see cref="Http2ClientKind.Sockets"/>, or what <c>MESHPROXY_HTTP2_CLIENT</c> names
+/// (<see cref="Http2ClientKinds.ProcessDefault"/>).
+/// </param>
+internal sealed record Http2Config(bool MultipleConnections, Http2ClientKind Client = Http2ClientKind.Sockets)
 {
     public static Http2Config Default { get; } = new(MultipleConnections: true);
 }

@@ -2,6 +2,7 @@ using System.Net;
 using MeshProxy.Configuration;
 using MeshProxy.Security;
 using MeshProxy.TrafficPolicy.Retries;
+using MeshProxy.Upstream;
 
 namespace MeshProxy.TrafficPolicy;
 
@@ -10,7 +11,8 @@ namespace MeshProxy.TrafficPolicy;
 /// proxy, redirects, decompression or cookies (a sidecar is transparent), several HTTP/2 connections when the
 /// server's stream limit is reached, a connect timeout, and no overall timeout (deadlines are per call). A
 /// <see cref="RetryHandler"/> sits in front: it retries calls whose route asks for it and passes the rest through.
-/// A cluster with <c>tls:</c> dials its destinations through an <see cref="MtlsClientHandler"/> over the same settings.
+/// A cluster with <c>tls:</c> dials its destinations through an <see cref="MtlsClientHandler"/> over the same settings;
+/// one with <c>http2: { client: lean }</c> through MeshProxy's own <see cref="LeanHttp2Handler"/>.
 /// </summary>
 internal static class ClusterClientFactory
 {
@@ -23,7 +25,9 @@ internal static class ClusterClientFactory
     {
         HttpMessageHandler inner = config.Tls is { } tls && identity is not null
             ? new MtlsClientHandler(identity, tls, config.Name, () => CreateHandler(config))
-            : CreateHandler(config);
+            : config.Http2.Client == Http2ClientKind.Lean
+                ? new LeanHttp2Handler(config, PooledConnectionIdleTimeout)
+                : CreateHandler(config);
         return new HttpMessageInvoker(new RetryHandler(inner), disposeHandler: true);
     }
 

@@ -1,0 +1,561 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using MeshProxy.Upstream.Hpack;
+
+namespace MeshProxy.Upstream;
+
+internal sealed partial class Http2Connection
+{
+    // Our SETTINGS_MAX_FRAME_SIZE is the default, so a frame never exceeds it; the buffer holds a few of them.
+    private const int ReceiveBufferSize = 64 * 1024;
+
+    // A header block split over CONTINUATION frames, gathered before it is decoded (rare: large trailers).
+    private readonly ArrayBufferWriter<byte> _continued = new();
+    private int _continuedStreamId;
+    private bool _continuedEndStream;
+
+    private async Task ReadLoopAsync()
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
+        var start = 0;
+        var end = 0;
+        try
+        {
+            while (true)
+            {
+                var received = await _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None).ConfigureAwait(false);
+                if (received == 0)
+                {
+                    throw new HttpIOException(HttpRequestError.ResponseEnded, "the upstream server closed the connection");
+                }
+
+                end += received;
+                start += ProcessFrames(buffer.AsSpan(start, end - start));
+                if (start == end)
+                {
+                    start = end = 0;
+                }
+                else if (start > 0)
+                {
+                    buffer.AsSpan(start, end - start).CopyTo(buffer);
+                    end -= start;
+                    start = 0;
+                }
+            }
+        }
+        catch (Http2ConnectionException ex)
+        {
+            SendGoAway(ex.ErrorCode);
+            Abort(new HttpProtocolException(ex.ErrorCode, ex.Message, null));
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
+        {
+            Abort(ex is HttpIOException ? ex : new HttpIOException(HttpRequestError.ResponseEnded, "the upstream connection failed", ex));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Handles every whole frame in <paramref name="bytes"/>; returns the bytes consumed.</summary>
+    private int ProcessFrames(ReadOnlySpan<byte> bytes)
+    {
+        var consumed = 0;
+        while (bytes.Length - consumed >= Http2Wire.FrameHeaderLength)
+        {
+            var header = bytes[consumed..];
+            var length = (header[0] << 16) | (header[1] << 8) | header[2];
+            if (length > Http2Wire.DefaultMaxFrameSize)
+            {
+                throw new Http2ConnectionException(Http2Wire.FrameSizeError, $"the server sent a frame of {length} bytes, over our SETTINGS_MAX_FRAME_SIZE");
+            }
+
+            if (bytes.Length - consumed < Http2Wire.FrameHeaderLength + length)
+            {
+                break;
+            }
+
+            var type = header[3];
+            var flags = header[4];
+            var streamId = BinaryPrimitives.ReadInt32BigEndian(header[5..]) & int.MaxValue;
+            ProcessFrame(type, flags, streamId, header.Slice(Http2Wire.FrameHeaderLength, length));
+            consumed += Http2Wire.FrameHeaderLength + length;
+        }
+
+        ScheduleFlush();
+        return consumed;
+    }
+
+    private void ProcessFrame(byte type, byte flags, int streamId, ReadOnlySpan<byte> payload)
+    {
+        if (_continued.WrittenCount > 0 || _continuedStreamId != 0)
+        {
+            if (type != Http2Wire.Continuation || streamId != _continuedStreamId)
+            {
+                throw new Http2ConnectionException(Http2Wire.ProtocolError, "the server interrupted a header block (RFC 9113 §6.10)");
+            }
+
+            OnContinuation(flags, payload);
+            return;
+        }
+
+        switch (type)
+        {
+            case Http2Wire.Data:
+                OnData(flags, streamId, payload);
+                break;
+            case Http2Wire.Headers:
+                OnHeaders(flags, streamId, payload);
+                break;
+            case Http2Wire.RstStream:
+                OnRstStream(streamId, payload);
+                break;
+            case Http2Wire.Settings:
+                OnSettings(flags, streamId, payload);
+                break;
+            case Http2Wire.PushPromise:
+                throw new Http2ConnectionException(Http2Wire.ProtocolError, "the server sent PUSH_PROMISE, which our SETTINGS_ENABLE_PUSH of 0 forbids");
+            case Http2Wire.Ping:
+                OnPing(flags, streamId, payload);
+                break;
+            case Http2Wire.GoAway:
+                OnGoAway(streamId, payload);
+                break;
+            case Http2Wire.WindowUpdate:
+                OnWindowUpdate(streamId, payload);
+                break;
+            case Http2Wire.Continuation:
+                throw new Http2ConnectionException(Http2Wire.ProtocolError, "the server sent CONTINUATION outside a header block");
+            default:
+                // PRIORITY and unknown frame types are ignored (RFC 9113 §5.5).
+                break;
+        }
+    }
+
+    private void OnData(byte flags, int streamId, ReadOnlySpan<byte> payload)
+    {
+        if (streamId == 0)
+        {
+            throw new Http2ConnectionException(Http2Wire.ProtocolError, "the server sent DATA on stream 0");
+        }
+
+        var flowControlled = payload.Length;
+        var data = Unpad(flags, payload);
+        Http2Stream? stream;
+        lock (_lock)
+        {
+            // Connection credit comes back as it arrives: each stream's own window bounds what it buffers.
+            _connectionUnacked += flowControlled;
+            if (_connectionUnacked >= ConnectionReceiveWindow / 4)
+            {
+                AppendWindowUpdate(0, _connectionUnacked);
+                _connectionUnacked = 0;
+            }
+
+            stream = StreamLocked(streamId);
+        }
+
+        if (stream is null)
+        {
+            return;
+        }
+
+        if (!stream.OnData(data, flowControlled, endStream: (flags & Http2Wire.EndStream) != 0))
+        {
+            Reset(stream, Http2Wire.FlowControlError);
+            stream.Fail(new HttpProtocolException(Http2Wire.FlowControlError, "the upstream server sent more than the stream's window", null));
+            return;
+        }
+
+        if ((flags & Http2Wire.EndStream) != 0)
+        {
+            OnRemoteEnded(stream);
+        }
+    }
+
+    private void OnHeaders(byte flags, int streamId, ReadOnlySpan<byte> payload)
+    {
+        if (streamId == 0)
+        {
+            throw new Http2ConnectionException(Http2Wire.ProtocolError, "the server sent HEADERS on stream 0");
+        }
+
+        var block = Unpad(flags, payload);
+        if ((flags & Http2Wire.PriorityFlag) != 0)
+        {
+            if (block.Length < 5)
+            {
+                throw new Http2ConnectionException(Http2Wire.FrameSizeError, "the server sent a HEADERS frame too short for its priority fields");
+            }
+
+            block = block[5..];
+        }
+
+        var endStream = (flags & Http2Wire.EndStream) != 0;
+        if ((flags & Http2Wire.EndHeaders) == 0)
+        {
+            _continuedStreamId = streamId;
+            _continuedEndStream = endStream;
+            _continued.ResetWrittenCount();
+            _continued.Write(block);
+            return;
+        }
+
+        DecodeHeaderBlock(streamId, block, endStream);
+    }
+
+    private void OnContinuation(byte flags, ReadOnlySpan<byte> payload)
+    {
+        if (_continued.WrittenCount + payload.Length > MaxHeaderListSize * 2)
+        {
+            throw new Http2ConnectionException(Http2Wire.ProtocolError, "the server sent a header block larger than our SETTINGS_MAX_HEADER_LIST_SIZE allows");
+        }
+
+        _continued.Write(payload);
+        if ((flags & Http2Wire.EndHeaders) != 0)
+        {
+            var streamId = _continuedStreamId;
+            _continuedStreamId = 0;
+            DecodeHeaderBlock(streamId, _continued.WrittenSpan, _continuedEndStream);
+            _continued.ResetWrittenCount();
+        }
+    }
+
+    private void DecodeHeaderBlock(int streamId, ReadOnlySpan<byte> block, bool endStream)
+    {
+        Http2Stream? stream;
+        lock (_lock)
+        {
+            stream = StreamLocked(streamId);
+        }
+
+        // A block for a stream we already closed is still decoded: the dynamic table is the connection's.
+        var sink = stream?.BeginHeaderBlock() ?? (IHeaderSink)DiscardingHeaderSink.Instance;
+        try
+        {
+            _decoder.Decode(block, sink);
+        }
+        catch (HpackException ex)
+        {
+            throw new Http2ConnectionException(Http2Wire.CompressionError, $"the server's header block could not be decoded: {ex.Message}");
+        }
+
+        if (stream is null)
+        {
+            return;
+        }
+
+        if (stream.EndHeaderBlock(endStream) is { } malformed)
+        {
+            Reset(stream, Http2Wire.ProtocolError);
+            stream.Fail(new HttpProtocolException(Http2Wire.ProtocolError, malformed, null));
+            return;
+        }
+
+        if (endStream)
+        {
+            OnRemoteEnded(stream);
+        }
+    }
+
+    private void OnRemoteEnded(Http2Stream stream)
+    {
+        bool removed;
+        lock (_lock)
+        {
+            stream.RemoteEnded = true;
+            removed = stream.LocalEnded && RemoveLocked(stream);
+        }
+
+        if (removed)
+        {
+            _pool.OnSlotFreed();
+        }
+        else
+        {
+            stream.StopSendingBody();
+        }
+    }
+
+    private void OnRstStream(int streamId, ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length != 4 || streamId == 0)
+        {
+            throw new Http2ConnectionException(Http2Wire.FrameSizeError, "the server sent a malformed RST_STREAM");
+        }
+
+        var code = BinaryPrimitives.ReadInt32BigEndian(payload);
+        Http2Stream? stream;
+        lock (_lock)
+        {
+            stream = StreamLocked(streamId);
+            if (stream is not null)
+            {
+                stream.LocalEnded = true;
+                RemoveLocked(stream);
+            }
+        }
+
+        if (stream is not null)
+        {
+            _pool.OnSlotFreed();
+            stream.Fail(new HttpProtocolException(code, $"the upstream server reset the stream ({Http2Wire.ErrorName(code)})", null));
+        }
+    }
+
+    private void OnSettings(byte flags, int streamId, ReadOnlySpan<byte> payload)
+    {
+        if (streamId != 0 || payload.Length % 6 != 0 || ((flags & Http2Wire.Ack) != 0 && payload.Length != 0))
+        {
+            throw new Http2ConnectionException(Http2Wire.ProtocolError, "the server sent a malformed SETTINGS frame");
+        }
+
+        if ((flags & Http2Wire.Ack) != 0)
+        {
+            return;
+        }
+
+        List<Http2Stream>? waiters = null;
+        lock (_lock)
+        {
+            for (var offset = 0; offset < payload.Length; offset += 6)
+            {
+                var id = BinaryPrimitives.ReadUInt16BigEndian(payload[offset..]);
+                var value = BinaryPrimitives.ReadUInt32BigEndian(payload[(offset + 2)..]);
+                switch (id)
+                {
+                    case Http2Wire.SettingsMaxConcurrentStreams:
+                        _maxConcurrentStreams = (int)Math.Min(value, int.MaxValue);
+                        break;
+                    case Http2Wire.SettingsInitialWindowSize:
+                        if (value > Http2Wire.MaxWindow)
+                        {
+                            throw new Http2ConnectionException(Http2Wire.FlowControlError, "the server's SETTINGS_INITIAL_WINDOW_SIZE is over 2^31-1");
+                        }
+
+                        // RFC 9113 §6.9.2: the change applies to every open stream's window, which may go negative.
+                        var delta = (int)value - _peerInitialWindow;
+                        _peerInitialWindow = (int)value;
+                        foreach (var stream in _streams.Values)
+                        {
+                            stream.SendWindow += delta;
+                        }
+
+                        waiters = TakeWindowWaitersLocked();
+                        break;
+                    case Http2Wire.SettingsMaxFrameSize:
+                        if (value is < Http2Wire.DefaultMaxFrameSize or > 16_777_215)
+                        {
+                            throw new Http2ConnectionException(Http2Wire.ProtocolError, $"the server's SETTINGS_MAX_FRAME_SIZE of {value} is out of range");
+                        }
+
+                        _peerMaxFrameSize = (int)value;
+                        break;
+                    default:
+                        // Our encoder never indexes, so the server's table size is ours to ignore; unknown ids are too.
+                        break;
+                }
+            }
+
+            AppendFrame(Http2Wire.Settings, Http2Wire.Ack, 0, []);
+        }
+
+        WakeWindowWaiters(waiters);
+        _pool.OnSlotFreed();
+    }
+
+    private void OnPing(byte flags, int streamId, ReadOnlySpan<byte> payload)
+    {
+        if (streamId != 0 || payload.Length != 8)
+        {
+            throw new Http2ConnectionException(Http2Wire.FrameSizeError, "the server sent a malformed PING");
+        }
+
+        if ((flags & Http2Wire.Ack) == 0)
+        {
+            lock (_lock)
+            {
+                AppendFrame(Http2Wire.Ping, Http2Wire.Ack, 0, payload);
+            }
+        }
+    }
+
+    private void OnGoAway(int streamId, ReadOnlySpan<byte> payload)
+    {
+        if (streamId != 0 || payload.Length < 8)
+        {
+            throw new Http2ConnectionException(Http2Wire.FrameSizeError, "the server sent a malformed GOAWAY");
+        }
+
+        var lastStreamId = BinaryPrimitives.ReadInt32BigEndian(payload) & int.MaxValue;
+        var code = BinaryPrimitives.ReadInt32BigEndian(payload[4..]);
+        List<Http2Stream> refused = [];
+        bool idle;
+        lock (_lock)
+        {
+            _goAwayLastStreamId = Math.Min(_goAwayLastStreamId, lastStreamId);
+            foreach (var stream in _streams.Values)
+            {
+                if (stream.Id > lastStreamId)
+                {
+                    refused.Add(stream);
+                }
+            }
+
+            foreach (var stream in refused)
+            {
+                RemoveLocked(stream);
+            }
+
+            idle = _streams.Count == 0;
+        }
+
+        // Streams above the last id were never processed, so any caller may try them again (refused-stream).
+        foreach (var stream in refused)
+        {
+            stream.Fail(new HttpProtocolException(Http2Wire.RefusedStream, $"the upstream server is going away ({Http2Wire.ErrorName(code)}) and did not process the stream", null));
+        }
+
+        _pool.OnConnectionClosed(this);
+        if (idle)
+        {
+            Abort(new HttpRequestException(HttpRequestError.ConnectionError, "the upstream server closed the connection (GOAWAY)"));
+        }
+    }
+
+    private void OnWindowUpdate(int streamId, ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length != 4)
+        {
+            throw new Http2ConnectionException(Http2Wire.FrameSizeError, "the server sent a malformed WINDOW_UPDATE");
+        }
+
+        var increment = BinaryPrimitives.ReadInt32BigEndian(payload) & int.MaxValue;
+        List<Http2Stream>? waiters = null;
+        Http2Stream? broken = null;
+        lock (_lock)
+        {
+            if (streamId == 0)
+            {
+                if (increment == 0 || _connectionSendWindow + increment > Http2Wire.MaxWindow)
+                {
+                    throw new Http2ConnectionException(increment == 0 ? Http2Wire.ProtocolError : Http2Wire.FlowControlError, "the server sent an invalid connection WINDOW_UPDATE");
+                }
+
+                _connectionSendWindow += increment;
+                waiters = TakeWindowWaitersLocked();
+            }
+            else if (StreamLocked(streamId) is { } stream)
+            {
+                if (increment == 0 || (long)stream.SendWindow + increment > Http2Wire.MaxWindow)
+                {
+                    broken = stream;
+                }
+                else
+                {
+                    stream.SendWindow += increment;
+                    waiters = TakeWindowWaitersLocked();
+                }
+            }
+        }
+
+        WakeWindowWaiters(waiters);
+        if (broken is not null)
+        {
+            Reset(broken, Http2Wire.FlowControlError);
+            broken.Fail(new HttpProtocolException(Http2Wire.FlowControlError, "the upstream server sent an invalid stream WINDOW_UPDATE", null));
+        }
+    }
+
+    private Http2Stream? StreamLocked(int streamId) => _streams.GetValueOrDefault(streamId);
+
+    /// <summary>Forgets a stream closed on both sides (or reset); true if it was still counted.</summary>
+    private bool RemoveLocked(Http2Stream stream)
+    {
+        if (stream.Removed)
+        {
+            return false;
+        }
+
+        stream.Removed = true;
+        _streams.Remove(stream.Id);
+        _reserved--;
+        LastActive = Environment.TickCount64;
+        if (_streams.Count == 0 && _goAwayLastStreamId != int.MaxValue)
+        {
+            // A connection the server is closing has no more use once its last stream is done.
+            _ = Task.Run(() => Abort(new HttpRequestException(HttpRequestError.ConnectionError, "the upstream server closed the connection (GOAWAY)")));
+        }
+
+        return true;
+    }
+
+    private List<Http2Stream>? TakeWindowWaitersLocked()
+    {
+        var waiters = _windowWaiters;
+        _windowWaiters = null;
+        return waiters;
+    }
+
+    private static void WakeWindowWaiters(List<Http2Stream>? waiters)
+    {
+        if (waiters is null)
+        {
+            return;
+        }
+
+        foreach (var stream in waiters)
+        {
+            stream.WakeWindowWait();
+        }
+    }
+
+    private void SendGoAway(int errorCode)
+    {
+        lock (_lock)
+        {
+            if (_failure is not null)
+            {
+                return;
+            }
+
+            Span<byte> payload = stackalloc byte[8];
+            BinaryPrimitives.WriteInt32BigEndian(payload, 0);
+            BinaryPrimitives.WriteInt32BigEndian(payload[4..], errorCode);
+            AppendFrame(Http2Wire.GoAway, 0, 0, payload);
+        }
+
+        // Best effort: the socket closes right after, so the frame goes out synchronously if it goes at all.
+        try
+        {
+            OutputBuffer pending;
+            lock (_lock)
+            {
+                pending = _pending;
+            }
+
+            _socket.Send(pending.Written.Span, SocketFlags.None);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The connection is being closed for its error anyway.
+        }
+    }
+
+    private static ReadOnlySpan<byte> Unpad(byte flags, ReadOnlySpan<byte> payload)
+    {
+        if ((flags & Http2Wire.Padded) == 0)
+        {
+            return payload;
+        }
+
+        if (payload.Length < 1 || payload[0] >= payload.Length)
+        {
+            throw new Http2ConnectionException(Http2Wire.ProtocolError, "the server sent padding longer than its frame");
+        }
+
+        return payload[1..^payload[0]];
+    }
+}

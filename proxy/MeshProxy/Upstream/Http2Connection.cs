@@ -1,0 +1,160 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using MeshProxy.Upstream.Hpack;
+
+namespace MeshProxy.Upstream;
+
+/// <summary>
+/// One multiplexed h2c connection to a destination (RFC 9113, prior knowledge): the lean client's unit of work.
+/// </summary>
+/// <remarks>
+/// <para>One lock guards everything that changes: the streams, both flow-control windows and the output buffer. Frames
+/// are appended under it and never written by the caller: a flush is queued to the thread pool, so what the current
+/// work item appends next (a unary call's HEADERS, its one DATA frame and END_STREAM; the window updates and acks of one
+/// read) leaves in a single socket write. That is the write coalescing SocketsHttpHandler and Kestrel do not do for a
+/// small call (each sends its HEADERS and DATA apart; docs/benchmarks.md, "Light load").</para>
+/// <para>The read loop handles a whole received batch of frames synchronously (decode, copy DATA into the stream,
+/// signal readers) and never waits for a reader: each stream's receive window bounds what it may buffer.</para>
+/// </remarks>
+internal sealed partial class Http2Connection : IThreadPoolWorkItem
+{
+    /// <summary>What we allow the server to send on a stream before the proxy has read it (SETTINGS_INITIAL_WINDOW_SIZE).</summary>
+    public const int StreamReceiveWindow = 1024 * 1024;
+
+    /// <summary>The connection's receive window: credit is returned as DATA arrives, so this only batches WINDOW_UPDATEs.</summary>
+    public const int ConnectionReceiveWindow = 16 * 1024 * 1024;
+
+    /// <summary>The largest decoded header list we accept (SETTINGS_MAX_HEADER_LIST_SIZE).</summary>
+    public const int MaxHeaderListSize = 64 * 1024;
+
+    // Until the server's SETTINGS arrive, assume the smallest limit RFC 9113 §6.5.2 recommends servers allow.
+    private const int AssumedMaxConcurrentStreams = 100;
+
+    private readonly Socket _socket;
+    private readonly Http2ConnectionPool _pool;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<int, Http2Stream> _streams = [];
+    private readonly HpackDecoder _decoder = new(maxHeaderListSize: MaxHeaderListSize);
+    private OutputBuffer _pending = new();
+    private OutputBuffer _sending = new();
+    private bool _flushScheduled;
+    private int _nextStreamId = 1;
+    private int _reserved;
+    private int _maxConcurrentStreams = AssumedMaxConcurrentStreams;
+    private int _peerInitialWindow = Http2Wire.DefaultWindow;
+    private int _peerMaxFrameSize = Http2Wire.DefaultMaxFrameSize;
+    private long _connectionSendWindow = Http2Wire.DefaultWindow;
+    private int _connectionUnacked;
+    private int _goAwayLastStreamId = int.MaxValue;
+    private Exception? _failure;
+    private List<Http2Stream>? _windowWaiters;
+
+    private Http2Connection(Socket socket, Http2ConnectionPool pool)
+    {
+        _socket = socket;
+        _pool = pool;
+        LastActive = Environment.TickCount64;
+    }
+
+    /// <summary>Streams open or reserved; the pool reads it under its own lock, so it may be a moment stale.</summary>
+    public int ActiveStreams => Volatile.Read(ref _reserved);
+
+    /// <summary>False once the server sent GOAWAY or the connection failed: no new stream goes here.</summary>
+    public bool IsUsable => _failure is null && _goAwayLastStreamId == int.MaxValue;
+
+    /// <summary><see cref="Environment.TickCount64"/> when the last stream ended (or the connection opened).</summary>
+    public long LastActive { get; private set; }
+
+    /// <summary>Connects, sends the preface and our SETTINGS, and starts the read loop.</summary>
+    public static async Task<Http2Connection> ConnectAsync(Http2ConnectionPool pool, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(pool.Host, pool.Port, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var connection = new Http2Connection(socket, pool);
+        connection.WritePreface();
+        connection.ScheduleFlush();
+        _ = connection.ReadLoopAsync();
+        return connection;
+    }
+
+    /// <summary>Takes a stream slot if the server's limit allows one; the pool calls it under its lock.</summary>
+    public bool TryReserve()
+    {
+        lock (_lock)
+        {
+            if (!IsUsable || _reserved >= _maxConcurrentStreams)
+            {
+                return false;
+            }
+
+            _reserved++;
+            return true;
+        }
+    }
+
+    /// <summary>Gives back a slot reserved for a stream that was never opened.</summary>
+    public void Unreserve()
+    {
+        lock (_lock)
+        {
+            _reserved--;
+        }
+
+        _pool.OnSlotFreed();
+    }
+
+    /// <summary>Closes the socket; the streams still open fail with <paramref name="reason"/>.</summary>
+    public void Abort(Exception reason)
+    {
+        List<Http2Stream> streams;
+        lock (_lock)
+        {
+            if (_failure is not null)
+            {
+                return;
+            }
+
+            _failure = reason;
+            streams = [.. _streams.Values];
+            foreach (var stream in streams)
+            {
+                stream.Removed = true;
+            }
+
+            _streams.Clear();
+            _reserved -= streams.Count;
+        }
+
+        _pool.OnConnectionClosed(this);
+        foreach (var stream in streams)
+        {
+            stream.Fail(reason);
+        }
+
+        _socket.Dispose();
+    }
+
+    /// <summary>Closes the connection if no stream uses it; the pool's idle sweep calls it.</summary>
+    public bool CloseIfIdle()
+    {
+        lock (_lock)
+        {
+            if (_reserved > 0 || _failure is not null)
+            {
+                return false;
+            }
+        }
+
+        Abort(new HttpRequestException(HttpRequestError.ConnectionError, "the idle connection was closed by the proxy"));
+        return true;
+    }
+}

@@ -1,0 +1,43 @@
+using System.Net;
+
+namespace MeshProxy.Upstream;
+
+/// <summary>The content of an upstream response: its body stream, handed out once.</summary>
+internal sealed class Http2ResponseContent(Http2Stream stream) : HttpContent
+{
+    private Http2ResponseBodyStream? _body;
+
+    protected override Task<Stream> CreateContentReadStreamAsync() => Task.FromResult<Stream>(Body());
+
+    protected override Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) => CreateContentReadStreamAsync();
+
+    protected override Stream CreateContentReadStream(CancellationToken cancellationToken) => Body();
+
+    protected override Task SerializeToStreamAsync(Stream destination, TransportContext? context) =>
+        SerializeToStreamAsync(destination, context, CancellationToken.None);
+
+    protected override async Task SerializeToStreamAsync(Stream destination, TransportContext? context, CancellationToken cancellationToken)
+    {
+        await using var body = Body();
+        await body.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            // A response disposed unread still has to release its stream (and reset it if the server is still sending).
+            (_body ?? new Http2ResponseBodyStream(stream)).Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private Http2ResponseBodyStream Body() => _body ??= new Http2ResponseBodyStream(stream);
+}

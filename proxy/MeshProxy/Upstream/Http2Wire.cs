@@ -1,0 +1,79 @@
+using System.Buffers.Binary;
+
+namespace MeshProxy.Upstream;
+
+/// <summary>HTTP/2 frame layout and code points (RFC 9113 §4.1, §6, §7, §11) for the lean upstream client.</summary>
+internal static class Http2Wire
+{
+    public const int FrameHeaderLength = 9;
+
+    /// <summary>The client connection preface (RFC 9113 §3.4).</summary>
+    public static ReadOnlySpan<byte> Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
+
+    public const byte Data = 0x0;
+    public const byte Headers = 0x1;
+    public const byte Priority = 0x2;
+    public const byte RstStream = 0x3;
+    public const byte Settings = 0x4;
+    public const byte PushPromise = 0x5;
+    public const byte Ping = 0x6;
+    public const byte GoAway = 0x7;
+    public const byte WindowUpdate = 0x8;
+    public const byte Continuation = 0x9;
+
+    public const byte EndStream = 0x1;
+    public const byte Ack = 0x1;
+    public const byte EndHeaders = 0x4;
+    public const byte Padded = 0x8;
+    public const byte PriorityFlag = 0x20;
+
+    public const ushort SettingsHeaderTableSize = 0x1;
+    public const ushort SettingsEnablePush = 0x2;
+    public const ushort SettingsMaxConcurrentStreams = 0x3;
+    public const ushort SettingsInitialWindowSize = 0x4;
+    public const ushort SettingsMaxFrameSize = 0x5;
+    public const ushort SettingsMaxHeaderListSize = 0x6;
+
+    public const int NoError = 0x0;
+    public const int ProtocolError = 0x1;
+    public const int InternalError = 0x2;
+    public const int FlowControlError = 0x3;
+    public const int StreamClosed = 0x5;
+    public const int FrameSizeError = 0x6;
+    public const int RefusedStream = 0x7;
+    public const int Cancel = 0x8;
+    public const int CompressionError = 0x9;
+
+    public const int DefaultWindow = 65_535;
+    public const int DefaultMaxFrameSize = 16_384;
+    public const int MaxWindow = int.MaxValue;
+
+    public static void WriteFrameHeader(Span<byte> destination, int length, byte type, byte flags, int streamId)
+    {
+        destination[0] = (byte)(length >> 16);
+        destination[1] = (byte)(length >> 8);
+        destination[2] = (byte)length;
+        destination[3] = type;
+        destination[4] = flags;
+        BinaryPrimitives.WriteInt32BigEndian(destination[5..], streamId & int.MaxValue);
+    }
+
+    public static string ErrorName(long code) => code switch
+    {
+        NoError => "NO_ERROR",
+        ProtocolError => "PROTOCOL_ERROR",
+        InternalError => "INTERNAL_ERROR",
+        FlowControlError => "FLOW_CONTROL_ERROR",
+        0x4 => "SETTINGS_TIMEOUT",
+        StreamClosed => "STREAM_CLOSED",
+        FrameSizeError => "FRAME_SIZE_ERROR",
+        RefusedStream => "REFUSED_STREAM",
+        Cancel => "CANCEL",
+        CompressionError => "COMPRESSION_ERROR",
+        0xa => "CONNECT_ERROR",
+        0xb => "ENHANCE_YOUR_CALM",
+        0xc => "INADEQUATE_SECURITY",
+        0xd => "HTTP_1_1_REQUIRED",
+        _ => $"0x{code:x}",
+    };
+}
