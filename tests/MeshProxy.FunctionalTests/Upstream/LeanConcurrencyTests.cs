@@ -59,6 +59,27 @@ public sealed class LeanConcurrencyTests(ITestOutputHelper output)
         Assert.Single(backend.Connections);
     }
 
+    /// <summary>
+    /// Lean only, and the burst comes before any call: RFC 9113 lets a client start before the server's SETTINGS and
+    /// the server refuse the excess with REFUSED_STREAM, which §8.7 says was not processed. The lean client must not
+    /// turn that into a failed call (by waiting for the SETTINGS before opening more than one stream on a new
+    /// connection, or by sending the refused stream again). SocketsHttpHandler fails up to 20 of the 30 here.
+    /// </summary>
+    [Theory]
+    [InlineData("single", StreamLimit)]
+    [InlineData("multiple", Calls)]
+    public async Task MoreCallsThanTheStreamLimit_ColdConnection_NoCallRefused(string connections, int releaseAt)
+    {
+        await using var backend = await LimitedBackend.StartAsync(releaseAt);
+        await using var stack = await RetryStack.StartAsync(output, backend.Config($"connectionsPerDestination: {connections}"), []);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, Calls).Select(_ => UpstreamCall.SendAsync(stack.Client, stack.Address, UpstreamClients.Lean))).DefaultTimeout();
+
+        output.WriteLine($"{connections}: {backend.Connections.Count} connections, at most {backend.MaxInFlight} calls at once");
+        Assert.All(outcomes, o => Assert.Equal("0", o.Status));
+        Assert.Equal(releaseAt, backend.MaxInFlight);
+    }
+
     private static async Task WarmAsync(RetryStack stack, string client) =>
         Assert.Equal("0", (await UpstreamCall.SendAsync(stack.Client, stack.Address, client, headers: [(LimitedBackend.Unheld, "1")])).Status);
 
