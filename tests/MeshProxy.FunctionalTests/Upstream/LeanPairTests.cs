@@ -65,6 +65,35 @@ public sealed class LeanPairTests(ITestOutputHelper output)
             c.Response.AppendTrailer("x-big-trailer", new string('t', 8 * 1024));
             await MessageThenStatusAsync(c, [4], StatusCode.OK);
         }),
+        ["1000 small messages"] = ("grpc-status 0", async (c, _) =>
+        {
+            c.Response.ContentType = GrpcProtocol.ContentType;
+            for (var i = 0; i < 1000; i++)
+            {
+                await c.Response.Body.WriteAsync(GrpcFrames.Frame([(byte)i, (byte)(i >> 8)]));
+                if (i % 7 == 0)
+                {
+                    await c.Response.Body.FlushAsync();
+                }
+            }
+
+            c.Response.AppendTrailer(GrpcProtocol.StatusHeader, "0");
+        }),
+        ["100 headers, repeated names, 20 trailers"] = ("grpc-status 0", async (c, _) =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                c.Response.Headers.Append($"x-h{i % 60}", $"value {i} {new string('v', i * 7)}");
+            }
+
+            for (var i = 0; i < 20; i++)
+            {
+                c.Response.AppendTrailer($"x-t{i % 15}", $"trailer {i}");
+            }
+
+            await MessageThenStatusAsync(c, [8], StatusCode.OK);
+        }),
+        ["Trailers-Only before reading a 256 KiB request"] = ("grpc-status 8", (c, _) => TrailersOnlyAsync(c, StatusCode.ResourceExhausted)),
         ["HTTP 503 without grpc-status"] = ("HTTP 503", (c, _) =>
         {
             c.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -101,12 +130,15 @@ public sealed class LeanPairTests(ITestOutputHelper output)
     public async Task Scenario_SocketsAndLeanClusters_CallerSeesTheSame(string scenario)
     {
         var (expected, script) = Scenarios[scenario];
-        await using var a = await ScriptedBackend.StartAsync("a", script).DefaultTimeout();
+        var early = scenario.StartsWith("Trailers-Only before reading", StringComparison.Ordinal);
+        await using var a = await ScriptedBackend.StartAsync("a", script, readBody: !early).DefaultTimeout();
         await using var stack = await RetryStack.StartAsync(output, UpstreamClients.Config("""[ { address: "{a}", name: a } ]""", route: "retry: { maxAttempts: 1 }"), [a]);
         (string, string)[] headers = [("grpc-timeout", scenario.StartsWith("deadline", StringComparison.Ordinal) ? "300m" : "20S")];
 
-        var sockets = await UpstreamCall.SendAsync(stack.Client, stack.Address, UpstreamClients.Sockets, UpstreamCall.Messages([1], [], Pattern(300)), headers);
-        var lean = await UpstreamCall.SendAsync(stack.Client, stack.Address, UpstreamClients.Lean, UpstreamCall.Messages([1], [], Pattern(300)), headers);
+        byte[][] messages = early ? [Pattern(256 * 1024)] : [[1], [], Pattern(300)];
+
+        var sockets = await UpstreamCall.SendAsync(stack.Client, stack.Address, UpstreamClients.Sockets, UpstreamCall.Messages(messages), headers);
+        var lean = await UpstreamCall.SendAsync(stack.Client, stack.Address, UpstreamClients.Lean, UpstreamCall.Messages(messages), headers);
 
         output.WriteLine($"sockets: {sockets}\nlean:    {lean}");
         Assert.Equal(expected, Summary(sockets));
