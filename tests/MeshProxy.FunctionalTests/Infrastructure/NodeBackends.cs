@@ -6,7 +6,7 @@ using MeshProxy.TestSupport;
 namespace MeshProxy.FunctionalTests.Infrastructure;
 
 /// <summary>
-/// grpc-js servers (tests/node/sidecar/backend.js) in one node process: server i is named b{i} and listens on
+/// grpc-js servers (tests/node/sidecar/backend.js, or another script that speaks the same lines) in one node process: server i is named b{i} and listens on
 /// Ports[i]. Events the backends print (a cancelled call) complete the matching <see cref="WaitForCancellationAsync"/>.
 /// </summary>
 public sealed class NodeBackends : IAsyncDisposable
@@ -24,7 +24,9 @@ public sealed class NodeBackends : IAsyncDisposable
 
     public IReadOnlyList<int> Ports { get; }
 
-    public static async Task<NodeBackends> StartAsync(int count)
+    /// <param name="count">How many servers the script starts.</param>
+    /// <param name="script">The script under tests/node, as path segments; grpc-js's sidecar/backend.js by default.</param>
+    public static async Task<NodeBackends> StartAsync(int count, params string[] script)
     {
         var directory = await NodePeers.EnsureInstalledAsync().DefaultTimeout();
         var start = new ProcessStartInfo("node")
@@ -35,7 +37,7 @@ public sealed class NodeBackends : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine("sidecar", "backend.js"));
+        start.ArgumentList.Add(script.Length == 0 ? Path.Combine("sidecar", "backend.js") : Path.Combine(script));
         start.ArgumentList.Add(count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
         var first = await process.StandardOutput.ReadLineAsync().DefaultTimeout();
