@@ -26,7 +26,7 @@ internal static class ClusterClientFactory
         HttpMessageHandler inner = config.Tls is { } tls && identity is not null
             ? new MtlsClientHandler(identity, tls, config.Name, () => CreateHandler(config))
             : config.Http2.Client == Http2ClientKind.Lean
-                ? new LeanHttp2Handler(config, PooledConnectionIdleTimeout)
+                ? new LeanHttp2Handler(config, LeanHttp2Timings.Default with { IdleTimeout = PooledConnectionIdleTimeout })
                 : CreateHandler(config);
         return new HttpMessageInvoker(new RetryHandler(inner), disposeHandler: true);
     }

@@ -31,6 +31,7 @@ internal sealed partial class Http2Connection
                 }
 
                 end += received;
+                Volatile.Write(ref _lastReceived, Environment.TickCount64);
                 start += ProcessFrames(buffer.AsSpan(start, end - start));
                 if (start == end)
                 {
@@ -401,11 +402,15 @@ internal sealed partial class Http2Connection
             throw new Http2ConnectionException(Http2Wire.FrameSizeError, "the server sent a malformed PING");
         }
 
-        if ((flags & Http2Wire.Ack) == 0)
+        lock (_lock)
         {
-            lock (_lock)
+            if ((flags & Http2Wire.Ack) == 0)
             {
                 AppendFrame(Http2Wire.Ping, Http2Wire.Ack, 0, payload);
+            }
+            else
+            {
+                _pingSentAt = 0;
             }
         }
     }

@@ -50,6 +50,8 @@ internal sealed partial class Http2Connection : IThreadPoolWorkItem
     private int _goAwayLastStreamId = int.MaxValue;
     private Exception? _failure;
     private List<Http2Stream>? _windowWaiters;
+    private long _lastReceived = Environment.TickCount64;
+    private long _pingSentAt;
 
     private Http2Connection(Socket socket, Http2ConnectionPool pool)
     {
@@ -146,6 +148,42 @@ internal sealed partial class Http2Connection : IThreadPoolWorkItem
         }
 
         _socket.Dispose();
+    }
+
+    /// <summary>
+    /// Verifies a connection that carries calls but has heard nothing for <paramref name="delay"/>: a PING, and the
+    /// connection closed (its calls failed, so retries and outlier detection act) when no answer comes within
+    /// <paramref name="timeout"/>, as SocketsHttpHandler's KeepAlivePingDelay / KeepAlivePingTimeout did for a cluster.
+    /// </summary>
+    public void KeepAlive(TimeSpan delay, TimeSpan timeout)
+    {
+        var now = Environment.TickCount64;
+        bool ping;
+        bool unanswered;
+        lock (_lock)
+        {
+            if (_failure is not null)
+            {
+                return;
+            }
+
+            unanswered = _pingSentAt != 0 && now - _pingSentAt >= (long)timeout.TotalMilliseconds;
+            ping = _pingSentAt == 0 && _streams.Count > 0 && now - Volatile.Read(ref _lastReceived) >= (long)delay.TotalMilliseconds;
+            if (ping)
+            {
+                _pingSentAt = now;
+                AppendFrame(Http2Wire.Ping, 0, 0, stackalloc byte[8]);
+            }
+        }
+
+        if (unanswered)
+        {
+            Abort(new HttpIOException(HttpRequestError.ResponseEnded, $"the upstream server did not answer a PING within {timeout.TotalSeconds:0.###}s"));
+        }
+        else if (ping)
+        {
+            Flush();
+        }
     }
 
     /// <summary>Closes the connection if no stream uses it; the pool's idle sweep calls it.</summary>

@@ -131,25 +131,26 @@ internal sealed class Http2ConnectionPool
         OnSlotFreed();
     }
 
-    /// <summary>Closes connections that carried no stream for <paramref name="idleFor"/>.</summary>
-    public void CloseIdle(TimeSpan idleFor)
+    /// <summary>Closes connections that carried no stream for <paramref name="idleFor"/>, and pings quiet busy ones.</summary>
+    public void Sweep(TimeSpan idleFor, TimeSpan pingDelay, TimeSpan pingTimeout)
     {
-        List<Http2Connection> idle = [];
-        var cutoff = Environment.TickCount64 - (long)idleFor.TotalMilliseconds;
+        Http2Connection[] connections;
         lock (_lock)
         {
-            foreach (var connection in _connections)
-            {
-                if (connection.ActiveStreams == 0 && connection.LastActive < cutoff)
-                {
-                    idle.Add(connection);
-                }
-            }
+            connections = [.. _connections];
         }
 
-        foreach (var connection in idle)
+        var cutoff = Environment.TickCount64 - (long)idleFor.TotalMilliseconds;
+        foreach (var connection in connections)
         {
-            connection.CloseIfIdle();
+            if (connection.ActiveStreams == 0 && connection.LastActive < cutoff)
+            {
+                connection.CloseIfIdle();
+            }
+            else
+            {
+                connection.KeepAlive(pingDelay, pingTimeout);
+            }
         }
     }
 

@@ -14,22 +14,21 @@ namespace MeshProxy.Upstream;
 /// </remarks>
 internal sealed class LeanHttp2Handler : HttpMessageHandler
 {
-    private static readonly TimeSpan SweepPeriod = TimeSpan.FromSeconds(15);
 
     private readonly ConcurrentDictionary<(string Host, int Port), Http2ConnectionPool> _pools = new();
     private readonly bool _multiple;
     private readonly TimeSpan _connectTimeout;
-    private readonly TimeSpan _idleTimeout;
+    private readonly LeanHttp2Timings _timings;
     private readonly ITimer _sweep;
 
     /// <param name="config">The cluster's HTTP/2 and connect settings.</param>
-    /// <param name="idleTimeout">How long a connection may carry no stream before it is closed.</param>
-    public LeanHttp2Handler(ClusterConfig config, TimeSpan idleTimeout)
+    /// <param name="timings">Idle close and keep-alive; <see cref="LeanHttp2Timings.Default"/> in the sidecar.</param>
+    public LeanHttp2Handler(ClusterConfig config, LeanHttp2Timings timings)
     {
         _multiple = config.Http2.MultipleConnections;
         _connectTimeout = config.ConnectTimeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : config.ConnectTimeout;
-        _idleTimeout = idleTimeout;
-        _sweep = TimeProvider.System.CreateTimer(static state => ((LeanHttp2Handler)state!).CloseIdle(), this, SweepPeriod, SweepPeriod);
+        _timings = timings;
+        _sweep = TimeProvider.System.CreateTimer(static state => ((LeanHttp2Handler)state!).Sweep(), this, timings.SweepPeriod, timings.SweepPeriod);
     }
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -43,11 +42,11 @@ internal sealed class LeanHttp2Handler : HttpMessageHandler
         return pool.SendAsync(request, cancellationToken);
     }
 
-    private void CloseIdle()
+    private void Sweep()
     {
         foreach (var pool in _pools.Values)
         {
-            pool.CloseIdle(_idleTimeout);
+            pool.Sweep(_timings.IdleTimeout, _timings.PingDelay, _timings.PingTimeout);
         }
     }
 
