@@ -6,12 +6,12 @@ namespace MeshProxy.Configuration;
 /// SETTINGS_MAX_CONCURRENT_STREAMS is reached instead of queueing calls; false (<c>single</c>): one connection.
 /// </param>
 /// <param name="Client">
-/// Which HTTP/2 client carries the cluster's calls (<c>client:</c>): <see cref="Http2ClientKind.Sockets"/>
-/// (.NET's SocketsHttpHandler) or <see cref="Http2ClientKind.Lean"/> (MeshProxy's own, h2c only). When the key is
-/// absent it is <see cref="Http2ClientKind.Sockets"/>, or what <c>MESHPROXY_HTTP2_CLIENT</c> names
-/// (<see cref="Http2ClientKinds.ProcessDefault"/>).
+/// Which HTTP/2 client carries the cluster's calls (<c>client:</c>): <see cref="Http2ClientKind.Lean"/> (MeshProxy's
+/// own, h2c only) or <see cref="Http2ClientKind.Sockets"/> (.NET's SocketsHttpHandler). When the key is absent it is
+/// <see cref="Http2ClientKinds.ProcessDefault"/> (Lean unless <c>MESHPROXY_HTTP2_CLIENT</c> says otherwise), and
+/// Sockets for a cluster with <c>tls:</c>.
 /// </param>
-internal sealed record Http2Config(bool MultipleConnections, Http2ClientKind Client = Http2ClientKind.Sockets)
+internal sealed record Http2Config(bool MultipleConnections, Http2ClientKind Client)
 {
-    public static Http2Config Default { get; } = new(MultipleConnections: true);
+    public static Http2Config Default { get; } = new(MultipleConnections: true, Http2ClientKinds.ProcessDefault);
 }

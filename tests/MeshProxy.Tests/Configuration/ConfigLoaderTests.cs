@@ -64,6 +64,39 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
+    public void Load_Http2Client_ReadPerCluster_DefaultIsTheProcessDefault()
+    {
+        var config = ConfigAssert.LoadValid("""
+            routes:
+              - { name: r, match: { prefix: / }, cluster: c1 }
+            clusters:
+              c1: { destinations: [ { address: "http://127.0.0.1:1" } ] }
+              c2: { destinations: [ { address: "http://127.0.0.1:2" } ], http2: { client: sockets } }
+              c3: { destinations: [ { address: "http://127.0.0.1:3" } ], http2: { client: lean, connectionsPerDestination: single } }
+            """);
+
+        Assert.Equal(Http2ClientKinds.ProcessDefault, config.Clusters[0].Http2.Client);
+        Assert.Equal(Http2ClientKind.Sockets, config.Clusters[1].Http2.Client);
+        Assert.Equal(new Http2Config(MultipleConnections: false, Http2ClientKind.Lean), config.Clusters[2].Http2);
+    }
+
+    [Fact]
+    public void Load_Http2Client_UnsetOnATlsCluster_IsSockets()
+    {
+        var config = ConfigAssert.LoadValid("""
+            listeners:
+              grpc: { address: 127.0.0.1, port: 7070 }
+            tls: { directory: /c }
+            routes:
+              - { name: r, match: { prefix: / }, cluster: c1 }
+            clusters:
+              c1: { destinations: [ { address: "https://users:7443" } ], tls: {} }
+            """);
+
+        Assert.Equal(Http2ClientKind.Sockets, config.Clusters[0].Http2.Client);
+    }
+
+    [Fact]
     public void Load_ClusterShorthand_IsOneBackendOfWeight100()
     {
         var config = ConfigAssert.LoadValid($$"""
@@ -105,6 +138,7 @@ public sealed class ConfigLoaderTests
     [InlineData("routes:\n  - { name: r, match: { prefix: / }, cluster: c1, backends: [ { cluster: c1 } ] }", "routes[0].cluster", "not both")]
     [InlineData("clusters:\n  c3: { destinations: [ { address: \"http://a:1\" } ], loadBalancing: random }", "clusters.c3.loadBalancing", "unknown policy")]
     [InlineData("clusters:\n  c3: { destinations: [ { address: \"http://a:1\" } ], http2: { connectionsPerDestination: many } }", "clusters.c3.http2.connectionsPerDestination", "expected 'single' or 'multiple'")]
+    [InlineData("clusters:\n  c3: { destinations: [ { address: \"http://a:1\" } ], http2: { client: nghttp2 } }", "clusters.c3.http2.client", "expected 'sockets' or 'lean', found 'nghttp2'")]
     public void Load_StructuralError_NamesPath(string yaml, string path, string message) =>
         AssertError(yaml, path, message);
 

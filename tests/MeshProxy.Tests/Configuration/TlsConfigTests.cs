@@ -127,6 +127,23 @@ public sealed class TlsConfigTests
         Assert.Equal(new ConfigError(path, message), Assert.Single(errors));
     }
 
+    [Fact]
+    public void Load_LeanClientOnATlsCluster_RefusedWithThePath()
+    {
+        var errors = ConfigAssert.Errors($$"""
+            {{LoopbackGrpc}}tls: { directory: /c }
+            routes:
+              - { name: r1, match: { prefix: / }, cluster: c1 }
+            clusters:
+              c1:
+                destinations: [ { address: "https://users:7443" } ]
+                tls: {}
+                http2: { client: lean }
+            """);
+
+        Assert.Equal(new ConfigError("clusters.c1.http2.client", "the lean client speaks h2c only; a cluster with tls: takes 'sockets'"), Assert.Single(errors));
+    }
+
     [Theory]
     [InlineData("tls: { directory: /c }", "http://users:7443", "{}", "clusters.c1.destinations[0].address", "'http://users:7443' is not an absolute https:// URI (the cluster has 'tls:')")]
     [InlineData("", "https://users:7443", "{}", "clusters.c1.tls", "needs the top-level 'tls:' section (the workload certificate to present and the bundle to check the server against)")]
