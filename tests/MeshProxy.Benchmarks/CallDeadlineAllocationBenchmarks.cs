@@ -1,10 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Grpc.Core;
-using Grpc.Net.Client;
-using MeshProxy.Hosting;
 using MeshProxy.Samples.Users.V1;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MeshProxy.Benchmarks;
 
@@ -27,9 +23,7 @@ public class CallDeadlineAllocationBenchmarks
     private static readonly Metadata Retries = new() { { "x-policy", "retries" } };
     private static readonly Metadata Bench = new() { { "x-policy", "bench" } };
 
-    private WebApplication? _backend;
-    private MeshProxyServer? _proxy;
-    private GrpcChannel? _grpc;
+    private InProcessProxyStack? _stack;
     private UserService.UserServiceClient? _users;
 
     [GlobalSetup]
@@ -71,14 +65,7 @@ public class CallDeadlineAllocationBenchmarks
 
     private async Task SetupAsync()
     {
-        _backend = await FixedReplyBackend.StartAsync(new User { UserId = "u-1001", DisplayName = "Ada Lovelace" }).ConfigureAwait(false);
-        var port = FixedReplyBackend.Port(_backend);
-        _proxy = await MeshProxyServer.StartAsync($$"""
-            listeners:
-              grpc:  { address: 127.0.0.1, port: 0 }
-              rest:  { address: 127.0.0.1, port: 0 }
-              ops:   { address: 127.0.0.1, port: 0 }
-              admin: { address: 127.0.0.1, port: 0 }
+        _stack = await InProcessProxyStack.StartAsync(port => $$"""
             routes:
               - name: timeout
                 match: { method: /users.v1.UserService/*, headers: [ { name: x-policy, exact: timeout } ] }
@@ -98,9 +85,8 @@ public class CallDeadlineAllocationBenchmarks
                 cluster: users
             clusters:
               users: { destinations: [ { address: "http://127.0.0.1:{{port}}" } ] }
-            """, NullLoggerProvider.Instance).ConfigureAwait(false);
-        _grpc = GrpcChannel.ForAddress(_proxy.Address(ListenerName.Grpc));
-        _users = new UserService.UserServiceClient(_grpc);
+            """).ConfigureAwait(false);
+        _users = _stack.Users;
         await Unary_NoPolicy().ConfigureAwait(false);
         await Unary_RouteTimeout().ConfigureAwait(false);
         await Unary_Retries().ConfigureAwait(false);
@@ -110,15 +96,9 @@ public class CallDeadlineAllocationBenchmarks
 
     private async Task CleanupAsync()
     {
-        _grpc?.Dispose();
-        if (_proxy is not null)
+        if (_stack is not null)
         {
-            await _proxy.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_backend is not null)
-        {
-            await _backend.DisposeAsync().ConfigureAwait(false);
+            await _stack.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

@@ -1,9 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Grpc.Net.Client;
-using MeshProxy.Hosting;
 using MeshProxy.Samples.Users.V1;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MeshProxy.Benchmarks;
 
@@ -19,9 +15,7 @@ public class UpstreamClientAllocationBenchmarks
 {
     private const int Calls = 64;
 
-    private WebApplication? _backend;
-    private MeshProxyServer? _proxy;
-    private GrpcChannel? _grpc;
+    private InProcessProxyStack? _stack;
     private UserService.UserServiceClient? _users;
 
     /// <summary>The cluster's <c>http2.client</c>.</summary>
@@ -65,13 +59,7 @@ public class UpstreamClientAllocationBenchmarks
 
     private async Task SetupAsync()
     {
-        _backend = await FixedReplyBackend.StartAsync(new User { UserId = "u-1001", DisplayName = "Ada Lovelace" }).ConfigureAwait(false);
-        _proxy = await MeshProxyServer.StartAsync($$"""
-            listeners:
-              grpc:  { address: 127.0.0.1, port: 0 }
-              rest:  { address: 127.0.0.1, port: 0 }
-              ops:   { address: 127.0.0.1, port: 0 }
-              admin: { address: 127.0.0.1, port: 0 }
+        _stack = await InProcessProxyStack.StartAsync(port => $$"""
             routes:
               - name: users
                 match: { method: /users.v1.UserService/* }
@@ -80,25 +68,18 @@ public class UpstreamClientAllocationBenchmarks
                 retry: { retryOn: [unavailable, connect-failure, refused-stream], maxAttempts: 3, perTryTimeout: 10s }
             clusters:
               users:
-                destinations: [ { address: "http://127.0.0.1:{{FixedReplyBackend.Port(_backend)}}" } ]
+                destinations: [ { address: "http://127.0.0.1:{{port}}" } ]
                 http2: { client: {{Client}} }
-            """, NullLoggerProvider.Instance).ConfigureAwait(false);
-        _grpc = GrpcChannel.ForAddress(_proxy.Address(ListenerName.Grpc));
-        _users = new UserService.UserServiceClient(_grpc);
+            """).ConfigureAwait(false);
+        _users = _stack.Users;
         await Unary_ThirtyTwoInFlight().ConfigureAwait(false);
     }
 
     private async Task CleanupAsync()
     {
-        _grpc?.Dispose();
-        if (_proxy is not null)
+        if (_stack is not null)
         {
-            await _proxy.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_backend is not null)
-        {
-            await _backend.DisposeAsync().ConfigureAwait(false);
+            await _stack.DisposeAsync().ConfigureAwait(false);
         }
     }
 }
