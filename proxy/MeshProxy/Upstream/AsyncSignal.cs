@@ -10,24 +10,23 @@ internal sealed class AsyncSignal : IValueTaskSource
 {
     private static readonly Action<object?> CancelCallback = static state => ((AsyncSignal)state!).Cancel();
 
+    // Reset, Set and a cancel can race (a failure wakes a writer while it re-arms): the lock makes each step whole.
+    private readonly Lock _lock = new();
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
-    private int _completed;
+    private bool _completed;
     private CancellationToken _waitToken;
 
     /// <summary>Re-arms the signal for the next wait; only the one waiter calls it, before it waits.</summary>
     public void Reset()
     {
-        _core.Reset();
-        Volatile.Write(ref _completed, 0);
-    }
-
-    public void Set()
-    {
-        if (Interlocked.Exchange(ref _completed, 1) == 0)
+        lock (_lock)
         {
-            _core.SetResult(true);
+            _core.Reset();
+            _completed = false;
         }
     }
+
+    public void Set() => Complete(null);
 
     public async ValueTask WaitAsync(CancellationToken cancellationToken)
     {
@@ -44,11 +43,26 @@ internal sealed class AsyncSignal : IValueTaskSource
         }
     }
 
-    private void Cancel()
+    private void Cancel() => Complete(new OperationCanceledException(_waitToken));
+
+    private void Complete(Exception? error)
     {
-        if (Interlocked.Exchange(ref _completed, 1) == 0)
+        lock (_lock)
         {
-            _core.SetException(new OperationCanceledException(_waitToken));
+            if (_completed)
+            {
+                return;
+            }
+
+            _completed = true;
+            if (error is null)
+            {
+                _core.SetResult(true);
+            }
+            else
+            {
+                _core.SetException(error);
+            }
         }
     }
 

@@ -171,7 +171,18 @@ internal sealed class Http2Stream : IHeaderSink
     }
 
     /// <summary>Prepares the wait for window (connection lock).</summary>
-    public void ArmWindowWait() => (_windowSignal ??= new AsyncSignal()).Reset();
+    public void ArmWindowWait()
+    {
+        var signal = _windowSignal ??= new AsyncSignal();
+        signal.Reset();
+
+        // Fail does not take the connection lock: a failure that landed between the caller's check and this reset
+        // would have its wake undone, so look again.
+        if (Volatile.Read(ref _failure) is not null)
+        {
+            signal.Set();
+        }
+    }
 
     public void WakeWindowWait() => _windowSignal?.Set();
 
