@@ -75,10 +75,13 @@ internal sealed partial class Http2Connection : IThreadPoolWorkItem
     /// <summary>Connects, sends the preface and our SETTINGS, and starts the read loop.</summary>
     public static async Task<Http2Connection> ConnectAsync(Http2ConnectionPool pool, CancellationToken cancellationToken)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
         {
             await socket.ConnectAsync(pool.Host, pool.Port, cancellationToken).ConfigureAwait(false);
+
+            // Set on the connected socket: a streamed call's frames go out as they come, never held for an ACK.
+            socket.NoDelay = true;
         }
         catch
         {
