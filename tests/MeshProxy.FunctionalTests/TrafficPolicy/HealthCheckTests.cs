@@ -24,10 +24,16 @@ public sealed class HealthCheckTests
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
+    // A probe's timeout runs on the wall clock too, not only on the virtual one: grpc-dotnet ends a call at its
+    // deadline by the real clock, whatever the checker's TimeProvider, and a sidecar's first probe (cold JIT, a new
+    // HTTP/2 connection) on a busy machine can take longer than the 1s default. Where a probe must pass, or a round
+    // must wait for the virtual clock, the timeout is this long, so only the answer or the virtual clock decides.
+    private const string ProbeOnWallClock = "grpc: { }, timeout: 30s, unhealthyThreshold: 1";
+
     [Fact]
     public async Task HealthCheck_NotServingRemovesHostAndServingBringsItBack()
     {
-        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "grpc: { service: users.v1.UserService }, interval: 5s, timeout: 1s, unhealthyThreshold: 2, healthyThreshold: 1"), new FakeTimeProvider());
+        await using var stack = await OutlierStack.StartAsync(2, ports => Users(ports, "grpc: { service: users.v1.UserService }, interval: 5s, timeout: 30s, unhealthyThreshold: 2, healthyThreshold: 1"), new FakeTimeProvider());
         var b1 = stack.Cluster("users").Destinations[1];
 
         // The first round starts with the sidecar.
@@ -69,10 +75,10 @@ public sealed class HealthCheckTests
             clusters:
               strict:
                 destinations: [ { address: "http://127.0.0.1:{{ports[0]}}" } ]
-                healthCheck: { grpc: { }, unhealthyThreshold: 1 }
+                healthCheck: { grpc: { }, timeout: 30s, unhealthyThreshold: 1 }
               lenient:
                 destinations: [ { address: "http://127.0.0.1:{{ports[0]}}" } ]
-                healthCheck: { grpc: { }, unhealthyThreshold: 1, missingServiceIsHealthy: true }
+                healthCheck: { grpc: { }, timeout: 30s, unhealthyThreshold: 1, missingServiceIsHealthy: true }
             """,
             new FakeTimeProvider(),
             // The backend answers UNIMPLEMENTED to the health service, as a server without one does.
@@ -91,7 +97,7 @@ public sealed class HealthCheckTests
     {
         await using var stack = await OutlierStack.StartAsync(
             2,
-            ports => Users(ports, "grpc: { }, timeout: 1s, unhealthyThreshold: 1"),
+            ports => Users(ports, ProbeOnWallClock),
             new FakeTimeProvider(),
             backends => backends[1].Faults.Add("grpc.health.v1.Health/Check:latency=60s"));
 
@@ -108,7 +114,7 @@ public sealed class HealthCheckTests
             }
         }).DefaultTimeout();
         Assert.False(round.IsCompleted);
-        stack.Clock!.Advance(TimeSpan.FromSeconds(1));
+        stack.Clock!.Advance(TimeSpan.FromSeconds(30));
         await round.DefaultTimeout();
 
         Assert.Equal(DestinationHealth.Healthy, destinations[0].Health);
@@ -158,13 +164,16 @@ public sealed class HealthCheckTests
             backends[1].Health.SetStatus(string.Empty, ServingStatus.NotServing);
             var ports = backends.Select(b => b.Port).ToArray();
             var file = Path.Combine(dir.FullName, "meshproxy.yaml");
-            await File.WriteAllTextAsync(file, $"{SampleStack.LoopbackListeners}\n{Users(ports[..2], "grpc: { }, unhealthyThreshold: 1")}");
+            await File.WriteAllTextAsync(file, $"{SampleStack.LoopbackListeners}\n{Users(ports[..2], ProbeOnWallClock)}");
             await using var proxy = await MeshProxyServer.StartFromFileAsync(file, logs: logs, configureServices: s => s.AddSingleton<TimeProvider>(clock)).DefaultTimeout();
             var snapshots = proxy.Services.GetRequiredService<ProxySnapshotProvider>();
             var checks = proxy.Services.GetRequiredService<HealthCheckService>();
             await checks.Checker("users")!.LastRound.DefaultTimeout();
             var kept = snapshots.Clusters["users"].Destinations[1];
             Assert.Equal(DestinationHealth.Unhealthy, kept.Health);
+
+            // Else the calls below never reach b0: the sidecar answers them UNAVAILABLE itself (no destination).
+            Assert.Equal(DestinationHealth.Healthy, snapshots.Clusters["users"].Destinations[0].Health);
 
             // b0, the only destination left, fails 5 calls in a row and is ejected: nothing is available.
             backends[0].Faults.Add("users.v1.UserService/GetUser:status=UNAVAILABLE");
@@ -197,7 +206,7 @@ public sealed class HealthCheckTests
             // Add a third destination: the cluster is rebuilt, b0 stays ejected and b1 unhealthy, the new checker
             // probes b2, and calls go to b2 alone.
             var reloaded = proxy.Services.GetRequiredService<ConfigReloader>().NextChange;
-            await File.WriteAllTextAsync(file, $"{SampleStack.LoopbackListeners}\n{Users(ports, "grpc: { }, unhealthyThreshold: 1")}");
+            await File.WriteAllTextAsync(file, $"{SampleStack.LoopbackListeners}\n{Users(ports, ProbeOnWallClock)}");
             proxy.ConfigWatcher!.Check();
             await reloaded.DefaultTimeout();
             var cluster = snapshots.Clusters["users"];

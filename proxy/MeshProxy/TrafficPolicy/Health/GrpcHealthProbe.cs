@@ -43,8 +43,10 @@ internal sealed class GrpcHealthProbe : IHealthProbe
             return (channel, new HealthClient(channel));
         }, _handler).Client;
 
-        // The deadline tells the destination how long the probe waits (grpc-timeout); the token, which the checker
-        // fires on the same timeout by its clock, is what ends the wait here.
+        // The deadline tells the destination how long the probe waits (grpc-timeout). grpc-dotnet also ends the call
+        // at it by the wall clock; the token, which the checker fires on the same timeout by its own clock, started a
+        // moment earlier, so with the system clock it usually ends the wait first. A test's virtual clock stops only
+        // the token: the wall-clock deadline still ends a probe that takes longer than the timeout in real time.
         using var call = client.CheckAsync(_request, deadline: DateTime.UtcNow + _timeout, cancellationToken: cancellationToken);
         try
         {
