@@ -26,11 +26,13 @@ public sealed class SidecarToSidecarMtlsTests : IAsyncLifetime
     private MtlsMeshPair _mesh = null!;
 
     // The serving side lets only the frontend in: every call below is also an authorization decision on a verified identity.
+    // The probe that must pass gets 30s: its first try opens an mTLS connection from a cold sidecar, which on a busy
+    // machine can outlast the 1s default and fail a probe the test expects healthy.
     public async Task InitializeAsync() => _mesh = await MtlsMeshPair.StartAsync("frontend", "users", MtlsMeshPair.AllowOnly(MtlsMesh.Id("frontend")), port => $$"""
           remote-checked:
             destinations: [ { address: "https://127.0.0.1:{{port}}" } ]
             tls: { trustDomain: {{MtlsMesh.TrustDomain}} }
-            healthCheck: { grpc: { }, interval: 1s, unhealthyThreshold: 1 }
+            healthCheck: { grpc: { }, interval: 1s, timeout: 30s, unhealthyThreshold: 1 }
           impostor:
             destinations: [ { address: "https://127.0.0.1:{{port}}" } ]
             tls: { spiffeId: "{{MtlsMesh.Id("payments")}}" }
