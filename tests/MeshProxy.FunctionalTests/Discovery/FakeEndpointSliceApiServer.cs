@@ -292,9 +292,11 @@ internal sealed class FakeEndpointSliceApiServer : IAsyncDisposable
         }
 
         var response = context.Response;
-        await response.StartAsync(context.RequestAborted);
         try
         {
+            // Inside the try: a client gone before the response starts must still leave _watches, or a later
+            // DropWatches aborts a context the server has already disposed.
+            await response.StartAsync(context.RequestAborted);
             foreach (var line in backlog)
             {
                 await WriteLineAsync(response, line, context.RequestAborted);
