@@ -19,7 +19,9 @@ import sys
 # (layer, predicate on "module!Namespace.Type.Method(...)"); the first that matches a frame names its layer.
 LAYERS = [
     ("Sockets and system calls", lambda f: f.startswith("System.Net.Sockets!") or "!Interop+Sys." in f),
-    ("HTTP/2 client to the upstream (SocketsHttpHandler)", lambda f: f.startswith("System.Net.Http!")),
+    # System.Net.Http is SocketsHttpHandler, and also the HttpRequestMessage, HttpResponseMessage and header types YARP
+    # and the lean client both build a call on.
+    ("System.Net.Http (SocketsHttpHandler; the message and header types)", lambda f: f.startswith("System.Net.Http!")),
     ("HTTP/2 client to the upstream (lean, MeshProxy.Upstream)", lambda f: f.startswith("meshproxy!MeshProxy.Upstream.")),
     ("YARP forwarder", lambda f: f.startswith("Yarp.ReverseProxy!")),
     # File I/O on the thread pool is the access log's (the only file the proxy writes).
