@@ -111,17 +111,6 @@ internal sealed partial class Http2Connection : IThreadPoolWorkItem
         }
     }
 
-    /// <summary>Gives back a slot reserved for a stream that was never opened.</summary>
-    public void Unreserve()
-    {
-        lock (_lock)
-        {
-            _reserved--;
-        }
-
-        _pool.OnSlotFreed();
-    }
-
     /// <summary>Closes the socket; the streams still open fail with <paramref name="reason"/>.</summary>
     public void Abort(Exception reason)
     {

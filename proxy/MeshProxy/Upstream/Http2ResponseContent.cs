@@ -33,7 +33,14 @@ internal sealed class Http2ResponseContent(Http2Stream stream) : HttpContent
         if (disposing)
         {
             // A response disposed unread still has to release its stream (and reset it if the server is still sending).
-            (_body ?? new Http2ResponseBodyStream(stream)).Dispose();
+            if (_body is null)
+            {
+                stream.OnResponseDisposed();
+            }
+            else
+            {
+                _body.Dispose();
+            }
         }
 
         base.Dispose(disposing);
