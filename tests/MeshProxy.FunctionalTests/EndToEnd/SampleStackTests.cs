@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Grpc.Core;
+using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.FunctionalTests.SampleBackends;
 using MeshProxy.Samples.Inventory.V1;
 using MeshProxy.Samples.Payments.V1;
@@ -55,19 +56,7 @@ public sealed class SampleStackTests(SampleStackFixture stack)
     public async Task ClientStreaming_ThroughSidecar_SummarisesEveryMessage()
     {
         using var call = stack.Payments.BatchCharge();
-        var key = Guid.NewGuid().ToString("N");
-        for (var i = 0; i < 3; i++)
-        {
-            await call.RequestStream.WriteAsync(new ChargeCardRequest
-            {
-                IdempotencyKey = $"{key}-{i}",
-                AccountId = "acct-1003",
-                Amount = new Money { CurrencyCode = "EUR", Units = 2 },
-                CardToken = i == 1 ? "tok_declined" : "tok_visa",
-            }).DefaultTimeout();
-        }
-
-        await call.RequestStream.CompleteAsync().DefaultTimeout();
+        await BatchCharges.WriteAsync(call.RequestStream, 3);
         var summary = await call.ResponseAsync.DefaultTimeout();
 
         Assert.Equal((2, 1), (summary.Succeeded, summary.Declined));

@@ -159,19 +159,7 @@ public sealed class LeanCallKindsTests : IClassFixture<LeanBackendsFixture>, IDi
     {
         using var channel = GrpcChannel.ForAddress(_fixture.SampleProxy);
         using var call = new PaymentService.PaymentServiceClient(channel).BatchCharge(Headers(client));
-        var key = Guid.NewGuid().ToString("N");
-        for (var i = 0; i < 5; i++)
-        {
-            await call.RequestStream.WriteAsync(new ChargeCardRequest
-            {
-                IdempotencyKey = $"{key}-{i}",
-                AccountId = "acct-1003",
-                Amount = new Money { CurrencyCode = "EUR", Units = 2 },
-                CardToken = i == 1 ? "tok_declined" : "tok_visa",
-            }).DefaultTimeout();
-        }
-
-        await call.RequestStream.CompleteAsync().DefaultTimeout();
+        await BatchCharges.WriteAsync(call.RequestStream, 5);
         var summary = await call.ResponseAsync.DefaultTimeout();
 
         Assert.Equal((4, 1), (summary.Succeeded, summary.Declined));
