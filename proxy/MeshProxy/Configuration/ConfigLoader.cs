@@ -275,7 +275,8 @@ internal static class ConfigLoader
             }
         }
 
-        if (client is null && Http2ClientKinds.ProcessDefaultError is { } variableError)
+        // A TLS cluster never takes the process default, so a bad variable is not its error.
+        if (client is null && !tls && Http2ClientKinds.ProcessDefaultError is { } variableError)
         {
             errors.Add(path, variableError);
         }
