@@ -1,21 +1,13 @@
+using MeshProxy.IO;
+
 namespace MeshProxy.Upstream;
 
 /// <summary>The stream an upstream request's content is written to: DATA frames of its <see cref="Http2Stream"/>.</summary>
-internal sealed class Http2RequestBodyStream(Http2Stream stream) : Stream
+internal sealed class Http2RequestBodyStream(Http2Stream stream) : NonSeekableStream
 {
     public override bool CanRead => false;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
         stream.WriteAsync(buffer, cancellationToken);
@@ -34,8 +26,4 @@ internal sealed class Http2RequestBodyStream(Http2Stream stream) : Stream
     }
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -1,23 +1,15 @@
+using MeshProxy.IO;
+
 namespace MeshProxy.Upstream;
 
 /// <summary>The response body of an upstream call, read from its <see cref="Http2Stream"/>'s buffer.</summary>
-internal sealed class Http2ResponseBodyStream(Http2Stream stream) : Stream
+internal sealed class Http2ResponseBodyStream(Http2Stream stream) : NonSeekableStream
 {
     private bool _disposed;
 
     public override bool CanRead => true;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         stream.ReadAsync(buffer, cancellationToken);
@@ -42,10 +34,6 @@ internal sealed class Http2ResponseBodyStream(Http2Stream stream) : Stream
     public override void Flush()
     {
     }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
