@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using BenchmarkDotNet.Attributes;
+using MeshProxy.IO;
 using MeshProxy.Protection;
 
 namespace MeshProxy.Benchmarks;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Text;
+using MeshProxy.IO;
 
 namespace MeshProxy.Protection;
 

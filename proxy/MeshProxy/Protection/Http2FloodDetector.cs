@@ -1,3 +1,5 @@
+using MeshProxy.IO;
+
 namespace MeshProxy.Protection;
 
 /// <summary>

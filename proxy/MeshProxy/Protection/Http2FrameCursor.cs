@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MeshProxy.IO;
 
 namespace MeshProxy.Protection;
 

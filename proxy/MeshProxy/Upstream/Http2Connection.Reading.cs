@@ -1,6 +1,7 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers;
 using System.Net.Sockets;
+using MeshProxy.IO;
 using MeshProxy.Upstream.Hpack;
 
 namespace MeshProxy.Upstream;
@@ -70,25 +71,22 @@ internal sealed partial class Http2Connection
     private int ProcessFrames(ReadOnlySpan<byte> bytes)
     {
         var consumed = 0;
-        while (bytes.Length - consumed >= Http2Wire.FrameHeaderLength)
+        while (bytes.Length - consumed >= Http2FrameHeader.Size)
         {
-            var header = bytes[consumed..];
-            var length = (header[0] << 16) | (header[1] << 8) | header[2];
-            if (length > Http2Wire.DefaultMaxFrameSize)
+            var frame = bytes[consumed..];
+            var header = Http2FrameHeader.Read(frame);
+            if (header.Length > Http2Wire.DefaultMaxFrameSize)
             {
-                throw new Http2ConnectionException(Http2Wire.FrameSizeError, $"the server sent a frame of {length} bytes, over our SETTINGS_MAX_FRAME_SIZE");
+                throw new Http2ConnectionException(Http2Wire.FrameSizeError, $"the server sent a frame of {header.Length} bytes, over our SETTINGS_MAX_FRAME_SIZE");
             }
 
-            if (bytes.Length - consumed < Http2Wire.FrameHeaderLength + length)
+            if (frame.Length < Http2FrameHeader.Size + header.Length)
             {
                 break;
             }
 
-            var type = header[3];
-            var flags = header[4];
-            var streamId = BinaryPrimitives.ReadInt32BigEndian(header[5..]) & int.MaxValue;
-            ProcessFrame(type, flags, streamId, header.Slice(Http2Wire.FrameHeaderLength, length));
-            consumed += Http2Wire.FrameHeaderLength + length;
+            ProcessFrame(header.Type, header.Flags, header.StreamId, frame.Slice(Http2FrameHeader.Size, header.Length));
+            consumed += Http2FrameHeader.Size + header.Length;
         }
 
         Flush();
@@ -99,7 +97,7 @@ internal sealed partial class Http2Connection
     {
         if (_continued.WrittenCount > 0 || _continuedStreamId != 0)
         {
-            if (type != Http2Wire.Continuation || streamId != _continuedStreamId)
+            if (type != Http2FrameHeader.Continuation || streamId != _continuedStreamId)
             {
                 throw new Http2ConnectionException(Http2Wire.ProtocolError, "the server interrupted a header block (RFC 9113 §6.10)");
             }
@@ -110,30 +108,30 @@ internal sealed partial class Http2Connection
 
         switch (type)
         {
-            case Http2Wire.Data:
+            case Http2FrameHeader.Data:
                 OnData(flags, streamId, payload);
                 break;
-            case Http2Wire.Headers:
+            case Http2FrameHeader.Headers:
                 OnHeaders(flags, streamId, payload);
                 break;
-            case Http2Wire.RstStream:
+            case Http2FrameHeader.RstStream:
                 OnRstStream(streamId, payload);
                 break;
-            case Http2Wire.Settings:
+            case Http2FrameHeader.Settings:
                 OnSettings(flags, streamId, payload);
                 break;
-            case Http2Wire.PushPromise:
+            case Http2FrameHeader.PushPromise:
                 throw new Http2ConnectionException(Http2Wire.ProtocolError, "the server sent PUSH_PROMISE, which our SETTINGS_ENABLE_PUSH of 0 forbids");
-            case Http2Wire.Ping:
+            case Http2FrameHeader.Ping:
                 OnPing(flags, streamId, payload);
                 break;
-            case Http2Wire.GoAway:
+            case Http2FrameHeader.GoAway:
                 OnGoAway(streamId, payload);
                 break;
-            case Http2Wire.WindowUpdate:
+            case Http2FrameHeader.WindowUpdate:
                 OnWindowUpdate(streamId, payload);
                 break;
-            case Http2Wire.Continuation:
+            case Http2FrameHeader.Continuation:
                 throw new Http2ConnectionException(Http2Wire.ProtocolError, "the server sent CONTINUATION outside a header block");
             default:
                 // PRIORITY and unknown frame types are ignored (RFC 9113 §5.5).
@@ -169,14 +167,14 @@ internal sealed partial class Http2Connection
             return;
         }
 
-        if (!stream.OnData(data, flowControlled, endStream: (flags & Http2Wire.EndStream) != 0))
+        if (!stream.OnData(data, flowControlled, endStream: (flags & Http2FrameHeader.EndStream) != 0))
         {
             Reset(stream, Http2Wire.FlowControlError);
             stream.Fail(new HttpProtocolException(Http2Wire.FlowControlError, "the upstream server sent more than the stream's window", null));
             return;
         }
 
-        if ((flags & Http2Wire.EndStream) != 0)
+        if ((flags & Http2FrameHeader.EndStream) != 0)
         {
             OnRemoteEnded(stream);
         }
@@ -190,7 +188,7 @@ internal sealed partial class Http2Connection
         }
 
         var block = Unpad(flags, payload);
-        if ((flags & Http2Wire.PriorityFlag) != 0)
+        if ((flags & Http2FrameHeader.PriorityFlag) != 0)
         {
             if (block.Length < 5)
             {
@@ -200,8 +198,8 @@ internal sealed partial class Http2Connection
             block = block[5..];
         }
 
-        var endStream = (flags & Http2Wire.EndStream) != 0;
-        if ((flags & Http2Wire.EndHeaders) == 0)
+        var endStream = (flags & Http2FrameHeader.EndStream) != 0;
+        if ((flags & Http2FrameHeader.EndHeaders) == 0)
         {
             _continuedStreamId = streamId;
             _continuedEndStream = endStream;
@@ -221,7 +219,7 @@ internal sealed partial class Http2Connection
         }
 
         _continued.Write(payload);
-        if ((flags & Http2Wire.EndHeaders) != 0)
+        if ((flags & Http2FrameHeader.EndHeaders) != 0)
         {
             var streamId = _continuedStreamId;
             _continuedStreamId = 0;
@@ -326,12 +324,12 @@ internal sealed partial class Http2Connection
 
     private void OnSettings(byte flags, int streamId, ReadOnlySpan<byte> payload)
     {
-        if (streamId != 0 || payload.Length % 6 != 0 || ((flags & Http2Wire.Ack) != 0 && payload.Length != 0))
+        if (streamId != 0 || payload.Length % 6 != 0 || ((flags & Http2FrameHeader.Ack) != 0 && payload.Length != 0))
         {
             throw new Http2ConnectionException(Http2Wire.ProtocolError, "the server sent a malformed SETTINGS frame");
         }
 
-        if ((flags & Http2Wire.Ack) != 0)
+        if ((flags & Http2FrameHeader.Ack) != 0)
         {
             return;
         }
@@ -388,7 +386,7 @@ internal sealed partial class Http2Connection
                 }
             }
 
-            AppendFrame(Http2Wire.Settings, Http2Wire.Ack, 0, []);
+            AppendFrame(Http2FrameHeader.Settings, Http2FrameHeader.Ack, 0, []);
         }
 
         WakeWindowWaiters(waiters);
@@ -404,9 +402,9 @@ internal sealed partial class Http2Connection
 
         lock (_lock)
         {
-            if ((flags & Http2Wire.Ack) == 0)
+            if ((flags & Http2FrameHeader.Ack) == 0)
             {
-                AppendFrame(Http2Wire.Ping, Http2Wire.Ack, 0, payload);
+                AppendFrame(Http2FrameHeader.Ping, Http2FrameHeader.Ack, 0, payload);
             }
             else
             {
@@ -557,7 +555,7 @@ internal sealed partial class Http2Connection
             Span<byte> payload = stackalloc byte[8];
             BinaryPrimitives.WriteInt32BigEndian(payload, 0);
             BinaryPrimitives.WriteInt32BigEndian(payload[4..], errorCode);
-            AppendFrame(Http2Wire.GoAway, 0, 0, payload);
+            AppendFrame(Http2FrameHeader.GoAway, 0, 0, payload);
         }
 
         // Best effort: the socket closes right after, so the frame goes out synchronously if it goes at all.
@@ -579,7 +577,7 @@ internal sealed partial class Http2Connection
 
     private static ReadOnlySpan<byte> Unpad(byte flags, ReadOnlySpan<byte> payload)
     {
-        if ((flags & Http2Wire.Padded) == 0)
+        if ((flags & Http2FrameHeader.Padded) == 0)
         {
             return payload;
         }

@@ -1,8 +1,9 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using MeshProxy.IO;
 using MeshProxy.Upstream.Hpack;
 
 namespace MeshProxy.Upstream;
@@ -88,7 +89,7 @@ internal sealed partial class Http2Connection
             _connectionSendWindow -= taken;
             for (var offset = 0; offset < taken; offset += _peerMaxFrameSize)
             {
-                AppendFrame(Http2Wire.Data, 0, stream.Id, data.Slice(offset, Math.Min(_peerMaxFrameSize, taken - offset)));
+                AppendFrame(Http2FrameHeader.Data, 0, stream.Id, data.Slice(offset, Math.Min(_peerMaxFrameSize, taken - offset)));
             }
         }
 
@@ -108,7 +109,7 @@ internal sealed partial class Http2Connection
             }
 
             stream.LocalEnded = true;
-            AppendFrame(Http2Wire.Data, Http2Wire.EndStream, stream.Id, []);
+            AppendFrame(Http2FrameHeader.Data, Http2FrameHeader.EndStream, stream.Id, []);
             if (stream.RemoteEnded)
             {
                 removed = RemoveLocked(stream);
@@ -134,7 +135,7 @@ internal sealed partial class Http2Connection
 
             Span<byte> payload = stackalloc byte[4];
             BinaryPrimitives.WriteInt32BigEndian(payload, errorCode);
-            AppendFrame(Http2Wire.RstStream, 0, stream.Id, payload);
+            AppendFrame(Http2FrameHeader.RstStream, 0, stream.Id, payload);
             stream.LocalEnded = true;
             RemoveLocked(stream);
         }
@@ -168,7 +169,7 @@ internal sealed partial class Http2Connection
             WriteSetting(settings, Http2Wire.SettingsEnablePush, 0);
             WriteSetting(settings[6..], Http2Wire.SettingsInitialWindowSize, StreamReceiveWindow);
             WriteSetting(settings[12..], Http2Wire.SettingsMaxHeaderListSize, MaxHeaderListSize);
-            AppendFrame(Http2Wire.Settings, 0, 0, settings);
+            AppendFrame(Http2FrameHeader.Settings, 0, 0, settings);
             AppendWindowUpdate(0, ConnectionReceiveWindow - Http2Wire.DefaultWindow);
         }
 
@@ -181,28 +182,28 @@ internal sealed partial class Http2Connection
 
     private void AppendFrame(byte type, byte flags, int streamId, ReadOnlySpan<byte> payload)
     {
-        var span = _pending.GetSpan(Http2Wire.FrameHeaderLength + payload.Length);
-        Http2Wire.WriteFrameHeader(span, payload.Length, type, flags, streamId);
-        payload.CopyTo(span[Http2Wire.FrameHeaderLength..]);
-        _pending.Advance(Http2Wire.FrameHeaderLength + payload.Length);
+        var span = _pending.GetSpan(Http2FrameHeader.Size + payload.Length);
+        Http2FrameHeader.Write(span, payload.Length, type, flags, streamId);
+        payload.CopyTo(span[Http2FrameHeader.Size..]);
+        _pending.Advance(Http2FrameHeader.Size + payload.Length);
     }
 
     private void AppendWindowUpdate(int streamId, int increment)
     {
         Span<byte> payload = stackalloc byte[4];
         BinaryPrimitives.WriteInt32BigEndian(payload, increment);
-        AppendFrame(Http2Wire.WindowUpdate, 0, streamId, payload);
+        AppendFrame(Http2FrameHeader.WindowUpdate, 0, streamId, payload);
     }
 
     private void AppendHeaderBlock(int streamId, ReadOnlySpan<byte> block, bool endStream)
     {
         var first = Math.Min(block.Length, _peerMaxFrameSize);
-        var flags = (byte)((endStream ? Http2Wire.EndStream : 0) | (first == block.Length ? Http2Wire.EndHeaders : 0));
-        AppendFrame(Http2Wire.Headers, flags, streamId, block[..first]);
+        var flags = (byte)((endStream ? Http2FrameHeader.EndStream : 0) | (first == block.Length ? Http2FrameHeader.EndHeaders : 0));
+        AppendFrame(Http2FrameHeader.Headers, flags, streamId, block[..first]);
         for (var offset = first; offset < block.Length; offset += _peerMaxFrameSize)
         {
             var length = Math.Min(_peerMaxFrameSize, block.Length - offset);
-            AppendFrame(Http2Wire.Continuation, offset + length == block.Length ? Http2Wire.EndHeaders : (byte)0, streamId, block.Slice(offset, length));
+            AppendFrame(Http2FrameHeader.Continuation, offset + length == block.Length ? Http2FrameHeader.EndHeaders : (byte)0, streamId, block.Slice(offset, length));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using MeshProxy.IO;
 using MeshProxy.Upstream.Hpack;
 
 namespace MeshProxy.Upstream;
@@ -164,7 +165,7 @@ internal sealed partial class Http2Connection : IThreadPoolWorkItem
             if (ping)
             {
                 _pingSentAt = now;
-                AppendFrame(Http2Wire.Ping, 0, 0, stackalloc byte[8]);
+                AppendFrame(Http2FrameHeader.Ping, 0, 0, stackalloc byte[8]);
             }
         }
 

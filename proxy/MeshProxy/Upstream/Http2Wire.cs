@@ -1,31 +1,13 @@
-using System.Buffers.Binary;
-
 namespace MeshProxy.Upstream;
 
-/// <summary>HTTP/2 frame layout and code points (RFC 9113 §4.1, §6, §7, §11) for the lean upstream client.</summary>
+/// <summary>
+/// HTTP/2 code points the lean upstream client needs beside the frame header's (<see cref="IO.Http2FrameHeader"/>):
+/// the preface, SETTINGS ids, error codes and window sizes (RFC 9113 §3.4, §6.5.2, §7).
+/// </summary>
 internal static class Http2Wire
 {
-    public const int FrameHeaderLength = 9;
-
     /// <summary>The client connection preface (RFC 9113 §3.4).</summary>
     public static ReadOnlySpan<byte> Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
-
-    public const byte Data = 0x0;
-    public const byte Headers = 0x1;
-    public const byte Priority = 0x2;
-    public const byte RstStream = 0x3;
-    public const byte Settings = 0x4;
-    public const byte PushPromise = 0x5;
-    public const byte Ping = 0x6;
-    public const byte GoAway = 0x7;
-    public const byte WindowUpdate = 0x8;
-    public const byte Continuation = 0x9;
-
-    public const byte EndStream = 0x1;
-    public const byte Ack = 0x1;
-    public const byte EndHeaders = 0x4;
-    public const byte Padded = 0x8;
-    public const byte PriorityFlag = 0x20;
 
     public const ushort SettingsHeaderTableSize = 0x1;
     public const ushort SettingsEnablePush = 0x2;
@@ -47,16 +29,6 @@ internal static class Http2Wire
     public const int DefaultWindow = 65_535;
     public const int DefaultMaxFrameSize = 16_384;
     public const int MaxWindow = int.MaxValue;
-
-    public static void WriteFrameHeader(Span<byte> destination, int length, byte type, byte flags, int streamId)
-    {
-        destination[0] = (byte)(length >> 16);
-        destination[1] = (byte)(length >> 8);
-        destination[2] = (byte)length;
-        destination[3] = type;
-        destination[4] = flags;
-        BinaryPrimitives.WriteInt32BigEndian(destination[5..], streamId & int.MaxValue);
-    }
 
     public static string ErrorName(long code) => code switch
     {

@@ -1,7 +1,7 @@
-using System.Buffers.Binary;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using MeshProxy.Configuration;
+using MeshProxy.IO;
 using MeshProxy.TestSupport;
 using MeshProxy.Upstream;
 
@@ -30,7 +30,7 @@ public sealed class LeanKeepAliveTests
 
         var failure = await Assert.ThrowsAnyAsync<IOException>(() => call.DefaultTimeout());
         Assert.Contains("PING", failure.Message, StringComparison.Ordinal);
-        Assert.Contains(Http2Wire.Ping, server.FrameTypes);
+        Assert.Contains(Http2FrameHeader.Ping, server.FrameTypes);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class LeanKeepAliveTests
         }
 
         await server.ClientClosed.DefaultTimeout();
-        Assert.DoesNotContain(Http2Wire.Ping, server.FrameTypes);
+        Assert.DoesNotContain(Http2FrameHeader.Ping, server.FrameTypes);
     }
 
     private static ClusterConfig Cluster() =>
@@ -114,10 +114,10 @@ public sealed class LeanKeepAliveTests
         {
             using var socket = await _listener.AcceptSocketAsync().ConfigureAwait(false);
             await using var stream = new NetworkStream(socket, ownsSocket: false);
-            await stream.WriteAsync(Frame(Http2Wire.Settings, 0, 0, [])).ConfigureAwait(false);
+            await stream.WriteAsync(Frame(Http2FrameHeader.Settings, 0, 0, [])).ConfigureAwait(false);
             var preface = new byte[Http2Wire.Preface.Length];
             await stream.ReadExactlyAsync(preface).ConfigureAwait(false);
-            var header = new byte[Http2Wire.FrameHeaderLength];
+            var header = new byte[Http2FrameHeader.Size];
             while (true)
             {
                 try
@@ -131,29 +131,28 @@ public sealed class LeanKeepAliveTests
                     return;
                 }
 
-                var length = (header[0] << 16) | (header[1] << 8) | header[2];
-                await stream.ReadExactlyAsync(new byte[length]).ConfigureAwait(false);
-                var type = header[3];
+                var frame = Http2FrameHeader.Read(header);
+                await stream.ReadExactlyAsync(new byte[frame.Length]).ConfigureAwait(false);
+                var type = frame.Type;
                 lock (_types)
                 {
                     _types.Add(type);
                 }
 
-                if (_answer && type == Http2Wire.Headers)
+                if (_answer && type == Http2FrameHeader.Headers)
                 {
-                    var streamId = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(5)) & int.MaxValue;
 
                     // 0x88: ":status: 200", index 8 of the HPACK static table.
-                    await stream.WriteAsync(Frame(Http2Wire.Headers, Http2Wire.EndHeaders | Http2Wire.EndStream, streamId, [0x88])).ConfigureAwait(false);
+                    await stream.WriteAsync(Frame(Http2FrameHeader.Headers, Http2FrameHeader.EndHeaders | Http2FrameHeader.EndStream, frame.StreamId, [0x88])).ConfigureAwait(false);
                 }
             }
         }
 
         private static byte[] Frame(byte type, int flags, int streamId, byte[] payload)
         {
-            var frame = new byte[Http2Wire.FrameHeaderLength + payload.Length];
-            Http2Wire.WriteFrameHeader(frame, payload.Length, type, (byte)flags, streamId);
-            payload.CopyTo(frame, Http2Wire.FrameHeaderLength);
+            var frame = new byte[Http2FrameHeader.Size + payload.Length];
+            Http2FrameHeader.Write(frame, payload.Length, type, (byte)flags, streamId);
+            payload.CopyTo(frame, Http2FrameHeader.Size);
             return frame;
         }
     }

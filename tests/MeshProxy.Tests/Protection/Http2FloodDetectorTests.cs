@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using MeshProxy.IO;
 using MeshProxy.Protection;
 using Microsoft.Extensions.Time.Testing;
 
