@@ -545,9 +545,12 @@ internal sealed partial class Http2Connection
 
     private void SendGoAway(int errorCode)
     {
+        // Best effort, since the socket closes right after: the GOAWAY goes out synchronously behind what is pending,
+        // unless a send is in flight, whose bytes it must not interleave with.
+        OutputBuffer pending;
         lock (_lock)
         {
-            if (_failure is not null)
+            if (_failure is not null || _flushing)
             {
                 return;
             }
@@ -556,17 +559,12 @@ internal sealed partial class Http2Connection
             BinaryPrimitives.WriteInt32BigEndian(payload, 0);
             BinaryPrimitives.WriteInt32BigEndian(payload[4..], errorCode);
             AppendFrame(Http2FrameHeader.GoAway, 0, 0, payload);
+            _flushing = true;
+            pending = _pending;
         }
 
-        // Best effort: the socket closes right after, so the frame goes out synchronously if it goes at all.
         try
         {
-            OutputBuffer pending;
-            lock (_lock)
-            {
-                pending = _pending;
-            }
-
             _socket.Send(pending.Written.Span, SocketFlags.None);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
