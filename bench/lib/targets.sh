@@ -95,6 +95,8 @@ scenario_args() {
     unary-16k) echo "$grpc -c 8 -m 16 -d $OUT/unary-16k.bin $echo" ;;
     latency)   echo "$grpc -c 1 -m 1 -d $OUT/unary-100.bin $echo" ;;
     stream)    echo "$grpc -c 4 -m 8 -d $OUT/stream.bin http://127.0.0.1:$GRPC_PORT/meshproxy.testing.v1.LibraryService/WatchBooks" ;;
+    # REST's load shape over native gRPC (the same method and message): the baseline of the REST-to-gRPC ratio.
+    grpc-c16)  echo "$grpc -c 16 -m 1 -d $OUT/unary-100.bin $echo" ;;
     rest)      [ -n "$REST_PORT" ] && echo "--h1 -H content-type:application/json -c 16 -m 1 -d $OUT/rest.json http://127.0.0.1:$REST_PORT/t/v1/everything" ;;
     *) return 1 ;;
   esac
