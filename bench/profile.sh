@@ -97,14 +97,18 @@ for scenario in unary-100 rest; do
   "$DOTNET_TRACE" convert --format Speedscope -o "$OUT/trace-$scenario" "$OUT/trace-$scenario.nettrace" >/dev/null
 done
 
-# 4. Who allocates: the GC's allocation samples (one per ~100 KB, with its stack) over a saturating unary run.
-start_proc dotnet-trace "$OUT/trace-allocations.out" "$DOTNET_TRACE" collect -p "$MESHPROXY_PID" \
-  --profile gc-verbose -o "$OUT/trace-allocations.nettrace" --duration "$(duration $((RUN_SECONDS + 3)))"
-trace_pid=$STARTED_PID
-sleep 2
-allocation_calls=$(load unary-100 trace-allocations)
-wait "$trace_pid" || true
-"$TRACE_SUMMARY" "$OUT/trace-allocations.nettrace" "$OUT/allocations.tsv"
+# 4. Who allocates: the GC's allocation samples (one per ~100 KB, with its stack) over a saturating unary run and a
+# REST run.
+declare -A allocation_calls
+for scenario in unary-100 rest; do
+  start_proc dotnet-trace "$OUT/trace-allocations-$scenario.out" "$DOTNET_TRACE" collect -p "$MESHPROXY_PID" \
+    --profile gc-verbose -o "$OUT/trace-allocations-$scenario.nettrace" --duration "$(duration $((RUN_SECONDS + 3)))"
+  trace_pid=$STARTED_PID
+  sleep 2
+  allocation_calls[$scenario]=$(load "$scenario" "trace-allocations-$scenario")
+  wait "$trace_pid" || true
+  "$TRACE_SUMMARY" "$OUT/trace-allocations-$scenario.nettrace" "$OUT/allocations-$scenario.tsv"
+done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 stop_target
 
@@ -120,8 +124,10 @@ stop_target
     echo
     python3 "$HERE/lib/speedscope_layers.py" "$OUT/trace-$scenario.speedscope.json"
   done
-  echo
-  echo "#### Allocations, unary-100"
-  echo
-  python3 "$HERE/lib/allocation_layers.py" "$OUT/allocations.tsv" "$allocation_calls"
+  for scenario in unary-100 rest; do
+    echo
+    echo "#### Allocations, $scenario"
+    echo
+    python3 "$HERE/lib/allocation_layers.py" "$OUT/allocations-$scenario.tsv" "${allocation_calls[$scenario]}"
+  done
 } | tee "$OUT/profile.md"

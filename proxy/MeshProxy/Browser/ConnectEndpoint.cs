@@ -166,10 +166,9 @@ internal sealed class ConnectEndpoint
         var writer = new ConnectResponseWriter(context, call, output, snapshot?.FormatOptions);
         var capture = new UpstreamResponseCapture(context.Response, MaxResponseMessageBytes, writer.OnMessageAsync);
         writer.Attach(capture);
-        var body = new MemoryStream(frame, writable: false);
         try
         {
-            var inner = InnerGrpcContext.Create(context, path, headers, body, capture);
+            var inner = InnerGrpcContext.Create(context, path, headers, frame, capture);
             InnerGrpcContext.ShareRequestId(context, inner);
 
             await _telemetry.InvokeAsync(inner, _forward, () => writer.FinishAsync(inner.Features.Get<ProxyCall>() is { DeadlineExpired: true })).ConfigureAwait(false);
@@ -177,7 +176,6 @@ internal sealed class ConnectEndpoint
         finally
         {
             capture.Release();
-            await body.DisposeAsync().ConfigureAwait(false);
         }
     }
 

@@ -12,7 +12,15 @@ namespace MeshProxy.Transcoding.Rest;
 /// </summary>
 internal static class InnerGrpcContext
 {
-    public static HttpContext Create(HttpContext context, string grpcPath, IHeaderDictionary headers, Stream body, UpstreamResponseCapture capture)
+    /// <summary>The inner call of a request whose gRPC body is already whole: one framed message.</summary>
+    public static HttpContext Create(HttpContext context, string grpcPath, IHeaderDictionary headers, byte[] frame, UpstreamResponseCapture capture) =>
+        Create(context, grpcPath, headers, new MemoryStream(frame, writable: false), frame, capture);
+
+    /// <summary>The inner call of a request whose gRPC body is produced as the caller's body arrives.</summary>
+    public static HttpContext Create(HttpContext context, string grpcPath, IHeaderDictionary headers, Stream body, UpstreamResponseCapture capture) =>
+        Create(context, grpcPath, headers, body, wholeBody: null, capture);
+
+    private static HttpContext Create(HttpContext context, string grpcPath, IHeaderDictionary headers, Stream body, ReadOnlyMemory<byte>? wholeBody, UpstreamResponseCapture capture)
     {
         var outer = context.Features.Get<IHttpRequestFeature>();
         var requestFeature = new HttpRequestFeature
@@ -34,7 +42,7 @@ internal static class InnerGrpcContext
         };
 
         var features = new FeatureCollection(context.Features);
-        var requestExtras = new InnerRequestFeatures(body, context.RequestAborted);
+        var requestExtras = new InnerRequestFeatures(body, wholeBody, context.RequestAborted);
         features.Set<IHttpRequestFeature>(requestFeature);
         features.Set<IHttpRequestBodyDetectionFeature>(requestExtras);
         features.Set<IRequestBodyPipeFeature>(requestExtras);

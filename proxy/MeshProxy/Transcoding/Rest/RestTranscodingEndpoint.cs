@@ -32,6 +32,8 @@ internal sealed class RestTranscodingEndpoint
     // Response messages larger than this are refused: the JSON written from them can only be larger.
     private const int MaxResponseMessageBytes = 64 * 1024 * 1024;
 
+    private const int InnerHeaderCapacity = 8;
+
     private readonly GrpcCallTelemetry _telemetry;
     private readonly MeshProxyMetrics _metrics;
     private readonly RequestDelegate _forward;
@@ -119,8 +121,7 @@ internal sealed class RestTranscodingEndpoint
             // Raw bytes into a stream of HttpBody messages (Envoy's behaviour): the limit applies per chunk, which is
             // never larger than it, so the upload as a whole is unbounded.
             LiftBodySizeLimit(context);
-            var raw = new RawStreamRequestBody(request.BodyReader, binding, match.Variables, request.QueryString, request.ContentType, snapshot.BuildOptions, snapshot.Config.MaxRequestBodyBytes);
-            return new GrpcRequestBody(raw, raw);
+            return new GrpcRequestBody(null, new RawStreamRequestBody(request.BodyReader, binding, match.Variables, request.QueryString, request.ContentType, snapshot.BuildOptions, snapshot.Config.MaxRequestBodyBytes));
         }
 
         if (binding.ClientStreaming)
@@ -133,12 +134,11 @@ internal sealed class RestTranscodingEndpoint
 
             // The limit applies per message (each JSON value); the stream as a whole may be long.
             LiftBodySizeLimit(context);
-            var json = new JsonStreamRequestBody(request.BodyReader, binding, match.Variables, request.QueryString, snapshot.BuildOptions, snapshot.Config.MaxRequestBodyBytes);
-            return new GrpcRequestBody(json, json);
+            return new GrpcRequestBody(null, new JsonStreamRequestBody(request.BodyReader, binding, match.Variables, request.QueryString, snapshot.BuildOptions, snapshot.Config.MaxRequestBodyBytes));
         }
 
         var frame = await ReadRequestAsync(context, snapshot, binding, match.Variables).ConfigureAwait(false);
-        return frame is null ? null : new GrpcRequestBody(new MemoryStream(frame, writable: false), null);
+        return frame is null ? null : new GrpcRequestBody(frame, null);
     }
 
     /// <summary>
@@ -153,7 +153,7 @@ internal sealed class RestTranscodingEndpoint
         writer.Attach(capture);
         try
         {
-            var inner = CreateInnerContext(context, binding, snapshot, body.Stream, capture);
+            var inner = CreateInnerContext(context, binding, snapshot, body, capture);
             InnerGrpcContext.ShareRequestId(context, inner);
             await _telemetry.InvokeAsync(inner, _forward, () =>
             {
@@ -168,10 +168,10 @@ internal sealed class RestTranscodingEndpoint
             if (body.Streamed is { } streamed)
             {
                 await streamed.SettleAsync().ConfigureAwait(false);
+                await streamed.DisposeAsync().ConfigureAwait(false);
             }
 
             capture.Release();
-            await body.Stream.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -183,9 +183,10 @@ internal sealed class RestTranscodingEndpoint
         }
     }
 
-    private static HttpContext CreateInnerContext(HttpContext context, HttpBinding binding, TranscodingSnapshot snapshot, Stream body, UpstreamResponseCapture capture)
+    private static HttpContext CreateInnerContext(HttpContext context, HttpBinding binding, TranscodingSnapshot snapshot, GrpcRequestBody body, UpstreamResponseCapture capture)
     {
-        IHeaderDictionary headers = new HeaderDictionary
+        // Sized for the protocol's four and a few forwarded ones, so filling it never regrows it.
+        IHeaderDictionary headers = new HeaderDictionary(InnerHeaderCapacity)
         {
             ["content-type"] = GrpcProtocol.ContentType,
             [GrpcProtocol.TeHeader] = GrpcProtocol.TeTrailers,
@@ -200,7 +201,9 @@ internal sealed class RestTranscodingEndpoint
 
         RestHeaderMapping.ToGrpc(context.Request.Headers, headers, snapshot.Config.ForwardedHeaderPrefixes);
 
-        return InnerGrpcContext.Create(context, binding.GrpcPath, headers, body, capture);
+        return body.Frame is { } frame
+            ? InnerGrpcContext.Create(context, binding.GrpcPath, headers, frame, capture)
+            : InnerGrpcContext.Create(context, binding.GrpcPath, headers, body.Streamed!, capture);
     }
 
     /// <summary>Reads the body within the limit and builds the framed request message; null once a refusal is written.</summary>
@@ -320,6 +323,9 @@ internal sealed class RestTranscodingEndpoint
         return query < 0 ? raw : raw[..query];
     }
 
-    /// <summary>The inner call's request body, and the streaming reader behind it (whose error the response reports) if any.</summary>
-    private sealed record GrpcRequestBody(Stream Stream, StreamedRequestBody? Streamed);
+    /// <summary>
+    /// The inner call's request body: one whole framed message, or the streaming reader that produces frames as the
+    /// REST body arrives (whose error the response reports).
+    /// </summary>
+    private sealed record GrpcRequestBody(byte[]? Frame, StreamedRequestBody? Streamed);
 }
