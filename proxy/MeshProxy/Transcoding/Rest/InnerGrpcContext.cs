@@ -41,7 +41,7 @@ internal static class InnerGrpcContext
             Body = body,
         };
 
-        var features = new FeatureCollection(context.Features);
+        var features = new InnerFeatureCollection(context.Features);
         var requestExtras = new InnerRequestFeatures(body, wholeBody, context.RequestAborted);
         features.Set<IHttpRequestFeature>(requestFeature);
         features.Set<IHttpRequestBodyDetectionFeature>(requestExtras);

@@ -20,7 +20,7 @@ namespace MeshProxy.Transcoding.Rest;
 /// <see cref="GrpcProxyEndpoint"/> exactly as a native gRPC call to that method (same route table, canary split,
 /// policies and deadline), the way Envoy's grpc_json_transcoder filter sits in front of its router. The REST
 /// request is presented to the gRPC endpoint as an HTTP/2 gRPC request through replaced features on a layered
-/// context (<see cref="FeatureCollection"/> over the connection's): the gRPC side sees POST :path
+/// context (<see cref="InnerFeatureCollection"/> over the connection's): the gRPC side sees POST :path
 /// /pkg.Service/Method with gRPC frames as its body, and what it writes back is captured, converted and written to
 /// the real response.
 /// </summary>
