@@ -3,6 +3,7 @@ using MeshProxy.Grpc;
 using MeshProxy.Observability;
 using MeshProxy.Routing;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
 namespace MeshProxy.Browser;
@@ -79,6 +80,7 @@ internal sealed class GrpcWebGateway
         request.Protocol = HttpProtocol.Http2;
         request.ContentType = GrpcProtocol.ContentType + suffix;
         request.Body = new MemoryStream(frames, writable: false);
+        context.Features.Set<IRequestBodyPipeFeature>(new WholeBodyPipeFeature(frames));
         request.ContentLength = frames.Length;
 
         // 3. The response: gRPC-Web content type (the Trailers-Only headers included), body and trailer frame.
