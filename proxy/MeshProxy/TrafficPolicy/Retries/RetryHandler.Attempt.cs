@@ -121,11 +121,21 @@ internal sealed partial class RetryHandler
         return request;
     }
 
-    private static StatusCode? TrailersOnlyStatus(HttpResponseMessage response) =>
-        response.Headers.TryGetValues(GrpcProtocol.StatusHeader, out var values)
-            && int.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var code)
-            ? (StatusCode)code
-            : null;
+    // Read unparsed: every response passes here, and the typed TryGetValues parses the header under a lock first.
+    private static StatusCode? TrailersOnlyStatus(HttpResponseMessage response)
+    {
+        if (!response.Headers.NonValidated.TryGetValues(GrpcProtocol.StatusHeader, out var values))
+        {
+            return null;
+        }
+
+        foreach (var value in values)
+        {
+            return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var code) ? (StatusCode)code : null;
+        }
+
+        return null;
+    }
 
     private static RetryOn? Classify(Exception exception)
     {
