@@ -21,6 +21,7 @@ internal sealed class GrpcProxyEndpoint
 {
     private readonly ProxySnapshotProvider _snapshots;
     private readonly IHttpForwarder _forwarder;
+    private readonly HttpTransformer _transformer = new GrpcRequestTransformer();
     private readonly CallServices _services;
     private readonly IdempotentMethods _idempotent;
     private readonly ILogger _logger;
@@ -151,11 +152,8 @@ internal sealed class GrpcProxyEndpoint
     }
 
     /// <summary>
-    /// Forwards with YARP, through the call (<see cref="ProxyCall.SendAsync"/>: the cluster's attempt loop). YARP's
-    /// empty transformer copies the call as it is (all headers, te: trailers, grpc-* and -bin metadata, trailers back),
-    /// adds no X-Forwarded-* headers and keeps the caller's :authority (Host, which Kestrel validated, copied raw), as
-    /// Envoy does by default for a sidecar: the proxy is invisible to both sides, and backends that route or authorise
-    /// on :authority keep working. The deadline (PROTOCOL-HTTP2.md, Timeout) cancels the upstream call, retries and their
+    /// Forwards with YARP, through the call (<see cref="ProxyCall.SendAsync"/>: the cluster's attempt loop), the call
+    /// copied as it is (<see cref="GrpcRequestTransformer"/>). The deadline (PROTOCOL-HTTP2.md, Timeout) cancels the upstream call, retries and their
     /// backoff included; the handler sends upstream the time that is left. YARP links the token it is given with the
     /// caller's RequestAborted in its own pooled source, so the call's deadline goes in as it is (and a call without
     /// one passes no token at all): no linked source of ours.
@@ -165,7 +163,7 @@ internal sealed class GrpcProxyEndpoint
         var prefix = call.Destination!.Prefix;
         var deadline = call.Deadline?.Token ?? CancellationToken.None;
         var guard = DownstreamGuard.Install(context, deadline);
-        var error = await _forwarder.SendAsync(context, prefix, call, route.RequestConfig, HttpTransformer.Empty, deadline).ConfigureAwait(false);
+        var error = await _forwarder.SendAsync(context, prefix, call, route.RequestConfig, _transformer, deadline).ConfigureAwait(false);
         call.MarkDeadlineExpired();
 
         if (guard is { ResetPending: true })

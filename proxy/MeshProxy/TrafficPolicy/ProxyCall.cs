@@ -113,9 +113,6 @@ internal sealed class ProxyCall : HttpMessageInvoker
     /// <summary>Try number <paramref name="index"/> + 1, without allocating.</summary>
     public CallAttempt Attempt(int index) => _attempts?[index] ?? (index == 0 && _first is not null ? _first : throw new ArgumentOutOfRangeException(nameof(index)));
 
-    /// <summary>The caller's :path and query, appended to a retry's destination prefix.</summary>
-    public string PathAndQuery => string.Concat(HttpContext.Request.Path.Value, HttpContext.Request.QueryString.Value);
-
     /// <summary>The caller's request body as read so far, for replays; made on first use.</summary>
     public ReplayBody Body => _body ??= new ReplayBody(Route.Retry.Config.BufferLimit);
 

@@ -95,7 +95,8 @@ internal sealed partial class RetryHandler
 
     private static HttpRequestMessage CreateRetryRequest(HttpRequestMessage original, ProxyCall call, CallAttempt attempt, HttpContent? callerContent, ReplayState replay)
     {
-        var request = new HttpRequestMessage(original.Method, new Uri(attempt.Destination.Prefix + call.PathAndQuery))
+        var caller = call.HttpContext.Request;
+        var request = new HttpRequestMessage(original.Method, attempt.Destination.Uris.For(caller.Path, caller.QueryString))
         {
             Version = original.Version,
             VersionPolicy = original.VersionPolicy,

@@ -1,0 +1,26 @@
+using MeshProxy.TrafficPolicy;
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace MeshProxy.Routing;
+
+/// <summary>
+/// Copies the call as it is (YARP's base transformer: all headers, te: trailers, grpc-* and -bin metadata, trailers
+/// back), adds no X-Forwarded-* headers and keeps the caller's :authority (Host, which Kestrel validated, copied raw),
+/// as Envoy does by default for a sidecar: the proxy is invisible to both sides, and backends that route or authorise
+/// on :authority keep working. The upstream URI is the destination's own for the method
+/// (<see cref="DestinationState.Uris"/>), made once rather than per call.
+/// </summary>
+internal sealed class GrpcRequestTransformer : HttpTransformer
+{
+    public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        if (httpContext.Features.Get<ProxyCall>()?.Destination is { } destination)
+        {
+            var request = httpContext.Request;
+            proxyRequest.RequestUri = destination.Uris.For(request.Path, request.QueryString);
+        }
+
+        return base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+    }
+}
