@@ -154,10 +154,11 @@ internal sealed class GrpcProxyEndpoint
 
     /// <summary>
     /// Forwards with YARP, through the call (<see cref="ProxyCall.SendAsync"/>: the cluster's attempt loop), the call
-    /// copied as it is (<see cref="GrpcRequestTransformer"/>). The deadline (PROTOCOL-HTTP2.md, Timeout) cancels the upstream call, retries and their
-    /// backoff included; the handler sends upstream the time that is left. YARP links the token it is given with the
-    /// caller's RequestAborted in its own pooled source, so the call's deadline goes in as it is (and a call without
-    /// one passes no token at all): no linked source of ours. Awaited once per call, so its state machine is pooled.
+    /// copied as it is (<see cref="GrpcRequestTransformer"/>). The deadline (PROTOCOL-HTTP2.md, Timeout) cancels the
+    /// upstream call, retries and their backoff included; the handler sends upstream the time that is left. YARP links
+    /// the token it is given with the caller's RequestAborted in its own pooled source, so the call's deadline goes in
+    /// as it is (and a call without one passes no token at all): no linked source of ours. Awaited once per call, so
+    /// its state machine is pooled.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ForwarderError> ForwardAsync(HttpContext context, Route route, ProxyCall call)

@@ -28,7 +28,7 @@ namespace MeshProxy.TrafficPolicy;
 /// </para>
 /// <para>
 /// Cost: one object and one <see cref="CallAttempt"/> per call that forwards; lists, the replay buffer and owned
-/// disposables are made only when a retry or hedge needs them. Being an <see cref="HttpMessageInvoker"/> costs two
+/// disposables are made only when a retry or hedge needs them. Being an <see cref="HttpMessageInvoker"/> costs its three
 /// fields; the invoker's own <c>SendAsync</c>, which raised System.Net.Http's request-start and -stop events when
 /// something listened, is replaced (the proxy's own metrics and spans cover each try).
 /// </para>
