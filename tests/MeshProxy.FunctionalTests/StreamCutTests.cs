@@ -13,8 +13,8 @@ namespace MeshProxy.FunctionalTests;
 /// DEADLINE_EXCEEDED in trailers, a deadline inside a message resets it with CANCEL, and an upstream that breaks resets
 /// it with INTERNAL_ERROR (RFC 9113 §7), so gRPC clients read each as what it was. The route's stream idle timeout
 /// counts from the last byte either way, not from the response headers: a stream that keeps talking lives as long as
-/// it talks, and one that goes quiet mid-stream is reset as an upstream failure (the proxy copies the response body
-/// itself, Routing/GrpcRequestTransformer, so it and not YARP's activity timer keeps this promise).
+/// it talks, and one that goes quiet mid-stream is reset as an upstream failure (YARP's activity timeout, which its
+/// body copies reset on every read, keeps this promise; these tests guard it across any copy that replaces YARP's).
 /// </summary>
 public sealed class StreamCutTests(ITestOutputHelper output)
 {

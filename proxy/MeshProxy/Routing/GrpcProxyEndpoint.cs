@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MeshProxy.Grpc;
 using MeshProxy.Observability;
 using MeshProxy.Protection;
@@ -152,18 +153,20 @@ internal sealed class GrpcProxyEndpoint
     }
 
     /// <summary>
-    /// Forwards with YARP. The deadline (PROTOCOL-HTTP2.md, Timeout) cancels the upstream call, retries and their
-    /// backoff included; the handler sends upstream the time that is left. YARP links the token it is given with the
-    /// caller's RequestAborted in its own pooled source, so the call's deadline goes in as it is (and a call without
-    /// one passes no token at all): no linked source of ours.
+    /// Forwards with YARP, through the call (<see cref="ProxyCall.SendAsync"/>: the cluster's attempt loop), the call
+    /// copied as it is (<see cref="GrpcRequestTransformer"/>). The deadline (PROTOCOL-HTTP2.md, Timeout) cancels the
+    /// upstream call, retries and their backoff included; the handler sends upstream the time that is left. YARP links
+    /// the token it is given with the caller's RequestAborted in its own pooled source, so the call's deadline goes in
+    /// as it is (and a call without one passes no token at all): no linked source of ours. Awaited once per call, so
+    /// its state machine is pooled.
     /// </summary>
-    private async Task<ForwarderError> ForwardAsync(HttpContext context, Route route, ProxyCall call)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ForwarderError> ForwardAsync(HttpContext context, Route route, ProxyCall call)
     {
         var prefix = call.Destination!.Prefix;
-        var client = call.Cluster.Client;
         var deadline = call.Deadline?.Token ?? CancellationToken.None;
         var guard = DownstreamGuard.Install(context, deadline);
-        var error = await _forwarder.SendAsync(context, prefix, client, route.RequestConfig, _transformer, deadline).ConfigureAwait(false);
+        var error = await _forwarder.SendAsync(context, prefix, call, route.RequestConfig, _transformer, deadline).ConfigureAwait(false);
         call.MarkDeadlineExpired();
 
         if (guard is { ResetPending: true })

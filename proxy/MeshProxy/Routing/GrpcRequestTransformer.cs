@@ -6,22 +6,21 @@ namespace MeshProxy.Routing;
 
 /// <summary>
 /// Copies the call as it is (YARP's base transformer: all headers, te: trailers, grpc-* and -bin metadata, trailers
-/// back), adds no X-Forwarded-* headers and keeps the caller's :authority, as Envoy does by default for a sidecar:
-/// the proxy is invisible to both sides, and backends that route or authorise on :authority keep working.
-/// The upstream request carries its <see cref="ProxyCall"/> to the cluster's handler, which writes what each try
-/// changes (<c>grpc-timeout</c>, the trace context) in one place for the first try and every retry.
+/// back), adds no X-Forwarded-* headers and keeps the caller's :authority (Host, which Kestrel validated, copied raw),
+/// as Envoy does by default for a sidecar: the proxy is invisible to both sides, and backends that route or authorise
+/// on :authority keep working. The upstream URI is the destination's own for the method
+/// (<see cref="DestinationState.Uris"/>), made once rather than per call.
 /// </summary>
 internal sealed class GrpcRequestTransformer : HttpTransformer
 {
-    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
-        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
-
-        // The base copies Host from the incoming request already; set it explicitly since it is a promise we make.
-        proxyRequest.Headers.Host = httpContext.Request.Host.Value;
-        if (httpContext.Features.Get<ProxyCall>() is { } call)
+        if (httpContext.Features.Get<ProxyCall>()?.Destination is { } destination)
         {
-            proxyRequest.Options.Set(ProxyCall.OptionKey, call);
+            var request = httpContext.Request;
+            proxyRequest.RequestUri = destination.Uris.For(request.Path, request.QueryString);
         }
+
+        return base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
     }
 }

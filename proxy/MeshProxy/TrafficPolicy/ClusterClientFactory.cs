@@ -21,14 +21,14 @@ internal static class ClusterClientFactory
 
     /// <param name="config">The cluster.</param>
     /// <param name="identity">The workload certificate a cluster with <c>tls:</c> presents; the validator ensures it exists then.</param>
-    public static HttpMessageInvoker Create(ClusterConfig config, WorkloadIdentity? identity = null)
+    public static ClusterClient Create(ClusterConfig config, WorkloadIdentity? identity = null)
     {
         HttpMessageHandler inner = config.Tls is { } tls && identity is not null
             ? new MtlsClientHandler(identity, tls, config.Name, () => CreateHandler(config))
             : config.Http2.Client == Http2ClientKind.Lean
                 ? new LeanHttp2Handler(config, LeanHttp2Timings.Default with { IdleTimeout = PooledConnectionIdleTimeout })
                 : CreateHandler(config);
-        return new HttpMessageInvoker(new RetryHandler(inner), disposeHandler: true);
+        return new ClusterClient(new RetryHandler(inner));
     }
 
     private static SocketsHttpHandler CreateHandler(ClusterConfig config) =>

@@ -35,7 +35,7 @@ internal sealed class ClusterState : IDisposable
     /// are kept (with their in-flight counts, ejections and health), and the previous state stops acting on them. A
     /// discovered cluster whose source did not change starts from its predecessor's discovered destinations.
     /// </param>
-    public ClusterState(ClusterConfig config, HttpMessageInvoker client, Random? random = null, TimeProvider? time = null, ClusterState? previous = null)
+    public ClusterState(ClusterConfig config, ClusterClient client, Random? random = null, TimeProvider? time = null, ClusterState? previous = null)
     {
         Config = config;
         Client = client;
@@ -78,7 +78,7 @@ internal sealed class ClusterState : IDisposable
 
     public string Name => Config.Name;
 
-    public HttpMessageInvoker Client { get; }
+    public ClusterClient Client { get; }
 
     /// <summary>Every destination, in config (or discovery) order, whatever its state.</summary>
     public IReadOnlyList<DestinationState> Destinations => _availability.Destinations;

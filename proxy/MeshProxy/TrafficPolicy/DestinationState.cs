@@ -41,6 +41,9 @@ internal sealed class DestinationState(string name, string prefix)
     /// <summary>The URI prefix YARP puts before the request's :path, without a trailing slash.</summary>
     public string Prefix { get; } = prefix;
 
+    /// <summary>The upstream request URI of each method called here, made once.</summary>
+    public UpstreamUris Uris { get; } = new(prefix);
+
     /// <summary>Calls forwarded to this destination that have not fully ended (streams included).</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 

@@ -11,7 +11,9 @@ namespace MeshProxy.TrafficPolicy;
 /// Everything the pipeline knows about one proxied call, made once when a route has matched and read by every stage
 /// after it: the route's policy, the cluster and destination of each try (<see cref="CallAttempt"/>), the deadline,
 /// the replay buffer, the retry budget slot, the caller's identity and how the call ended. It is the call's one
-/// HttpContext feature and rides to the cluster's <see cref="RetryHandler"/> in the upstream request's options.
+/// HttpContext feature, and the invoker YARP forwards the call with: <see cref="SendAsync"/> hands YARP's upstream
+/// request and the call together to the attempt loop of the cluster the split picked (<see cref="RetryHandler"/>), so
+/// the request does not carry the call in its <c>Options</c> (a dictionary per call).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -26,14 +28,13 @@ namespace MeshProxy.TrafficPolicy;
 /// </para>
 /// <para>
 /// Cost: one object and one <see cref="CallAttempt"/> per call that forwards; lists, the replay buffer and owned
-/// disposables are made only when a retry or hedge needs them.
+/// disposables are made only when a retry or hedge needs them. Being an <see cref="HttpMessageInvoker"/> costs its three
+/// fields; the invoker's own <c>SendAsync</c>, which raised System.Net.Http's request-start and -stop events when
+/// something listened, is replaced (the proxy's own metrics and spans cover each try).
 /// </para>
 /// </remarks>
-internal sealed class ProxyCall
+internal sealed class ProxyCall : HttpMessageInvoker
 {
-    /// <summary>The option under which the upstream request carries its call to <see cref="RetryHandler"/>.</summary>
-    public static readonly HttpRequestOptionsKey<ProxyCall> OptionKey = new("MeshProxy.ProxyCall");
-
     private readonly ClusterState _picked;
     private CallAttempt? _first;
     private List<CallAttempt>? _attempts;
@@ -45,6 +46,7 @@ internal sealed class ProxyCall
     private TryTimeout? _tryTimeout;
 
     private ProxyCall(HttpContext context, RoutePolicy route, ClusterState cluster, bool idempotent, CallDeadline? deadline, CallServices services)
+        : base(cluster.Client.Retries, disposeHandler: false)
     {
         HttpContext = context;
         Route = route;
@@ -111,9 +113,6 @@ internal sealed class ProxyCall
     /// <summary>Try number <paramref name="index"/> + 1, without allocating.</summary>
     public CallAttempt Attempt(int index) => _attempts?[index] ?? (index == 0 && _first is not null ? _first : throw new ArgumentOutOfRangeException(nameof(index)));
 
-    /// <summary>The caller's :path and query, appended to a retry's destination prefix.</summary>
-    public string PathAndQuery => string.Concat(HttpContext.Request.Path.Value, HttpContext.Request.QueryString.Value);
-
     /// <summary>The caller's request body as read so far, for replays; made on first use.</summary>
     public ReplayBody Body => _body ??= new ReplayBody(Route.Retry.Config.BufferLimit);
 
@@ -155,6 +154,10 @@ internal sealed class ProxyCall
 
         return call;
     }
+
+    /// <summary>YARP's upstream request for this call: sent, retried or hedged by the picked cluster's attempt loop.</summary>
+    public override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        _picked.Client.Retries.SendCallAsync(request, this, cancellationToken);
 
     /// <summary>Time left of the deadline (negative once passed); null without one.</summary>
     public TimeSpan? Remaining() => Deadline?.Remaining();

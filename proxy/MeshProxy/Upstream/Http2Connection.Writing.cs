@@ -212,7 +212,7 @@ internal sealed partial class Http2Connection
         var uri = request.RequestUri!;
         HpackEncoder.EncodeHeader(":method", request.Method.Method, destination);
         HpackEncoder.EncodeHeader(":scheme", "http", destination);
-        HpackEncoder.EncodeHeader(":authority", request.Headers.Host ?? authority, destination);
+        HpackEncoder.EncodeHeader(":authority", Host(request.Headers) ?? authority, destination);
         HpackEncoder.EncodeHeader(":path", uri.PathAndQuery, destination);
         EncodeFields(request.Headers.NonValidated, destination);
         if (request.Content is { } content)
@@ -220,6 +220,10 @@ internal sealed partial class Http2Connection
             EncodeFields(content.Headers.NonValidated, destination);
         }
     }
+
+    // The raw Host the forwarder copied from the caller: the typed getter would parse it, under a lock, per call.
+    private static string? Host(HttpRequestHeaders headers) =>
+        headers.NonValidated.TryGetValues("Host", out var values) && values.Count == 1 && values.ToString() is { Length: > 0 } host ? host : null;
 
     private static void EncodeFields(HttpHeadersNonValidated headers, IBufferWriter<byte> destination)
     {

@@ -32,9 +32,21 @@ internal sealed class Http2ConnectionPool
     /// <summary>The :authority of calls that carry no Host header.</summary>
     public string Authority { get; }
 
-    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends <paramref name="request"/> on a stream of a connection with a free slot. A slot found at once (the common
+    /// case on a warm pool) returns the stream's own task: no state machine of this layer per call.
+    /// </summary>
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var connection = await AcquireAsync(cancellationToken).ConfigureAwait(false);
+        var acquiring = AcquireAsync(cancellationToken);
+        return acquiring.IsCompletedSuccessfully
+            ? new Http2Stream(acquiring.Result, request).SendAsync(cancellationToken)
+            : SendWhenAcquiredAsync(acquiring, request, cancellationToken);
+    }
+
+    private static async Task<HttpResponseMessage> SendWhenAcquiredAsync(ValueTask<Http2Connection> acquiring, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var connection = await acquiring.ConfigureAwait(false);
         return await new Http2Stream(connection, request).SendAsync(cancellationToken).ConfigureAwait(false);
     }
 

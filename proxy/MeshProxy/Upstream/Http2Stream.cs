@@ -64,11 +64,22 @@ internal sealed class Http2Stream : IHeaderSink
     /// <summary>No longer in the connection's table (connection lock).</summary>
     public bool Removed { get; set; }
 
-    /// <summary>Sends the request and returns once the response headers (or a failure) arrive.</summary>
-    public async Task<HttpResponseMessage> SendAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the request; the task completes once the response headers (or a failure) arrive. It is the stream's own
+    /// completion source's task, not an async method's: the caller awaits the read loop's answer directly.
+    /// </summary>
+    public Task<HttpResponseMessage> SendAsync(CancellationToken cancellationToken)
     {
         var content = _request.Content;
-        _connection.Open(this, _request, endStream: content is null);
+        try
+        {
+            _connection.Open(this, _request, endStream: content is null);
+        }
+        catch (HttpRequestException ex)
+        {
+            return Task.FromException<HttpResponseMessage>(ex);
+        }
+
         if (cancellationToken.CanBeCanceled)
         {
             // The token covers the whole call, the response body included, as SocketsHttpHandler's does for HTTP/2:
@@ -89,8 +100,7 @@ internal sealed class Http2Stream : IHeaderSink
 
         // The content ran as far as it could without waiting: one write carries HEADERS and whatever it produced.
         _connection.Flush();
-
-        return await _responseReady.Task.ConfigureAwait(false);
+        return _responseReady.Task;
     }
 
     private async Task SendContentAsync(HttpContent content, CancellationToken stopBody)

@@ -15,10 +15,7 @@ internal sealed class LiveBodyContent : HttpContent
     {
         _inner = inner;
         _body = body;
-        foreach (var header in inner.Headers)
-        {
-            Headers.TryAddWithoutValidation(header.Key, header.Value);
-        }
+        CallerContentHeaders.CopyTo(inner, this);
     }
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>

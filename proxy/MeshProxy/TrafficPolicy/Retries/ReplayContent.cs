@@ -11,10 +11,7 @@ internal sealed class ReplayContent : HttpContent
     public ReplayContent(ReplayLease lease, HttpContent original)
     {
         _lease = lease;
-        foreach (var header in original.Headers)
-        {
-            Headers.TryAddWithoutValidation(header.Key, header.Value);
-        }
+        CallerContentHeaders.CopyTo(original, this);
     }
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>

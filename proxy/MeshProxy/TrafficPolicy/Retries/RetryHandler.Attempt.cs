@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using MeshProxy.Configuration;
 using MeshProxy.Grpc;
@@ -29,9 +30,11 @@ internal sealed partial class RetryHandler
     /// Sends <paramref name="message"/> for <paramref name="attempt"/>. The per-try timeout (none when zero, or when it
     /// is not shorter than the time left: <see cref="ProxyCall.TryTimeoutFor"/>) runs until response headers; after
     /// that the call's deadline governs. A transport failure and the per-try timeout come back as values; a
-    /// cancellation by <paramref name="cancellationToken"/> (caller, deadline) is thrown.
+    /// cancellation by <paramref name="cancellationToken"/> (caller, deadline) is thrown. Every call runs one, awaited
+    /// once, so its state machine comes from the runtime's pool rather than being allocated per call.
     /// </summary>
-    private async Task<Tried> SendOnceAsync(HttpRequestMessage message, ProxyCall call, CallAttempt attempt, TimeSpan perTryTimeout, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Tried> SendOnceAsync(HttpRequestMessage message, ProxyCall call, CallAttempt attempt, TimeSpan perTryTimeout, CancellationToken cancellationToken)
     {
         var cluster = attempt.Cluster;
         var perTry = call.TryTimeoutFor(perTryTimeout, cancellationToken);
@@ -95,7 +98,8 @@ internal sealed partial class RetryHandler
 
     private static HttpRequestMessage CreateRetryRequest(HttpRequestMessage original, ProxyCall call, CallAttempt attempt, HttpContent? callerContent, ReplayState replay)
     {
-        var request = new HttpRequestMessage(original.Method, new Uri(attempt.Destination.Prefix + call.PathAndQuery))
+        var caller = call.HttpContext.Request;
+        var request = new HttpRequestMessage(original.Method, attempt.Destination.Uris.For(caller.Path, caller.QueryString))
         {
             Version = original.Version,
             VersionPolicy = original.VersionPolicy,
@@ -121,11 +125,21 @@ internal sealed partial class RetryHandler
         return request;
     }
 
-    private static StatusCode? TrailersOnlyStatus(HttpResponseMessage response) =>
-        response.Headers.TryGetValues(GrpcProtocol.StatusHeader, out var values)
-            && int.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var code)
-            ? (StatusCode)code
-            : null;
+    // Read unparsed: every response passes here, and the typed TryGetValues parses the header under a lock first.
+    private static StatusCode? TrailersOnlyStatus(HttpResponseMessage response)
+    {
+        if (!response.Headers.NonValidated.TryGetValues(GrpcProtocol.StatusHeader, out var values))
+        {
+            return null;
+        }
+
+        foreach (var value in values)
+        {
+            return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var code) ? (StatusCode)code : null;
+        }
+
+        return null;
+    }
 
     private static RetryOn? Classify(Exception exception)
     {

@@ -167,7 +167,7 @@ internal sealed partial class RetryHandler
     {
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         call.Own(cancel);
-        return new Hedge(attempt, cancel, SendOnceAsync(message, call, attempt, TimeSpan.Zero, cancel.Token));
+        return new Hedge(attempt, cancel, SendOnceAsync(message, call, attempt, TimeSpan.Zero, cancel.Token).AsTask());
     }
 
     private static Verdict JudgeHedge(HedgingPolicy hedging, Tried tried)

@@ -10,10 +10,11 @@ namespace MeshProxy.TrafficPolicy.Retries;
 /// or losing try (headers included) reaches the caller, and YARP itself stays untouched.
 /// </summary>
 /// <remarks>
-/// Every upstream request YARP sends for a call carries the call (<see cref="ProxyCall.OptionKey"/>): the handler
-/// writes its <c>grpc-timeout</c> and lets the observer (tracing) hear of it, then sends it once when the call may not
-/// be repeated. A request without a call (a retry this handler sends through another cluster's client) passes straight
-/// through. Otherwise, per try of <see cref="SendWithRetriesAsync"/>:
+/// YARP forwards a call through the call itself (<see cref="ProxyCall.SendAsync"/>), which hands the upstream request
+/// to <see cref="SendCallAsync"/>: the handler writes its <c>grpc-timeout</c> and lets the observer (tracing) hear of
+/// it, then sends it once when the call may not be repeated. A request sent through the cluster's invoker (a retry
+/// this handler sends through another cluster's client) passes straight through. Otherwise, per try of
+/// <see cref="SendWithRetriesAsync"/>:
 /// <list type="number">
 /// <item>Send, under the per-try timeout when the route has one (it covers the wait for response headers).</item>
 /// <item>A response without <c>grpc-status</c> in its headers has committed (A6: the server sent headers, maybe
@@ -39,9 +40,10 @@ internal sealed partial class RetryHandler(HttpMessageHandler inner) : Delegatin
     /// <summary>The number of earlier attempts, sent on every retry (gRPC A6, "Retry attempt header").</summary>
     public const string PreviousAttemptsHeader = "grpc-previous-rpc-attempts";
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>Sends <paramref name="request"/>, the upstream request of <paramref name="call"/>: once, retried or hedged.</summary>
+    public Task<HttpResponseMessage> SendCallAsync(HttpRequestMessage request, ProxyCall call, CancellationToken cancellationToken)
     {
-        if (!request.Options.TryGetValue(ProxyCall.OptionKey, out var call) || call.Current is not { } first)
+        if (call.Current is not { } first)
         {
             return base.SendAsync(request, cancellationToken);
         }
