@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using MeshProxy.FunctionalTests.Infrastructure;
+using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace MeshProxy.FunctionalTests.Observability;
 
@@ -19,6 +22,33 @@ public sealed class TracingTests
 
     private string TraceParent => $"00-{_traceId}-{CallerSpanId}-01";
     private static readonly string GetUser = "/users.v1.UserService/GetUser";
+
+    // ASP.NET Core Hosting starts an Activity and a log scope for every request while its diagnostics category is on at
+    // any level; the sidecar's spans are its own, so a running sidecar keeps that category off (and Kestrel's on).
+    [Fact]
+    public async Task HostingDiagnostics_Off_NoPerRequestActivityButServerErrorsStillLogged()
+    {
+        var stack = new TracingStack(string.Empty);
+        await stack.InitializeAsync();
+        try
+        {
+            var loggers = stack.Proxy.Services.GetRequiredService<ILoggerFactory>();
+
+            Assert.False(loggers.CreateLogger(MeshProxyServer.HostingDiagnosticsCategory).IsEnabled(LogLevel.Critical));
+            Assert.True(loggers.CreateLogger("Microsoft.AspNetCore.Server.Kestrel").IsEnabled(LogLevel.Warning));
+
+            using var client = GrpcHttp.CreateClient();
+            var request = GrpcHttp.UnaryRequest(stack.GrpcAddress, GetUser);
+            request.Headers.Add("traceparent", TraceParent);
+            using var response = await client.SendAsync(request).DefaultTimeout();
+            await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
+            Assert.Equal(TraceParent, stack.Backend.LastCall(GetUser)?.Header("traceparent"));
+        }
+        finally
+        {
+            await stack.DisposeAsync();
+        }
+    }
 
     [Fact]
     public async Task RequestId_Absent_GeneratedForwardedAndEchoed()
