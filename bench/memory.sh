@@ -8,7 +8,7 @@
 # Run by hand, briefly, never in CI; loopback only. Results: docs/benchmarks.md, "Request path: after".
 #
 #   bench/memory.sh [--no-build] [--out DIR] [--calls N] [--smaps] [--variant NAME=ENV[,ENV...]]...
-#   bench/memory.sh --variant jit= --variant gen0-4m=DOTNET_GCgen0size=0x400000
+#   bench/memory.sh --variant jit= --variant gen0-4m=DOTNET_GCgen0size=400000   # bare hex: the AOT runtime ignores 0x...
 #   BENCH_MESHPROXY=/tmp/aot/app/meshproxy bench/memory.sh --variant aot=     # the Native AOT binary (no counters)
 #   bench/memory.sh --variant base= --variant new@/tmp/new/meshproxy=          # NAME@EXECUTABLE: A/B of two builds
 # After the saturating run it also splits RSS into anonymous (GC heap, JIT'd code, stacks), file-backed (the mapped

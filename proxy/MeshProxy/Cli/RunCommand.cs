@@ -85,8 +85,8 @@ internal static class RunCommand
         {
             // Start-up (the config, the descriptor sets, two hosts) leaves ~17 MB of garbage beside ~5 MB live, and
             // nothing collects it until traffic fills gen0 again: an idle sidecar would keep it resident. One
-            // aggressive collection, a few milliseconds once, compacts and hands the freed regions back at once
-            // (docs/benchmarks.md, "The shipped build's resident memory, idle and after load").
+            // aggressive collection, once, compacts and hands the freed regions back at once; a plain full
+            // collection would keep them committed (docs/benchmarks.md, "The shipped build's resident memory").
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             onReady?.Invoke(server);
             await server.RunUntilDrainedAsync(context.Cancellation, drainOnSignal).ConfigureAwait(false);
