@@ -1,6 +1,8 @@
 using MeshProxy.Configuration;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace MeshProxy.Cli;
 
@@ -83,8 +85,24 @@ internal static class RunCommand
 
         await using (server.ConfigureAwait(false))
         {
+            // Start-up (the config, the descriptor sets, two hosts) leaves ~17 MB of garbage beside ~5 MB live:
+            // trimmed at once, then again whenever traffic stops (IdleHeapTrim).
+            var trim = new IdleHeapTrim(
+                server.Services.GetRequiredService<TimeProvider>(),
+                server.Services.GetRequiredService<ILoggerFactory>().CreateLogger<IdleHeapTrim>());
+            trim.Trim();
+            using var stop = new CancellationTokenSource();
+            var trimming = trim.RunAsync(stop.Token);
             onReady?.Invoke(server);
-            await server.RunUntilDrainedAsync(context.Cancellation, drainOnSignal).ConfigureAwait(false);
+            try
+            {
+                await server.RunUntilDrainedAsync(context.Cancellation, drainOnSignal).ConfigureAwait(false);
+            }
+            finally
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                await trimming.ConfigureAwait(false);
+            }
         }
 
         return ExitCodes.Ok;

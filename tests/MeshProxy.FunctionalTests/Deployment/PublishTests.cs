@@ -68,6 +68,29 @@ public sealed partial class PublishTests(ITestOutputHelper output)
         Assert.Equal(["dotnet", "/app/MeshProxy.SampleBackends.dll"], image.ExecForm("ENTRYPOINT"));
     }
 
+    /// <summary>
+    /// The shipped build carries no EventSource (nothing can attach to the image: DOTNET_EnableDiagnostics=0), which the
+    /// Web SDK would otherwise turn on for Native AOT; the JIT build keeps the SDK's default, so dotnet-counters and
+    /// dotnet-trace still attach to it (bench/memory.sh, bench/profile.sh). Asked of MSBuild with the Dockerfile's own
+    /// properties, since CI cannot afford the AOT publish itself.
+    /// </summary>
+    [Fact]
+    public async Task NativeAotPublish_LeavesOutEventSource_JitBuildKeepsIt()
+    {
+        var imageProperties = PublishCommand.Where(a => a.StartsWith("-p:", StringComparison.Ordinal))
+            .Append("-p:RuntimeIdentifier=" + PublishCommand[Array.IndexOf(PublishCommand, "-r") + 1]);
+        Assert.Equal("false", await MsBuildPropertyAsync("EventSourceSupport", imageProperties));
+        Assert.NotEqual("false", await MsBuildPropertyAsync("EventSourceSupport", []));
+    }
+
+    private static async Task<string> MsBuildPropertyAsync(string name, IEnumerable<string> properties)
+    {
+        string[] arguments = ["msbuild", RepoPaths.Combine("proxy", "MeshProxy", "MeshProxy.csproj"), $"-getProperty:{name}", .. properties];
+        var result = await ProcessRunner.RunAsync("dotnet", arguments, RepoPaths.Root, TimeSpan.FromMinutes(2));
+        Assert.True(result.ExitCode == 0, $"dotnet msbuild failed ({result.ExitCode}):\n{result.StandardOutput}\n{result.StandardError}");
+        return result.StandardOutput.Trim();
+    }
+
     [Fact]
     public async Task Publish_FromDockerContextWithTheJit_OutputStartsServesHealthAndStopsOnSigterm()
     {

@@ -1,0 +1,92 @@
+using MeshProxy.Hosting;
+using MeshProxy.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MeshProxy.Tests.Hosting;
+
+/// <summary>When the idle trim collects, in virtual time, against a scripted heap.</summary>
+public sealed class IdleHeapTrimTests
+{
+    private const long MiB = 1024 * 1024;
+
+    [Theory]
+    [InlineData(0, 60, 8, true)]                    // nothing allocated, 52 MiB to give back
+    [InlineData(IdleHeapTrim.QuietBytes - 1, 60, 8, true)]
+    [InlineData(IdleHeapTrim.QuietBytes, 60, 8, false)]  // still serving
+    [InlineData(0, 23, 8, false)]                   // idle, but not enough held since the last trim
+    [InlineData(0, 24, 8, true)]
+    public void ShouldTrim_OnlyWhenQuietAndHoldingSlackAboveTheLastTrim(long allocated, long committedMiB, long afterTrimMiB, bool expected) =>
+        Assert.Equal(expected, IdleHeapTrim.ShouldTrim(allocated, committedMiB * MiB, afterTrimMiB * MiB));
+
+    [Fact]
+    public async Task RunAsync_TrimsOnceWhenTrafficStops_NotWhileBusyNorAgainWhileIdle()
+    {
+        var time = new FakeTimeProvider();
+        var heap = new ScriptedHeap { Allocated = 100 * MiB, Committed = 30 * MiB };
+        var trim = new IdleHeapTrim(time, NullLogger.Instance, heap.Read, heap.Collect);
+        trim.Trim();
+        Assert.Equal(1, heap.Collections);
+
+        using var stop = new CancellationTokenSource();
+        var running = trim.RunAsync(stop.Token);
+        await heap.ReadsReach(2).DefaultTimeout();
+
+        // Busy: 50 MiB allocated in the interval, the heap grown to 90 MiB.
+        heap.Allocated += 50 * MiB;
+        heap.Committed = 90 * MiB;
+        time.Advance(IdleHeapTrim.Interval);
+        await heap.ReadsReach(3).DefaultTimeout();
+        Assert.Equal(1, heap.Collections);
+
+        // Traffic stopped: one trim, which gives the memory back.
+        heap.Allocated += 4096;
+        time.Advance(IdleHeapTrim.Interval);
+        await heap.ReadsReach(6).DefaultTimeout();
+        Assert.Equal(2, heap.Collections);
+
+        // Still idle, nothing more to give back: no further collection.
+        time.Advance(IdleHeapTrim.Interval);
+        await heap.ReadsReach(7).DefaultTimeout();
+        time.Advance(IdleHeapTrim.Interval);
+        await heap.ReadsReach(8).DefaultTimeout();
+        Assert.Equal(2, heap.Collections);
+
+        await stop.CancelAsync();
+        await running.DefaultTimeout();
+    }
+
+    private sealed class ScriptedHeap
+    {
+        private readonly SemaphoreSlim _read = new(0);
+        private int _reads;
+
+        public long Allocated { get; set; }
+
+        public long Committed { get; set; }
+
+        public int Collections { get; private set; }
+
+        public HeapReading Read()
+        {
+            Interlocked.Increment(ref _reads);
+            _read.Release();
+            return new HeapReading(Allocated, Committed);
+        }
+
+        // A collection leaves the live 8 MiB committed.
+        public void Collect()
+        {
+            Collections++;
+            Committed = 8 * MiB;
+        }
+
+        public async Task ReadsReach(int count)
+        {
+            while (Volatile.Read(ref _reads) < count)
+            {
+                await _read.WaitAsync();
+            }
+        }
+    }
+}
