@@ -142,4 +142,42 @@ public sealed class TracingTests
         Assert.Equal(server.SpanId, attempt.ParentSpanId);
         Assert.Equal(parts[2], attempt.SpanId);
     }
+
+    // A call that arrives without a traceparent starts a trace of its own at the sidecar (the root sampler decides).
+    // Hosting's per-request Activity used to be the current one, unsampled, so the parent-based sampler dropped every
+    // such call and none was exported.
+    [Fact]
+    public async Task Otlp_NoCallerTraceparent_NewTraceExportedAndBackendIsItsChild()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync().DefaultTimeout();
+        var stack = new TracingStack($$"""
+            tracing:
+              otlpEndpoint: {{receiver.Address}}
+              protocol: http/protobuf
+              sampleRate: 1
+            """);
+        await stack.InitializeAsync();
+        string? upstream;
+        try
+        {
+            using var client = GrpcHttp.CreateClient();
+            using var response = await client.SendAsync(GrpcHttp.UnaryRequest(stack.GrpcAddress, GetUser)).DefaultTimeout();
+            await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
+            upstream = stack.Backend.LastCall(GetUser)?.Header("traceparent");
+        }
+        finally
+        {
+            await stack.DisposeAsync();
+        }
+
+        Assert.NotNull(upstream);
+        var parts = upstream.Split('-');
+        Assert.Equal("01", parts[3]);
+        var spans = await receiver.WaitForTraceAsync(parts[1], s => s.Count >= 2).DefaultTimeout();
+        var server = Assert.Single(spans, s => s.Kind == 2);
+        var attempt = Assert.Single(spans, s => s.Kind == 3);
+        Assert.Equal(string.Empty, server.ParentSpanId);
+        Assert.Equal(server.SpanId, attempt.ParentSpanId);
+        Assert.Equal(parts[2], attempt.SpanId);
+    }
 }
