@@ -30,6 +30,11 @@ deb_install() {
     fi
     local downloads="$BENCH_TOOLS_DIR/deb-$pkg"
     rm -rf "$downloads" && mkdir -p "$downloads"
+    # A fresh container has no package lists yet: without them the dependencies below would resolve to nothing, and
+    # the package would be unpacked without the libraries it needs (haproxy without liblua5.3).
+    if ! apt-cache show "$pkg" >/dev/null 2>&1; then
+      apt-get update >/dev/null 2>&1 || true
+    fi
     # The closure of dependencies that are not installed on this machine.
     local todo=("$pkg") seen=" " want=()
     while [ "${#todo[@]}" -gt 0 ]; do
@@ -44,11 +49,7 @@ deb_install() {
       for d in $(_deb_depends "$p"); do todo+=("$d"); done
     done
     echo "bench: installing ${want[*]} into $root (no root needed)" >&2
-    if ! (cd "$downloads" && apt-get download "${want[@]}" >/dev/null 2>"$downloads/err"); then
-      # A fresh container has no package lists yet.
-      apt-get update >/dev/null 2>&1 || true
-      (cd "$downloads" && apt-get download "${want[@]}" >/dev/null) || { cat "$downloads/err" >&2; exit 1; }
-    fi
+    (cd "$downloads" && apt-get download "${want[@]}" >/dev/null 2>"$downloads/err") || { cat "$downloads/err" >&2; exit 1; }
     local staging="$root.staging-$pkg"
     rm -rf "$staging" && mkdir -p "$staging"
     local deb
