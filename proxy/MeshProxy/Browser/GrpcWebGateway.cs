@@ -2,6 +2,7 @@ using MeshProxy.Configuration;
 using MeshProxy.Grpc;
 using MeshProxy.Observability;
 using MeshProxy.Routing;
+using MeshProxy.Transcoding.Rest;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;

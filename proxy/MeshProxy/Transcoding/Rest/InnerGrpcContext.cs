@@ -14,13 +14,13 @@ internal static class InnerGrpcContext
 {
     /// <summary>The inner call of a request whose gRPC body is already whole: one framed message.</summary>
     public static HttpContext Create(HttpContext context, string grpcPath, IHeaderDictionary headers, byte[] frame, UpstreamResponseCapture capture) =>
-        Create(context, grpcPath, headers, new MemoryStream(frame, writable: false), frame, capture);
+        Create(context, grpcPath, headers, new MemoryStream(frame, writable: false), new WholeBodyPipeFeature(frame), capture);
 
     /// <summary>The inner call of a request whose gRPC body is produced as the caller's body arrives.</summary>
     public static HttpContext Create(HttpContext context, string grpcPath, IHeaderDictionary headers, Stream body, UpstreamResponseCapture capture) =>
-        Create(context, grpcPath, headers, body, wholeBody: null, capture);
+        Create(context, grpcPath, headers, body, wholeReader: null, capture);
 
-    private static HttpContext Create(HttpContext context, string grpcPath, IHeaderDictionary headers, Stream body, ReadOnlyMemory<byte>? wholeBody, UpstreamResponseCapture capture)
+    private static HttpContext Create(HttpContext context, string grpcPath, IHeaderDictionary headers, Stream body, IRequestBodyPipeFeature? wholeReader, UpstreamResponseCapture capture)
     {
         var outer = context.Features.Get<IHttpRequestFeature>();
         var requestFeature = new HttpRequestFeature
@@ -42,10 +42,10 @@ internal static class InnerGrpcContext
         };
 
         var features = new InnerFeatureCollection(context.Features);
-        var requestExtras = new InnerRequestFeatures(body, wholeBody, context.RequestAborted);
+        var requestExtras = new InnerRequestFeatures(body, context.RequestAborted);
         features.Set<IHttpRequestFeature>(requestFeature);
         features.Set<IHttpRequestBodyDetectionFeature>(requestExtras);
-        features.Set<IRequestBodyPipeFeature>(requestExtras);
+        features.Set<IRequestBodyPipeFeature>(wholeReader ?? requestExtras);
         features.Set<IHttpUpgradeFeature>(requestExtras);
         features.Set<IHttpRequestLifetimeFeature>(requestExtras);
         features.Set<IHttpMinRequestBodyDataRateFeature>(requestExtras);

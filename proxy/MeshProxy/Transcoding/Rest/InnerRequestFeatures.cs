@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -21,13 +20,8 @@ namespace MeshProxy.Transcoding.Rest;
 /// the lift lands on values nothing reads; the REST listener's limits stay on the REST request, where Kestrel applies
 /// them (a 408 that the REST endpoint answers with a Status body), and the REST endpoint sets its own size limits.
 /// </para>
-/// <para>
-/// A body that is already whole (a unary REST or Connect request, read and converted before the call) is also given
-/// as bytes: its reader then holds the complete request at once, so the commit gate sees a finished request in one
-/// <c>TryRead</c> instead of waiting on a stream's first read under a timer.
-/// </para>
 /// </summary>
-internal sealed class InnerRequestFeatures(Stream body, ReadOnlyMemory<byte>? wholeBody, CancellationToken requestAborted)
+internal sealed class InnerRequestFeatures(Stream body, CancellationToken requestAborted)
     : IHttpRequestBodyDetectionFeature, IRequestBodyPipeFeature, IHttpUpgradeFeature, IHttpRequestLifetimeFeature,
         IHttpMinRequestBodyDataRateFeature, IHttpMaxRequestBodySizeFeature
 {
@@ -42,9 +36,7 @@ internal sealed class InnerRequestFeatures(Stream body, ReadOnlyMemory<byte>? wh
 
     public bool CanHaveBody => true;
 
-    public PipeReader Reader => _reader ??= wholeBody is { } whole
-        ? PipeReader.Create(new ReadOnlySequence<byte>(whole))
-        : PipeReader.Create(body, new StreamPipeReaderOptions(leaveOpen: true));
+    public PipeReader Reader => _reader ??= PipeReader.Create(body, new StreamPipeReaderOptions(leaveOpen: true));
 
     public bool IsUpgradableRequest => false;
 

@@ -1,9 +1,9 @@
-using MeshProxy.Browser;
+using MeshProxy.Transcoding.Rest;
 using MeshProxy.Protection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace MeshProxy.Tests.Browser;
+namespace MeshProxy.Tests.Transcoding.Rest;
 
 public sealed class WholeBodyPipeFeatureTests
 {
