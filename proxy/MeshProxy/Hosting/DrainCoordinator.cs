@@ -72,11 +72,21 @@ internal sealed class DrainCoordinator(
             // 3. and 4. Kestrel's StopAsync unbinds, sends GOAWAY and waits for connections to finish; when the token
             // fires it aborts what is left. It returns either way (it does not throw on the token).
             DrainLog.ListenersClosing(logger);
-            using var deadline = new CancellationTokenSource(options.Deadline, time);
+            using var deadline = new CancellationTokenSource();
             using var abandoned = _abandon.Token.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), deadline);
-            if (_traffic is { } traffic)
+            using var stopped = new CancellationTokenSource();
+            var deadlineTimer = CancelNoEarlierThanAsync(deadline, options.Deadline, stopped.Token);
+            try
             {
-                await traffic.StopAsync(deadline.Token).ConfigureAwait(false);
+                if (_traffic is { } traffic)
+                {
+                    await traffic.StopAsync(deadline.Token).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                stopped.Cancel();
+                await deadlineTimer.ConfigureAwait(false);
             }
 
             var elapsed = time.GetElapsedTime(started);
@@ -102,6 +112,31 @@ internal sealed class DrainCoordinator(
             // The process must still exit: a failed stop ends the drain like a reached deadline.
             DrainLog.Failed(logger, ex);
             _completion.TrySetResult(new DrainOutcome(trigger, DeadlineReached: true, time.GetElapsedTime(started)));
+        }
+    }
+
+    /// <summary>
+    /// Cancels <paramref name="target"/> once <paramref name="after"/> has passed on <see cref="TimeProvider.GetTimestamp"/>,
+    /// the clock the drain's elapsed time is reported on. A timer alone is not enough: .NET timers count in the coarse
+    /// tick clock (4 ms steps on Linux), so one may fire a few milliseconds early, and in-flight calls would get less
+    /// than the deadline they were promised while the outcome reports an elapsed time under it.
+    /// </summary>
+    private async Task CancelNoEarlierThanAsync(CancellationTokenSource target, TimeSpan after, CancellationToken stop)
+    {
+        var from = time.GetTimestamp();
+        try
+        {
+            for (var left = after; left > TimeSpan.Zero; left = after - time.GetElapsedTime(from))
+            {
+                // Whole milliseconds, rounded up: a shorter delay would complete at once and spin.
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), time, stop).ConfigureAwait(false);
+            }
+
+            target.Cancel();
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The traffic server stopped before the deadline.
         }
     }
 

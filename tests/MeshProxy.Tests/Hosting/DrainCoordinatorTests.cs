@@ -72,6 +72,27 @@ public sealed class DrainCoordinatorTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_TimersFireEarly_CallsStillGetTheWholeDeadline()
+    {
+        // Linux's coarse tick clock lets a .NET timer fire up to 4 ms before the high-resolution clock says it is due.
+        var early = new EarlyTimers(_time, TimeSpan.FromMilliseconds(4));
+        using var drain = new DrainCoordinator(_readiness, _snapshots, early, NullLogger<DrainCoordinator>.Instance);
+        drain.AttachTrafficServer(_server);
+        var completion = drain.Start(DrainTrigger.DrainEndpoint);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await _server.StopRequested.WaitAsync(Bound);
+
+        _time.Advance(TimeSpan.FromMilliseconds(24996));
+        Assert.False(_server.Token.IsCancellationRequested);
+        _time.Advance(TimeSpan.FromMilliseconds(4));
+        var outcome = await completion.WaitAsync(Bound);
+
+        Assert.True(_server.Token.IsCancellationRequested);
+        Assert.True(outcome.DeadlineReached);
+        Assert.Equal(TimeSpan.FromSeconds(30), outcome.Elapsed);
+    }
+
+    [Fact]
     public async Task Start_Twice_OneDrainWithTheFirstTrigger()
     {
         var first = _drain.Start(DrainTrigger.QuitEndpoint);
@@ -127,6 +148,19 @@ public sealed class DrainCoordinatorTests : IDisposable
           c1:
             destinations: [ { address: "http://127.0.0.1:50051" } ]
         """);
+
+    /// <summary>Virtual time whose timers come due <c>earlier</c> than asked, as the coarse tick clock's can.</summary>
+    private sealed class EarlyTimers(FakeTimeProvider time, TimeSpan earlier) : TimeProvider
+    {
+        public override long TimestampFrequency => time.TimestampFrequency;
+
+        public override long GetTimestamp() => time.GetTimestamp();
+
+        public override DateTimeOffset GetUtcNow() => time.GetUtcNow();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            time.CreateTimer(callback, state, dueTime > earlier ? dueTime - earlier : dueTime, period);
+    }
 
     /// <summary>Kestrel's stop contract: it returns when connections are done, or after aborting them once the token fires.</summary>
     private sealed class RecordingServer : IServer
