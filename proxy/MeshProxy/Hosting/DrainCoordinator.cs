@@ -74,19 +74,12 @@ internal sealed class DrainCoordinator(
             DrainLog.ListenersClosing(logger);
             using var deadline = new CancellationTokenSource();
             using var abandoned = _abandon.Token.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), deadline);
-            using var stopped = new CancellationTokenSource();
-            var deadlineTimer = CancelNoEarlierThanAsync(deadline, options.Deadline, stopped.Token);
-            try
+            using (CancelNoEarlierThan(deadline, options.Deadline))
             {
                 if (_traffic is { } traffic)
                 {
                     await traffic.StopAsync(deadline.Token).ConfigureAwait(false);
                 }
-            }
-            finally
-            {
-                stopped.Cancel();
-                await deadlineTimer.ConfigureAwait(false);
             }
 
             var elapsed = time.GetElapsedTime(started);
@@ -119,25 +112,39 @@ internal sealed class DrainCoordinator(
     /// Cancels <paramref name="target"/> once <paramref name="after"/> has passed on <see cref="TimeProvider.GetTimestamp"/>,
     /// the clock the drain's elapsed time is reported on. A timer alone is not enough: .NET timers count in the coarse
     /// tick clock (4 ms steps on Linux), so one may fire a few milliseconds early, and in-flight calls would get less
-    /// than the deadline they were promised while the outcome reports an elapsed time under it.
+    /// than the deadline they were promised while the outcome reports an elapsed time under it. One that fires early is
+    /// set again for what is left.
     /// </summary>
-    private async Task CancelNoEarlierThanAsync(CancellationTokenSource target, TimeSpan after, CancellationToken stop)
+    private ITimer CancelNoEarlierThan(CancellationTokenSource target, TimeSpan after)
     {
         var from = time.GetTimestamp();
-        try
-        {
-            for (var left = after; left > TimeSpan.Zero; left = after - time.GetElapsedTime(from))
+        // Armed only once assigned, so the callback always sees it.
+        ITimer? armed = null;
+        armed = time.CreateTimer(
+            _ =>
             {
-                // Whole milliseconds, rounded up: a shorter delay would complete at once and spin.
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), time, stop).ConfigureAwait(false);
-            }
+                var left = after - time.GetElapsedTime(from);
+                if (left > TimeSpan.Zero)
+                {
+                    // Whole milliseconds, rounded up: a timer set for less fires at once.
+                    armed!.Change(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), Timeout.InfiniteTimeSpan);
+                    return;
+                }
 
-            target.Cancel();
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // The traffic server stopped before the deadline.
-        }
+                try
+                {
+                    target.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The stop ended as the deadline came: nothing is left to cut.
+                }
+            },
+            null,
+            Timeout.InfiniteTimeSpan,
+            Timeout.InfiniteTimeSpan);
+        armed.Change(after, Timeout.InfiniteTimeSpan);
+        return armed;
     }
 
     /// <summary>
