@@ -18,6 +18,7 @@ using MeshProxy.TrafficPolicy.Overload;
 using MeshProxy.TrafficPolicy.Retries;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace MeshProxy.Hosting;
 
@@ -45,6 +46,12 @@ internal static class MeshProxyServiceCollectionExtensions
         // The per-call state's shared services, and the methods the descriptor sets mark as safe to repeat.
         services.TryAddSingleton<CallServices>();
         services.TryAddSingleton<OverloadGate>();
+        services.TryAddSingleton<IHeapMeter, GcHeapMeter>();
+        services.TryAddSingleton(sp => new HeapGuard(
+            sp.GetRequiredService<ProtectionOptions>().MaxHeapPercent,
+            sp.GetRequiredService<IHeapMeter>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<HeapGuard>>()));
         services.TryAddSingleton<IdempotentMethods>();
         services.TryAddSingleton<ReadinessState>();
 

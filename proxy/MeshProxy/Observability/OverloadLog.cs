@@ -16,4 +16,10 @@ internal static partial class OverloadLog
 
     [LoggerMessage(EventId = 2903, EventName = "PendingDeadlineExceeded", Level = LogLevel.Debug, Message = "Route {Route}: the deadline of {Deadline} passed while the call waited for a request slot of cluster {Cluster}.")]
     public static partial void PendingDeadlineExceeded(ILogger logger, string route, string cluster, TimeSpan deadline);
+
+    [LoggerMessage(EventId = 2904, EventName = "HeapRefusing", Level = LogLevel.Warning, Message = "The GC heap is at {Heap} MiB of its {Limit} MiB limit, above protection.maxHeapPercent ({Percent}%): refusing new calls with UNAVAILABLE until it falls.")]
+    public static partial void HeapRefusing(ILogger logger, long heap, long limit, int percent);
+
+    [LoggerMessage(EventId = 2905, EventName = "HeapAccepting", Level = LogLevel.Information, Message = "The GC heap is down to {Heap} MiB of its {Limit} MiB limit: taking new calls again ({Refused} refused meanwhile).")]
+    public static partial void HeapAccepting(ILogger logger, long heap, long limit, int refused);
 }

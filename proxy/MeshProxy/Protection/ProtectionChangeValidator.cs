@@ -21,6 +21,7 @@ internal static class ProtectionChangeValidator
         Compare("protection.commitBeforeForwarding", live.CommitBeforeForwarding, next.CommitBeforeForwarding, errors);
         Compare("protection.commitBytes", live.CommitBytes, next.CommitBytes, errors);
         Compare("protection.commitWait", live.CommitWait, next.CommitWait, errors);
+        Compare("protection.maxHeapPercent", live.MaxHeapPercent, next.MaxHeapPercent, errors);
         Compare("protection.rest.minBodyBytesPerSecond", live.RestMinBodyBytesPerSecond, next.RestMinBodyBytesPerSecond, errors);
         Compare("protection.rest.bodyGracePeriod", live.RestBodyGracePeriod, next.RestBodyGracePeriod, errors);
         Compare("protection.rest.maxConnections", live.RestMaxConnections, next.RestMaxConnections, errors);

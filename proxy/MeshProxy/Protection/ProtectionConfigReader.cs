@@ -10,6 +10,7 @@ namespace MeshProxy.Protection;
 ///   commitBeforeForwarding: true
 ///   commitBytes: 65536
 ///   commitWait: 100ms
+///   maxHeapPercent: 90
 ///   rest:  { minBodyBytesPerSecond: 240, bodyGracePeriod: 5s, maxConnections: 10000 }
 ///   http2: { floodGuard: true, window: 10s, maxResetStreams: 500, maxPings: 1000, maxSettings: 100,
 ///            maxPriorityFramesPerStream: 100, maxWindowUpdatesPerDataFrame: 10, maxConsecutiveEmptyFrames: 1,
@@ -37,6 +38,7 @@ internal static class ProtectionConfigReader
             CommitBeforeForwarding = map.Bool("commitBeforeForwarding") ?? defaults.CommitBeforeForwarding,
             CommitBytes = Range(map, "commitBytes", 6, StreamWindow, "a 5-byte message prefix plus a byte, and at most Kestrel's stream window (786432), which a caller can send before anything is read", errors) ?? defaults.CommitBytes,
             CommitWait = Within(map, "commitWait", TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(10), errors) ?? defaults.CommitWait,
+            MaxHeapPercent = Range(map, "maxHeapPercent", 1, 100, "a share of the GC heap limit; 100 turns the refusal off", errors) ?? defaults.MaxHeapPercent,
             RestMinBodyBytesPerSecond = Range(rest, "minBodyBytesPerSecond", 0, int.MaxValue, "0 turns the check off", errors) ?? defaults.RestMinBodyBytesPerSecond,
             RestBodyGracePeriod = GracePeriod(rest, errors) ?? defaults.RestBodyGracePeriod,
             RestMaxConnections = Range(rest, "maxConnections", 0, int.MaxValue, "0 means no bound", errors) ?? defaults.RestMaxConnections,

@@ -27,6 +27,13 @@ internal sealed record ProtectionOptions
     public TimeSpan CommitWait { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
+    /// The share of the GC heap limit (<c>DOTNET_GCHeapHardLimit</c>, or 75 % of the container's memory limit) above
+    /// which new calls are refused with UNAVAILABLE (<see cref="TrafficPolicy.Overload.HeapGuard"/>). Default 90; 100
+    /// turns it off.
+    /// </summary>
+    public int MaxHeapPercent { get; init; } = 90;
+
+    /// <summary>
     /// The slowest REST request body accepted, in bytes per second, averaged after <see cref="RestBodyGracePeriod"/>;
     /// a body that trickles slower, or stalls (a chunked body that never ends), gets 408 with a google.rpc.Status body.
     /// Default 240 B/s, Kestrel's own default. 0 turns the check off.

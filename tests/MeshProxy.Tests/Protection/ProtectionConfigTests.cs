@@ -22,6 +22,7 @@ public sealed class ProtectionConfigTests
               commitBeforeForwarding: false
               commitBytes: 1024
               commitWait: 50ms
+              maxHeapPercent: 75
               rest: { minBodyBytesPerSecond: 0, bodyGracePeriod: 3s, maxConnections: 20 }
               http2:
                 floodGuard: false
@@ -40,6 +41,7 @@ public sealed class ProtectionConfigTests
             CommitBeforeForwarding = false,
             CommitBytes = 1024,
             CommitWait = TimeSpan.FromMilliseconds(50),
+            MaxHeapPercent = 75,
             RestMinBodyBytesPerSecond = 0,
             RestBodyGracePeriod = TimeSpan.FromSeconds(3),
             RestMaxConnections = 20,
@@ -68,6 +70,8 @@ public sealed class ProtectionConfigTests
     [InlineData("protection: { commitBytes: 5 }", "protection.commitBytes", "must be between 6 and 786432")]
     [InlineData("protection: { commitBytes: 1000000 }", "protection.commitBytes", "must be between 6 and 786432")]
     [InlineData("protection: { commitWait: 0s }", "protection.commitWait", "must be between 1ms and 10s")]
+    [InlineData("protection: { maxHeapPercent: 0 }", "protection.maxHeapPercent", "must be between 1 and 100")]
+    [InlineData("protection: { maxHeapPercent: 101 }", "protection.maxHeapPercent", "must be between 1 and 100")]
     [InlineData("protection: { rest: { maxConnections: -1 } }", "protection.rest.maxConnections", "must be between 0 and")]
     [InlineData("protection: { http2: { maxPings: 0 } }", "protection.http2.maxPings", "must be between 1 and 1000000")]
     [InlineData("protection: { http2: { window: 500ms } }", "protection.http2.window", "must be between 1s and 1h")]

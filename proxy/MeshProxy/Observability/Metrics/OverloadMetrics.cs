@@ -7,7 +7,7 @@ using L = MeshProxy.Observability.Metrics.MetricLabels;
 namespace MeshProxy.Observability.Metrics;
 
 /// <summary>
-/// Circuit breakers and local rate limits on the sidecar's registry: refusals counted as they happen
+/// Circuit breakers, local rate limits and the heap guard on the sidecar's registry: refusals counted as they happen
 /// (<see cref="IOverloadListener"/>), and the remaining capacity of each live cluster's breakers read at scrape (Envoy's
 /// <c>remaining_rq</c>, <c>remaining_pending</c>, <c>remaining_retries</c>), so a reload that drops a cluster drops its series.
 /// </summary>
@@ -18,6 +18,7 @@ internal sealed class OverloadMetrics : IOverloadListener
     private readonly ProxySnapshotProvider _snapshots;
     private readonly Counter _overflows;
     private readonly Counter _rateLimited;
+    private readonly Counter _heapRefused;
     private readonly LiveGauge _remaining;
     private readonly Lock _scrape = new();
 
@@ -28,6 +29,7 @@ internal sealed class OverloadMetrics : IOverloadListener
         var labelled = new CounterConfiguration { SuppressInitialValue = true };
         _overflows = factory.CreateCounter("meshproxy_circuit_breaker_overflows_total", "Calls and retries a cluster's circuit breaker refused, by breaker (requests, pending, retries).", [L.Cluster, Breaker], labelled);
         _rateLimited = factory.CreateCounter("meshproxy_rate_limited_total", "Calls a route's local rate limit refused.", [L.Route], labelled);
+        _heapRefused = factory.CreateCounter("meshproxy_heap_refused_total", "Calls refused because the GC heap was above protection.maxHeapPercent of its limit.", [L.Route], labelled);
         _remaining = new LiveGauge(factory.CreateGauge("meshproxy_circuit_breaker_remaining", "Capacity left in each circuit breaker of a cluster (requests, pending, retries when maxRetries is set).", [L.Cluster, Breaker]));
         metrics.Registry.AddBeforeCollectCallback(ObserveBreakers);
     }
@@ -35,6 +37,8 @@ internal sealed class OverloadMetrics : IOverloadListener
     public void BreakerOverflowed(string cluster, BreakerLimit limit) => _overflows.WithLabels([cluster, BreakerLimits.Name(limit)]).Inc();
 
     public void RateLimited(string route) => _rateLimited.WithLabels([route]).Inc();
+
+    public void HeapRefused(string route) => _heapRefused.WithLabels([route]).Inc();
 
     private void ObserveBreakers()
     {

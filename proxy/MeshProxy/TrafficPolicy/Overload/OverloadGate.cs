@@ -7,9 +7,9 @@ using Microsoft.Extensions.Logging;
 namespace MeshProxy.TrafficPolicy.Overload;
 
 /// <summary>
-/// Admission of a routed call before anything is sent (Envoy's order: the local rate limit filter, then the router's
-/// circuit breakers): the route's token bucket, then a request slot of the cluster the split picked, waiting in its
-/// pending queue when the cluster is full. A refused call is answered here (<see cref="OverloadRefusal"/>): it never
+/// Admission of a routed call before anything is sent (Envoy's order: the overload manager, the local rate limit
+/// filter, then the router's circuit breakers): the process's heap, the route's token bucket, then a request slot of
+/// the cluster the split picked, waiting in its pending queue when the cluster is full. A refused call is answered here (<see cref="OverloadRefusal"/>): it never
 /// reaches a backend, never tells outlier detection anything and is never retried by the sidecar.
 /// </summary>
 internal sealed class OverloadGate(CallServices services, ILogger<OverloadGate> logger)
@@ -22,6 +22,15 @@ internal sealed class OverloadGate(CallServices services, ILogger<OverloadGate> 
     /// </summary>
     public async ValueTask<Admission?> AdmitAsync(HttpContext context, RoutePolicy route, ClusterState cluster, CallDeadline? deadline)
     {
+        // 0. The process's heap: near its limit, no new call of any route (HeapGuard; one comparison when it is not).
+        if (services.Heap is { } heap && heap.Refuse())
+        {
+            Refused(context, route, cluster);
+            services.Overload?.HeapRefused(route.Name);
+            await OverloadRefusal.HeapAsync(context.Response).ConfigureAwait(false);
+            return null;
+        }
+
         // 1. The route's local rate limit: a token, or RESOURCE_EXHAUSTED at once.
         if (route.RateLimit is { } limiter && !limiter.TryAcquire(out var retryAfter))
         {

@@ -15,13 +15,20 @@ namespace MeshProxy.TrafficPolicy.Overload;
 /// </summary>
 internal static class OverloadRefusal
 {
-    /// <summary>Marks a refusal by a circuit breaker (Envoy's <c>x-envoy-overloaded</c>).</summary>
+    /// <summary>Marks a refusal by a circuit breaker or the heap guard (Envoy's <c>x-envoy-overloaded</c>).</summary>
     public const string OverloadedHeader = "x-meshproxy-overloaded";
 
     public static Task BreakerAsync(HttpResponse response, string cluster, BreakerLimit limit)
     {
         var what = limit == BreakerLimit.Pending ? "too many calls waiting" : "too many calls in flight";
         TrailersOnlyResponse.Set(response, StatusCode.Unavailable, $"circuit breaker of cluster {cluster} is open: {what}");
+        response.Headers[OverloadedHeader] = "true";
+        return response.CompleteAsync();
+    }
+
+    public static Task HeapAsync(HttpResponse response)
+    {
+        TrailersOnlyResponse.Set(response, StatusCode.Unavailable, "the sidecar is short of memory: its heap is near its limit, so it refuses new calls for now");
         response.Headers[OverloadedHeader] = "true";
         return response.CompleteAsync();
     }
