@@ -165,6 +165,7 @@ internal sealed class GrpcProxyEndpoint
     {
         var prefix = call.Destination!.Prefix;
         var deadline = call.Deadline?.Token ?? CancellationToken.None;
+        call.ResponsePacer = WriteBehindBody.Install(context);
         var guard = DownstreamGuard.Install(context, deadline);
         var error = await _forwarder.SendAsync(context, prefix, call, route.RequestConfig, _transformer, deadline).ConfigureAwait(false);
         call.MarkDeadlineExpired();

@@ -1,4 +1,5 @@
 using MeshProxy.TrafficPolicy;
+using MeshProxy.Upstream;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -22,5 +23,16 @@ internal sealed class GrpcRequestTransformer : HttpTransformer
         }
 
         return base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+    }
+
+    /// <summary>Paces the upstream body's reads by the caller's written-behind response (<see cref="WriteBehindBody"/>).</summary>
+    public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        if (proxyResponse?.Content is Http2ResponseContent content && httpContext.Features.Get<ProxyCall>()?.ResponsePacer is { } pacer)
+        {
+            content.PaceReadsBy(pacer);
+        }
+
+        return base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
     }
 }

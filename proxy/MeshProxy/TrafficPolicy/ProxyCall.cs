@@ -1,5 +1,6 @@
 using MeshProxy.Configuration;
 using MeshProxy.Grpc;
+using MeshProxy.IO;
 using MeshProxy.Observability;
 using MeshProxy.TrafficPolicy.CircuitBreaking;
 using MeshProxy.TrafficPolicy.Retries;
@@ -58,6 +59,9 @@ internal sealed class ProxyCall : HttpMessageInvoker
     }
 
     public HttpContext HttpContext { get; }
+
+    /// <summary>What reads of the upstream response wait for: the caller's written-behind response body, on HTTP/2.</summary>
+    public IReadPacer? ResponsePacer { get; set; }
 
     public RoutePolicy Route { get; }
 

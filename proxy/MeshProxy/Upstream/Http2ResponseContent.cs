@@ -1,4 +1,5 @@
 using System.Net;
+using MeshProxy.IO;
 
 namespace MeshProxy.Upstream;
 
@@ -6,6 +7,7 @@ namespace MeshProxy.Upstream;
 internal sealed class Http2ResponseContent(Http2Stream stream) : HttpContent
 {
     private Http2ResponseBodyStream? _body;
+    private IReadPacer? _pacer;
 
     protected override Task<Stream> CreateContentReadStreamAsync() => Task.FromResult<Stream>(Body());
 
@@ -46,5 +48,15 @@ internal sealed class Http2ResponseContent(Http2Stream stream) : HttpContent
         base.Dispose(disposing);
     }
 
-    private Http2ResponseBodyStream Body() => _body ??= new Http2ResponseBodyStream(stream);
+    /// <summary>Makes every read of the body wait for <paramref name="pacer"/> first (<see cref="Http2ResponseBodyStream.Pacer"/>).</summary>
+    public void PaceReadsBy(IReadPacer pacer)
+    {
+        _pacer = pacer;
+        if (_body is not null)
+        {
+            _body.Pacer = pacer;
+        }
+    }
+
+    private Http2ResponseBodyStream Body() => _body ??= new Http2ResponseBodyStream(stream) { Pacer = _pacer };
 }

@@ -1,9 +1,12 @@
 using System.Security.Cryptography;
 using MeshProxy.FunctionalTests.Infrastructure;
+using MeshProxy.FunctionalTests.TrafficPolicy.Overload;
 using MeshProxy.FunctionalTests.TrafficPolicy.Retries;
+using MeshProxy.Routing;
 using MeshProxy.Grpc;
 using MeshProxy.TestSupport;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace MeshProxy.FunctionalTests.Upstream;
@@ -117,6 +120,47 @@ public sealed class LeanFlowControlTests(ITestOutputHelper output)
         }
 
         Assert.Equal("0", GrpcHttp.Status(response));
+    }
+
+    [Theory]
+    [MemberData(nameof(UpstreamClients.Both), MemberType = typeof(UpstreamClients))]
+    public async Task Stream_CallerStopsReadingThenResets_BackendCancelledAndTheDestinationNotBlamed(string client)
+    {
+        // The sidecar's last write to the caller is still waiting to be sent (Routing/WriteBehindBody) when the caller
+        // goes: the backend's call must end at once, and a caller's reset is no evidence against the destination.
+        long written = 0;
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var a = await ScriptedBackend.StartAsync("a", async (c, _) =>
+        {
+            c.RequestAborted.Register(() => aborted.TrySetResult());
+            c.Response.ContentType = GrpcProtocol.ContentType;
+            for (var i = 0; i < StreamTotal / Chunk; i++)
+            {
+                await c.Response.Body.WriteAsync(GrpcFrames.Frame(Pattern(Chunk - GrpcFrames.PrefixLength, seed: i)), c.RequestAborted);
+                await c.Response.Body.FlushAsync(c.RequestAborted);
+                Interlocked.Add(ref written, Chunk);
+            }
+
+            c.Response.AppendTrailer(GrpcProtocol.StatusHeader, "0");
+        }).DefaultTimeout();
+        await using var stack = await RetryStack.StartAsync(output, UpstreamClients.Config("""[ { address: "{a}", name: a } ]""", route: "retry: { maxAttempts: 1 }"), [a]);
+        var destination = stack.Proxy.Services.GetRequiredService<ProxySnapshotProvider>().Clusters[client].Destinations.Single();
+
+        using (var request = GrpcHttp.UnaryRequest(stack.Address, UpstreamCall.Method, UpstreamClients.Pick(client)))
+        using (var response = await stack.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).DefaultTimeout())
+        {
+            await using var body = await response.Content.ReadAsStreamAsync().DefaultTimeout();
+            await body.ReadExactlyAsync(new byte[Chunk]).AsTask().DefaultTimeout();
+            var held = await SettledAsync(() => Interlocked.Read(ref written));
+            Assert.True(held < StreamTotal, $"the backend finished ({held} bytes) while the caller read one message");
+        }
+
+        // Disposing the unread response resets the stream (RST_STREAM CANCEL).
+        await aborted.Task.DefaultTimeout();
+        await OverloadStack.WaitUntilAsync(() => destination.InFlight == 0);
+        Assert.False(destination.Ejected);
+        Assert.Equal(0, destination.ConsecutiveLocalOriginFailures);
+        Assert.Equal(0, destination.ConsecutiveServerErrors);
     }
 
     /// <summary>Polls <paramref name="progress"/> until it has not moved for a second (bounded by the default timeout).</summary>
