@@ -10,7 +10,7 @@ namespace MeshProxy.Protection;
 ///   commitBeforeForwarding: true
 ///   commitBytes: 65536
 ///   commitWait: 100ms
-///   maxHeapPercent: 90
+///   maxHeapPercent: 85
 ///   rest:  { minBodyBytesPerSecond: 240, bodyGracePeriod: 5s, maxConnections: 10000 }
 ///   http2: { floodGuard: true, window: 10s, maxResetStreams: 500, maxPings: 1000, maxSettings: 100,
 ///            maxPriorityFramesPerStream: 100, maxWindowUpdatesPerDataFrame: 10, maxConsecutiveEmptyFrames: 1,

@@ -28,10 +28,11 @@ internal sealed record ProtectionOptions
 
     /// <summary>
     /// The share of the GC heap limit (<c>DOTNET_GCHeapHardLimit</c>, or 75 % of the container's memory limit) above
-    /// which new calls are refused with UNAVAILABLE (<see cref="TrafficPolicy.Overload.HeapGuard"/>). Default 90; 100
-    /// turns it off.
+    /// which new calls are refused with UNAVAILABLE (<see cref="TrafficPolicy.Overload.HeapGuard"/>). Default 85: near
+    /// its limit the GC collects fully for every allocation that finds no room, and a Native AOT sidecar kept there
+    /// spun in one such collection for minutes (docs/benchmarks.md); 100 turns the guard off.
     /// </summary>
-    public int MaxHeapPercent { get; init; } = 90;
+    public int MaxHeapPercent { get; init; } = 85;
 
     /// <summary>
     /// The slowest REST request body accepted, in bytes per second, averaged after <see cref="RestBodyGracePeriod"/>;
