@@ -42,10 +42,15 @@ internal sealed class WriteBehindBody : NonSeekableStream, IHttpResponseBodyFeat
 
     PipeWriter IHttpResponseBodyFeature.Writer => _inner.Writer;
 
-    /// <summary>Writes the call's response behind when its caller is on HTTP/2 (the only transport whose writes wait so).</summary>
+    /// <summary>
+    /// Writes the call's response behind when its caller is on HTTP/2, the only transport whose writes wait so (a
+    /// gRPC-Web call over HTTP/1.1 has a reset feature of its own, but nothing to gain).
+    /// </summary>
     public static WriteBehindBody? Install(HttpContext context)
     {
-        if (context.Features.Get<IHttpResetFeature>() is null || context.Features.Get<IHttpResponseBodyFeature>() is not { } body)
+        if (!HttpProtocol.IsHttp2(context.Request.Protocol)
+            || context.Features.Get<IHttpResetFeature>() is null
+            || context.Features.Get<IHttpResponseBodyFeature>() is not { } body)
         {
             return null;
         }

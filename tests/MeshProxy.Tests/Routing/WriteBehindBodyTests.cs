@@ -93,15 +93,28 @@ public sealed class WriteBehindBodyTests
     public void Install_CallerWithoutStreamResets_NotInstalled()
     {
         var context = new DefaultHttpContext();
+        context.Request.Protocol = HttpProtocol.Http2;
         context.Features.Set<IHttpResponseBodyFeature>(new PipeBody(_pipe.Writer));
 
         Assert.Null(WriteBehindBody.Install(context));
         Assert.IsType<PipeBody>(context.Features.Get<IHttpResponseBodyFeature>());
     }
 
+    [Fact]
+    public void Install_Http11CallerWithAResetFeature_NotInstalled()
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Protocol = HttpProtocol.Http11;
+        context.Features.Set<IHttpResponseBodyFeature>(new PipeBody(_pipe.Writer));
+        context.Features.Set<IHttpResetFeature>(new NoReset());
+
+        Assert.Null(WriteBehindBody.Install(context));
+    }
+
     private (WriteBehindBody Body, Stream Stream) Install()
     {
         var context = new DefaultHttpContext();
+        context.Request.Protocol = HttpProtocol.Http2;
         context.Features.Set<IHttpResponseBodyFeature>(new PipeBody(_pipe.Writer));
         context.Features.Set<IHttpResetFeature>(new NoReset());
         var body = WriteBehindBody.Install(context) ?? throw new InvalidOperationException("not installed");

@@ -417,8 +417,10 @@ public sealed class RetryTests(ITestOutputHelper output)
     [Fact]
     public async Task AttemptDuration_RetryAfterALongPushback_LastAttemptTimedFromItsOwnStart()
     {
-        // The call lasts at least the 1 s pushback; the successful retry itself is a quick loopback answer. Timed from
-        // the call's start, its attempt would also count at least 1 s.
+        // The call lasts about the 1 s pushback; the successful retry itself is a quick loopback answer. Timed from
+        // the call's start, its attempt would also count about 1 s. "About": the pushback is a .NET timer, which counts
+        // in the coarse tick clock (4 ms steps on Linux) and may fire a few ms before the Stopwatch the durations are
+        // measured with says 1 s has passed (CI saw the call at 0.99995 s).
         await using var a = await StartAsync("a", (c, _) => TrailersOnlyAsync(c, StatusCode.Unavailable, ("grpc-retry-pushback-ms", "1000")));
         await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
         await using var stack = await RetryStack.StartAsync(output, TwoHosts, [a, b]);
@@ -430,9 +432,9 @@ public sealed class RetryTests(ITestOutputHelper output)
         var call = Sum(samples, "meshproxy_request_duration_seconds_sum", ("route", "users"));
         var retry = Sum(samples, "meshproxy_upstream_attempt_duration_seconds_sum", ("backend", "b"), ("grpc_status", "OK"));
         var first = Sum(samples, "meshproxy_upstream_attempt_duration_seconds_sum", ("backend", "a"), ("grpc_status", "UNAVAILABLE"));
-        Assert.True(call >= 1.0, $"call {call}");
-        Assert.True(retry < 1.0, $"retry attempt {retry}");
-        Assert.True(first < 1.0, $"first attempt {first}");
+        Assert.True(call >= 0.99, $"call {call}");
+        Assert.True(retry < 0.5, $"retry attempt {retry}");
+        Assert.True(first < 0.5, $"first attempt {first}");
     }
 
     [Theory]
