@@ -30,12 +30,14 @@ public sealed class StreamCutTests(ITestOutputHelper output)
               - { address: "{a}", name: a }
         """;
 
+    // 800 ms against a backend that talks every 100 ms: the stream outlives the timeout (12 messages, 1.2 s) with 700 ms
+    // to spare between two messages, which a loaded two-core CI run needs (300 ms, with 200 to spare, was cut once).
     private const string IdleRoute = """
         routes:
           - name: users
             match: { method: /users.v1.UserService/* }
             cluster: users
-            streamIdleTimeout: 300ms
+            streamIdleTimeout: 800ms
             retry: { maxAttempts: 1 }
         clusters:
           users:
@@ -116,7 +118,7 @@ public sealed class StreamCutTests(ITestOutputHelper output)
         using var response = await stack.Client.SendAsync(GrpcHttp.UnaryRequest(stack.Address, Method), HttpCompletionOption.ResponseHeadersRead).DefaultTimeout();
         var body = await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
 
-        Assert.Equal(Enumerable.Range(0, 8).SelectMany(i => GrpcFrames.Frame([(byte)i])).ToArray(), body);
+        Assert.Equal(Enumerable.Range(0, 12).SelectMany(i => GrpcFrames.Frame([(byte)i])).ToArray(), body);
         Assert.Equal("0", GrpcHttp.Status(response));
     }
 
@@ -165,7 +167,7 @@ public sealed class StreamCutTests(ITestOutputHelper output)
     private static async Task TalkAsync(HttpContext context, RecordedCall call)
     {
         context.Response.ContentType = GrpcProtocol.ContentType;
-        for (byte i = 0; i < 8; i++)
+        for (byte i = 0; i < 12; i++)
         {
             await context.Response.Body.WriteAsync(GrpcFrames.Frame([i]));
             await context.Response.Body.FlushAsync();

@@ -24,7 +24,7 @@ internal sealed class HeapGuard(int maxHeapPercent, IHeapMeter meter, TimeProvid
 {
     public static readonly TimeSpan CollectInterval = TimeSpan.FromSeconds(1);
 
-    /// <summary>How far under the limit the heap must fall before calls are taken again.</summary>
+    /// <summary>Percentage points under <c>maxHeapPercent</c> the heap must fall to before calls are taken again.</summary>
     public const int ResumeMargin = 5;
 
     private readonly Lock _lock = new();
