@@ -165,10 +165,18 @@ internal sealed class GrpcProxyEndpoint
     {
         var prefix = call.Destination!.Prefix;
         var deadline = call.Deadline?.Token ?? CancellationToken.None;
-        call.ResponsePacer = WriteBehindBody.Install(context);
+        var writeBehind = WriteBehindBody.Install(context);
+        call.ResponsePacer = writeBehind;
         var guard = DownstreamGuard.Install(context, deadline);
         var error = await _forwarder.SendAsync(context, prefix, call, route.RequestConfig, _transformer, deadline).ConfigureAwait(false);
         call.MarkDeadlineExpired();
+
+        // YARP blames the upstream for a read that failed; one that failed while it waited for the caller to take the
+        // last write stands for that write, whose failure was the caller's (a stalled caller cut by the idle timeout).
+        if (error == ForwarderError.ResponseBodyDestination && writeBehind is { CallerFailed: true })
+        {
+            error = ForwarderError.ResponseBodyClient;
+        }
 
         if (guard is { ResetPending: true })
         {

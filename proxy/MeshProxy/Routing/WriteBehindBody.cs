@@ -92,6 +92,9 @@ internal sealed class WriteBehindBody : NonSeekableStream, IHttpResponseBodyFeat
 
     public bool Ready => _flush.IsCompleted;
 
+    /// <summary>A flush to the caller failed or was cancelled: whatever fails next on this call is the caller's side.</summary>
+    public bool CallerFailed => _failure is not null;
+
     /// <summary>Waits for the last write's flush; its failure is kept for the next write to throw.</summary>
     public ValueTask WhenReadyAsync()
     {
@@ -149,7 +152,7 @@ internal sealed class WriteBehindBody : NonSeekableStream, IHttpResponseBodyFeat
     {
         try
         {
-            await _flush.ConfigureAwait(false);
+            Check(await _flush.ConfigureAwait(false));
         }
         catch (Exception ex)
         {
@@ -161,11 +164,20 @@ internal sealed class WriteBehindBody : NonSeekableStream, IHttpResponseBodyFeat
         }
     }
 
+    // A pipe may report a cancelled flush in its result rather than throw.
+    private static void Check(FlushResult result)
+    {
+        if (result.IsCanceled)
+        {
+            throw new OperationCanceledException("The flush to the caller was cancelled.");
+        }
+    }
+
     private void Observe()
     {
         try
         {
-            _ = _flush.Result;
+            Check(_flush.Result);
         }
         catch (Exception ex)
         {
