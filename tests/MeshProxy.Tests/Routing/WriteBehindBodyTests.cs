@@ -74,6 +74,22 @@ public sealed class WriteBehindBodyTests
     }
 
     [Fact]
+    public async Task FlushCancelled_CallerFailed_TheNextWriteThrows()
+    {
+        // YARP writes with its activity token: the stream idle timeout cancels a flush the caller never takes.
+        var (body, stream) = Install();
+        using var idle = new CancellationTokenSource();
+        await stream.WriteAsync(new byte[] { 1 }, idle.Token).AsTask().WaitAsync(Bound);
+        Assert.False(body.CallerFailed);
+
+        await idle.CancelAsync();
+        await body.WhenReadyAsync().AsTask().WaitAsync(Bound);
+
+        Assert.True(body.CallerFailed);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stream.WriteAsync(new byte[] { 2 }).AsTask().WaitAsync(Bound));
+    }
+
+    [Fact]
     public async Task Complete_WaitsForTheLastFlushFirst()
     {
         var (body, stream) = Install();
