@@ -74,19 +74,8 @@ public sealed class LeanFlowControlTests(ITestOutputHelper output)
     [MemberData(nameof(UpstreamClients.Both), MemberType = typeof(UpstreamClients))]
     public async Task TenMebibyteStream_CallerStopsReading_BackendHeldBackThenEveryByteArrives(string client)
     {
-        long written = 0;
-        await using var a = await ScriptedBackend.StartAsync("a", async (c, _) =>
-        {
-            c.Response.ContentType = GrpcProtocol.ContentType;
-            for (var i = 0; i < StreamTotal / Chunk; i++)
-            {
-                await c.Response.Body.WriteAsync(GrpcFrames.Frame(Pattern(Chunk - GrpcFrames.PrefixLength, seed: i)), c.RequestAborted);
-                await c.Response.Body.FlushAsync(c.RequestAborted);
-                Interlocked.Add(ref written, Chunk);
-            }
-
-            c.Response.AppendTrailer(GrpcProtocol.StatusHeader, "0");
-        }).DefaultTimeout();
+        var backend = new StreamingBackend();
+        await using var a = await backend.StartAsync();
         await using var stack = await RetryStack.StartAsync(output, UpstreamClients.Config("""[ { address: "{a}", name: a } ]""", route: "retry: { maxAttempts: 1 }"), [a]);
 
         using var request = GrpcHttp.UnaryRequest(stack.Address, UpstreamCall.Method, UpstreamClients.Pick(client));
@@ -99,7 +88,7 @@ public sealed class LeanFlowControlTests(ITestOutputHelper output)
 
         // The caller reads nothing more. The backend writes until every window and buffer between them is full and
         // then waits; it has settled when a second passes without another flushed message.
-        var held = await SettledAsync(() => Interlocked.Read(ref written));
+        var held = await SettledAsync(() => backend.Written);
         output.WriteLine($"{client}: the backend wrote {held} of {StreamTotal} bytes while the caller held 1 message");
         Assert.True(held < StreamTotal / 2, $"the backend wrote {held} bytes while the caller read {Chunk}: the sidecar buffered the stream");
 
@@ -128,21 +117,8 @@ public sealed class LeanFlowControlTests(ITestOutputHelper output)
     {
         // The sidecar's last write to the caller is still waiting to be sent (Routing/WriteBehindBody) when the caller
         // goes: the backend's call must end at once, and a caller's reset is no evidence against the destination.
-        long written = 0;
-        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var a = await ScriptedBackend.StartAsync("a", async (c, _) =>
-        {
-            c.RequestAborted.Register(() => aborted.TrySetResult());
-            c.Response.ContentType = GrpcProtocol.ContentType;
-            for (var i = 0; i < StreamTotal / Chunk; i++)
-            {
-                await c.Response.Body.WriteAsync(GrpcFrames.Frame(Pattern(Chunk - GrpcFrames.PrefixLength, seed: i)), c.RequestAborted);
-                await c.Response.Body.FlushAsync(c.RequestAborted);
-                Interlocked.Add(ref written, Chunk);
-            }
-
-            c.Response.AppendTrailer(GrpcProtocol.StatusHeader, "0");
-        }).DefaultTimeout();
+        var backend = new StreamingBackend();
+        await using var a = await backend.StartAsync();
         await using var stack = await RetryStack.StartAsync(output, UpstreamClients.Config("""[ { address: "{a}", name: a } ]""", route: "retry: { maxAttempts: 1 }"), [a]);
         var destination = stack.Proxy.Services.GetRequiredService<ProxySnapshotProvider>().Clusters[client].Destinations.Single();
 
@@ -151,16 +127,43 @@ public sealed class LeanFlowControlTests(ITestOutputHelper output)
         {
             await using var body = await response.Content.ReadAsStreamAsync().DefaultTimeout();
             await body.ReadExactlyAsync(new byte[Chunk]).AsTask().DefaultTimeout();
-            var held = await SettledAsync(() => Interlocked.Read(ref written));
+            var held = await SettledAsync(() => backend.Written);
             Assert.True(held < StreamTotal, $"the backend finished ({held} bytes) while the caller read one message");
         }
 
         // Disposing the unread response resets the stream (RST_STREAM CANCEL).
-        await aborted.Task.DefaultTimeout();
+        await backend.Aborted.DefaultTimeout();
         await OverloadStack.WaitUntilAsync(() => destination.InFlight == 0);
         Assert.False(destination.Ejected);
         Assert.Equal(0, destination.ConsecutiveLocalOriginFailures);
         Assert.Equal(0, destination.ConsecutiveServerErrors);
+    }
+
+    /// <summary>A backend that streams 10 MiB in 64 KiB messages, each flushed on its own, counting what it flushed.</summary>
+    private sealed class StreamingBackend
+    {
+        private readonly TaskCompletionSource _aborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private long _written;
+
+        public long Written => Interlocked.Read(ref _written);
+
+        /// <summary>Completes when the call is aborted (the sidecar cancelled it).</summary>
+        public Task Aborted => _aborted.Task;
+
+        public Task<ScriptedBackend> StartAsync() =>
+            ScriptedBackend.StartAsync("a", async (c, _) =>
+            {
+                c.RequestAborted.Register(() => _aborted.TrySetResult());
+                c.Response.ContentType = GrpcProtocol.ContentType;
+                for (var i = 0; i < StreamTotal / Chunk; i++)
+                {
+                    await c.Response.Body.WriteAsync(GrpcFrames.Frame(Pattern(Chunk - GrpcFrames.PrefixLength, seed: i)), c.RequestAborted);
+                    await c.Response.Body.FlushAsync(c.RequestAborted);
+                    Interlocked.Add(ref _written, Chunk);
+                }
+
+                c.Response.AppendTrailer(GrpcProtocol.StatusHeader, "0");
+            }).DefaultTimeout();
     }
 
     /// <summary>Polls <paramref name="progress"/> until it has not moved for a second (bounded by the default timeout).</summary>

@@ -103,12 +103,8 @@ public sealed partial class HeapGuardProcessTests(ITestOutputHelper output)
         public static async Task<ChildProxy> StartAsync(ITestOutputHelper output, ScriptedBackend backend, int? maxHeapPercent)
         {
             var config = Path.Combine(Path.GetTempPath(), $"meshproxy-heap-{Guid.NewGuid():N}.yaml");
-            await File.WriteAllTextAsync(config, $$"""
-                listeners:
-                  grpc: { address: 127.0.0.1, port: 0 }
-                  rest: { address: 127.0.0.1, port: 0 }
-                  ops: { address: 127.0.0.1, port: 0 }
-                  admin: { address: 127.0.0.1, port: 0 }
+            await File.WriteAllTextAsync(config, RetryStack.Listeners + $$"""
+
                 {{(maxHeapPercent is { } percent ? $"protection: {{ maxHeapPercent: {percent} }}" : "")}}
                 transcoding: { descriptorSets: [builtin] }
                 routes:
