@@ -62,13 +62,17 @@ internal sealed class WriteBehindBody : NonSeekableStream, IHttpResponseBodyFeat
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (!_flush.IsCompletedSuccessfully || _failure is not null)
+        if (!_flush.IsCompleted)
         {
             return WriteAfterFlushAsync(buffer, cancellationToken);
         }
 
-        _ = _flush.Result;
-        _flush = default;
+        Observe();
+        if (_failure is { } failure)
+        {
+            return ValueTask.FromException(failure.SourceException);
+        }
+
         Send(buffer.Span, cancellationToken);
         return default;
     }
@@ -131,7 +135,7 @@ internal sealed class WriteBehindBody : NonSeekableStream, IHttpResponseBodyFeat
         var flush = writer.FlushAsync(cancellationToken);
         if (flush.IsCompletedSuccessfully)
         {
-            _ = flush.Result;
+            Settle(flush.Result);
         }
         else
         {
@@ -152,7 +156,7 @@ internal sealed class WriteBehindBody : NonSeekableStream, IHttpResponseBodyFeat
     {
         try
         {
-            Check(await _flush.ConfigureAwait(false));
+            Settle(await _flush.ConfigureAwait(false));
         }
         catch (Exception ex)
         {
@@ -165,11 +169,11 @@ internal sealed class WriteBehindBody : NonSeekableStream, IHttpResponseBodyFeat
     }
 
     // A pipe may report a cancelled flush in its result rather than throw.
-    private static void Check(FlushResult result)
+    private void Settle(FlushResult result)
     {
         if (result.IsCanceled)
         {
-            throw new OperationCanceledException("The flush to the caller was cancelled.");
+            _failure ??= ExceptionDispatchInfo.Capture(new OperationCanceledException("The flush to the caller was cancelled."));
         }
     }
 
@@ -177,7 +181,7 @@ internal sealed class WriteBehindBody : NonSeekableStream, IHttpResponseBodyFeat
     {
         try
         {
-            Check(_flush.Result);
+            Settle(_flush.Result);
         }
         catch (Exception ex)
         {

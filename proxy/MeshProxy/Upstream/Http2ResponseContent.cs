@@ -7,7 +7,6 @@ namespace MeshProxy.Upstream;
 internal sealed class Http2ResponseContent(Http2Stream stream) : HttpContent
 {
     private Http2ResponseBodyStream? _body;
-    private IReadPacer? _pacer;
 
     protected override Task<Stream> CreateContentReadStreamAsync() => Task.FromResult<Stream>(Body());
 
@@ -49,14 +48,7 @@ internal sealed class Http2ResponseContent(Http2Stream stream) : HttpContent
     }
 
     /// <summary>Makes every read of the body wait for <paramref name="pacer"/> first (<see cref="Http2ResponseBodyStream.Pacer"/>).</summary>
-    public void PaceReadsBy(IReadPacer pacer)
-    {
-        _pacer = pacer;
-        if (_body is not null)
-        {
-            _body.Pacer = pacer;
-        }
-    }
+    public void PaceReadsBy(IReadPacer pacer) => Body().Pacer = pacer;
 
-    private Http2ResponseBodyStream Body() => _body ??= new Http2ResponseBodyStream(stream) { Pacer = _pacer };
+    private Http2ResponseBodyStream Body() => _body ??= new Http2ResponseBodyStream(stream);
 }

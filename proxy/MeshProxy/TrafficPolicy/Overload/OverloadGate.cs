@@ -9,8 +9,9 @@ namespace MeshProxy.TrafficPolicy.Overload;
 /// <summary>
 /// Admission of a routed call before anything is sent (Envoy's order: the overload manager, the local rate limit
 /// filter, then the router's circuit breakers): the process's heap, the route's token bucket, then a request slot of
-/// the cluster the split picked, waiting in its pending queue when the cluster is full. A refused call is answered here (<see cref="OverloadRefusal"/>): it never
-/// reaches a backend, never tells outlier detection anything and is never retried by the sidecar.
+/// the cluster the split picked, waiting in its pending queue when the cluster is full. A refused call is answered here
+/// (<see cref="OverloadRefusal"/>): it never reaches a backend, never tells outlier detection anything and is never
+/// retried by the sidecar.
 /// </summary>
 internal sealed class OverloadGate(CallServices services, ILogger<OverloadGate> logger)
 {

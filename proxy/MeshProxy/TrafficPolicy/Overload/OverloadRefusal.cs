@@ -21,17 +21,11 @@ internal static class OverloadRefusal
     public static Task BreakerAsync(HttpResponse response, string cluster, BreakerLimit limit)
     {
         var what = limit == BreakerLimit.Pending ? "too many calls waiting" : "too many calls in flight";
-        TrailersOnlyResponse.Set(response, StatusCode.Unavailable, $"circuit breaker of cluster {cluster} is open: {what}");
-        response.Headers[OverloadedHeader] = "true";
-        return response.CompleteAsync();
+        return OverloadedAsync(response, $"circuit breaker of cluster {cluster} is open: {what}");
     }
 
-    public static Task HeapAsync(HttpResponse response)
-    {
-        TrailersOnlyResponse.Set(response, StatusCode.Unavailable, "the sidecar is short of memory: its heap is near its limit, so it refuses new calls for now");
-        response.Headers[OverloadedHeader] = "true";
-        return response.CompleteAsync();
-    }
+    public static Task HeapAsync(HttpResponse response) =>
+        OverloadedAsync(response, "the sidecar is short of memory: its heap is near its limit, so it refuses new calls for now");
 
     public static Task RateLimitedAsync(HttpResponse response, string route, TimeSpan? retryAfter)
     {
@@ -59,6 +53,13 @@ internal static class OverloadRefusal
         {
             rest[OverloadedHeader] = overloaded;
         }
+    }
+
+    private static Task OverloadedAsync(HttpResponse response, string message)
+    {
+        TrailersOnlyResponse.Set(response, StatusCode.Unavailable, message);
+        response.Headers[OverloadedHeader] = "true";
+        return response.CompleteAsync();
     }
 
     /// <summary>Whole seconds, rounded up, at least 1: Retry-After has no fractions and 0 would invite an instant retry.</summary>
