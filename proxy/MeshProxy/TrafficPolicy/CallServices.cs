@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace MeshProxy.TrafficPolicy;
 
 /// <summary>What every <see cref="ProxyCall"/> shares: the clock, randomness, the logger and the registered observers.</summary>
-internal sealed class CallServices(TimeProvider time, Random random, ILogger<ProxyCall> logger, ICallObserver? observer = null, IOverloadListener? overload = null, HeapGuard? heap = null)
+internal sealed class CallServices(TimeProvider time, Random random, ILogger<ProxyCall> logger, ICallObserver? observer = null, IOverloadListener? overload = null)
 {
     /// <summary>Deadlines, per-try timers, backoff and hedging delays, attempt timings.</summary>
     public TimeProvider Time { get; } = time;
@@ -18,7 +18,4 @@ internal sealed class CallServices(TimeProvider time, Random random, ILogger<Pro
 
     /// <summary>Hears circuit-breaker, rate-limit and heap refusals (metrics).</summary>
     public IOverloadListener? Overload { get; } = overload;
-
-    /// <summary>Refuses new calls while the GC heap is near its limit.</summary>
-    public HeapGuard? Heap { get; } = heap;
 }

@@ -13,7 +13,7 @@ namespace MeshProxy.TrafficPolicy.Overload;
 /// (<see cref="OverloadRefusal"/>): it never reaches a backend, never tells outlier detection anything and is never
 /// retried by the sidecar.
 /// </summary>
-internal sealed class OverloadGate(CallServices services, ILogger<OverloadGate> logger)
+internal sealed class OverloadGate(CallServices services, ILogger<OverloadGate> logger, HeapGuard? heap = null)
 {
     /// <summary>
     /// Admits the call, or answers it and returns null. An admitted call holds its request slot
@@ -24,7 +24,7 @@ internal sealed class OverloadGate(CallServices services, ILogger<OverloadGate> 
     public async ValueTask<Admission?> AdmitAsync(HttpContext context, RoutePolicy route, ClusterState cluster, CallDeadline? deadline)
     {
         // 0. The process's heap: near its limit, no new call of any route (HeapGuard; one comparison when it is not).
-        if (services.Heap is { } heap && heap.Refuse())
+        if (heap is not null && heap.Refuse())
         {
             Refused(context, route, cluster);
             services.Overload?.HeapRefused(route.Name);
