@@ -21,16 +21,16 @@ public sealed class LoopbackServer : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private LoopbackServer(WebApplication app, int port)
+    private LoopbackServer(WebApplication app, int port, bool https)
     {
         _app = app;
         Port = port;
-        Address = $"http://127.0.0.1:{port}";
+        Address = $"{(https ? "https" : "http")}://127.0.0.1:{port}";
     }
 
     public int Port { get; }
 
-    /// <summary><c>http://127.0.0.1:PORT</c>, without a trailing slash.</summary>
+    /// <summary><c>http://127.0.0.1:PORT</c> (<c>https</c> when started with TLS), without a trailing slash.</summary>
     public string Address { get; }
 
     public IServiceProvider Services => _app.Services;
@@ -40,14 +40,16 @@ public sealed class LoopbackServer : IAsyncDisposable
     /// <param name="protocols">The listener's protocols; HTTP/2 only (h2c) unless told otherwise.</param>
     /// <param name="maxStreamsPerConnection">Kestrel's HTTP/2 concurrent stream limit (its default is 100), for backends that hold many calls open at once.</param>
     /// <param name="logging">Where the app logs (e.g. an <see cref="XunitLoggerProvider"/>); nowhere by default.</param>
+    /// <param name="https">TLS for the listener (its certificate, client certificate rules); cleartext when null.</param>
     public static Task<LoopbackServer> StartAsync(
         RequestDelegate handler,
         HttpProtocols protocols = HttpProtocols.Http2,
         int? maxStreamsPerConnection = null,
-        ILoggerProvider? logging = null)
+        ILoggerProvider? logging = null,
+        Action<Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions>? https = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return StartAsync(app => app.Run(handler), protocols, maxStreamsPerConnection, logging);
+        return StartAsync(app => app.Run(handler), protocols, maxStreamsPerConnection, logging, https: https);
     }
 
     /// <summary>Starts a server whose pipeline (routes, middleware) <paramref name="configureApp"/> builds.</summary>
@@ -56,12 +58,14 @@ public sealed class LoopbackServer : IAsyncDisposable
     /// <param name="maxStreamsPerConnection">Kestrel's HTTP/2 concurrent stream limit (its default is 100), for backends that hold many calls open at once.</param>
     /// <param name="logging">Where the app logs (e.g. an <see cref="XunitLoggerProvider"/>); nowhere by default.</param>
     /// <param name="configureServices">Registers what the app's endpoints need (e.g. grpc-dotnet's <c>AddGrpc</c>); runs before the app is built.</param>
+    /// <param name="https">TLS for the listener (its certificate, client certificate rules); cleartext when null.</param>
     public static async Task<LoopbackServer> StartAsync(
         Action<WebApplication> configureApp,
         HttpProtocols protocols = HttpProtocols.Http2,
         int? maxStreamsPerConnection = null,
         ILoggerProvider? logging = null,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        Action<Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions>? https = null)
     {
         ArgumentNullException.ThrowIfNull(configureApp);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
@@ -83,6 +87,11 @@ public sealed class LoopbackServer : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, 0, listen =>
             {
                 listen.Protocols = protocols;
+                if (https is not null)
+                {
+                    listen.UseHttps(https);
+                }
+
                 bound = listen;
             });
         });
@@ -99,7 +108,7 @@ public sealed class LoopbackServer : IAsyncDisposable
         }
 
         // Kestrel writes the port it bound back into the ListenOptions' endpoint.
-        return new LoopbackServer(app, bound!.IPEndPoint!.Port);
+        return new LoopbackServer(app, bound!.IPEndPoint!.Port, https is not null);
     }
 
     /// <summary>Stops accepting, gives open requests up to <see cref="StopTimeout"/>, then aborts what is left.</summary>

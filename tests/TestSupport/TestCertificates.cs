@@ -57,6 +57,33 @@ public sealed class TestCertificateAuthority
         return issued.CopyWithPrivateKey(key);
     }
 
+    /// <summary>A server leaf for an IP address or DNS name (its only SAN), as an API server's certificate names its address.</summary>
+    public X509Certificate2 IssueServer(string host)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={host}, O=MeshProxy tests", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyAgreement, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        var names = new SubjectAlternativeNameBuilder();
+        if (System.Net.IPAddress.TryParse(host, out var ip))
+        {
+            names.AddIpAddress(ip);
+        }
+        else
+        {
+            names.AddDnsName(host);
+        }
+
+        request.CertificateExtensions.Add(names.Build(critical: false));
+        var now = DateTimeOffset.UtcNow;
+        var serial = RandomNumberGenerator.GetBytes(12);
+        serial[0] &= 0x7F;
+        using var issued = request.Create(Certificate, now.AddHours(-1), now.AddDays(1), serial);
+        return issued.CopyWithPrivateKey(key);
+    }
+
     /// <summary>A leaf for one SPIFFE ID.</summary>
     public X509Certificate2 Issue(string spiffeId, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null) =>
         Issue([spiffeId], notBefore, notAfter);

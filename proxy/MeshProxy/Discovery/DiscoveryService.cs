@@ -1,6 +1,6 @@
-using k8s;
 using MeshProxy.Configuration;
 using MeshProxy.Configuration.Reload;
+using MeshProxy.Discovery.Kube;
 using MeshProxy.Observability;
 using MeshProxy.Routing;
 using MeshProxy.TrafficPolicy;
@@ -27,7 +27,8 @@ internal sealed class DiscoveryService(
     private readonly ILogger _sliceLogger = loggers.CreateLogger<EndpointSliceWatcher>();
     private DiscoveryConfig? _settings;
     private DnsResolver? _resolver;
-    private (k8s.Kubernetes Client, string DefaultNamespace)? _kubernetes;
+    private KubeApiClient? _kubernetes;
+    private string? _kubernetesError;
 
     /// <summary>The watcher of a live discovered cluster, or null (tests wait on its lookups).</summary>
     public IClusterWatcher? Watcher(string cluster) => WorkerOf(cluster);
@@ -65,7 +66,11 @@ internal sealed class DiscoveryService(
             {
                 _settings = discovery;
                 _resolver = null;
+
+                // The old connection's watchers were stopped above; a changed discovery: gets a fresh one.
+                _kubernetes?.Dispose();
                 _kubernetes = null;
+                _kubernetesError = null;
             }
 
             foreach (var cluster in live.Values)
@@ -82,7 +87,7 @@ internal sealed class DiscoveryService(
                 }
                 else if (cluster.Config.Kubernetes is not null && Kubernetes(discovery) is { } kubernetes)
                 {
-                    Workers[cluster] = new EndpointSliceWatcher(cluster, kubernetes.Client, kubernetes.DefaultNamespace, time, _sliceLogger);
+                    Workers[cluster] = new EndpointSliceWatcher(cluster, kubernetes, kubernetes.Settings.DefaultNamespace, time, _sliceLogger);
                 }
             }
         }
@@ -92,18 +97,23 @@ internal sealed class DiscoveryService(
 
     // The API server connection, made when a kubernetes cluster first needs it; null (logged) when there is no
     // configuration to reach one, and tried again on the next applied config.
-    private (k8s.Kubernetes Client, string DefaultNamespace)? Kubernetes(DiscoveryConfig discovery)
+    private KubeApiClient? Kubernetes(DiscoveryConfig discovery)
     {
         if (_kubernetes is null)
         {
             try
             {
-                var (client, defaultNamespace, _) = KubernetesConnection.Create(discovery);
-                _kubernetes = (client, defaultNamespace);
+                _kubernetes = new KubeApiClient(KubeConnection.Settings(discovery, time));
+                DiscoveryLog.KubernetesConnected(_logger, _kubernetes.Settings.Server, _kubernetes.Settings.Source, _kubernetes.Settings.DefaultNamespace);
             }
-            catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException or InvalidOperationException)
+            catch (KubeconfigException ex)
             {
-                DiscoveryLog.KubernetesUnavailable(_logger, ex);
+                // Every applied config tries again (a fixed kubeconfig file is picked up); the same reason is logged once.
+                if (ex.Message != _kubernetesError)
+                {
+                    _kubernetesError = ex.Message;
+                    DiscoveryLog.KubernetesUnavailable(_logger, ex.Message, ex);
+                }
             }
         }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
-using k8s.Models;
 using MeshProxy.Configuration;
+using MeshProxy.Discovery.Kube;
 
 namespace MeshProxy.Discovery;
 
@@ -15,7 +15,7 @@ namespace MeshProxy.Discovery;
 internal static class EndpointSliceDestinations
 {
     /// <summary>The destinations, sorted by name, and how many endpoints are terminating but still serving.</summary>
-    public static (IReadOnlyList<DestinationConfig> Ready, int Terminating) From(IEnumerable<V1EndpointSlice> slices, string? port)
+    public static (IReadOnlyList<DestinationConfig> Ready, int Terminating) From(IEnumerable<EndpointSlice> slices, string? port)
     {
         var ready = new Dictionary<string, DestinationConfig>(StringComparer.Ordinal);
         var terminating = 0;
@@ -50,7 +50,7 @@ internal static class EndpointSliceDestinations
 
     // A port name picks the slice port of that name; a number is the pods' port (slices list target ports); none
     // takes the slice's only port.
-    private static int? PortOf(V1EndpointSlice slice, string? port)
+    private static int? PortOf(EndpointSlice slice, string? port)
     {
         var ports = slice.Ports ?? [];
         if (port is null)

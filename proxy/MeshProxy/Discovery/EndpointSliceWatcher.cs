@@ -1,7 +1,5 @@
-using k8s;
-using k8s.Autorest;
-using k8s.Models;
 using MeshProxy.Configuration;
+using MeshProxy.Discovery.Kube;
 using MeshProxy.Observability;
 using MeshProxy.TrafficPolicy;
 using Microsoft.Extensions.Logging;
@@ -37,18 +35,18 @@ internal sealed class EndpointSliceWatcher : IClusterWatcher
 
     private readonly ClusterState _cluster;
     private readonly KubernetesDiscoveryConfig _source;
-    private readonly Kubernetes _client;
+    private readonly KubeApiClient _client;
     private readonly string _namespace;
     private readonly string _selector;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _firstLookup = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Dictionary<string, V1EndpointSlice> _slices = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, EndpointSlice> _slices = new(StringComparer.Ordinal);
     private readonly Task _loop;
     private TaskCompletionSource<EndpointSliceUpdate> _nextUpdate = NewSignal();
 
-    public EndpointSliceWatcher(ClusterState cluster, Kubernetes client, string defaultNamespace, TimeProvider time, ILogger logger)
+    public EndpointSliceWatcher(ClusterState cluster, KubeApiClient client, string defaultNamespace, TimeProvider time, ILogger logger)
     {
         _cluster = cluster;
         _source = cluster.Config.Kubernetes ?? throw new ArgumentException("The cluster has no kubernetes source.", nameof(cluster));
@@ -91,8 +89,7 @@ internal sealed class EndpointSliceWatcher : IClusterWatcher
 
     private static TaskCompletionSource<EndpointSliceUpdate> NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private static bool IsGone(Exception? error) =>
-        error is KubernetesException { Status.Code: 410 } || (error is HttpOperationException { Response.StatusCode: System.Net.HttpStatusCode.Gone });
+    private static bool IsGone(Exception? error) => error is KubeApiException { IsGone: true };
 
     private async Task RunAsync(CancellationToken stopping)
     {
@@ -163,11 +160,14 @@ internal sealed class EndpointSliceWatcher : IClusterWatcher
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(ListTimeout);
-        var list = await _client.DiscoveryV1.ListNamespacedEndpointSliceAsync(_namespace, labelSelector: _selector, cancellationToken: timeout.Token).ConfigureAwait(false);
+        var list = await _client.ListEndpointSlicesAsync(_namespace, _selector, timeout.Token).ConfigureAwait(false);
         _slices.Clear();
         foreach (var slice in list.Items ?? [])
         {
-            _slices[slice.Metadata.Name] = slice;
+            if (slice.Metadata?.Name is { } name)
+            {
+                _slices[name] = slice;
+            }
         }
 
         var resourceVersion = list.Metadata?.ResourceVersion ?? "0";
@@ -183,7 +183,7 @@ internal sealed class EndpointSliceWatcher : IClusterWatcher
     {
         Exception? error = null;
         var events = 0;
-        var watch = EndpointSliceWatchStream.ReadAsync(_client, _namespace, _selector, resourceVersion, WatchSeconds, stopping);
+        var watch = _client.WatchEndpointSlicesAsync(_namespace, _selector, resourceVersion, WatchSeconds, stopping);
         try
         {
             await foreach (var (type, slice) in watch.ConfigureAwait(false))
@@ -193,13 +193,12 @@ internal sealed class EndpointSliceWatcher : IClusterWatcher
                 var changed = false;
                 switch (type)
                 {
-                    case "ADDED":
-                    case "MODIFIED":
-                        _slices[slice.Metadata!.Name] = slice;
+                    case "ADDED" or "MODIFIED" when slice.Metadata?.Name is { } name:
+                        _slices[name] = slice;
                         changed = Publish();
                         break;
-                    case "DELETED":
-                        _slices.Remove(slice.Metadata!.Name);
+                    case "DELETED" when slice.Metadata?.Name is { } name:
+                        _slices.Remove(name);
                         changed = Publish();
                         break;
                 }

@@ -46,6 +46,10 @@ internal static partial class DiscoveryLog
     public static partial void EndpointSliceRelist(ILogger logger, string cluster, string resourceVersion);
 
     [LoggerMessage(EventId = 1714, EventName = "KubernetesUnavailable", Level = LogLevel.Error,
-        Message = "Kubernetes discovery has no API server configuration (no discovery.kubeconfig, no service account, no kubeconfig); kubernetes clusters stay empty.")]
-    public static partial void KubernetesUnavailable(ILogger logger, Exception exception);
+        Message = "Kubernetes discovery cannot reach an API server: {Reason}; kubernetes clusters stay empty until a config is applied.")]
+    public static partial void KubernetesUnavailable(ILogger logger, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 1715, EventName = "KubernetesConnected", Level = LogLevel.Information,
+        Message = "Kubernetes discovery uses the API server {Server} ({Source}, namespace {Namespace}).")]
+    public static partial void KubernetesConnected(ILogger logger, Uri server, string source, string @namespace);
 }

@@ -1,10 +1,12 @@
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using MeshProxy.TestSupport;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace MeshProxy.FunctionalTests.Discovery;
 
@@ -12,13 +14,15 @@ namespace MeshProxy.FunctionalTests.Discovery;
 internal sealed record FakeEndpoint(string Ip, string Pod, bool Ready = true, bool Serving = true, bool Terminating = false);
 
 /// <summary>
-/// The EndpointSlice part of a Kubernetes API server on loopback (HTTP/1.1, as the KubernetesClient speaks it), by
+/// The EndpointSlice part of a Kubernetes API server on loopback (HTTP/1.1, as the sidecar speaks it), by
 /// the API's documented list and watch protocol: a list returns the items and the collection's resourceVersion; a
 /// watch (<c>?watch=true&amp;resourceVersion=N</c>) streams one JSON event per line, first every change after N, then
 /// changes as they happen, BOOKMARK events on request; a resourceVersion older than the compacted history gets an
 /// ERROR event with a 410 Status (as the real server answers "too old resource version") and the stream ends. Only
 /// the <c>kubernetes.io/service-name=NAME</c> label selector is understood. A test changes slices, compacts the
-/// history, drops open watches, and can make the server unavailable (503).
+/// history, drops open watches, and can make the server unavailable (503). Started with TLS it serves HTTPS with the
+/// given certificate and may require a client certificate; with <see cref="RequiredToken"/> set it answers 401 to a
+/// request without that bearer token, as an API server does to a missing or expired one.
 /// </summary>
 internal sealed class FakeEndpointSliceApiServer : IAsyncDisposable
 {
@@ -33,7 +37,10 @@ internal sealed class FakeEndpointSliceApiServer : IAsyncDisposable
     private long _resourceVersion = 100;
     private long _compacted;
     private int _lists;
+    private readonly List<string> _authorizations = [];
+    private readonly List<string> _clientCertificates = [];
     private volatile bool _unavailable;
+    private volatile string? _requiredToken;
 
     public Uri Address => new(_server.Address);
 
@@ -52,6 +59,37 @@ internal sealed class FakeEndpointSliceApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>When set, a request without <c>Authorization: Bearer</c> this token gets 401.</summary>
+    public string? RequiredToken
+    {
+        get => _requiredToken;
+        set => _requiredToken = value;
+    }
+
+    /// <summary>The Authorization header of every request so far ("" when it had none).</summary>
+    public IReadOnlyList<string> Authorizations
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _authorizations];
+            }
+        }
+    }
+
+    /// <summary>The subject of the client certificate of every request that had one.</summary>
+    public IReadOnlyList<string> ClientCertificates
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _clientCertificates];
+            }
+        }
+    }
+
     /// <summary>While true every request gets 503, as from an API server that is restarting.</summary>
     public bool Unavailable
     {
@@ -59,10 +97,20 @@ internal sealed class FakeEndpointSliceApiServer : IAsyncDisposable
         set => _unavailable = value;
     }
 
-    public static async Task<FakeEndpointSliceApiServer> StartAsync()
+    /// <summary>Starts the server: cleartext, or HTTPS with <paramref name="certificate"/> and, when <paramref name="clientAuthority"/> is given, only client certificates it issued.</summary>
+    public static async Task<FakeEndpointSliceApiServer> StartAsync(X509Certificate2? certificate = null, X509Certificate2? clientAuthority = null)
     {
         var server = new FakeEndpointSliceApiServer();
-        server._server = await LoopbackServer.StartAsync(server.HandleAsync, HttpProtocols.Http1).ConfigureAwait(false);
+        Action<HttpsConnectionAdapterOptions>? https = certificate is null ? null : options =>
+        {
+            options.ServerCertificate = certificate;
+            if (clientAuthority is not null)
+            {
+                options.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                options.ClientCertificateValidation = (client, _, _) => IssuedBy(client, clientAuthority);
+            }
+        };
+        server._server = await LoopbackServer.StartAsync(server.HandleAsync, HttpProtocols.Http1, https: https).ConfigureAwait(false);
         return server;
     }
 
@@ -221,11 +269,37 @@ internal sealed class FakeEndpointSliceApiServer : IAsyncDisposable
         }
     }
 
+    private static bool IssuedBy(X509Certificate2 client, X509Certificate2 authority)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(client);
+    }
+
     private async Task HandleAsync(HttpContext context)
     {
         var response = context.Response;
         response.ContentType = "application/json";
         var segments = (context.Request.Path.Value ?? string.Empty).Trim('/').Split('/');
+        var authorization = context.Request.Headers.Authorization.ToString();
+        lock (_lock)
+        {
+            _authorizations.Add(authorization);
+            if (context.Connection.ClientCertificate is { } client)
+            {
+                _clientCertificates.Add(client.Subject);
+            }
+        }
+
+        if (_requiredToken is { } token && authorization != "Bearer " + token)
+        {
+            response.StatusCode = StatusCodes.Status401Unauthorized;
+            await response.WriteAsync(Status(401, "Unauthorized", "Unauthorized"));
+            return;
+        }
+
         if (_unavailable)
         {
             response.StatusCode = StatusCodes.Status503ServiceUnavailable;

@@ -12,7 +12,7 @@ namespace MeshProxy.FunctionalTests.Discovery;
 
 /// <summary>
 /// A Service <c>shop/users</c> on loopback: <see cref="LoopbackPods"/> listed in one EndpointSlice of a
-/// <see cref="FakeEndpointSliceApiServer"/>, and a sidecar (the real KubernetesClient, through a kubeconfig) whose
+/// <see cref="FakeEndpointSliceApiServer"/>, and a sidecar (its own API client, through a kubeconfig) whose
 /// cluster <c>users</c> is <c>kubernetes: { service: users, namespace: shop, port: grpc }</c>.
 /// </summary>
 internal sealed class KubeStack : IAsyncDisposable
@@ -48,13 +48,26 @@ internal sealed class KubeStack : IAsyncDisposable
         ?? throw new InvalidOperationException("no EndpointSlice watcher for users");
 
     /// <summary>Starts ready pods 127.0.0.2 .. 127.0.0.(1 + <paramref name="pods"/>), lists them in the slice, then the sidecar.</summary>
-    public static async Task<KubeStack> StartAsync(ITestOutputHelper output, int pods, string cluster = "")
+    /// <param name="output">The test's output, where every log goes.</param>
+    /// <param name="pods">How many ready pods the slice lists.</param>
+    /// <param name="cluster">More YAML under <c>clusters:</c>.</param>
+    /// <param name="api">
+    /// Starts the API server and writes the kubeconfig for it into the given folder; by default a cleartext server and
+    /// a kubeconfig with a token (<see cref="FakeEndpointSliceApiServer.WriteKubeconfig"/>).
+    /// </param>
+    public static async Task<KubeStack> StartAsync(ITestOutputHelper output, int pods, string cluster = "",
+        Func<string, Task<(FakeEndpointSliceApiServer Api, string Kubeconfig)>>? api = null)
     {
         var stack = new KubeStack(output);
         try
         {
             Directory.CreateDirectory(stack._directory);
-            stack.Api = await FakeEndpointSliceApiServer.StartAsync().DefaultTimeout();
+            api ??= async directory =>
+            {
+                var server = await FakeEndpointSliceApiServer.StartAsync();
+                return (server, server.WriteKubeconfig(directory, "default"));
+            };
+            (stack.Api, var kubeconfig) = await api(stack._directory).DefaultTimeout();
             for (var octet = 2; octet < 2 + pods; octet++)
             {
                 await stack.Pods.StartAsync(octet);
@@ -68,7 +81,7 @@ internal sealed class KubeStack : IAsyncDisposable
                   rest:  { address: 127.0.0.1, port: 0 }
                   ops:   { address: 127.0.0.1, port: 0 }
                   admin: { address: 127.0.0.1, port: 0 }
-                discovery: { kubeconfig: "{{stack.Api.WriteKubeconfig(stack._directory, "default")}}" }
+                discovery: { kubeconfig: "{{kubeconfig}}" }
                 routes:
                   - name: users
                     match: { method: /users.v1.UserService/* }

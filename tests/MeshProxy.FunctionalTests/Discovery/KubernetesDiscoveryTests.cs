@@ -9,7 +9,7 @@ using static MeshProxy.FunctionalTests.Discovery.KubeStack;
 namespace MeshProxy.FunctionalTests.Discovery;
 
 /// <summary>
-/// EndpointSlice-fed clusters through a real sidecar and the real KubernetesClient against a loopback API server that
+/// EndpointSlice-fed clusters through a real sidecar and its API client against a loopback API server that
 /// speaks list and watch: ready pods only, a rollout with readiness and termination under load, a terminating pod
 /// finishing its call, a dropped watch resumed from its resourceVersion, 410 Gone and relist, bookmarks, and the API
 /// server away.

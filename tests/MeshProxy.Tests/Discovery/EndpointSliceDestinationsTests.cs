@@ -1,6 +1,6 @@
-using k8s.Models;
 using MeshProxy.Configuration;
 using MeshProxy.Discovery;
+using MeshProxy.Discovery.Kube;
 
 namespace MeshProxy.Tests.Discovery;
 
@@ -55,15 +55,15 @@ public sealed class EndpointSliceDestinationsTests
         Assert.Equal([new DestinationConfig("10.0.0.9:50051", "http://10.0.0.9:50051"), new DestinationConfig("users-a", "http://[fd00::1]:50051")], ready);
     }
 
-    private static V1EndpointSlice Slice(string addressType, IList<Discoveryv1EndpointPort> ports, params V1Endpoint[] endpoints) =>
-        new() { AddressType = addressType, Ports = ports, Endpoints = endpoints, Metadata = new V1ObjectMeta { Name = "s" } };
+    private static EndpointSlice Slice(string addressType, IReadOnlyList<EndpointPort> ports, params SliceEndpoint[] endpoints) =>
+        new() { AddressType = addressType, Ports = ports, Endpoints = endpoints, Metadata = new ObjectMeta { Name = "s" } };
 
-    private static Discoveryv1EndpointPort Port(string name, int port) => new() { Name = name, Port = port, Protocol = "TCP" };
+    private static EndpointPort Port(string name, int port) => new() { Name = name, Port = port };
 
-    private static V1Endpoint Endpoint(string ip, string? pod, bool? ready = true, bool? serving = true, bool? terminating = false) => new()
+    private static SliceEndpoint Endpoint(string ip, string? pod, bool? ready = true, bool? serving = true, bool? terminating = false) => new()
     {
         Addresses = [ip],
-        Conditions = new V1EndpointConditions { Ready = ready, Serving = serving, Terminating = terminating },
-        TargetRef = pod is null ? null : new V1ObjectReference { Kind = "Pod", Name = pod },
+        Conditions = new EndpointConditions { Ready = ready, Serving = serving, Terminating = terminating },
+        TargetRef = pod is null ? null : new ObjectReference { Kind = "Pod", Name = pod },
     };
 }
