@@ -168,8 +168,18 @@ internal sealed class GrpcProxyEndpoint
         var writeBehind = WriteBehindBody.Install(context);
         call.ResponsePacer = writeBehind;
         var guard = DownstreamGuard.Install(context, deadline);
+        var requestBody = CallerRequestBody.Install(context);
         var error = await _forwarder.SendAsync(context, prefix, call, route.RequestConfig, _transformer, deadline).ConfigureAwait(false);
         call.MarkDeadlineExpired();
+
+        // The idle timeout fired before response headers while the request copy waited for the caller: YARP reports
+        // RequestTimedOut or RequestBodyClient depending on which failure it looked at first (CallerRequestBody). The
+        // caller was the side that stalled, so it is RequestBodyClient either way; a destination that had the whole
+        // request and sent no headers in time still gets RequestTimedOut.
+        if (error == ForwarderError.RequestTimedOut && requestBody.ReadCut)
+        {
+            error = ForwarderError.RequestBodyClient;
+        }
 
         // YARP blames the upstream for a read that failed; one that failed while it waited for the caller to take the
         // last write stands for that write, whose failure was the caller's (a stalled caller cut by the idle timeout).
