@@ -44,7 +44,8 @@ internal sealed class RetryStack : IAsyncDisposable
     public HttpClient Client { get; }
 
     /// <param name="time">The sidecar's clock (slow start, ejections); null for the system's.</param>
-    public static async Task<RetryStack> StartAsync(ITestOutputHelper output, string yaml, IReadOnlyList<ScriptedBackend> backends, int deadPort = 0, TimeProvider? time = null)
+    /// <param name="configureServices">More service registrations for the sidecar (e.g. an <c>IStartupFilter</c>).</param>
+    public static async Task<RetryStack> StartAsync(ITestOutputHelper output, string yaml, IReadOnlyList<ScriptedBackend> backends, int deadPort = 0, TimeProvider? time = null, Action<IServiceCollection>? configureServices = null)
     {
         foreach (var backend in backends)
         {
@@ -56,7 +57,15 @@ internal sealed class RetryStack : IAsyncDisposable
         var proxy = await MeshProxyServer.StartAsync(
             $"version: retries\n{Listeners}\n{yaml}",
             logs,
-            configureServices: time is null ? null : services => services.AddSingleton(time)).DefaultTimeout();
+            configureServices: services =>
+            {
+                if (time is not null)
+                {
+                    services.AddSingleton(time);
+                }
+
+                configureServices?.Invoke(services);
+            }).DefaultTimeout();
         return new RetryStack(proxy, logs);
     }
 
