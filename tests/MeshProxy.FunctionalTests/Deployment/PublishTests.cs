@@ -51,6 +51,9 @@ public sealed partial class PublishTests(ITestOutputHelper output)
         // The shared ArrayPool sized for YARP's 64 KiB body buffers at a few hundred calls in flight (docs/benchmarks.md).
         Assert.Contains("DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=256", image.RuntimeSingle("ENV"), StringComparison.Ordinal);
 
+        // A fixed 4 MiB gen0 budget, in the bare hexadecimal the Native AOT runtime reads (with 0x it is ignored).
+        Assert.Contains("DOTNET_GCgen0size=400000", image.RuntimeSingle("ENV"), StringComparison.Ordinal);
+
         var defaults = ListenersConfig.Default;
         var exposed = image.RuntimeSingle("EXPOSE").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture));
         Assert.Equal(
