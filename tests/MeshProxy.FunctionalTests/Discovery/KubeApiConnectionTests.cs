@@ -36,15 +36,7 @@ public sealed class KubeApiConnectionTests(ITestOutputHelper output)
         });
 
         await stack.WaitForDestinationsAsync(2, 3);
-        var served = new HashSet<int>();
-        for (var i = 0; i < 10; i++)
-        {
-            var (status, pod) = await stack.CallAsync();
-            Assert.Equal(StatusCode.OK, status);
-            served.Add(pod);
-        }
-
-        Assert.Equal([2, 3], served.Order());
+        Assert.Equal(new[] { 2, 3 }, await stack.ServedPodsAsync(10));
         Assert.All(stack.Api.Authorizations, a => Assert.Equal("Bearer tls-token", a));
         Assert.NotEmpty(stack.Api.ClientCertificates);
         Assert.All(stack.Api.ClientCertificates, subject => Assert.Equal(client.Subject, subject));
@@ -178,21 +170,7 @@ public sealed class KubeApiConnectionTests(ITestOutputHelper output)
                 auth-provider: { name: gcp }
                 """);
             var logs = new XunitLoggerProvider(output);
-            await using var proxy = await MeshProxyServer.StartAsync($$"""
-                listeners:
-                  grpc:  { address: 127.0.0.1, port: 0 }
-                  rest:  { address: 127.0.0.1, port: 0 }
-                  ops:   { address: 127.0.0.1, port: 0 }
-                  admin: { address: 127.0.0.1, port: 0 }
-                discovery: { kubeconfig: "{{kubeconfig}}" }
-                routes:
-                  - name: users
-                    match: { method: /users.v1.UserService/* }
-                    cluster: users
-                clusters:
-                  users:
-                    kubernetes: { service: users, namespace: shop }
-                """, logs).DefaultTimeout();
+            await using var proxy = await MeshProxyServer.StartAsync(KubeStack.SidecarConfig(kubeconfig), logs).DefaultTimeout();
 
             var error = Assert.Single(logs.Errors);
             Assert.Contains("KubernetesUnavailable", error, StringComparison.Ordinal);

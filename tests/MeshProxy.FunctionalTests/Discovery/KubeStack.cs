@@ -75,22 +75,7 @@ internal sealed class KubeStack : IAsyncDisposable
             }
 
             stack.PublishSlice();
-            var yaml = $$"""
-                listeners:
-                  grpc:  { address: 127.0.0.1, port: 0 }
-                  rest:  { address: 127.0.0.1, port: 0 }
-                  ops:   { address: 127.0.0.1, port: 0 }
-                  admin: { address: 127.0.0.1, port: 0 }
-                discovery: { kubeconfig: "{{kubeconfig}}" }
-                routes:
-                  - name: users
-                    match: { method: /users.v1.UserService/* }
-                    cluster: users
-                clusters:
-                  users:
-                    kubernetes: { service: {{Service}}, namespace: {{Namespace}}, port: grpc }
-                {{cluster}}
-                """;
+            var yaml = SidecarConfig(kubeconfig, cluster);
             // The sidecar is ready once it has listed the slice; its watch opens a moment later. Tests that bookmark
             // or drop watches need it open, or their event goes to no watch and never arrives.
             var watching = stack.Api.NextWatch();
@@ -105,6 +90,27 @@ internal sealed class KubeStack : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// The sidecar's config: loopback listeners, <paramref name="kubeconfig"/>, and UserService routed to cluster
+    /// <c>users</c>, which follows Service <c>shop/users</c>; <paramref name="cluster"/> is more YAML under <c>clusters:</c>.
+    /// </summary>
+    public static string SidecarConfig(string kubeconfig, string cluster = "") => $$"""
+        listeners:
+          grpc:  { address: 127.0.0.1, port: 0 }
+          rest:  { address: 127.0.0.1, port: 0 }
+          ops:   { address: 127.0.0.1, port: 0 }
+          admin: { address: 127.0.0.1, port: 0 }
+        discovery: { kubeconfig: "{{kubeconfig}}" }
+        routes:
+          - name: users
+            match: { method: /users.v1.UserService/* }
+            cluster: users
+        clusters:
+          users:
+            kubernetes: { service: {{Service}}, namespace: {{Namespace}}, port: grpc }
+        {{cluster}}
+        """;
 
     /// <summary>An endpoint for pod 127.0.0.<paramref name="octet"/>, named <c>users-N</c>.</summary>
     public static FakeEndpoint Endpoint(int octet, bool ready = true, bool serving = true, bool terminating = false) =>
@@ -156,6 +162,20 @@ internal sealed class KubeStack : IAsyncDisposable
     }
 
     public Task<(StatusCode Status, int Pod)> CallAsync() => LoopbackPods.CallAsync(Channel);
+
+    /// <summary>Makes <paramref name="calls"/> calls, each of which must succeed; the pods that served them, in order.</summary>
+    public async Task<int[]> ServedPodsAsync(int calls)
+    {
+        var served = new HashSet<int>();
+        for (var i = 0; i < calls; i++)
+        {
+            var (status, pod) = await CallAsync();
+            Assert.Equal(StatusCode.OK, status);
+            served.Add(pod);
+        }
+
+        return [.. served.Order()];
+    }
 
     public async ValueTask DisposeAsync()
     {
