@@ -87,7 +87,7 @@ internal sealed class DiscoveryService(
                 }
                 else if (cluster.Config.Kubernetes is not null && Kubernetes(discovery) is { } kubernetes)
                 {
-                    Workers[cluster] = new EndpointSliceWatcher(cluster, kubernetes, kubernetes.Settings.DefaultNamespace, time, _sliceLogger);
+                    Workers[cluster] = new EndpointSliceWatcher(cluster, kubernetes, time, _sliceLogger);
                 }
             }
         }

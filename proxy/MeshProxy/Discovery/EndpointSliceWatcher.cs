@@ -46,12 +46,12 @@ internal sealed class EndpointSliceWatcher : IClusterWatcher
     private readonly Task _loop;
     private TaskCompletionSource<EndpointSliceUpdate> _nextUpdate = NewSignal();
 
-    public EndpointSliceWatcher(ClusterState cluster, KubeApiClient client, string defaultNamespace, TimeProvider time, ILogger logger)
+    public EndpointSliceWatcher(ClusterState cluster, KubeApiClient client, TimeProvider time, ILogger logger)
     {
         _cluster = cluster;
         _source = cluster.Config.Kubernetes ?? throw new ArgumentException("The cluster has no kubernetes source.", nameof(cluster));
         _client = client;
-        _namespace = _source.Namespace ?? defaultNamespace;
+        _namespace = _source.Namespace ?? client.Settings.DefaultNamespace;
         _selector = $"kubernetes.io/service-name={_source.Service}";
         _time = time;
         _logger = logger;
