@@ -12,8 +12,9 @@ namespace MeshProxy.FunctionalTests.Discovery;
 /// <summary>
 /// How the sidecar reaches a real (loopback) API server over real TLS: a kubeconfig with the cluster CA, a client
 /// certificate and a token; an exec credential plugin that is run again after a 401; the pod's service account with
-/// a rotated token; a server certificate from the wrong CA or for the wrong name refused; and a kubeconfig it cannot
-/// use, logged with the reason while the sidecar runs on and answers UNAVAILABLE.
+/// a rotated token; a server certificate from the wrong CA or for the wrong name refused; a watch the server never
+/// ends, ended by the client; and a kubeconfig it cannot use, logged with the reason while the sidecar runs on and
+/// answers UNAVAILABLE.
 /// </summary>
 public sealed class KubeApiConnectionTests(ITestOutputHelper output)
 {
@@ -158,6 +159,30 @@ public sealed class KubeApiConnectionTests(ITestOutputHelper output)
         using var skip = new KubeApiClient(settings with { Authority = null, SkipTlsVerify = true });
         Assert.Empty((await skip.ListEndpointSlicesAsync("shop", "a=b", CancellationToken.None).DefaultTimeout()).Items!);
         Assert.Equal(2, api.Authorizations.Count + named.Authorizations.Count);
+    }
+
+    [Fact]
+    public async Task Watch_ServerNeverEndsIt_TheClientEndsItCleanlyPastTheDeadline()
+    {
+        // The fake keeps a watch open whatever timeoutSeconds says, as a half-open connection would look.
+        await using var api = await FakeEndpointSliceApiServer.StartAsync();
+        api.Apply("shop", "users", "users-1", "grpc", 50051, new FakeEndpoint("10.0.0.1", "users-a"));
+        using var client = new KubeApiClient(new KubeApiSettings(api.Address, "default", "test"));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        var events = new List<string>();
+        await Task.Run(async () =>
+        {
+            await foreach (var (type, slice) in client.WatchEndpointSlicesAsync("shop", "kubernetes.io/service-name=users", "0", timeoutSeconds: 1, CancellationToken.None))
+            {
+                events.Add($"{type} {slice.Metadata?.Name}");
+            }
+        }).DefaultTimeout();
+
+        Assert.Equal(["ADDED users-1"], events);
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) >= KubeApiClient.WatchDeadline(1) - TimeSpan.FromMilliseconds(100));
+        Assert.Equal(TimeSpan.FromSeconds(6), KubeApiClient.WatchDeadline(1));
+        Assert.Equal(TimeSpan.FromSeconds(319), KubeApiClient.WatchDeadline(290));
     }
 
     [Fact]

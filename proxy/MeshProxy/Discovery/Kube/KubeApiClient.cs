@@ -41,8 +41,9 @@ internal sealed class KubeApiClient : IDisposable
     }
 
     /// <summary>
-    /// Yields ADDED, MODIFIED, DELETED and BOOKMARK events until the server ends the watch. An ERROR event ends it
-    /// with a <see cref="KubeApiException"/> carrying the server's Status (410: the resourceVersion was compacted).
+    /// Yields ADDED, MODIFIED, DELETED and BOOKMARK events until the server ends the watch, or until
+    /// <see cref="WatchDeadline"/> when it does not. An ERROR event ends it with a <see cref="KubeApiException"/>
+    /// carrying the server's Status (410: the resourceVersion was compacted).
     /// </summary>
     public async IAsyncEnumerable<(string Type, EndpointSlice Slice)> WatchEndpointSlicesAsync(
         string @namespace, string labelSelector, string resourceVersion, int timeoutSeconds,
@@ -50,11 +51,32 @@ internal sealed class KubeApiClient : IDisposable
     {
         var query = string.Create(CultureInfo.InvariantCulture,
             $"?watch=true&allowWatchBookmarks=true&labelSelector={Uri.EscapeDataString(labelSelector)}&resourceVersion={Uri.EscapeDataString(resourceVersion)}&timeoutSeconds={timeoutSeconds}");
-        using var response = await SendAsync(SlicesPath(@namespace, query), cancellationToken).ConfigureAwait(false);
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+
+        // The server ends the watch after timeoutSeconds. A connection that went half-open (a node or a load balancer
+        // gone without a FIN) would leave the read waiting forever, and discovery silently stale: past the deadline
+        // the watch ends here as if the server had ended it, and the watcher resumes from its resourceVersion.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(WatchDeadline(timeoutSeconds));
+        using var response = await SendAsync(SlicesPath(@namespace, query), deadline.Token).ConfigureAwait(false);
+        await using var stream = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
         using var reader = new StreamReader(stream);
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        while (true)
         {
+            string? line;
+            try
+            {
+                line = await reader.ReadLineAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                yield break;
+            }
+
+            if (line is null)
+            {
+                yield break;
+            }
+
             if (string.IsNullOrWhiteSpace(line))
             {
                 continue;
@@ -75,6 +97,10 @@ internal sealed class KubeApiClient : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>How long a watch asked to last <paramref name="timeoutSeconds"/> may stay open before the client ends it: a tenth more, and at least 5 s more.</summary>
+    internal static TimeSpan WatchDeadline(int timeoutSeconds) =>
+        TimeSpan.FromSeconds(timeoutSeconds + Math.Max(5, timeoutSeconds / 10));
 
     private static SocketsHttpHandler Handler(KubeApiSettings settings)
     {
