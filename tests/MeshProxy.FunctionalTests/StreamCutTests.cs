@@ -30,14 +30,15 @@ public sealed class StreamCutTests(ITestOutputHelper output)
               - { address: "{a}", name: a }
         """;
 
-    // 800 ms against a backend that talks every 100 ms: the stream outlives the timeout (12 messages, 1.2 s) with 700 ms
-    // to spare between two messages, which a loaded two-core CI run needs (300 ms, with 200 to spare, was cut once).
+    // 1.5 s against a backend that talks every 100 ms: the stream outlives the timeout (20 messages, 2 s) with 1.4 s to
+    // spare between two messages. A loaded two-core CI run needs it: 300 ms (200 to spare) was cut once, and 800 ms
+    // (700 to spare) once more, with a second heavy process beside the test run; either way 0x2, the idle cut.
     private const string IdleRoute = """
         routes:
           - name: users
             match: { method: /users.v1.UserService/* }
             cluster: users
-            streamIdleTimeout: 800ms
+            streamIdleTimeout: 1500ms
             retry: { maxAttempts: 1 }
         clusters:
           users:
@@ -46,6 +47,9 @@ public sealed class StreamCutTests(ITestOutputHelper output)
         """;
 
     private const string Method = "/users.v1.UserService/ListUsers";
+
+    // TalkAsync's messages, 100 ms apart: longer in all than IdleRoute's timeout.
+    private const int TalkMessages = 20;
 
     [Fact]
     public async Task Deadline_PassesBetweenMessages_CallerGetsTheMessageThenDeadlineExceededInTrailers()
@@ -118,7 +122,7 @@ public sealed class StreamCutTests(ITestOutputHelper output)
         using var response = await stack.Client.SendAsync(GrpcHttp.UnaryRequest(stack.Address, Method), HttpCompletionOption.ResponseHeadersRead).DefaultTimeout();
         var body = await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
 
-        Assert.Equal(Enumerable.Range(0, 12).SelectMany(i => GrpcFrames.Frame([(byte)i])).ToArray(), body);
+        Assert.Equal(Enumerable.Range(0, TalkMessages).SelectMany(i => GrpcFrames.Frame([(byte)i])).ToArray(), body);
         Assert.Equal("0", GrpcHttp.Status(response));
     }
 
@@ -163,11 +167,11 @@ public sealed class StreamCutTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>8 messages 100 ms apart, then OK: the stream outlives a 300 ms idle timeout, never idle that long.</summary>
+    /// <summary><see cref="TalkMessages"/> messages 100 ms apart, then OK: the stream outlives the idle timeout, never idle that long.</summary>
     private static async Task TalkAsync(HttpContext context, RecordedCall call)
     {
         context.Response.ContentType = GrpcProtocol.ContentType;
-        for (byte i = 0; i < 12; i++)
+        for (byte i = 0; i < TalkMessages; i++)
         {
             await context.Response.Body.WriteAsync(GrpcFrames.Frame([i]));
             await context.Response.Body.FlushAsync();
