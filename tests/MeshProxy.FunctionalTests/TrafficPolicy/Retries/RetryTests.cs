@@ -285,7 +285,13 @@ public sealed class RetryTests(ITestOutputHelper output)
         Assert.Equal("4", result.Status);
         var tries = a.Calls.Concat(b.Calls).OrderBy(c => c.ArrivedTimestamp).ToArray();
         var ended = Stopwatch.GetElapsedTime(sent);
-        Assert.True(tries.Length is 2 or 3, $"{tries.Length} tries, the call ended after {ended}: " + string.Join("; ", tries.Select(t => $"{t.Backend} at {Stopwatch.GetElapsedTime(sent, t.ArrivedTimestamp)} with {t.Header("grpc-timeout")}")));
+        var schedule = $"{tries.Length} tries, the call ended after {ended}: " + string.Join("; ", tries.Select(t => $"{t.Backend} at {Stopwatch.GetElapsedTime(sent, t.ArrivedTimestamp)} with {t.Header("grpc-timeout")}"));
+
+        // A CI run once stalled the whole test process for over 3 s (the 1 s pushback and the 3 s deadline both fired
+        // at 4.7 s, one try made): when the call ends that far past its deadline the process was not running, and the
+        // retry it would have made was rightly not made after the deadline. Otherwise one try is a missing retry.
+        var stalled = ended > TimeSpan.FromSeconds(4);
+        Assert.True(tries.Length is 2 or 3 || (stalled && tries.Length == 1), schedule);
         for (var i = 0; i < tries.Length; i++)
         {
             Assert.Equal(i == 0 ? null : i.ToString(System.Globalization.CultureInfo.InvariantCulture), tries[i].Header(RetryHeader));
@@ -304,7 +310,7 @@ public sealed class RetryTests(ITestOutputHelper output)
         }
 
         // No further try fitted: with 2 s left at its start, the last try would have left room for another pushback.
-        Assert.True(timeouts[^1] < TimeSpan.FromMilliseconds(2000), $"the last try started with {timeouts[^1]} left, room for another");
+        Assert.True(timeouts[^1] < TimeSpan.FromMilliseconds(2000) || stalled, $"the last try started with {timeouts[^1]} left, room for another; " + schedule);
         await stack.WaitForIdleAsync("users");
         foreach (var name in failuresBefore.Keys)
         {
