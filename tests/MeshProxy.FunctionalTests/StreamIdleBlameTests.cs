@@ -171,17 +171,11 @@ public sealed class StreamIdleBlameTests(ITestOutputHelper output)
         };
     }
 
-    private sealed class HeldBody(HttpContext context, Stream inner) : Stream
+    private sealed class HeldBody(HttpContext context, Stream inner) : MeshProxy.IO.NonSeekableStream
     {
         public override bool CanRead => true;
 
-        public override bool CanSeek => false;
-
         public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -209,10 +203,6 @@ public sealed class StreamIdleBlameTests(ITestOutputHelper output)
         public override void Flush()
         {
         }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }

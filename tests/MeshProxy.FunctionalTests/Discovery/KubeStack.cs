@@ -2,6 +2,7 @@ using MeshProxy.Discovery;
 using Grpc.Core;
 using Grpc.Net.Client;
 using MeshProxy.Hosting;
+using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.Routing;
 using MeshProxy.TestSupport;
 using MeshProxy.TrafficPolicy;
@@ -96,11 +97,7 @@ internal sealed class KubeStack : IAsyncDisposable
     /// <c>users</c>, which follows Service <c>shop/users</c>; <paramref name="cluster"/> is more YAML under <c>clusters:</c>.
     /// </summary>
     public static string SidecarConfig(string kubeconfig, string cluster = "") => $$"""
-        listeners:
-          grpc:  { address: 127.0.0.1, port: 0 }
-          rest:  { address: 127.0.0.1, port: 0 }
-          ops:   { address: 127.0.0.1, port: 0 }
-          admin: { address: 127.0.0.1, port: 0 }
+        {{SampleStack.LoopbackListeners}}
         discovery: { kubeconfig: "{{kubeconfig}}" }
         routes:
           - name: users

@@ -19,12 +19,10 @@ namespace MeshProxy.Discovery.Kube;
 internal sealed class KubeApiClient : IDisposable
 {
     private readonly HttpClient _http;
-    private readonly IKubeCredentials? _credentials;
 
     public KubeApiClient(KubeApiSettings settings)
     {
         Settings = settings;
-        _credentials = settings.Credentials;
 
         // Lists carry their own timeout and a watch is open for minutes: no client-wide one.
         _http = new HttpClient(Handler(settings)) { BaseAddress = settings.Server, Timeout = Timeout.InfiniteTimeSpan };
@@ -122,8 +120,14 @@ internal sealed class KubeApiClient : IDisposable
 
         if (settings.Authority is { } authority)
         {
-            // The cluster CA alone is trusted for this server, as client-go's rootCAs; names are still checked.
-            var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+            // The cluster CA alone is trusted for this server, as client-go's rootCAs (every certificate in the file an
+            // anchor); names are still checked, and nothing is fetched from the network to build the path, as for mTLS peers.
+            var policy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+                DisableCertificateDownloads = true,
+            };
             policy.CustomTrustStore.AddRange(authority);
             handler.SslOptions.CertificateChainPolicy = policy;
         }
@@ -147,9 +151,9 @@ internal sealed class KubeApiClient : IDisposable
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, relative);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        if (_credentials is not null)
+        if (Settings.Credentials is { } credentials)
         {
-            request.Headers.Authorization = await _credentials.GetAsync(cancellationToken).ConfigureAwait(false);
+            request.Headers.Authorization = await credentials.GetAsync(cancellationToken).ConfigureAwait(false);
         }
 
         var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
@@ -162,7 +166,7 @@ internal sealed class KubeApiClient : IDisposable
         {
             if (response.StatusCode == HttpStatusCode.Unauthorized)
             {
-                _credentials?.Invalidate();
+                Settings.Credentials?.Invalidate();
             }
 
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);

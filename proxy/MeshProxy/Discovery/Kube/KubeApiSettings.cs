@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace MeshProxy.Discovery.Kube;
@@ -22,4 +23,20 @@ internal sealed record KubeApiSettings(Uri Server, string DefaultNamespace, stri
 
     /// <summary>Where the Authorization header comes from; null when the user has none (client certificate only, or anonymous).</summary>
     public IKubeCredentials? Credentials { get; init; }
+
+    /// <summary>The PEM certificates in <paramref name="pem"/>; at least one, or a <see cref="KubeconfigException"/> naming <paramref name="origin"/>.</summary>
+    public static X509Certificate2Collection AuthorityFrom(string pem, string origin)
+    {
+        var certificates = new X509Certificate2Collection();
+        try
+        {
+            certificates.ImportFromPem(pem);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new KubeconfigException($"{origin} is not a PEM certificate bundle: {ex.Message}", ex);
+        }
+
+        return certificates.Count > 0 ? certificates : throw new KubeconfigException($"{origin} holds no PEM certificate");
+    }
 }

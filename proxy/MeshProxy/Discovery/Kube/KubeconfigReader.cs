@@ -79,7 +79,7 @@ internal static class KubeconfigReader
 
         var settings = new KubeApiSettings(server, @namespace, source)
         {
-            Authority = Pem(cluster, "certificate-authority") is { } ca ? ServiceAccountConfig.Certificates(ca.Text, ca.Origin) : null,
+            Authority = Pem(cluster, "certificate-authority") is { } ca ? KubeApiSettings.AuthorityFrom(ca.Text, ca.Origin) : null,
             SkipTlsVerify = Scalar(cluster.Body, "insecure-skip-tls-verify", where) is { } skip
                 && (bool.TryParse(skip, out var value) ? value : throw new KubeconfigException($"{where}.insecure-skip-tls-verify: '{skip}' is not true or false")),
             TlsServerName = Scalar(cluster.Body, "tls-server-name", where) is { Length: > 0 } name ? name : null,

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-
 namespace MeshProxy.Discovery.Kube;
 
 /// <summary>
@@ -38,24 +35,8 @@ internal static class ServiceAccountConfig
         var @namespace = File.Exists(namespacePath) ? File.ReadAllText(namespacePath).Trim() : string.Empty;
         return new KubeApiSettings(server, @namespace.Length > 0 ? @namespace : "default", "service account")
         {
-            Authority = File.Exists(caPath) ? Certificates(File.ReadAllText(caPath), caPath) : null,
+            Authority = File.Exists(caPath) ? KubeApiSettings.AuthorityFrom(File.ReadAllText(caPath), caPath) : null,
             Credentials = new TokenFileCredentials(Path.Combine(directory, "token"), time),
         };
-    }
-
-    /// <summary>The PEM certificates in <paramref name="pem"/>; at least one, or a <see cref="KubeconfigException"/> naming <paramref name="origin"/>.</summary>
-    internal static X509Certificate2Collection Certificates(string pem, string origin)
-    {
-        var certificates = new X509Certificate2Collection();
-        try
-        {
-            certificates.ImportFromPem(pem);
-        }
-        catch (CryptographicException ex)
-        {
-            throw new KubeconfigException($"{origin} is not a PEM certificate bundle: {ex.Message}", ex);
-        }
-
-        return certificates.Count > 0 ? certificates : throw new KubeconfigException($"{origin} holds no PEM certificate");
     }
 }

@@ -16,13 +16,7 @@ namespace MeshProxy.FunctionalTests.TrafficPolicy.Retries;
 /// </summary>
 internal sealed class RetryStack : IAsyncDisposable
 {
-    public const string Listeners = """
-        listeners:
-          grpc:  { address: 127.0.0.1, port: 0 }
-          rest:  { address: 127.0.0.1, port: 0 }
-          ops:   { address: 127.0.0.1, port: 0 }
-          admin: { address: 127.0.0.1, port: 0 }
-        """;
+    public const string Listeners = Infrastructure.SampleStack.LoopbackListeners;
 
     private readonly XunitLoggerProvider _logs;
 
