@@ -138,6 +138,8 @@ public sealed partial class PublishTests(ITestOutputHelper output)
                   nowhere:
                     destinations:
                       - address: http://127.0.0.1:9
+                transcoding:
+                  descriptorSets: [builtin]
                 """);
             var image = Image;
             var command = image.ExecForm("ENTRYPOINT").Concat(image.ExecForm("CMD"))
@@ -163,6 +165,12 @@ public sealed partial class PublishTests(ITestOutputHelper output)
                 using var client = new HttpClient();
                 var live = await client.GetAsync(new Uri($"http://{ops}/healthz/live")).DefaultTimeout();
                 Assert.Equal(System.Net.HttpStatusCode.OK, live.StatusCode);
+
+                // Without TLS nothing loads OpenSSL: the config's and descriptor sets' fingerprints are XXH128, not
+                // SHA-256, since loading libssl and libcrypto costs every sidecar 3.7 MiB (docs/benchmarks.md).
+                var maps = await File.ReadAllTextAsync($"/proc/{process.Id}/maps");
+                Assert.DoesNotContain("libssl", maps, StringComparison.Ordinal);
+                Assert.DoesNotContain("libcrypto", maps, StringComparison.Ordinal);
 
                 var kill = await ProcessRunner.RunAsync("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)], null, TimeSpan.FromSeconds(10)).DefaultTimeout();
                 Assert.Equal(0, kill.ExitCode);

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using System.Text;
 using MeshProxy.Observability;
 using MeshProxy.Observability.Metrics;
@@ -57,8 +57,12 @@ internal sealed class ConfigReloader
         }
     }
 
-    /// <summary>SHA-256 of file content, lowercase hex.</summary>
-    public static string Hash(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content));
+    /// <summary>
+    /// The content's fingerprint: XXH128, lowercase hex (what <c>xxhsum -H2</c> prints). Not SHA-256: nothing here needs
+    /// a cryptographic hash, and SHA-256 is OpenSSL's, whose loading costs a sidecar without TLS 3.7 MiB of resident
+    /// memory (docs/benchmarks.md, "OpenSSL left unloaded").
+    /// </summary>
+    public static string Hash(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(XxHash128.Hash(content));
 
     /// <summary>Parses and validates file content with <see cref="ConfigLoader"/>, as <c>meshproxy validate</c> does.</summary>
     public static ConfigLoadResult Load(ReadOnlySpan<byte> content) =>

@@ -1,5 +1,5 @@
 using System.Collections.Frozen;
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using MeshProxy.Configuration;
@@ -32,15 +32,16 @@ internal static class DescriptorSetLoader
     public static (IReadOnlyList<byte[]> Contents, string Hash)? Read(IReadOnlyList<string> files, ConfigErrors errors)
     {
         var contents = new List<byte[]>(files.Count);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        // XXH128, not SHA-256: a change check needs no cryptography, and OpenSSL is not loaded for it (ConfigReloader.Hash).
+        var hash = new XxHash128();
         for (var i = 0; i < files.Count; i++)
         {
             try
             {
                 var bytes = File.ReadAllBytes(files[i]);
                 contents.Add(bytes);
-                hash.AppendData(BitConverter.GetBytes(bytes.Length));
-                hash.AppendData(bytes);
+                hash.Append(BitConverter.GetBytes(bytes.Length));
+                hash.Append(bytes);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -23,6 +23,13 @@ public sealed class ConfigReloaderTests : IDisposable
         _reloader.Start(ConfigReloader.Load(first).Config!, ConfigReloader.Hash(first));
     }
 
+    /// <summary>docs/configuration.md tells operators to compare <c>reload.hash</c> with <c>xxhsum -H2 FILE</c> (the expected values are its output).</summary>
+    [Theory]
+    [InlineData("", "99aa06d3014798d86001c324468d497f")]
+    [InlineData("version: v1\n", "452c7eb5223a5081a5ef329224c9816a")]
+    public void Hash_IsXxh128InXxhsumsCanonicalHex(string content, string expected) =>
+        Assert.Equal(expected, ConfigReloader.Hash(Encoding.UTF8.GetBytes(content)));
+
     [Fact]
     public void Reload_SameContent_IsUnchangedAndKeepsGeneration()
     {
