@@ -8,17 +8,25 @@ namespace MeshProxy.Hosting;
 /// pooled and in-flight buffers: ~40 MiB after a saturating unary run, 100-140 MiB after 1,000 streams) and only a
 /// collection releases it, which only allocation brings: a sidecar whose traffic stopped would keep its peak for good,
 /// and one just started the garbage of its start-up. So <c>meshproxy run</c> trims once at start, then looks every
-/// <see cref="Interval"/>: when less than <see cref="QuietBytes"/> were allocated since the last look (a few dozen
-/// calls) and the GC holds at least <see cref="Slack"/> more than after the last trim, it trims again. A trim is one
+/// <see cref="Interval"/>: when less than <see cref="QuietBytes"/> were allocated since the last look and the GC holds
+/// at least <see cref="Slack"/> more than after the last trim, it trims again. A trim is one
 /// aggressive collection, which compacts and decommits at once; a plain full collection would keep the freed regions
 /// committed (docs/benchmarks.md, "The shipped build's resident memory, idle and after load").
 /// </summary>
 internal sealed class IdleHeapTrim(TimeProvider time, ILogger logger, Func<HeapReading>? read = null, Action? collect = null)
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// A second: the heap a burst grew is given back a second or two after it ends, not five or ten later (a look is a
+    /// counter read; the cost is the trim's pause, which only comes once the heap has grown by <see cref="Slack"/>).
+    /// </summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    /// <summary>Allocated between two looks below which the sidecar counts as idle (a call allocates ~8 KB).</summary>
-    public const long QuietBytes = 512 * 1024;
+    /// <summary>
+    /// Allocated between two looks below which the sidecar counts as idle: a few dozen calls (a call allocates ~7 KB),
+    /// well above what an idle sidecar's health checks allocate in a second (50–90 KB on the bench config). A trickle of
+    /// calls under it never grows the heap by <see cref="Slack"/>, so it brings no pauses.
+    /// </summary>
+    public const long QuietBytes = 256 * 1024;
 
     /// <summary>How much more than after the last trim the GC must hold before another is worth its pause.</summary>
     public const long Slack = 16 * 1024 * 1024;
