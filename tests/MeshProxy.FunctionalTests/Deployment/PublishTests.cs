@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MeshProxy.Configuration;
+using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.TestSupport;
 using Xunit.Abstractions;
 
@@ -161,13 +162,22 @@ public sealed partial class PublishTests(ITestOutputHelper output)
             var stderr = process.StandardError.ReadToEndAsync();
             try
             {
-                var ops = await ReadOpsEndpointAsync(process).DefaultTimeout();
+                var (grpc, ops) = await ReadEndpointsAsync(process).DefaultTimeout();
                 using var client = new HttpClient();
                 var live = await client.GetAsync(new Uri($"http://{ops}/healthz/live")).DefaultTimeout();
                 Assert.Equal(System.Net.HttpStatusCode.OK, live.StatusCode);
 
+                // A call (its cluster has nothing listening) is given a request id.
+                using var grpcClient = GrpcHttp.CreateClient();
+                using var call = await grpcClient.SendAsync(GrpcHttp.UnaryRequest(new Uri($"http://{grpc}"), "/users.v1.UserService/GetUser")).DefaultTimeout();
+                await call.Content.ReadAsByteArrayAsync().DefaultTimeout();
+                var status = call.TrailingHeaders.TryGetValues("grpc-status", out var trailer) ? trailer : call.Headers.GetValues("grpc-status");
+                Assert.Equal("14", Assert.Single(status));
+                Assert.Single(call.Headers.GetValues("x-request-id"));
+
                 // Without TLS nothing loads OpenSSL: the config's and descriptor sets' fingerprints are XXH128, not
-                // SHA-256, since loading libssl and libcrypto costs every sidecar 3.7 MiB (docs/benchmarks.md).
+                // SHA-256, and the request ids' random prefix comes from Guid.NewGuid, since loading libssl and
+                // libcrypto costs every sidecar 3.7 MiB (docs/benchmarks.md).
                 var maps = await File.ReadAllTextAsync($"/proc/{process.Id}/maps");
                 Assert.DoesNotContain("libssl", maps, StringComparison.Ordinal);
                 Assert.DoesNotContain("libcrypto", maps, StringComparison.Ordinal);
@@ -194,22 +204,33 @@ public sealed partial class PublishTests(ITestOutputHelper output)
         }
     }
 
-    private async Task<string> ReadOpsEndpointAsync(Process process)
+    /// <summary>The gRPC and ops listeners' endpoints, from the log lines that bind them (gRPC is bound first).</summary>
+    private async Task<(string Grpc, string Ops)> ReadEndpointsAsync(Process process)
     {
+        string? grpc = null;
         while (await process.StandardOutput.ReadLineAsync() is { } line)
         {
             output.WriteLine(line);
-            if (OpsBound().Match(line) is { Success: true } match)
+            if (ListenerBound().Match(line) is not { Success: true } match)
+            {
+                continue;
+            }
+
+            if (match.Groups["name"].Value == "grpc")
+            {
+                grpc = match.Groups["endpoint"].Value;
+            }
+            else if (match.Groups["name"].Value == "ops")
             {
                 // Keep draining stdout so the child never blocks on a full pipe.
                 _ = process.StandardOutput.ReadToEndAsync();
-                return match.Groups["endpoint"].Value;
+                return (grpc ?? throw new InvalidOperationException("The ops listener was bound before the gRPC one."), match.Groups["endpoint"].Value);
             }
         }
 
         throw new InvalidOperationException("The sidecar exited before binding its ops listener.");
     }
 
-    [GeneratedRegex(@"Listener ops bound to (?<endpoint>[0-9.]+:\d+)\.")]
-    private static partial Regex OpsBound();
+    [GeneratedRegex(@"Listener (?<name>grpc|ops) bound to (?<endpoint>[0-9.]+:\d+)\.")]
+    private static partial Regex ListenerBound();
 }

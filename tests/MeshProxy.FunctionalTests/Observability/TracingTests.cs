@@ -180,4 +180,65 @@ public sealed class TracingTests
         Assert.Equal(server.SpanId, attempt.ParentSpanId);
         Assert.Equal(parts[2], attempt.SpanId);
     }
+
+    // A caller that did not sample its trace: the parent-based sampler drops the call, which keeps one unrecorded
+    // Activity to pass the trace on (its tries get none of their own), and the backend gets a child of it, unsampled.
+    [Fact]
+    public async Task Otlp_CallerNotSampled_OneUnrecordedActivityNothingExportedAndBackendGetsAnUnsampledChild()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync().DefaultTimeout();
+        var stack = new TracingStack($$"""
+            tracing:
+              otlpEndpoint: {{receiver.Address}}
+              protocol: http/protobuf
+              sampleRate: 1
+            """);
+        var sampledTraceId = ActivityTraceId.CreateRandom().ToHexString();
+        var started = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == MeshProxy.Observability.Tracing.MeshProxyActivitySource.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.None,
+            ActivityStarted = started.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await stack.InitializeAsync();
+        string? upstream;
+        try
+        {
+            using var client = GrpcHttp.CreateClient();
+            using (var response = await client.SendAsync(GrpcHttp.UnaryRequest(
+                stack.GrpcAddress, GetUser, ("traceparent", $"00-{_traceId}-{CallerSpanId}-00"))).DefaultTimeout())
+            {
+                await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
+            }
+
+            upstream = stack.Backend.LastCall(GetUser)?.Header("traceparent");
+
+            // A sampled call after it, whose export shows the exporter ran.
+            using var sampled = await client.SendAsync(GrpcHttp.UnaryRequest(
+                stack.GrpcAddress, GetUser, ("traceparent", $"00-{sampledTraceId}-{CallerSpanId}-01"))).DefaultTimeout();
+            await sampled.Content.ReadAsByteArrayAsync().DefaultTimeout();
+        }
+        finally
+        {
+            await stack.DisposeAsync();
+        }
+
+        Assert.NotNull(upstream);
+        var parts = upstream.Split('-');
+        Assert.Equal(["00", _traceId], parts[..2]);
+        Assert.Equal("00", parts[3]);
+        Assert.NotEqual(CallerSpanId, parts[2]);
+
+        var ours = started.Where(a => a.TraceId.ToHexString() == _traceId).ToList();
+        var call = Assert.Single(ours);
+        Assert.Equal(ActivityKind.Server, call.Kind);
+        Assert.False(call.IsAllDataRequested);
+        Assert.Equal(parts[2], call.SpanId.ToHexString());
+        Assert.Equal(2, started.Count(a => a.TraceId.ToHexString() == sampledTraceId));
+
+        await receiver.WaitForTraceAsync(sampledTraceId, s => s.Count >= 2).DefaultTimeout();
+        Assert.Empty(await receiver.WaitForTraceAsync(_traceId, _ => true).DefaultTimeout());
+    }
 }
