@@ -182,7 +182,8 @@ public sealed class TracingTests
     }
 
     // A caller that did not sample its trace: the parent-based sampler drops the call, which keeps one unrecorded
-    // Activity to pass the trace on (its tries get none of their own), and the backend gets a child of it, unsampled.
+    // Activity to pass the trace on (its tries get none of their own), and the backend gets a child of it, unsampled,
+    // so that it does not start a sampled trace of its own.
     [Fact]
     public async Task Otlp_CallerNotSampled_OneUnrecordedActivityNothingExportedAndBackendGetsAnUnsampledChild()
     {
