@@ -62,6 +62,7 @@ public sealed class StreamIdleBlameTests(ITestOutputHelper output)
         // YARP took the path under test (it saw the send's failure first), and the call still blames the caller.
         Assert.Equal(ForwarderError.RequestTimedOut, await hold.Reported.DefaultTimeout());
         Assert.Equal(((int)StatusCode.Cancelled).ToString(System.Globalization.CultureInfo.InvariantCulture), GrpcHttp.Status(response));
+        Assert.Equal("stream idle timeout: the caller sent nothing for 500 ms", Uri.UnescapeDataString(response.Headers.GetValues("grpc-message").Single()));
         AssertNotBlamed(destination);
     }
 

@@ -18,6 +18,9 @@ internal static partial class RoutingLog
     [LoggerMessage(EventId = 1003, EventName = "DeadlineExceeded", Level = LogLevel.Debug, Message = "Route {Route}: deadline of {Timeout} exceeded for {Path}.")]
     public static partial void DeadlineExceeded(ILogger logger, string route, TimeSpan timeout, string path);
 
+    [LoggerMessage(EventId = 1008, EventName = "CallerWentQuiet", Level = LogLevel.Debug, Message = "Route {Route}: {Path} cut by the stream idle timeout ({IdleTimeout}) while waiting for the caller's next request bytes.")]
+    public static partial void CallerWentQuiet(ILogger logger, string route, string path, TimeSpan idleTimeout);
+
     [LoggerMessage(EventId = 1004, EventName = "CallCanceled", Level = LogLevel.Debug, Message = "Route {Route}: the caller canceled {Path} ({Error}).")]
     public static partial void CallCanceled(ILogger logger, string route, string path, ForwarderError error);
 

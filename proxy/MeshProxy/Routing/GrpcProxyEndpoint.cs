@@ -176,9 +176,10 @@ internal sealed class GrpcProxyEndpoint
         // RequestTimedOut or RequestBodyClient depending on which failure it looked at first (CallerRequestBody). The
         // caller was the side that stalled, so it is RequestBodyClient either way; a destination that had the whole
         // request and sent no headers in time still gets RequestTimedOut.
-        if (error == ForwarderError.RequestTimedOut && requestBody.ReadCut)
+        if (requestBody.ReadCut && error is ForwarderError.RequestTimedOut or ForwarderError.RequestBodyClient)
         {
             error = ForwarderError.RequestBodyClient;
+            call.MarkCallerWentQuiet();
         }
 
         // YARP blames the upstream for a read that failed; one that failed while it waited for the caller to take the
@@ -265,6 +266,16 @@ internal sealed class GrpcProxyEndpoint
         {
             // YARP has reset the stream already: a status can no longer be sent without lying about the messages.
             RoutingLog.StreamFailed(_logger, route, path, error, exception);
+            return;
+        }
+
+        if (call.CallerWentQuiet)
+        {
+            // Said as what happened: "the request body could not be read" sent operators looking for a broken caller.
+            var idle = call.Route.StreamIdleTimeout;
+            RoutingLog.CallerWentQuiet(_logger, route, path, idle);
+            await TrailersOnlyResponse.WriteAsync(
+                context.Response, StatusCode.Cancelled, $"stream idle timeout: the caller sent nothing for {idle.TotalMilliseconds:0} ms").ConfigureAwait(false);
             return;
         }
 

@@ -97,6 +97,12 @@ internal sealed class ProxyCall : HttpMessageInvoker
     /// </summary>
     public bool DeadlineExpired { get; private set; }
 
+    /// <summary>
+    /// True when the route's stream idle timeout cut the call while it waited for the caller's next request bytes: the
+    /// caller's silence, not the destination's, ended it (set by the endpoint when forwarding ended).
+    /// </summary>
+    public bool CallerWentQuiet { get; private set; }
+
     /// <summary>The try the caller gets (or got) its answer from; null when no destination could be picked.</summary>
     public CallAttempt? Current { get; private set; }
 
@@ -167,6 +173,8 @@ internal sealed class ProxyCall : HttpMessageInvoker
     public TimeSpan? Remaining() => Deadline?.Remaining();
 
     /// <summary>Called once forwarding has ended: the deadline fired and the caller was still there.</summary>
+    public void MarkCallerWentQuiet() => CallerWentQuiet = true;
+
     public void MarkDeadlineExpired() => DeadlineExpired = Deadline is { Expired: true } && !HttpContext.RequestAborted.IsCancellationRequested;
 
     /// <summary>

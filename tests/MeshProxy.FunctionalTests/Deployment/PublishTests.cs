@@ -55,6 +55,9 @@ public sealed partial class PublishTests(ITestOutputHelper output)
         // A fixed 4 MiB gen0 budget, in the bare hexadecimal the Native AOT runtime reads (with 0x it is ignored).
         Assert.Contains("DOTNET_GCgen0size=400000", image.RuntimeSingle("ENV"), StringComparison.Ordinal);
 
+        // 1 MiB GC regions (the runtime's default is 4 MiB), in the same bare hexadecimal.
+        Assert.Contains("DOTNET_GCRegionSize=100000", image.RuntimeSingle("ENV"), StringComparison.Ordinal);
+
         var defaults = ListenersConfig.Default;
         var exposed = image.RuntimeSingle("EXPOSE").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture));
         Assert.Equal(
