@@ -32,10 +32,13 @@ COPY --from=build /app/meshproxy /app/descriptor-set.pb ./
 # 64 KiB arrays (64 KB per call -> 12 KB, GC pause 40 % -> 8 %; docs/benchmarks.md, "Request path: after ...").
 # A 4 MiB gen0 budget (bare hexadecimal: the Native AOT runtime ignores a 0x prefix) instead of one sized from the
 # node's L3 cache: 10 MiB less resident after a saturating run and the same on every node, for no CPU that the
-# benchmark can show (docs/benchmarks.md, "Our own Kubernetes client").
+# benchmark can show (docs/benchmarks.md, "Our own Kubernetes client"). 1 MiB GC regions instead of 4: each generation
+# holds whole regions, so a small heap commits less (1.5 MiB after a saturating run, 1-4 MiB after 1,000 streams;
+# docs/benchmarks.md, "Memory given back within seconds").
 ENV DOTNET_EnableDiagnostics=0 \
     DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=256 \
     DOTNET_GCgen0size=400000 \
+    DOTNET_GCRegionSize=100000 \
     TMPDIR=/tmp \
     HOME=/tmp
 USER 64198
