@@ -43,6 +43,26 @@ public sealed class KubeApiConnectionTests(ITestOutputHelper output)
         Assert.All(stack.Api.ClientCertificates, subject => Assert.Equal(client.Subject, subject));
     }
 
+    // kubectl's proxy-url: the API server is reached only through the proxy's CONNECT tunnel (TLS to the server inside it).
+    [Fact]
+    public async Task Kubeconfig_ProxyUrl_TheApiServerIsReachedThroughTheProxy()
+    {
+        await using var proxy = ConnectProxy.Start();
+        await using var stack = await KubeStack.StartAsync(output, pods: 2, api: async directory =>
+        {
+            var api = await FakeEndpointSliceApiServer.StartAsync(ClusterCa.IssueServer("127.0.0.1"));
+            api.RequiredToken = "proxied-token";
+            return (api, WriteKubeconfig(directory, api.Address, "token: proxied-token", cluster: $"proxy-url: {proxy.Address}"));
+        });
+
+        await stack.WaitForDestinationsAsync(2, 3);
+        Assert.Equal(new[] { 2, 3 }, await stack.ServedPodsAsync(10));
+        var targets = proxy.Targets;
+        Assert.NotEmpty(targets);
+        Assert.All(targets, target => Assert.Equal($"127.0.0.1:{stack.Api.Address.Port}", target));
+        Assert.All(stack.Api.Authorizations, a => Assert.Equal("Bearer proxied-token", a));
+    }
+
     [Fact]
     public async Task Kubeconfig_ExecPlugin_ItsTokenIsUsedAndItRunsAgainAfterA401()
     {
@@ -213,10 +233,12 @@ public sealed class KubeApiConnectionTests(ITestOutputHelper output)
 
     private static string Base64(string text) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
 
-    // A kubeconfig for the server at address with the cluster CA and the given lines of the user (placed under user:).
-    private static string WriteKubeconfig(string directory, Uri address, string user)
+    // A kubeconfig for the server at address with the cluster CA and the given lines of the user (placed under user:),
+    // and any more lines of the cluster.
+    private static string WriteKubeconfig(string directory, Uri address, string user, string cluster = "")
     {
         user = string.Join('\n', user.Split('\n').Select(line => "      " + line));
+        cluster = string.Join('\n', cluster.Split('\n').Select(line => "      " + line));
         var path = Path.Combine(directory, "kubeconfig");
         File.WriteAllText(path, $$"""
             apiVersion: v1
@@ -226,6 +248,7 @@ public sealed class KubeApiConnectionTests(ITestOutputHelper output)
                 cluster:
                   server: {{address}}
                   certificate-authority-data: {{Base64(ClusterCa.Pem)}}
+            {{cluster}}
             users:
               - name: fake
                 user:

@@ -112,6 +112,11 @@ internal sealed class KubeApiClient : IDisposable
             handler.SslOptions.ClientCertificates = [certificate];
         }
 
+        if (settings.Proxy is { } proxy)
+        {
+            handler.Proxy = new WebProxy(proxy);
+        }
+
         if (settings.SkipTlsVerify)
         {
             handler.SslOptions.RemoteCertificateValidationCallback = static (_, _, _, _) => true;

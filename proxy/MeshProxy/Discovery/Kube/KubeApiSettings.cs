@@ -18,6 +18,12 @@ internal sealed record KubeApiSettings(Uri Server, string DefaultNamespace, stri
     /// <summary>The name the server's certificate must carry when it is not the address's host (<c>tls-server-name</c>).</summary>
     public string? TlsServerName { get; init; }
 
+    /// <summary>
+    /// The kubeconfig's <c>proxy-url</c> (http or socks5); null to use the environment's <c>HTTPS_PROXY</c> /
+    /// <c>NO_PROXY</c>, as kubectl does.
+    /// </summary>
+    public Uri? Proxy { get; init; }
+
     /// <summary>The client certificate, with its key, the sidecar presents (kubeconfig <c>client-certificate</c> and <c>client-key</c>).</summary>
     public X509Certificate2? ClientCertificate { get; init; }
 

@@ -83,8 +83,30 @@ internal static class KubeconfigReader
             SkipTlsVerify = Scalar(cluster.Body, "insecure-skip-tls-verify", where) is { } skip
                 && (bool.TryParse(skip, out var value) ? value : throw new KubeconfigException($"{where}.insecure-skip-tls-verify: '{skip}' is not true or false")),
             TlsServerName = Scalar(cluster.Body, "tls-server-name", where) is { Length: > 0 } name ? name : null,
+            Proxy = ProxyUrl(cluster),
         };
         return user is null ? settings : WithUser(settings, user, time);
+    }
+
+    /// <summary>
+    /// The cluster's <c>proxy-url</c>, as kubectl takes it: an HTTP proxy (CONNECT for an https server) or SOCKS5. An
+    /// https proxy, which kubectl also takes, is refused by name: .NET's HTTP client cannot speak TLS to a proxy.
+    /// </summary>
+    private static Uri? ProxyUrl(Entry cluster)
+    {
+        if (Scalar(cluster.Body, "proxy-url", cluster.Where) is not { Length: > 0 } text)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var proxy) || proxy.Scheme is not ("http" or "https" or "socks5") || proxy.Host.Length == 0)
+        {
+            throw new KubeconfigException($"{cluster.Where}.proxy-url: '{text}' is not an http, https or socks5 address");
+        }
+
+        return proxy.Scheme == "https"
+            ? throw new KubeconfigException($"{cluster.Where}.proxy-url: '{text}': a proxy reached over TLS is not supported; use an http or socks5 proxy")
+            : proxy;
     }
 
     private static KubeApiSettings WithUser(KubeApiSettings settings, Entry user, TimeProvider time)

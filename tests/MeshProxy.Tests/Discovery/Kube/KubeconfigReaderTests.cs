@@ -148,6 +148,41 @@ public sealed class KubeconfigReaderTests : IDisposable
         Assert.StartsWith(string.Format(System.Globalization.CultureInfo.InvariantCulture, expected, path), error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://proxy.internal:3128", "http://proxy.internal:3128/")]
+    [InlineData("socks5://127.0.0.1:1080", "socks5://127.0.0.1:1080/")]
+    [InlineData("", null)]
+    public void Read_ProxyUrl_HttpOrSocks5(string proxyUrl, string? expected)
+    {
+        var path = Write("config", $$"""
+            clusters: [{ name: c, cluster: { server: "https://10.96.0.1:443", proxy-url: "{{proxyUrl}}" } }]
+            contexts: [{ name: x, context: { cluster: c } }]
+            current-context: x
+            """);
+
+        var settings = KubeconfigReader.Read([path], TimeProvider.System);
+
+        Assert.Equal(expected, settings.Proxy?.ToString());
+    }
+
+    [Theory]
+    [InlineData("https://proxy.internal:3128", "a proxy reached over TLS is not supported; use an http or socks5 proxy")]
+    [InlineData("ftp://proxy.internal", "is not an http, https or socks5 address")]
+    [InlineData("proxy.internal:3128", "is not an http, https or socks5 address")]
+    public void Read_ProxyUrlItCannotUse_RefusedNamingTheCluster(string proxyUrl, string expected)
+    {
+        var path = Write("config", $$"""
+            clusters: [{ name: c, cluster: { server: "https://10.96.0.1:443", proxy-url: "{{proxyUrl}}" } }]
+            contexts: [{ name: x, context: { cluster: c } }]
+            current-context: x
+            """);
+
+        var error = Assert.Throws<KubeconfigException>(() => KubeconfigReader.Read([path], TimeProvider.System));
+
+        Assert.StartsWith($"kubeconfig {path}: cluster 'c'.proxy-url: '{proxyUrl}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_NoFileAtAll_SaysWhereItLooked()
     {
