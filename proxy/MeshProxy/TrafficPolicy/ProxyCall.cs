@@ -172,9 +172,10 @@ internal sealed class ProxyCall : HttpMessageInvoker
     /// <summary>Time left of the deadline (negative once passed); null without one.</summary>
     public TimeSpan? Remaining() => Deadline?.Remaining();
 
-    /// <summary>Called once forwarding has ended: the deadline fired and the caller was still there.</summary>
+    /// <summary>Called once forwarding has ended, when the stream idle timeout cut a read from the caller.</summary>
     public void MarkCallerWentQuiet() => CallerWentQuiet = true;
 
+    /// <summary>Called once forwarding has ended: the deadline fired and the caller was still there.</summary>
     public void MarkDeadlineExpired() => DeadlineExpired = Deadline is { Expired: true } && !HttpContext.RequestAborted.IsCancellationRequested;
 
     /// <summary>

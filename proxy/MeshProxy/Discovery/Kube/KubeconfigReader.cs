@@ -90,7 +90,9 @@ internal static class KubeconfigReader
 
     /// <summary>
     /// The cluster's <c>proxy-url</c>, as kubectl takes it: an HTTP proxy (CONNECT for an https server) or SOCKS5. An
-    /// https proxy, which kubectl also takes, is refused by name: .NET's HTTP client cannot speak TLS to a proxy.
+    /// https proxy, which kubectl also takes, is refused by name rather than half supported: SocketsHttpHandler checks
+    /// a proxy's certificate with the TLS options it has for the server, so the cluster CA (the only root when the
+    /// kubeconfig names one) would have to have signed the proxy's certificate too.
     /// </summary>
     private static Uri? ProxyUrl(Entry cluster)
     {
