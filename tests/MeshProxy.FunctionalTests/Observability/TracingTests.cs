@@ -128,11 +128,7 @@ public sealed class TracingTests
         }
 
         // The backend got the same trace, sampled, with the sidecar's attempt span as its parent.
-        Assert.NotNull(upstream);
-        var parts = upstream.Split('-');
-        Assert.Equal(["00", _traceId], parts[..2]);
-        Assert.Equal("01", parts[3]);
-        Assert.NotEqual(CallerSpanId, parts[2]);
+        var parts = AssertChildOfTheCallersTrace(upstream, sampled: true);
 
         var spans = await receiver.WaitForTraceAsync(_traceId, s => s.Count >= 2).DefaultTimeout();
         var server = Assert.Single(spans, s => s.Kind == 2);
@@ -226,11 +222,7 @@ public sealed class TracingTests
             await stack.DisposeAsync();
         }
 
-        Assert.NotNull(upstream);
-        var parts = upstream.Split('-');
-        Assert.Equal(["00", _traceId], parts[..2]);
-        Assert.Equal("00", parts[3]);
-        Assert.NotEqual(CallerSpanId, parts[2]);
+        var parts = AssertChildOfTheCallersTrace(upstream, sampled: false);
 
         var ours = started.Where(a => a.TraceId.ToHexString() == _traceId).ToList();
         var call = Assert.Single(ours);
@@ -241,5 +233,17 @@ public sealed class TracingTests
 
         await receiver.WaitForTraceAsync(sampledTraceId, s => s.Count >= 2).DefaultTimeout();
         Assert.Empty(await receiver.WaitForTraceAsync(_traceId, _ => true).DefaultTimeout());
+    }
+
+    // The traceparent the backend got: the caller's trace, with the sampled flag given, and a parent span of the
+    // sidecar's (not the caller's). Its parts: version, trace id, parent span id, flags.
+    private string[] AssertChildOfTheCallersTrace(string? upstream, bool sampled)
+    {
+        Assert.NotNull(upstream);
+        var parts = upstream.Split('-');
+        Assert.Equal(["00", _traceId], parts[..2]);
+        Assert.Equal(sampled ? "01" : "00", parts[3]);
+        Assert.NotEqual(CallerSpanId, parts[2]);
+        return parts;
     }
 }
