@@ -102,12 +102,7 @@ public sealed class TracingTests
     public async Task Otlp_TracingConfigured_BackendIsChildOfExportedAttemptSpan(string protocol)
     {
         await using var receiver = await OtlpReceiver.StartAsync(grpc: protocol == "grpc").DefaultTimeout();
-        var stack = new TracingStack($$"""
-            tracing:
-              otlpEndpoint: {{receiver.Address}}
-              protocol: {{protocol}}
-              sampleRate: 1
-            """);
+        var stack = OtlpStack(receiver, protocol);
         await stack.InitializeAsync();
         string? upstream;
         try
@@ -146,12 +141,7 @@ public sealed class TracingTests
     public async Task Otlp_NoCallerTraceparent_NewTraceExportedAndBackendIsItsChild()
     {
         await using var receiver = await OtlpReceiver.StartAsync().DefaultTimeout();
-        var stack = new TracingStack($$"""
-            tracing:
-              otlpEndpoint: {{receiver.Address}}
-              protocol: http/protobuf
-              sampleRate: 1
-            """);
+        var stack = OtlpStack(receiver, "http/protobuf");
         await stack.InitializeAsync();
         string? upstream;
         try
@@ -184,12 +174,7 @@ public sealed class TracingTests
     public async Task Otlp_CallerNotSampled_OneUnrecordedActivityNothingExportedAndBackendGetsAnUnsampledChild()
     {
         await using var receiver = await OtlpReceiver.StartAsync().DefaultTimeout();
-        var stack = new TracingStack($$"""
-            tracing:
-              otlpEndpoint: {{receiver.Address}}
-              protocol: http/protobuf
-              sampleRate: 1
-            """);
+        var stack = OtlpStack(receiver, "http/protobuf");
         var sampledTraceId = ActivityTraceId.CreateRandom().ToHexString();
         var started = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
@@ -246,4 +231,12 @@ public sealed class TracingTests
         Assert.NotEqual(CallerSpanId, parts[2]);
         return parts;
     }
+
+    // A sidecar that samples every new trace and exports it to receiver.
+    private static TracingStack OtlpStack(OtlpReceiver receiver, string protocol) => new($$"""
+        tracing:
+          otlpEndpoint: {{receiver.Address}}
+          protocol: {{protocol}}
+          sampleRate: 1
+        """);
 }
