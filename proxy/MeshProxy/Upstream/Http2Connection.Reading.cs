@@ -16,9 +16,6 @@ internal sealed partial class Http2Connection
     private int _continuedStreamId;
     private bool _continuedEndStream;
 
-    // Streams whose response headers arrived in the batch being handled, delivered after it (read loop only).
-    private readonly List<Http2Stream> _delivering = [];
-
     private async Task ReadLoopAsync()
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
@@ -36,15 +33,7 @@ internal sealed partial class Http2Connection
 
                 end += received;
                 Volatile.Write(ref _lastReceived, Environment.TickCount64);
-                try
-                {
-                    start += ProcessFrames(buffer.AsSpan(start, end - start));
-                }
-                finally
-                {
-                    DeliverResponses();
-                }
-
+                start += ProcessFrames(buffer.AsSpan(start, end - start));
                 if (start == end)
                 {
                     start = end = 0;
@@ -76,20 +65,6 @@ internal sealed partial class Http2Connection
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    /// <summary>
-    /// Hands each response whose headers the last batch carried to its caller, on this thread: a unary call's caller
-    /// reads it whole here (its DATA and trailers came in the same batch) instead of waiting for a thread-pool hop.
-    /// </summary>
-    private void DeliverResponses()
-    {
-        for (var i = 0; i < _delivering.Count; i++)
-        {
-            _delivering[i].DeliverResponse();
-        }
-
-        _delivering.Clear();
     }
 
     /// <summary>Handles every whole frame in <paramref name="bytes"/>; returns the bytes consumed.</summary>
@@ -294,11 +269,6 @@ internal sealed partial class Http2Connection
             Reset(stream, Http2Wire.ProtocolError);
             stream.Fail(new HttpProtocolException(Http2Wire.ProtocolError, malformed, null));
             return;
-        }
-
-        if (stream.ResponsePending)
-        {
-            _delivering.Add(stream);
         }
 
         if (endStream)

@@ -19,10 +19,7 @@ internal sealed class Http2Stream : IHeaderSink
 
     private readonly Http2Connection _connection;
     private readonly HttpRequestMessage _request;
-    // Continuations run where it completes: the read loop completes it only after the batch of frames that carried the
-    // headers (DeliverResponse), so a unary response is read whole on that thread with no hop; failures are handed to
-    // the thread pool (FailResponse).
-    private readonly TaskCompletionSource<HttpResponseMessage> _responseReady = new();
+    private readonly TaskCompletionSource<HttpResponseMessage> _responseReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _receiveLock = new();
     private CancellationToken _cancellationToken;
     private CancellationTokenRegistration _cancellation;
@@ -30,8 +27,6 @@ internal sealed class Http2Stream : IHeaderSink
     private bool _starting;
     private HttpResponseMessage? _response;
     private bool _informational;
-    private bool _headersReceived;
-    private int _deliveryPending;
     private bool _trailersDone;
     private string? _malformed;
 
@@ -233,7 +228,7 @@ internal sealed class Http2Stream : IHeaderSink
         {
             _malformed ??= "the upstream server sent a header block after its trailers";
         }
-        else if (_headersReceived)
+        else if (_responseReady.Task.IsCompleted)
         {
             _response.TrailingHeaders.TryAddWithoutValidation(headerName, headerValue);
         }
@@ -245,7 +240,7 @@ internal sealed class Http2Stream : IHeaderSink
 
     private void OnPseudoHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
-        if (!name.SequenceEqual(":status"u8) || _response is not null && _headersReceived)
+        if (!name.SequenceEqual(":status"u8) || _response is not null && _responseReady.Task.IsCompleted)
         {
             _malformed ??= $"the upstream response carries the pseudo-header {Encoding.ASCII.GetString(name)} where it may not";
             return;
@@ -272,35 +267,6 @@ internal sealed class Http2Stream : IHeaderSink
         };
     }
 
-    /// <summary>True from the response headers' end until <see cref="DeliverResponse"/> hands them to the caller.</summary>
-    public bool ResponsePending => Volatile.Read(ref _deliveryPending) == 1;
-
-    /// <summary>
-    /// The read loop hands the response to the waiting SendAsync once it has handled the whole batch of frames the
-    /// headers came in: the caller's continuation runs here, and finds the DATA and trailers of that batch buffered.
-    /// </summary>
-    public void DeliverResponse()
-    {
-        if (Interlocked.Exchange(ref _deliveryPending, 0) == 1)
-        {
-            _responseReady.TrySetResult(_response!);
-        }
-    }
-
-    /// <summary>
-    /// Fails the waiting SendAsync on the thread pool, as its continuation must not run on a canceller's or the read
-    /// loop's thread. Headers waiting for delivery win: the read loop delivers them, and the body reader sees the failure.
-    /// </summary>
-    private void FailResponse(Exception reason)
-    {
-        if (ResponsePending || _responseReady.Task.IsCompleted)
-        {
-            return;
-        }
-
-        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Stream._responseReady.TrySetException(state.Reason), (Stream: this, Reason: reason), preferLocal: false);
-    }
-
     /// <summary>The read loop finished a header block; returns why it is malformed, or null.</summary>
     public string? EndHeaderBlock(bool endStream)
     {
@@ -319,19 +285,14 @@ internal sealed class Http2Stream : IHeaderSink
             return "the upstream response has no :status";
         }
 
-        if (!_headersReceived)
+        if (!_responseReady.Task.IsCompleted)
         {
-            lock (_receiveLock)
-            {
-                _headersReceived = true;
-            }
-
             if (endStream)
             {
                 MarkReceiveEnded();
             }
 
-            Volatile.Write(ref _deliveryPending, 1);
+            _responseReady.TrySetResult(_response);
             return null;
         }
 
@@ -512,7 +473,7 @@ internal sealed class Http2Stream : IHeaderSink
         lock (_receiveLock)
         {
             // A response that arrived whole stays readable: a late cancel or reset has nothing left to stop.
-            if (_failure is not null || _receiveEnded && _headersReceived)
+            if (_failure is not null || _receiveEnded && _responseReady.Task.IsCompleted)
             {
                 return;
             }
@@ -521,7 +482,7 @@ internal sealed class Http2Stream : IHeaderSink
             WakeReaderLocked();
         }
 
-        FailResponse(reason);
+        _responseReady.TrySetException(reason);
         _windowSignal?.Set();
         StopSendingBody();
         _cancellation.Dispose();
