@@ -95,7 +95,7 @@ internal sealed class GrpcProxyEndpoint
             Record(context, call, error);
             if (error != ForwarderError.None)
             {
-                await ReportAsync(context, call, error).ConfigureAwait(false);
+                await ReportAsync(context, route, call, error).ConfigureAwait(false);
             }
         }
         finally
@@ -239,10 +239,10 @@ internal sealed class GrpcProxyEndpoint
         return timeout is { } t && t < callerTimeout ? t : callerTimeout;
     }
 
-    private async Task ReportAsync(HttpContext context, ProxyCall call, ForwarderError error)
+    private async Task ReportAsync(HttpContext context, Route forwarded, ProxyCall call, ForwarderError error)
     {
         var path = context.Request.Path.Value ?? string.Empty;
-        var route = call.Route.Name;
+        var route = forwarded.Name;
         if (call.DeadlineExpired)
         {
             RoutingLog.DeadlineExceeded(_logger, route, call.Deadline?.Timeout ?? TimeSpan.Zero, path);
@@ -272,7 +272,7 @@ internal sealed class GrpcProxyEndpoint
         if (call.CallerWentQuiet)
         {
             // Said as what happened: "the request body could not be read" sent operators looking for a broken caller.
-            var idle = call.Route.StreamIdleTimeout;
+            var idle = forwarded.Config.StreamIdleTimeout;
             RoutingLog.CallerWentQuiet(_logger, route, path, idle);
             await TrailersOnlyResponse.WriteAsync(
                 context.Response, StatusCode.Cancelled, $"stream idle timeout: the caller sent nothing for {idle.TotalMilliseconds:0} ms").ConfigureAwait(false);

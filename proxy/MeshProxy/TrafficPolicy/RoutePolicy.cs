@@ -20,7 +20,6 @@ internal sealed class RoutePolicy
         Hedging = config.Hedging is { } hedging ? new HedgingPolicy(hedging) : null;
         Idempotent = config.Idempotent;
         Timeout = config.Timeout > TimeSpan.Zero ? config.Timeout : null;
-        StreamIdleTimeout = config.StreamIdleTimeout;
     }
 
     public string Name { get; }
@@ -40,7 +39,4 @@ internal sealed class RoutePolicy
 
     /// <summary>The route's own cap on a call's duration; null for none.</summary>
     public TimeSpan? Timeout { get; }
-
-    /// <summary>How long a call's stream may stay quiet both ways; zero for no limit.</summary>
-    public TimeSpan StreamIdleTimeout { get; }
 }
