@@ -89,7 +89,8 @@ internal static class RunCommand
             // trimmed at once, then again whenever traffic stops (IdleHeapTrim).
             var trim = new IdleHeapTrim(
                 server.Services.GetRequiredService<TimeProvider>(),
-                server.Services.GetRequiredService<ILoggerFactory>().CreateLogger<IdleHeapTrim>());
+                server.Services.GetRequiredService<ILoggerFactory>().CreateLogger<IdleHeapTrim>(),
+                server.Services.GetRequiredService<ConnectionBufferPool>().ReleaseSpare);
             trim.Trim();
             using var stop = new CancellationTokenSource();
             var trimming = trim.RunAsync(stop.Token);

@@ -9,11 +9,17 @@ namespace MeshProxy.Hosting;
 /// collection releases it, which only allocation brings: a sidecar whose traffic stopped would keep its peak for good,
 /// and one just started the garbage of its start-up. So <c>meshproxy run</c> trims once at start, then looks every
 /// <see cref="Interval"/>: when less than <see cref="QuietBytes"/> were allocated since the last look and the GC holds
-/// at least <see cref="Slack"/> more than after the last trim, it trims again. A trim is one
-/// aggressive collection, which compacts and decommits at once; a plain full collection would keep the freed regions
-/// committed (docs/benchmarks.md, "The shipped build's resident memory, idle and after load").
+/// at least <see cref="Slack"/> more than after the last trim, it trims again. A trim drops the pooled buffers nothing
+/// uses (<paramref name="releaseSpareBuffers"/>), then makes one aggressive collection, which compacts and decommits at
+/// once; a plain full collection would keep the freed regions committed (docs/benchmarks.md, "The shipped build's
+/// resident memory, idle and after load").
 /// </summary>
-internal sealed class IdleHeapTrim(TimeProvider time, ILogger logger, Func<HeapReading>? read = null, Action? collect = null)
+internal sealed class IdleHeapTrim(
+    TimeProvider time,
+    ILogger logger,
+    Action releaseSpareBuffers,
+    Func<HeapReading>? read = null,
+    Action? collect = null)
 {
     /// <summary>
     /// A second: the heap a burst grew is given back a second or two after it ends, not five or ten later (a look is a
@@ -40,6 +46,7 @@ internal sealed class IdleHeapTrim(TimeProvider time, ILogger logger, Func<HeapR
 
     public void Trim()
     {
+        releaseSpareBuffers();
         _collect();
         _committedAfterTrim = _read().CommittedBytes;
     }

@@ -14,6 +14,7 @@ using MeshProxy.Routing;
 using MeshProxy.Security;
 using MeshProxy.Transcoding.Rest;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
@@ -184,6 +185,9 @@ internal sealed class MeshProxyServer : IAsyncDisposable
 
         builder.Services.AddMeshProxy();
         builder.Services.AddSingleton(config.Protection);
+        // Registered after UseKestrelCore, so the transport takes these buffers in place of Kestrel's pool.
+        builder.Services.AddSingleton<ConnectionBufferPool>();
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(s => s.GetRequiredService<ConnectionBufferPool>());
         configureServices?.Invoke(builder.Services);
 
         var listeners = new Dictionary<ListenerName, ListenOptions>();
@@ -321,6 +325,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
 
         // ConnectionTelemetry counts the control listeners' connections too, from this host's services.
         builder.Services.AddSingleton(services.GetRequiredService<MeshProxyMetrics>());
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(services.GetRequiredService<ConnectionBufferPool>());
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

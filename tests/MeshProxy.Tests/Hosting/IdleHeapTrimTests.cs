@@ -24,9 +24,10 @@ public sealed class IdleHeapTrimTests
     {
         var time = new FakeTimeProvider();
         var heap = new ScriptedHeap { Allocated = 100 * MiB, Committed = 30 * MiB };
-        var trim = new IdleHeapTrim(time, NullLogger.Instance, heap.Read, heap.Collect);
+        var trim = new IdleHeapTrim(time, NullLogger.Instance, heap.ReleaseSpareBuffers, heap.Read, heap.Collect);
         trim.Trim();
         Assert.Equal(1, heap.Collections);
+        Assert.Equal(["release", "collect"], heap.Steps);
 
         using var stop = new CancellationTokenSource();
         var running = trim.RunAsync(stop.Token);
@@ -51,6 +52,7 @@ public sealed class IdleHeapTrimTests
         time.Advance(IdleHeapTrim.Interval);
         await heap.ReadsReach(8).DefaultTimeout();
         Assert.Equal(2, heap.Collections);
+        Assert.Equal(["release", "collect", "release", "collect"], heap.Steps);
 
         await stop.CancelAsync();
         await running.DefaultTimeout();
@@ -67,6 +69,9 @@ public sealed class IdleHeapTrimTests
 
         public int Collections { get; private set; }
 
+        /// <summary>What each trim did, in order: the spare buffers must be dropped before the collection that frees them.</summary>
+        public List<string> Steps { get; } = [];
+
         public HeapReading Read()
         {
             Interlocked.Increment(ref _reads);
@@ -77,9 +82,12 @@ public sealed class IdleHeapTrimTests
         // A collection leaves the live 8 MiB committed.
         public void Collect()
         {
+            Steps.Add("collect");
             Collections++;
             Committed = 8 * MiB;
         }
+
+        public void ReleaseSpareBuffers() => Steps.Add("release");
 
         public async Task ReadsReach(int count)
         {
