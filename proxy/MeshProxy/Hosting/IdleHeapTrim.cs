@@ -8,9 +8,10 @@ namespace MeshProxy.Hosting;
 /// pooled and in-flight buffers: ~40 MiB after a saturating unary run, 100-140 MiB after 1,000 streams) and only a
 /// collection releases it, which only allocation brings: a sidecar whose traffic stopped would keep its peak for good,
 /// and one just started the garbage of its start-up. So <c>meshproxy run</c> trims once at start, then looks every
-/// <see cref="Interval"/>: when less than <see cref="QuietBytes"/> were allocated since the last look and the GC holds
-/// at least <see cref="Slack"/> more than after the last trim, it trims again. A trim drops the pooled buffers nothing
-/// uses (<paramref name="releaseSpareBuffers"/>), then makes one aggressive collection, which compacts and decommits at
+/// <see cref="Interval"/> and trims again once traffic has come and gone: less than <see cref="QuietBytes"/> allocated
+/// since the last look, at least <see cref="Churn"/> since the last trim, and the GC holding at least
+/// <see cref="Slack"/> more than after it. A trim drops the pooled buffers nothing uses
+/// (<paramref name="releaseSpareBuffers"/>), then makes one aggressive collection, which compacts and decommits at
 /// once; a plain full collection would keep the freed regions committed (docs/benchmarks.md, "The shipped build's
 /// resident memory, idle and after load").
 /// </summary>
@@ -23,32 +24,42 @@ internal sealed class IdleHeapTrim(
 {
     /// <summary>
     /// A second: the heap a burst grew is given back a second or two after it ends, not five or ten later (a look is a
-    /// counter read; the cost is the trim's pause, which only comes once the heap has grown by <see cref="Slack"/>).
+    /// counter read; the cost is the trim's pause, which <see cref="Churn"/> keeps rare).
     /// </summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Allocated between two looks below which the sidecar counts as idle: a few dozen calls (a call allocates ~7 KB),
-    /// well above what an idle sidecar's health checks allocate in a second (50–90 KB on the bench config). A trickle of
-    /// calls under it never grows the heap by <see cref="Slack"/>, so it brings no pauses.
+    /// well above what an idle sidecar's health checks allocate in a second (50–90 KB on the bench config).
     /// </summary>
     public const long QuietBytes = 256 * 1024;
 
-    /// <summary>How much more than after the last trim the GC must hold before another is worth its pause.</summary>
-    public const long Slack = 16 * 1024 * 1024;
+    /// <summary>
+    /// Allocated since the last trim before another: about 2,000 calls. It bounds the pauses a trickle of calls under
+    /// <see cref="QuietBytes"/> can bring to one per 16 MiB it allocates (an idle sidecar's health checks: one every
+    /// 3–6 minutes, when the heap has grown by <see cref="Slack"/>), while any burst worth giving back passes it.
+    /// </summary>
+    public const long Churn = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// How much more than after the last trim the GC must hold for another to be worth its pause: one 4 MiB gen0 budget
+    /// (the image's). It was 16 MiB, the heap's growth itself standing in for <see cref="Churn"/>: a burst that left the
+    /// GC holding 14 MiB more was then kept for good, 53 MiB of RSS instead of 39 after the saturating run.
+    /// </summary>
+    public const long Slack = 4 * 1024 * 1024;
 
     private readonly Func<HeapReading> _read = read ?? HeapReading.Now;
     private readonly Action _collect = collect ?? (() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true));
-    private long _committedAfterTrim;
+    private HeapReading _afterTrim;
 
-    public static bool ShouldTrim(long allocatedSinceLastLook, long committed, long committedAfterTrim) =>
-        allocatedSinceLastLook < QuietBytes && committed - committedAfterTrim >= Slack;
+    public static bool ShouldTrim(long allocatedSinceLastLook, long allocatedSinceTrim, long committed, long committedAfterTrim) =>
+        allocatedSinceLastLook < QuietBytes && allocatedSinceTrim >= Churn && committed - committedAfterTrim >= Slack;
 
     public void Trim()
     {
         releaseSpareBuffers();
         _collect();
-        _committedAfterTrim = _read().CommittedBytes;
+        _afterTrim = _read();
     }
 
     /// <summary>Looks every <see cref="Interval"/> until cancelled.</summary>
@@ -61,10 +72,10 @@ internal sealed class IdleHeapTrim(
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 var now = _read();
-                if (ShouldTrim(now.AllocatedBytes - allocated, now.CommittedBytes, _committedAfterTrim))
+                if (ShouldTrim(now.AllocatedBytes - allocated, now.AllocatedBytes - _afterTrim.AllocatedBytes, now.CommittedBytes, _afterTrim.CommittedBytes))
                 {
                     Trim();
-                    HostingLog.HeapTrimmed(logger, now.CommittedBytes >> 20, _committedAfterTrim >> 20);
+                    HostingLog.HeapTrimmed(logger, now.CommittedBytes >> 20, _afterTrim.CommittedBytes >> 20);
                     now = _read();
                 }
 

@@ -11,13 +11,50 @@ public sealed class IdleHeapTrimTests
     private const long MiB = 1024 * 1024;
 
     [Theory]
-    [InlineData(0, 60, 8, true)]                    // nothing allocated, 52 MiB to give back
-    [InlineData(IdleHeapTrim.QuietBytes - 1, 60, 8, true)]
-    [InlineData(IdleHeapTrim.QuietBytes, 60, 8, false)]  // still serving
-    [InlineData(0, 23, 8, false)]                   // idle, but not enough held since the last trim
-    [InlineData(0, 24, 8, true)]
-    public void ShouldTrim_OnlyWhenQuietAndHoldingSlackAboveTheLastTrim(long allocated, long committedMiB, long afterTrimMiB, bool expected) =>
-        Assert.Equal(expected, IdleHeapTrim.ShouldTrim(allocated, committedMiB * MiB, afterTrimMiB * MiB));
+    [InlineData(0, 50 * MiB, 60, 8, true)]                              // nothing allocated, 52 MiB to give back
+    [InlineData(IdleHeapTrim.QuietBytes - 1, 50 * MiB, 60, 8, true)]
+    [InlineData(IdleHeapTrim.QuietBytes, 50 * MiB, 60, 8, false)]      // still serving
+    [InlineData(0, 50 * MiB, 22, 8, true)]                              // a burst that left 14 MiB more (once kept for good)
+    [InlineData(0, 50 * MiB, 11, 8, false)]                             // idle, but too little held to be worth a pause
+    [InlineData(0, 50 * MiB, 12, 8, true)]
+    [InlineData(0, IdleHeapTrim.Churn - 1, 60, 8, false)]               // a trickle since the last trim, not yet a burst
+    [InlineData(0, IdleHeapTrim.Churn, 60, 8, true)]
+    public void ShouldTrim_OnlyWhenQuietAfterChurnAndHoldingSlackAboveTheLastTrim(long allocated, long sinceTrim, long committedMiB, long afterTrimMiB, bool expected) =>
+        Assert.Equal(expected, IdleHeapTrim.ShouldTrim(allocated, sinceTrim, committedMiB * MiB, afterTrimMiB * MiB));
+
+    [Fact]
+    public async Task RunAsync_TrickleUnderQuietBytes_TrimsOncePerChurnAllocated()
+    {
+        var time = new FakeTimeProvider();
+        var heap = new ScriptedHeap { Allocated = 100 * MiB, Committed = 30 * MiB };
+        var trim = new IdleHeapTrim(time, NullLogger.Instance, heap.ReleaseSpareBuffers, heap.Read, heap.Collect);
+        trim.Trim();
+        using var stop = new CancellationTokenSource();
+        var running = trim.RunAsync(stop.Token);
+        await heap.ReadsReach(2).DefaultTimeout();
+
+        // A quiet sidecar's trickle: under QuietBytes a second, with the heap holding a gen0 budget more than after the trim.
+        const long perSecond = IdleHeapTrim.QuietBytes / 2;
+        heap.Committed = 8 * MiB + IdleHeapTrim.Slack;
+        var ticks = (int)(IdleHeapTrim.Churn / perSecond);
+        for (var tick = 1; tick < ticks; tick++)
+        {
+            heap.Allocated += perSecond;
+            time.Advance(IdleHeapTrim.Interval);
+            await heap.ReadsReach(2 + tick).DefaultTimeout();
+        }
+
+        Assert.Equal(1, heap.Collections);
+
+        // The tick that brings the allocations since the trim to Churn trims (its look, the trim's and the next).
+        heap.Allocated += perSecond;
+        time.Advance(IdleHeapTrim.Interval);
+        await heap.ReadsReach(2 + ticks + 2).DefaultTimeout();
+        Assert.Equal(2, heap.Collections);
+
+        await stop.CancelAsync();
+        await running.DefaultTimeout();
+    }
 
     [Fact]
     public async Task RunAsync_TrimsOnceWhenTrafficStops_NotWhileBusyNorAgainWhileIdle()
