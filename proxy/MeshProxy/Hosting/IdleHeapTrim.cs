@@ -12,8 +12,9 @@ namespace MeshProxy.Hosting;
 /// since the last look, at least <see cref="Churn"/> since the last trim, and the GC holding at least
 /// <see cref="Slack"/> more than after it. A trim drops the pooled buffers nothing uses
 /// (<paramref name="releaseSpareBuffers"/>), then makes one aggressive collection, which compacts and decommits at
-/// once; a plain full collection would keep the freed regions committed (docs/benchmarks.md, "The shipped build's
-/// resident memory, idle and after load").
+/// once (a plain full collection would keep the freed regions committed: docs/benchmarks.md, "The shipped build's
+/// resident memory, idle and after load"), and last unmaps the executable's pages that start-up or the burst read
+/// (<see cref="ExecutablePages"/>), after the collection, whose stack walks read some of them.
 /// </summary>
 internal sealed class IdleHeapTrim(
     TimeProvider time,
@@ -49,7 +50,7 @@ internal sealed class IdleHeapTrim(
     public const long Slack = 4 * 1024 * 1024;
 
     private readonly Func<HeapReading> _read = read ?? HeapReading.Now;
-    private readonly Action _collect = collect ?? (() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true));
+    private readonly Action _collect = collect ?? CollectAndUnmap;
     private HeapReading _afterTrim;
 
     public static bool ShouldTrim(long allocatedSinceLastLook, long allocatedSinceTrim, long committed, long committedAfterTrim) =>
@@ -60,6 +61,12 @@ internal sealed class IdleHeapTrim(
         releaseSpareBuffers();
         _collect();
         _afterTrim = _read();
+    }
+
+    private static void CollectAndUnmap()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        ExecutablePages.ReleaseOwn();
     }
 
     /// <summary>Looks every <see cref="Interval"/> until cancelled.</summary>
