@@ -8,20 +8,14 @@ public sealed class RunCommandTests
     [Fact]
     public async Task Run_InvalidFile_ExitsWithEveryErrorAndPath()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"meshproxy-run-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(path, "routes:\n  - name: r\n    match: { method: /a.B/C }\n    cluster: missing\n    timeout: -1s\n");
-        try
-        {
-            var (code, stderr) = await RunAsync("--config", path);
+        using var config = TempPath.File("run", ".yaml");
+        await File.WriteAllTextAsync(config.Path, "routes:\n  - name: r\n    match: { method: /a.B/C }\n    cluster: missing\n    timeout: -1s\n");
 
-            Assert.Equal(ExitCodes.Failure, code);
-            Assert.Contains("routes[0].cluster", stderr, StringComparison.Ordinal);
-            Assert.Contains("routes[0].timeout", stderr, StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var (code, stderr) = await RunAsync("--config", config.Path);
+
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains("routes[0].cluster", stderr, StringComparison.Ordinal);
+        Assert.Contains("routes[0].timeout", stderr, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -29,23 +23,16 @@ public sealed class RunCommandTests
     [InlineData("does-not-exist.yaml")]
     public async Task Run_EmptyOrMissingFile_ExitsWithFailure(string content)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"meshproxy-run-{Guid.NewGuid():N}.yaml");
+        using var config = TempPath.File("run", ".yaml");
         if (content.Length == 0)
         {
-            await File.WriteAllTextAsync(path, content);
+            await File.WriteAllTextAsync(config.Path, content);
         }
 
-        try
-        {
-            var (code, stderr) = await RunAsync("--config", path);
+        var (code, stderr) = await RunAsync("--config", config.Path);
 
-            Assert.Equal(ExitCodes.Failure, code);
-            Assert.Contains(content.Length == 0 ? "the config file is empty" : "cannot read", stderr, StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains(content.Length == 0 ? "the config file is empty" : "cannot read", stderr, StringComparison.Ordinal);
     }
 
     private static async Task<(int Code, string Stderr)> RunAsync(params string[] args)

@@ -1,5 +1,6 @@
 using System.IO.MemoryMappedFiles;
 using MeshProxy.Hosting;
+using MeshProxy.TestSupport;
 
 namespace MeshProxy.Tests.Hosting;
 
@@ -49,27 +50,21 @@ public sealed class ExecutablePagesTests
     [Fact]
     public void Release_AResidentReadOnlyFileMapping_LeavesTheResidentSet_AndReadsBackTheSame()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"meshproxy-pages-{Guid.NewGuid():N}");
+        using var temp = TempPath.File("pages");
+        var path = temp.Path;
         var content = new byte[1024 * 1024];
         new Random(11).NextBytes(content);
         File.WriteAllBytes(path, content);
-        try
-        {
-            using var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            using var view = file.CreateViewAccessor(0, content.Length, MemoryMappedFileAccess.Read);
-            Assert.Equal(content, Read(view, content.Length));
-            Assert.Equal(content.Length, ResidentBytes(path));
+        using var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        using var view = file.CreateViewAccessor(0, content.Length, MemoryMappedFileAccess.Read);
+        Assert.Equal(content, Read(view, content.Length));
+        Assert.Equal(content.Length, ResidentBytes(path));
 
-            var released = ExecutablePages.Release(path);
+        var released = ExecutablePages.Release(path);
 
-            Assert.Equal(content.Length, released);
-            Assert.Equal(0, ResidentBytes(path));
-            Assert.Equal(content, Read(view, content.Length));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.Equal(content.Length, released);
+        Assert.Equal(0, ResidentBytes(path));
+        Assert.Equal(content, Read(view, content.Length));
     }
 
     private static byte[] Read(MemoryMappedViewAccessor view, int length)

@@ -127,21 +127,14 @@ public sealed class ConvertCommandTests
     [Fact]
     public async Task NotADescriptorSet_ExitsOne()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"meshproxy-not-a-set-{Guid.NewGuid():N}.pb");
-        await File.WriteAllTextAsync(path, "{\"this\": \"is json\"}");
-        try
-        {
-            var stderr = new StringWriter();
-            var exit = await ConvertCommand.RunAsync(
-                ["--descriptor-set", path, "--type", TypeName, "--from", "json", "--to", "json"],
-                new MemoryStream("{}"u8.ToArray()), new MemoryStream(), stderr).DefaultTimeout();
-            Assert.Equal(1, exit);
-            Assert.Contains("Not a FileDescriptorSet", stderr.ToString(), StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        using var set = TempPath.File("not-a-set", ".pb");
+        await File.WriteAllTextAsync(set.Path, "{\"this\": \"is json\"}");
+        var stderr = new StringWriter();
+        var exit = await ConvertCommand.RunAsync(
+            ["--descriptor-set", set.Path, "--type", TypeName, "--from", "json", "--to", "json"],
+            new MemoryStream("{}"u8.ToArray()), new MemoryStream(), stderr).DefaultTimeout();
+        Assert.Equal(1, exit);
+        Assert.Contains("Not a FileDescriptorSet", stderr.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

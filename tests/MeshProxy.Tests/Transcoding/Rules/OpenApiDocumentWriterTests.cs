@@ -21,39 +21,25 @@ public sealed class OpenApiDocumentWriterTests
     {
         var table = service is null ? WholeTable() : RuleTestData.BuildOrThrow(new HttpRuleOptions { Services = [service] });
         var bytes = OpenApiDocumentWriter.Write(table, "MeshProxy", serverUrl: null);
-        var file = Path.Combine(Path.GetTempPath(), $"meshproxy-openapi-{Guid.NewGuid():N}.json");
-        await File.WriteAllBytesAsync(file, bytes).DefaultTimeout();
-        try
-        {
-            var directory = await NodePeers.EnsureInstalledAsync().WaitAsync(TimeSpan.FromMinutes(5));
-            var result = await ProcessRunner.RunAsync("node", [Path.Combine("openapi", "validate.mjs"), file], directory, TimeSpan.FromMinutes(1))
-                .WaitAsync(TimeSpan.FromMinutes(2));
-            Assert.True(result.ExitCode == 0, result.StandardError + result.StandardOutput);
-            Assert.Equal("valid 3.1", result.StandardOutput.Trim());
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        using var file = TempPath.File("openapi", ".json");
+        await File.WriteAllBytesAsync(file.Path, bytes).DefaultTimeout();
+        var directory = await NodePeers.EnsureInstalledAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        var result = await ProcessRunner.RunAsync("node", [Path.Combine("openapi", "validate.mjs"), file.Path], directory, TimeSpan.FromMinutes(1))
+            .WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.True(result.ExitCode == 0, result.StandardError + result.StandardOutput);
+        Assert.Equal("valid 3.1", result.StandardOutput.Trim());
     }
 
     [Fact]
     public async Task Validator_BrokenDocument_Fails()
     {
         // The validator must be able to say no, or the test above proves nothing.
-        var file = Path.Combine(Path.GetTempPath(), $"meshproxy-openapi-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(file, "{\"openapi\": \"3.1.0\", \"info\": {\"title\": \"x\"}, \"paths\": {\"/a\": {\"get\": {\"responses\": {\"200\": {\"description\": \"ok\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Nope\"}}}}}}}}}").DefaultTimeout();
-        try
-        {
-            var directory = await NodePeers.EnsureInstalledAsync().WaitAsync(TimeSpan.FromMinutes(5));
-            var result = await ProcessRunner.RunAsync("node", [Path.Combine("openapi", "validate.mjs"), file], directory, TimeSpan.FromMinutes(1))
-                .WaitAsync(TimeSpan.FromMinutes(2));
-            Assert.NotEqual(0, result.ExitCode);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        using var file = TempPath.File("openapi", ".json");
+        await File.WriteAllTextAsync(file.Path, "{\"openapi\": \"3.1.0\", \"info\": {\"title\": \"x\"}, \"paths\": {\"/a\": {\"get\": {\"responses\": {\"200\": {\"description\": \"ok\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Nope\"}}}}}}}}}").DefaultTimeout();
+        var directory = await NodePeers.EnsureInstalledAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        var result = await ProcessRunner.RunAsync("node", [Path.Combine("openapi", "validate.mjs"), file.Path], directory, TimeSpan.FromMinutes(1))
+            .WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.NotEqual(0, result.ExitCode);
     }
 
     [Fact]

@@ -23,14 +23,14 @@ public sealed class NodeHttp2PeerTests
     public async Task Decode_NodeResponsesOverOneConnection_GiveTheFieldsTheServerSent(int headerTableSize, int tableEntries)
     {
         var responses = Enumerable.Range(0, Responses).Select(MakeResponse).ToArray();
-        var specPath = Path.Combine(Path.GetTempPath(), $"meshproxy-hpack-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(specPath, JsonSerializer.Serialize(responses.Select(r => new
+        using var spec = TempPath.File("hpack", ".json");
+        await File.WriteAllTextAsync(spec.Path, JsonSerializer.Serialize(responses.Select(r => new
         {
             headers = r.Headers.Select(f => new[] { f.Name, f.Value }),
             trailers = r.Trailers.Select(f => new[] { f.Name, f.Value }),
         })));
         using var cancellation = new CancellationTokenSource(TaskTimeoutExtensions.DefaultTimeoutSpan);
-        var (process, port) = await StartServerAsync(specPath, cancellation.Token).DefaultTimeout();
+        var (process, port) = await StartServerAsync(spec.Path, cancellation.Token).DefaultTimeout();
         try
         {
             await using var connection = await Http2ResponseReader.ConnectAsync(port, headerTableSize, cancellation.Token).DefaultTimeout();
@@ -62,7 +62,6 @@ public sealed class NodeHttp2PeerTests
         finally
         {
             Stop(process);
-            File.Delete(specPath);
         }
     }
 
@@ -86,10 +85,10 @@ public sealed class NodeHttp2PeerTests
         // RFC 7541 §4.2: once the server's smaller SETTINGS_HEADER_TABLE_SIZE is acknowledged, nghttp2 insists that
         // our next block open with a size update, though we never index; without it the connection ends with
         // COMPRESSION_ERROR (9). HpackEncoder.EncodeDynamicTableSizeUpdate(0) is what the connection must send.
-        var specPath = Path.Combine(Path.GetTempPath(), $"meshproxy-hpack-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(specPath, JsonSerializer.Serialize(new[] { new { headers = new[] { new[] { ":status", "200" } }, trailers = new[] { new[] { "grpc-status", "0" } } } }));
+        using var spec = TempPath.File("hpack", ".json");
+        await File.WriteAllTextAsync(spec.Path, JsonSerializer.Serialize(new[] { new { headers = new[] { new[] { ":status", "200" } }, trailers = new[] { new[] { "grpc-status", "0" } } } }));
         using var cancellation = new CancellationTokenSource(TaskTimeoutExtensions.DefaultTimeoutSpan);
-        var (process, port) = await StartServerAsync(specPath, cancellation.Token, "0").DefaultTimeout();
+        var (process, port) = await StartServerAsync(spec.Path, cancellation.Token, "0").DefaultTimeout();
         try
         {
             await using var connection = await Http2ResponseReader.ConnectAsync(port, 4096, cancellation.Token).DefaultTimeout();
@@ -110,7 +109,6 @@ public sealed class NodeHttp2PeerTests
         finally
         {
             Stop(process);
-            File.Delete(specPath);
         }
     }
 
