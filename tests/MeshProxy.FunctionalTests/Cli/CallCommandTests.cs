@@ -99,21 +99,15 @@ public sealed class CallCommandTests(SampleStackFixture stack)
     [Fact]
     public async Task Bidi_FromFile_PrintsAnAnswerPerMessage()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"meshproxy-call-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(file, """[{"sessionId":"s-call","text":"hello"},{"text":"refund please"}]""");
-        try
-        {
-            var result = await CallRunner.RunAsync([Authority, "payments.v1.PaymentService/PaymentChat", "-d", "@" + file]);
+        using var file = TempPath.File("call", ".json");
+        await File.WriteAllTextAsync(file.Path, """[{"sessionId":"s-call","text":"hello"},{"text":"refund please"}]""");
 
-            Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
-            var answers = result.Documents();
-            Assert.Equal(2, answers.Count);
-            Assert.All(answers, a => Assert.Equal(("s-call", "support"), (a.GetProperty("sessionId").GetString(), a.GetProperty("sender").GetString())));
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        var result = await CallRunner.RunAsync([Authority, "payments.v1.PaymentService/PaymentChat", "-d", "@" + file.Path]);
+
+        Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+        var answers = result.Documents();
+        Assert.Equal(2, answers.Count);
+        Assert.All(answers, a => Assert.Equal(("s-call", "support"), (a.GetProperty("sessionId").GetString(), a.GetProperty("sender").GetString())));
     }
 
     [Fact]

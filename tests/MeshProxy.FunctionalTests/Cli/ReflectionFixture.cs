@@ -17,10 +17,12 @@ public sealed class ReflectionFixture : IAsyncLifetime
     private readonly Dictionary<ReflectionKind, ReflectionBackend> _backends = [];
     private MeshProxyServer? _proxy;
 
+    private readonly TempPath _emptyDescriptorSet = TempPath.File("empty-set", ".pb");
+
     public XunitLoggerProvider Logs { get; } = new(output: null);
 
     /// <summary>A FileDescriptorSet holding only google/protobuf/empty.proto.</summary>
-    public string EmptyDescriptorSet { get; } = Path.Combine(Path.GetTempPath(), $"meshproxy-empty-set-{Guid.NewGuid():N}.pb");
+    public string EmptyDescriptorSet => _emptyDescriptorSet.Path;
 
     public string SidecarAuthority => (_proxy ?? throw new InvalidOperationException("Not started.")).Address(ListenerName.Grpc).Authority;
 
@@ -58,6 +60,6 @@ public sealed class ReflectionFixture : IAsyncLifetime
             await backend.DisposeAsync();
         }
 
-        File.Delete(EmptyDescriptorSet);
+        _emptyDescriptorSet.Dispose();
     }
 }

@@ -84,25 +84,18 @@ internal static class HelmChart
     {
         var (_, kubectl) = await KubeTools.EnsureInstalledAsync().ConfigureAwait(false);
         await using var server = await FakeKubeApiServer.StartAsync().ConfigureAwait(false);
-        var file = Path.Combine(Path.GetTempPath(), $"meshproxy-rendered-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(file, yaml).ConfigureAwait(false);
-        try
-        {
-            var home = Path.Combine(Path.GetTempPath(), "meshproxy-kubectl-home");
-            return await ProcessRunner.RunAsync(
-                kubectl,
-                ["--server", server.Address.ToString(), "--namespace", "default", "apply", "--dry-run=client", "--validate=false", "-f", file],
-                null,
-                Limit,
-                environment: new Dictionary<string, string>
-                {
-                    ["KUBECONFIG"] = Path.Combine(home, "no-kubeconfig"),
-                    ["HOME"] = home,
-                }).ConfigureAwait(false);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        using var file = TempPath.File("rendered", ".yaml");
+        await File.WriteAllTextAsync(file.Path, yaml).ConfigureAwait(false);
+        var home = Path.Combine(Path.GetTempPath(), "meshproxy-kubectl-home");
+        return await ProcessRunner.RunAsync(
+            kubectl,
+            ["--server", server.Address.ToString(), "--namespace", "default", "apply", "--dry-run=client", "--validate=false", "-f", file.Path],
+            null,
+            Limit,
+            environment: new Dictionary<string, string>
+            {
+                ["KUBECONFIG"] = Path.Combine(home, "no-kubeconfig"),
+                ["HOME"] = home,
+            }).ConfigureAwait(false);
     }
 }

@@ -17,8 +17,9 @@ public sealed partial class SigtermDrainTests(ITestOutputHelper output)
     public async Task Run_SigtermWithStreamInFlight_ReadinessFailsListenersCloseStreamFinishesOkAndExitZero()
     {
         await using var backend = await GatedStreamBackend.StartAsync();
-        var config = Path.Combine(Path.GetTempPath(), $"meshproxy-drain-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(config, $$"""
+        // Declared before the process, so it is deleted only after the finally below has killed the process.
+        using var config = TempPath.File("drain", ".yaml");
+        await File.WriteAllTextAsync(config.Path, $$"""
             listeners:
               grpc: { address: 127.0.0.1, port: 0 }
               rest: { address: 127.0.0.1, port: 0 }
@@ -36,7 +37,7 @@ public sealed partial class SigtermDrainTests(ITestOutputHelper output)
             """);
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Dll, "run", "--config", config },
+            ArgumentList = { Dll, "run", "--config", config.Path },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -82,8 +83,6 @@ public sealed partial class SigtermDrainTests(ITestOutputHelper output)
             {
                 process.Kill(entireProcessTree: true);
             }
-
-            File.Delete(config);
         }
     }
 

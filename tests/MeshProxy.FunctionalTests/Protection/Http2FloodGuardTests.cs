@@ -100,8 +100,9 @@ public sealed partial class Http2FloodGuardTests(ITestOutputHelper output)
     {
         // The budget is the sidecar's own memory, so the sidecar runs as its own process (`meshproxy run`) and its peak
         // RSS (VmHWM) is read from /proc: the test process's peak would also hold whatever tests run beside this one.
-        var config = Path.Combine(Path.GetTempPath(), $"meshproxy-flood-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(config, $$"""
+        // Declared before the sidecar, so it is deleted only after the finally below has killed the sidecar.
+        using var config = TempPath.File("flood", ".yaml");
+        await File.WriteAllTextAsync(config.Path, $$"""
             listeners:
               grpc: { address: 127.0.0.1, port: 0 }
               rest: { address: 127.0.0.1, port: 0 }
@@ -116,7 +117,7 @@ public sealed partial class Http2FloodGuardTests(ITestOutputHelper output)
             """);
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "meshproxy.dll"), "run", "--config", config },
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "meshproxy.dll"), "run", "--config", config.Path },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -171,8 +172,6 @@ public sealed partial class Http2FloodGuardTests(ITestOutputHelper output)
             {
                 sidecar.Kill(entireProcessTree: true);
             }
-
-            File.Delete(config);
         }
     }
 

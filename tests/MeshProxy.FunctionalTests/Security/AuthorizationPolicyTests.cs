@@ -154,9 +154,9 @@ public sealed class AuthorizationPolicyTests(ITestOutputHelper output)
     public async Task AccessLog_RestCallWithToken_CarriesTheRequestPrincipal()
     {
         using var issuer = TestJwtIssuer.Rsa("k1");
-        var log = Path.Combine(Path.GetTempPath(), $"meshproxy-authz-access-{Guid.NewGuid():N}.log");
+        using var log = TempPath.File("authz-access", ".log");
         var stack = await AuthorizationStack.StartAsync($$"""
-            accessLog: { enabled: true, path: "{{log}}" }
+            accessLog: { enabled: true, path: "{{log.Path}}" }
             jwt: { issuer: https://issuer.example, audiences: [ orders ], jwksFile: jwks.json }
             """, output, TestJwtIssuer.Jwks(issuer));
         try
@@ -171,8 +171,7 @@ public sealed class AuthorizationPolicyTests(ITestOutputHelper output)
             await stack.DisposeAsync();
         }
 
-        var line = JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(log))).RootElement;
-        File.Delete(log);
+        var line = JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(log.Path))).RootElement;
         Assert.Equal("https://issuer.example/alice", line.GetProperty("request_principal").GetString());
         Assert.Equal(JsonValueKind.Null, line.GetProperty("caller").ValueKind);
     }

@@ -79,9 +79,9 @@ public sealed partial class HeapGuardProcessTests(ITestOutputHelper output)
     private sealed class ChildProxy : IAsyncDisposable
     {
         private readonly Process _process;
-        private readonly string _config;
+        private readonly TempPath _config;
 
-        private ChildProxy(Process process, string config, ProcessLines lines)
+        private ChildProxy(Process process, TempPath config, ProcessLines lines)
         {
             _process = process;
             _config = config;
@@ -102,8 +102,8 @@ public sealed partial class HeapGuardProcessTests(ITestOutputHelper output)
 
         public static async Task<ChildProxy> StartAsync(ITestOutputHelper output, ScriptedBackend backend, int? maxHeapPercent)
         {
-            var config = Path.Combine(Path.GetTempPath(), $"meshproxy-heap-{Guid.NewGuid():N}.yaml");
-            await File.WriteAllTextAsync(config, RetryStack.Listeners + $$"""
+            var config = TempPath.File("heap", ".yaml");
+            await File.WriteAllTextAsync(config.Path, RetryStack.Listeners + $$"""
 
                 {{(maxHeapPercent is { } percent ? $"protection: {{ maxHeapPercent: {percent} }}" : "")}}
                 transcoding: { descriptorSets: [builtin] }
@@ -118,7 +118,7 @@ public sealed partial class HeapGuardProcessTests(ITestOutputHelper output)
                 """);
             var start = new ProcessStartInfo("dotnet")
             {
-                ArgumentList = { Dll, "run", "--config", config },
+                ArgumentList = { Dll, "run", "--config", config.Path },
                 RedirectStandardOutput = true,
                 UseShellExecute = false,
                 Environment = { ["DOTNET_GCHeapHardLimit"] = HeapLimit },
@@ -152,7 +152,7 @@ public sealed partial class HeapGuardProcessTests(ITestOutputHelper output)
             }
 
             _process.Dispose();
-            File.Delete(_config);
+            _config.Dispose();
         }
 
         private static string Bound(string line) => BoundTo().Match(line).Groups["endpoint"].Value;

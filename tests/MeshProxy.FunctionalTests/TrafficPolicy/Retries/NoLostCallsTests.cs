@@ -69,27 +69,20 @@ public sealed class NoLostCallsTests(ITestOutputHelper output)
     [Fact]
     public async Task Reset_MethodMarkedIdempotentInDescriptorSet_RetriedAndOthersNot()
     {
-        var descriptors = Path.Combine(Path.GetTempPath(), $"meshproxy-idem-{Guid.NewGuid():N}.pb");
-        await File.WriteAllBytesAsync(descriptors, IdempotencyDescriptors.Set());
-        try
-        {
-            await using var a = await StartAsync("a", (c, _) => ResetAsync(c));
-            await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
-            var yaml = Route(string.Empty) + $"\ntranscoding:\n  descriptorSets: [\"{descriptors}\"]\n";
-            await using var stack = await RetryStack.StartAsync(output, yaml, [a, b]);
+        using var descriptors = TempPath.File("idem", ".pb");
+        await File.WriteAllBytesAsync(descriptors.Path, IdempotencyDescriptors.Set());
+        await using var a = await StartAsync("a", (c, _) => ResetAsync(c));
+        await using var b = await StartAsync("b", (c, _) => MessageThenStatusAsync(c, [1], StatusCode.OK));
+        var yaml = Route(string.Empty) + $"\ntranscoding:\n  descriptorSets: [\"{descriptors.Path}\"]\n";
+        await using var stack = await RetryStack.StartAsync(output, yaml, [a, b]);
 
-            var (safe, _) = await CallAsync(stack, IdempotencyDescriptors.Get);
-            await stack.WaitForIdleAsync("users");
-            var (unsafeCall, _) = await CallAsync(stack, IdempotencyDescriptors.Create);
+        var (safe, _) = await CallAsync(stack, IdempotencyDescriptors.Get);
+        await stack.WaitForIdleAsync("users");
+        var (unsafeCall, _) = await CallAsync(stack, IdempotencyDescriptors.Create);
 
-            Assert.Equal("0", safe);
-            Assert.Equal("14", unsafeCall);
-            Assert.Equal([IdempotencyDescriptors.Get], b.Calls.Select(c => c.Path));
-        }
-        finally
-        {
-            File.Delete(descriptors);
-        }
+        Assert.Equal("0", safe);
+        Assert.Equal("14", unsafeCall);
+        Assert.Equal([IdempotencyDescriptors.Get], b.Calls.Select(c => c.Path));
     }
 
     [Fact]
