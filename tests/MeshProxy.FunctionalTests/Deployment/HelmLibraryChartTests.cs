@@ -11,7 +11,8 @@ namespace MeshProxy.FunctionalTests.Deployment;
 /// </summary>
 public sealed class HelmLibraryChartTests : IClassFixture<KubeToolsFixture>, IDisposable
 {
-    private readonly string _chart = Path.Combine(Path.GetTempPath(), $"meshproxy-user-chart-{Guid.NewGuid():N}");
+    // Not created up front: RenderUserChartAsync writes and builds the chart the first time, when the folder is missing.
+    private readonly TempPath _chart = TempPath.Directory("user-chart", create: false);
 
     [Fact]
     public async Task Lint_LibraryChart_Passes()
@@ -122,13 +123,7 @@ public sealed class HelmLibraryChartTests : IClassFixture<KubeToolsFixture>, IDi
         Assert.Null(config.Config.Tls);
     }
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_chart))
-        {
-            Directory.Delete(_chart, recursive: true);
-        }
-    }
+    public void Dispose() => _chart.Dispose();
 
     /// <summary>
     /// A user's chart as docs/deployment.md shows it: a file:// dependency on the library, a Deployment of its own
@@ -136,10 +131,10 @@ public sealed class HelmLibraryChartTests : IClassFixture<KubeToolsFixture>, IDi
     /// </summary>
     private async Task<RenderedChart> RenderUserChartAsync(params string[] arguments)
     {
-        if (!Directory.Exists(_chart))
+        if (!Directory.Exists(_chart.Path))
         {
-            Directory.CreateDirectory(Path.Combine(_chart, "templates"));
-            await File.WriteAllTextAsync(Path.Combine(_chart, "Chart.yaml"), $"""
+            Directory.CreateDirectory(Path.Combine(_chart.Path, "templates"));
+            await File.WriteAllTextAsync(Path.Combine(_chart.Path, "Chart.yaml"), $"""
                 apiVersion: v2
                 name: orders
                 version: 1.0.0
@@ -149,7 +144,7 @@ public sealed class HelmLibraryChartTests : IClassFixture<KubeToolsFixture>, IDi
                     version: 0.1.0
                     repository: file://{HelmChart.LibraryDirectory}
                 """).ConfigureAwait(false);
-            await File.WriteAllTextAsync(Path.Combine(_chart, "values.yaml"), """
+            await File.WriteAllTextAsync(Path.Combine(_chart.Path, "values.yaml"), """
                 sidecar:
                   mode: native
                 meshproxy:
@@ -162,7 +157,7 @@ public sealed class HelmLibraryChartTests : IClassFixture<KubeToolsFixture>, IDi
                       destinations:
                         - address: http://127.0.0.1:50051
                 """).ConfigureAwait(false);
-            await File.WriteAllTextAsync(Path.Combine(_chart, "templates", "deployment.yaml"), """
+            await File.WriteAllTextAsync(Path.Combine(_chart.Path, "templates", "deployment.yaml"), """
                 {{- $sidecar := dict "sidecar" .Values.sidecar "meshproxy" .Values.meshproxy "mtls" .Values.mtls "configMap" (printf "%s-orders-meshproxy" .Release.Name) }}
                 apiVersion: apps/v1
                 kind: Deployment
@@ -197,11 +192,11 @@ public sealed class HelmLibraryChartTests : IClassFixture<KubeToolsFixture>, IDi
                 {{ include "meshproxy-sidecar.certificate" (set $sidecar "namespace" .Release.Namespace) }}
                 """).ConfigureAwait(false);
 
-            var build = await HelmChart.HelmAsync("dependency", "update", _chart).ConfigureAwait(false);
+            var build = await HelmChart.HelmAsync("dependency", "update", _chart.Path).ConfigureAwait(false);
             Assert.True(build.ExitCode == 0, $"helm dependency update failed ({build.ExitCode}):\n{build.StandardError}");
         }
 
-        var result = await HelmChart.HelmAsync(["template", "shop", _chart, .. arguments]).ConfigureAwait(false);
+        var result = await HelmChart.HelmAsync(["template", "shop", _chart.Path, .. arguments]).ConfigureAwait(false);
         Assert.True(result.ExitCode == 0, $"helm template failed ({result.ExitCode}):\n{result.StandardError}");
         return RenderedChart.Parse(result.StandardOutput);
     }

@@ -101,108 +101,99 @@ public sealed partial class PublishTests(ITestOutputHelper output)
     [Fact]
     public async Task Publish_FromDockerContextWithTheJit_OutputStartsServesHealthAndStopsOnSigterm()
     {
-        var work = Path.Combine(Path.GetTempPath(), $"meshproxy-publish-{Guid.NewGuid():N}");
+        using var work = TempPath.Directory("publish");
+
+        // 1. The build context docker would send, then the Dockerfile's command with /app mapped to a temp folder.
+        var source = Path.Combine(work.Path, "src");
+        var app = Path.Combine(work.Path, "app");
+        var copied = DockerContext.Load(RepoPaths.Combine(".dockerignore")).CopyTo(RepoPaths.Root, source);
+        Assert.True(copied > 0);
+        var arguments = CiPublishCommand.Skip(1).Select(a => a == "/app" ? app : a).ToArray();
+        var publish = await ProcessRunner.RunAsync(CiPublishCommand[0], arguments, source, TimeSpan.FromMinutes(8));
+        Assert.True(publish.ExitCode == 0, $"dotnet publish failed ({publish.ExitCode}):\n{publish.StandardOutput}\n{publish.StandardError}");
+        Assert.True(File.Exists(Path.Combine(app, "meshproxy")));
+        Assert.Empty(Directory.EnumerateFiles(app, "MeshProxy.SampleBackends*", SearchOption.AllDirectories));
+        Assert.DoesNotContain("MeshProxy.SampleBackends", await File.ReadAllTextAsync(Path.Combine(app, "meshproxy.deps.json")), StringComparison.Ordinal);
+
+        // The GC the csproj asks for (the same MSBuild properties set the AOT executable's runtime knobs): workstation,
+        // concurrent. A misspelt property once left the Web SDK's server GC in place without a word.
+        using (var runtimeConfig = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(app, "meshproxy.runtimeconfig.json"))))
+        {
+            var knobs = runtimeConfig.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+            Assert.False(knobs.GetProperty("System.GC.Server").GetBoolean());
+            Assert.False(knobs.TryGetProperty("System.GC.Concurrent", out var concurrent) && !concurrent.GetBoolean());
+        }
+
+        // 2. The image's ENTRYPOINT + CMD, with /app and the config path mapped the same way.
+        var config = Path.Combine(work.Path, "meshproxy.yaml");
+        await File.WriteAllTextAsync(config, """
+            listeners:
+              grpc: { address: 127.0.0.1, port: 0 }
+              rest: { address: 127.0.0.1, port: 0 }
+              ops: { address: 127.0.0.1, port: 0 }
+              admin: { address: 127.0.0.1, port: 0 }
+            drain: { propagationDelay: 0s, deadline: 5s }
+            routes:
+              - name: all
+                match: { prefix: / }
+                cluster: nowhere
+            clusters:
+              nowhere:
+                destinations:
+                  - address: http://127.0.0.1:9
+            transcoding:
+              descriptorSets: [builtin]
+            """);
+        var image = Image;
+        var command = image.ExecForm("ENTRYPOINT").Concat(image.ExecForm("CMD"))
+            .Select(a => a.Replace("/app/", app + "/", StringComparison.Ordinal).Replace("/etc/meshproxy/meshproxy.yaml", config, StringComparison.Ordinal))
+            .ToArray();
+        var start = new ProcessStartInfo(command[0])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            Environment = { ["DOTNET_EnableDiagnostics"] = "0" },
+        };
+        foreach (var argument in command.Skip(1))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the published sidecar.");
+        var stderr = process.StandardError.ReadToEndAsync();
         try
         {
-            // 1. The build context docker would send, then the Dockerfile's command with /app mapped to a temp folder.
-            var source = Path.Combine(work, "src");
-            var app = Path.Combine(work, "app");
-            var copied = DockerContext.Load(RepoPaths.Combine(".dockerignore")).CopyTo(RepoPaths.Root, source);
-            Assert.True(copied > 0);
-            var arguments = CiPublishCommand.Skip(1).Select(a => a == "/app" ? app : a).ToArray();
-            var publish = await ProcessRunner.RunAsync(CiPublishCommand[0], arguments, source, TimeSpan.FromMinutes(8));
-            Assert.True(publish.ExitCode == 0, $"dotnet publish failed ({publish.ExitCode}):\n{publish.StandardOutput}\n{publish.StandardError}");
-            Assert.True(File.Exists(Path.Combine(app, "meshproxy")));
-            Assert.Empty(Directory.EnumerateFiles(app, "MeshProxy.SampleBackends*", SearchOption.AllDirectories));
-            Assert.DoesNotContain("MeshProxy.SampleBackends", await File.ReadAllTextAsync(Path.Combine(app, "meshproxy.deps.json")), StringComparison.Ordinal);
+            var (grpc, ops) = await ReadEndpointsAsync(process).DefaultTimeout();
+            using var client = new HttpClient();
+            var live = await client.GetAsync(new Uri($"http://{ops}/healthz/live")).DefaultTimeout();
+            Assert.Equal(System.Net.HttpStatusCode.OK, live.StatusCode);
 
-            // The GC the csproj asks for (the same MSBuild properties set the AOT executable's runtime knobs): workstation,
-            // concurrent. A misspelt property once left the Web SDK's server GC in place without a word.
-            using (var runtimeConfig = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(app, "meshproxy.runtimeconfig.json"))))
-            {
-                var knobs = runtimeConfig.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
-                Assert.False(knobs.GetProperty("System.GC.Server").GetBoolean());
-                Assert.False(knobs.TryGetProperty("System.GC.Concurrent", out var concurrent) && !concurrent.GetBoolean());
-            }
+            // A call (its cluster has nothing listening) is given a request id.
+            using var grpcClient = GrpcHttp.CreateClient();
+            using var call = await grpcClient.SendAsync(GrpcHttp.UnaryRequest(new Uri($"http://{grpc}"), "/users.v1.UserService/GetUser")).DefaultTimeout();
+            await call.Content.ReadAsByteArrayAsync().DefaultTimeout();
+            var status = call.TrailingHeaders.TryGetValues("grpc-status", out var trailer) ? trailer : call.Headers.GetValues("grpc-status");
+            Assert.Equal("14", Assert.Single(status));
+            Assert.Single(call.Headers.GetValues("x-request-id"));
 
-            // 2. The image's ENTRYPOINT + CMD, with /app and the config path mapped the same way.
-            var config = Path.Combine(work, "meshproxy.yaml");
-            await File.WriteAllTextAsync(config, """
-                listeners:
-                  grpc: { address: 127.0.0.1, port: 0 }
-                  rest: { address: 127.0.0.1, port: 0 }
-                  ops: { address: 127.0.0.1, port: 0 }
-                  admin: { address: 127.0.0.1, port: 0 }
-                drain: { propagationDelay: 0s, deadline: 5s }
-                routes:
-                  - name: all
-                    match: { prefix: / }
-                    cluster: nowhere
-                clusters:
-                  nowhere:
-                    destinations:
-                      - address: http://127.0.0.1:9
-                transcoding:
-                  descriptorSets: [builtin]
-                """);
-            var image = Image;
-            var command = image.ExecForm("ENTRYPOINT").Concat(image.ExecForm("CMD"))
-                .Select(a => a.Replace("/app/", app + "/", StringComparison.Ordinal).Replace("/etc/meshproxy/meshproxy.yaml", config, StringComparison.Ordinal))
-                .ToArray();
-            var start = new ProcessStartInfo(command[0])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                Environment = { ["DOTNET_EnableDiagnostics"] = "0" },
-            };
-            foreach (var argument in command.Skip(1))
-            {
-                start.ArgumentList.Add(argument);
-            }
+            // Without TLS nothing loads OpenSSL: the config's and descriptor sets' fingerprints are XXH128, not
+            // SHA-256, and the request ids' random prefix comes from Guid.NewGuid, since loading libssl and
+            // libcrypto costs every sidecar 3.7 MiB (docs/benchmarks.md).
+            var maps = await File.ReadAllTextAsync($"/proc/{process.Id}/maps");
+            Assert.DoesNotContain("libssl", maps, StringComparison.Ordinal);
+            Assert.DoesNotContain("libcrypto", maps, StringComparison.Ordinal);
 
-            using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the published sidecar.");
-            var stderr = process.StandardError.ReadToEndAsync();
-            try
-            {
-                var (grpc, ops) = await ReadEndpointsAsync(process).DefaultTimeout();
-                using var client = new HttpClient();
-                var live = await client.GetAsync(new Uri($"http://{ops}/healthz/live")).DefaultTimeout();
-                Assert.Equal(System.Net.HttpStatusCode.OK, live.StatusCode);
-
-                // A call (its cluster has nothing listening) is given a request id.
-                using var grpcClient = GrpcHttp.CreateClient();
-                using var call = await grpcClient.SendAsync(GrpcHttp.UnaryRequest(new Uri($"http://{grpc}"), "/users.v1.UserService/GetUser")).DefaultTimeout();
-                await call.Content.ReadAsByteArrayAsync().DefaultTimeout();
-                var status = call.TrailingHeaders.TryGetValues("grpc-status", out var trailer) ? trailer : call.Headers.GetValues("grpc-status");
-                Assert.Equal("14", Assert.Single(status));
-                Assert.Single(call.Headers.GetValues("x-request-id"));
-
-                // Without TLS nothing loads OpenSSL: the config's and descriptor sets' fingerprints are XXH128, not
-                // SHA-256, and the request ids' random prefix comes from Guid.NewGuid, since loading libssl and
-                // libcrypto costs every sidecar 3.7 MiB (docs/benchmarks.md).
-                var maps = await File.ReadAllTextAsync($"/proc/{process.Id}/maps");
-                Assert.DoesNotContain("libssl", maps, StringComparison.Ordinal);
-                Assert.DoesNotContain("libcrypto", maps, StringComparison.Ordinal);
-
-                var kill = await ProcessRunner.RunAsync("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)], null, TimeSpan.FromSeconds(10)).DefaultTimeout();
-                Assert.Equal(0, kill.ExitCode);
-                await process.WaitForExitAsync().DefaultTimeout();
-                Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}; stderr: {await stderr.DefaultTimeout()}");
-            }
-            finally
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-            }
+            var kill = await ProcessRunner.RunAsync("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)], null, TimeSpan.FromSeconds(10)).DefaultTimeout();
+            Assert.Equal(0, kill.ExitCode);
+            await process.WaitForExitAsync().DefaultTimeout();
+            Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}; stderr: {await stderr.DefaultTimeout()}");
         }
         finally
         {
-            if (Directory.Exists(work))
+            if (!process.HasExited)
             {
-                Directory.Delete(work, recursive: true);
+                process.Kill(entireProcessTree: true);
             }
         }
     }

@@ -22,7 +22,7 @@ internal sealed class KubeStack : IAsyncDisposable
     public const string Service = "users";
     public const string Slice = "users-7f9c2";
 
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "meshproxy-kube-" + Guid.NewGuid().ToString("N"));
+    private readonly TempPath _directory = TempPath.Directory("kube");
     private readonly Dictionary<int, FakeEndpoint> _endpoints = [];
     private MeshProxyServer? _proxy;
 
@@ -62,13 +62,12 @@ internal sealed class KubeStack : IAsyncDisposable
         var stack = new KubeStack(output);
         try
         {
-            Directory.CreateDirectory(stack._directory);
             api ??= async directory =>
             {
                 var server = await FakeEndpointSliceApiServer.StartAsync();
                 return (server, server.WriteKubeconfig(directory, "default"));
             };
-            (stack.Api, var kubeconfig) = await api(stack._directory).DefaultTimeout();
+            (stack.Api, var kubeconfig) = await api(stack._directory.Path).DefaultTimeout();
             for (var octet = 2; octet < 2 + pods; octet++)
             {
                 await stack.Pods.StartAsync(octet);
@@ -188,14 +187,7 @@ internal sealed class KubeStack : IAsyncDisposable
             await Api.DisposeAsync();
         }
 
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp directory left behind is harmless.
-        }
+        _directory.Dispose();
 
         Assert.True(Logs.Errors.IsEmpty, "Unexpected error logs:\n" + string.Join('\n', Logs.Errors));
     }

@@ -12,15 +12,17 @@ namespace MeshProxy.FunctionalTests.Reload;
 /// </summary>
 internal sealed class ReloadingSidecar : IAsyncDisposable
 {
-    private ReloadingSidecar(string directory, string configPath, MeshProxyServer proxy, XunitLoggerProvider logs)
+    private readonly TempPath _directory;
+
+    private ReloadingSidecar(TempPath directory, string configPath, MeshProxyServer proxy, XunitLoggerProvider logs)
     {
-        Directory = directory;
+        _directory = directory;
         ConfigPath = configPath;
         Proxy = proxy;
         Logs = logs;
     }
 
-    public string Directory { get; }
+    public string Directory => _directory.Path;
 
     public string ConfigPath { get; }
 
@@ -35,9 +37,8 @@ internal sealed class ReloadingSidecar : IAsyncDisposable
     /// <summary>Writes <paramref name="yaml"/> to a fresh temp directory and starts on it (or on <paramref name="configPath"/> when the test laid out the directory itself).</summary>
     public static async Task<ReloadingSidecar> StartAsync(string yaml, ConfigReloadOptions options, ITestOutputHelper output, Func<string, string>? layout = null)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "meshproxy-reload-" + Guid.NewGuid().ToString("N"));
-        System.IO.Directory.CreateDirectory(directory);
-        var path = layout is null ? Path.Combine(directory, "meshproxy.yaml") : layout(directory);
+        var directory = TempPath.Directory("reload");
+        var path = layout is null ? Path.Combine(directory.Path, "meshproxy.yaml") : layout(directory.Path);
         if (layout is null)
         {
             await File.WriteAllTextAsync(path, yaml);
@@ -91,14 +92,7 @@ internal sealed class ReloadingSidecar : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Proxy.DisposeAsync();
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp directory left behind is harmless.
-        }
+        _directory.Dispose();
 
         Assert.True(Logs.Errors.IsEmpty, "Unexpected error logs:\n" + string.Join('\n', Logs.Errors));
     }

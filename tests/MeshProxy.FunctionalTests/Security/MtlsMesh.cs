@@ -14,13 +14,13 @@ namespace MeshProxy.FunctionalTests.Security;
 internal sealed class WorkloadFiles : IDisposable
 {
     private readonly bool _kubernetes;
+    private readonly TempPath _directory = TempPath.Directory("tls");
 
     public WorkloadFiles(TestCertificateAuthority ca, string spiffeId, bool kubernetes = false)
     {
         Authority = ca;
         SpiffeId = spiffeId;
         _kubernetes = kubernetes;
-        Directory = Path.Combine(Path.GetTempPath(), "meshproxy-tls-" + Guid.NewGuid().ToString("N"));
         Certificate = ca.Issue(spiffeId);
         Write(Certificate);
     }
@@ -29,7 +29,7 @@ internal sealed class WorkloadFiles : IDisposable
 
     public string SpiffeId { get; }
 
-    public string Directory { get; }
+    public string Directory => _directory.Path;
 
     /// <summary>The certificate the files hold now.</summary>
     public X509Certificate2 Certificate { get; private set; }
@@ -56,16 +56,7 @@ internal sealed class WorkloadFiles : IDisposable
         return next;
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _directory.Dispose();
 }
 
 /// <summary>Sidecars with mTLS on loopback, and clients that speak TLS to them directly.</summary>

@@ -14,19 +14,18 @@ namespace MeshProxy.FunctionalTests.Transcoding;
 /// <summary>The descriptor set files are followed like the config file: a new set adds routes, a corrupt one is refused.</summary>
 public sealed class DescriptorSetReloadTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "meshproxy-descriptors-" + Guid.NewGuid().ToString("N"));
+    private readonly TempPath _directory = TempPath.Directory("descriptors");
     private SampleBackendHandle? _backend;
     private MeshProxyServer? _proxy;
     private RestClient? _rest;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_directory);
         _backend = await SampleBackend.StartAsync(new SampleBackendOptions { Port = 0, Address = "127.0.0.1", Version = "v1" }).DefaultTimeout();
 
         // Start with the builtin set minus the inventory service, named relative to the config file.
         await WriteAtomicallyAsync("rules.pb", BuiltinSet(without: "inventory/v1/inventory.proto"));
-        var config = Path.Combine(_directory, "meshproxy.yaml");
+        var config = Path.Combine(_directory.Path, "meshproxy.yaml");
         await File.WriteAllTextAsync(config, $$"""
             listeners:
               grpc:  { address: 127.0.0.1, port: 0 }
@@ -60,7 +59,7 @@ public sealed class DescriptorSetReloadTests(ITestOutputHelper output) : IAsyncL
             await _backend.DisposeAsync();
         }
 
-        Directory.Delete(_directory, recursive: true);
+        _directory.Dispose();
     }
 
     [Fact]
@@ -93,9 +92,9 @@ public sealed class DescriptorSetReloadTests(ITestOutputHelper output) : IAsyncL
 
     private async Task WriteAtomicallyAsync(string name, byte[] content)
     {
-        var temp = Path.Combine(_directory, $".{name}.{Guid.NewGuid():N}.tmp");
+        var temp = Path.Combine(_directory.Path, $".{name}.{Guid.NewGuid():N}.tmp");
         await File.WriteAllBytesAsync(temp, content);
-        File.Move(temp, Path.Combine(_directory, name), overwrite: true);
+        File.Move(temp, Path.Combine(_directory.Path, name), overwrite: true);
     }
 
     private static byte[] BuiltinSet(string? without)
