@@ -95,9 +95,13 @@ internal static partial class ExecutablePages
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(nint address, nuint length, int advice);
 
-    /// <summary>One mapping of smaps: its address range, whether it is read-only, the file and its resident bytes.</summary>
-    internal sealed record FileMapping(nint Start, nuint Length, bool ReadOnly, string Path, long ResidentBytes)
+    /// <summary>One mapping of smaps: its address range, permissions (e.g. <c>r-xp</c>), the file and its resident bytes.</summary>
+    internal sealed record FileMapping(nint Start, nuint Length, string Permissions, string Path, long ResidentBytes)
     {
+        public bool ReadOnly => Permissions[0] == 'r' && Permissions[1] == '-';
+
+        public bool Executable => Permissions[2] == 'x';
+
         // "55ecaec81000-55ecaf7e2000 r-xp 00029000 08:01 1234      /app/meshproxy"
         public static bool TryParseHeader(string line, out FileMapping mapping)
         {
@@ -114,7 +118,7 @@ internal static partial class ExecutablePages
 
             // An anonymous mapping has no sixth field.
             var path = fields.Length == 6 ? fields[5] : "";
-            mapping = new FileMapping((nint)start, (nuint)(end - start), fields[1][0] == 'r' && fields[1][1] == '-', path, 0);
+            mapping = new FileMapping((nint)start, (nuint)(end - start), fields[1], path, 0);
             return true;
         }
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using MeshProxy.Configuration;
 using MeshProxy.FunctionalTests.Infrastructure;
+using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
 using Xunit.Abstractions;
 
@@ -160,6 +161,7 @@ public sealed partial class PublishTests(ITestOutputHelper output)
             start.ArgumentList.Add(argument);
         }
 
+        var started = DateTime.UtcNow;
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the published sidecar.");
         var stderr = process.StandardError.ReadToEndAsync();
         try
@@ -183,6 +185,16 @@ public sealed partial class PublishTests(ITestOutputHelper output)
             var maps = await File.ReadAllTextAsync($"/proc/{process.Id}/maps");
             Assert.DoesNotContain("libssl", maps, StringComparison.Ordinal);
             Assert.DoesNotContain("libcrypto", maps, StringComparison.Ordinal);
+
+            // The start-up trim unmapped the executable's read-only pages (Hosting/ExecutablePages), and nothing runs
+            // the apphost's own code after start to map it back (its headers are read again by the unwinder).
+            var executable = Path.Combine(app, "meshproxy");
+            Assert.Contains(executable, maps, StringComparison.Ordinal);
+            while (ExecutablePages.CleanReadOnlyMappings(File.ReadLines($"/proc/{process.Id}/smaps"), executable).Where(m => m.Executable).ToList() is { Count: > 0 } resident)
+            {
+                Assert.True(process.WaitForExit(50) is false, "the sidecar exited");
+                Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20), $"code still resident 20 s after start: {string.Join(", ", resident)}");
+            }
 
             var kill = await ProcessRunner.RunAsync("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)], null, TimeSpan.FromSeconds(10)).DefaultTimeout();
             Assert.Equal(0, kill.ExitCode);
