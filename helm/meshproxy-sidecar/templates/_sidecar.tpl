@@ -21,7 +21,7 @@ sidecar:
   mode: native
   preStopSleepSeconds: 0
   resources:
-    requests: { cpu: 100m, memory: 128Mi }
+    requests: { cpu: 100m, memory: 64Mi }
     limits: { memory: 128Mi }
   probes:
     kind: http

@@ -399,7 +399,8 @@ public sealed class HelmChartTests : IClassFixture<KubeToolsFixture>
         Assert.Equal(["ALL"], drop.Children.Select(c => c.ToString()));
 
         Assert.Equal("100m", Yaml(sidecar, "resources", "requests", "cpu"));
-        Assert.Equal("128Mi", Yaml(sidecar, "resources", "requests", "memory"));
+        Assert.Equal("64Mi", Yaml(sidecar, "resources", "requests", "memory"));
+        Assert.Equal("128Mi", Yaml(sidecar, "resources", "limits", "memory"));
         Assert.Contains(Sequence(sidecar, "volumeMounts"), m => Yaml(m, "mountPath") == "/tmp");
     }
 

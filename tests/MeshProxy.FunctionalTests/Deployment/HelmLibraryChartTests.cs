@@ -32,6 +32,8 @@ public sealed class HelmLibraryChartTests : IClassFixture<KubeToolsFixture>, IDi
         Assert.Equal("meshproxy", Yaml(sidecar, "name"));
         Assert.Equal("Always", Yaml(sidecar, "restartPolicy"));
         Assert.Equal("meshproxy:0.1.0", Yaml(sidecar, "image"));
+        Assert.Equal("64Mi", Yaml(sidecar, "resources", "requests", "memory"));
+        Assert.Equal("128Mi", Yaml(sidecar, "resources", "limits", "memory"));
 
         // The user's grpc port reaches both the container and the config; unset values take the library's defaults.
         var ports = Sequence(sidecar, "ports").ToDictionary(p => Yaml(p, "name")!, p => Yaml(p, "containerPort"));

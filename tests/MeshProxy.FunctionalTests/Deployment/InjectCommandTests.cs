@@ -91,6 +91,8 @@ public sealed class InjectCommandTests : IClassFixture<KubeToolsFixture>
             Assert.Equal("/healthz/ready", Yaml(sidecar, "startupProbe", "httpGet", "path"));
             Assert.Contains(Sequence(sidecar, "ports"), p => Yaml(p, "containerPort") == "7070");
             Assert.Equal("true", Yaml(sidecar, "securityContext", "readOnlyRootFilesystem"));
+            Assert.Equal("64Mi", Yaml(sidecar, "resources", "requests", "memory"));
+            Assert.Equal("128Mi", Yaml(sidecar, "resources", "limits", "memory"));
             Assert.Equal("true", Yaml(sidecar, "securityContext", "runAsNonRoot"));
             Assert.Contains(Sequence(sidecar, "volumeMounts"), m => Yaml(m, "mountPath") == "/etc/meshproxy");
             Assert.Contains(Sequence(pod, "volumes"), v => Yaml(v, "name") == "meshproxy-config" && Yaml(v, "configMap", "name") == "meshproxy-config");

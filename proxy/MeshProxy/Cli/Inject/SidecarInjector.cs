@@ -163,7 +163,7 @@ internal sealed class SidecarInjector(InjectOptions options)
           failureThreshold: 1
           timeoutSeconds: 1
         resources:
-          requests: { cpu: 100m, memory: 128Mi }
+          requests: { cpu: 100m, memory: 64Mi }
           limits: { memory: 128Mi }
         securityContext:
           runAsNonRoot: true
