@@ -25,13 +25,8 @@ public sealed class IdleHeapTrimTests
     [Fact]
     public async Task RunAsync_TrickleUnderQuietBytes_TrimsOncePerChurnAllocated()
     {
-        var time = new FakeTimeProvider();
-        var heap = new ScriptedHeap { Allocated = 100 * MiB, Committed = 30 * MiB };
-        var trim = new IdleHeapTrim(time, NullLogger.Instance, heap.ReleaseSpareBuffers, heap.Read, heap.Collect);
-        trim.Trim();
-        using var stop = new CancellationTokenSource();
-        var running = trim.RunAsync(stop.Token);
-        await heap.ReadsReach(2).DefaultTimeout();
+        await using var run = await TrimRun.StartAsync();
+        var heap = run.Heap;
 
         // A quiet sidecar's trickle: under QuietBytes a second, with the heap holding a gen0 budget more than after the trim.
         const long perSecond = IdleHeapTrim.QuietBytes / 2;
@@ -40,59 +35,75 @@ public sealed class IdleHeapTrimTests
         for (var tick = 1; tick < ticks; tick++)
         {
             heap.Allocated += perSecond;
-            time.Advance(IdleHeapTrim.Interval);
-            await heap.ReadsReach(2 + tick).DefaultTimeout();
+            await run.TickAsync(readsAfter: 2 + tick);
         }
 
         Assert.Equal(1, heap.Collections);
 
         // The tick that brings the allocations since the trim to Churn trims (its look, the trim's and the next).
         heap.Allocated += perSecond;
-        time.Advance(IdleHeapTrim.Interval);
-        await heap.ReadsReach(2 + ticks + 2).DefaultTimeout();
+        await run.TickAsync(readsAfter: 2 + ticks + 2);
         Assert.Equal(2, heap.Collections);
-
-        await stop.CancelAsync();
-        await running.DefaultTimeout();
     }
 
     [Fact]
     public async Task RunAsync_TrimsOnceWhenTrafficStops_NotWhileBusyNorAgainWhileIdle()
     {
-        var time = new FakeTimeProvider();
-        var heap = new ScriptedHeap { Allocated = 100 * MiB, Committed = 30 * MiB };
-        var trim = new IdleHeapTrim(time, NullLogger.Instance, heap.ReleaseSpareBuffers, heap.Read, heap.Collect);
-        trim.Trim();
+        await using var run = await TrimRun.StartAsync();
+        var heap = run.Heap;
         Assert.Equal(1, heap.Collections);
         Assert.Equal(["release", "collect"], heap.Steps);
-
-        using var stop = new CancellationTokenSource();
-        var running = trim.RunAsync(stop.Token);
-        await heap.ReadsReach(2).DefaultTimeout();
 
         // Busy: 50 MiB allocated in the interval, the heap grown to 90 MiB.
         heap.Allocated += 50 * MiB;
         heap.Committed = 90 * MiB;
-        time.Advance(IdleHeapTrim.Interval);
-        await heap.ReadsReach(3).DefaultTimeout();
+        await run.TickAsync(readsAfter: 3);
         Assert.Equal(1, heap.Collections);
 
         // Traffic stopped: one trim, which gives the memory back.
         heap.Allocated += 4096;
-        time.Advance(IdleHeapTrim.Interval);
-        await heap.ReadsReach(6).DefaultTimeout();
+        await run.TickAsync(readsAfter: 6);
         Assert.Equal(2, heap.Collections);
 
         // Still idle, nothing more to give back: no further collection.
-        time.Advance(IdleHeapTrim.Interval);
-        await heap.ReadsReach(7).DefaultTimeout();
-        time.Advance(IdleHeapTrim.Interval);
-        await heap.ReadsReach(8).DefaultTimeout();
+        await run.TickAsync(readsAfter: 7);
+        await run.TickAsync(readsAfter: 8);
         Assert.Equal(2, heap.Collections);
         Assert.Equal(["release", "collect", "release", "collect"], heap.Steps);
+    }
 
-        await stop.CancelAsync();
-        await running.DefaultTimeout();
+    /// <summary>A trim that has trimmed once, as at start, and then looks in virtual time until disposed.</summary>
+    private sealed class TrimRun : IAsyncDisposable
+    {
+        private readonly FakeTimeProvider _time = new();
+        private readonly CancellationTokenSource _stop = new();
+        private Task _running = Task.CompletedTask;
+
+        public ScriptedHeap Heap { get; } = new() { Allocated = 100 * MiB, Committed = 30 * MiB };
+
+        public static async Task<TrimRun> StartAsync()
+        {
+            var run = new TrimRun();
+            var trim = new IdleHeapTrim(run._time, NullLogger.Instance, run.Heap.ReleaseSpareBuffers, run.Heap.Read, run.Heap.Collect);
+            trim.Trim();
+            run._running = trim.RunAsync(run._stop.Token);
+            await run.Heap.ReadsReach(2).DefaultTimeout();
+            return run;
+        }
+
+        /// <summary>One interval passes; returns once the heap has been read <paramref name="readsAfter"/> times in all.</summary>
+        public Task TickAsync(int readsAfter)
+        {
+            _time.Advance(IdleHeapTrim.Interval);
+            return Heap.ReadsReach(readsAfter).DefaultTimeout();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _running.DefaultTimeout();
+            _stop.Dispose();
+        }
     }
 
     private sealed class ScriptedHeap
