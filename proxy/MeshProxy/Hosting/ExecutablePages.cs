@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Runtime.InteropServices;
 
 namespace MeshProxy.Hosting;
@@ -39,7 +41,9 @@ internal static partial class ExecutablePages
         long released = 0;
         try
         {
-            foreach (var mapping in CleanReadOnlyMappings(File.ReadLines("/proc/self/smaps"), path))
+            // Read whole into one array (~80 KB for the sidecar's ~100 mappings) and parsed in place: this runs right
+            // after the trim's collection, so every string it made would stay in the fresh heap until the next one.
+            foreach (var mapping in CleanReadOnlyMappings(File.ReadAllBytes("/proc/self/smaps"), path))
             {
                 _ = Madvise(mapping.Start, mapping.Length, MadviseRandom);
                 if (Madvise(mapping.Start, mapping.Length, MadviseDontNeed) == 0)
@@ -56,22 +60,31 @@ internal static partial class ExecutablePages
         return released;
     }
 
-    /// <summary>The mappings of <paramref name="path"/> in <paramref name="smaps"/> that are read-only, resident and clean.</summary>
-    internal static List<FileMapping> CleanReadOnlyMappings(IEnumerable<string> smaps, string path)
+    /// <summary>The mappings of <paramref name="path"/> in <paramref name="smaps"/> (the file's bytes) that are read-only, resident and clean.</summary>
+    internal static List<FileMapping> CleanReadOnlyMappings(ReadOnlySpan<byte> smaps, string path)
     {
         var clean = new List<FileMapping>();
+        Span<byte> pathBytes = stackalloc byte[Encoding.UTF8.GetMaxByteCount(path.Length)];
+        pathBytes = pathBytes[..Encoding.UTF8.GetBytes(path, pathBytes)];
         FileMapping? current = null;
-        foreach (var line in smaps)
+        while (!smaps.IsEmpty)
         {
-            if (FileMapping.TryParseHeader(line, out var header))
+            var end = smaps.IndexOf((byte)'\n');
+            var line = end < 0 ? smaps : smaps[..end];
+            smaps = end < 0 ? [] : smaps[(end + 1)..];
+            if (FileMapping.TryParseHeader(line, pathBytes, out var header))
             {
-                current = header.Path == path && header.ReadOnly ? header : null;
+                current = header;
             }
-            else if (current is not null && line.StartsWith("Rss:", StringComparison.Ordinal))
+            else if (IsHeader(line))
+            {
+                current = null;
+            }
+            else if (current is not null && line.StartsWith("Rss:"u8))
             {
                 current = current with { ResidentBytes = Kibibytes(line) * 1024 };
             }
-            else if (current is not null && line.StartsWith("Anonymous:", StringComparison.Ordinal))
+            else if (current is not null && line.StartsWith("Anonymous:"u8))
             {
                 if (Kibibytes(line) == 0 && current.ResidentBytes > 0)
                 {
@@ -85,11 +98,21 @@ internal static partial class ExecutablePages
         return clean;
     }
 
-    // "Rss:                9852 kB"
-    private static long Kibibytes(string line)
+    // "55ecaec81000-55ecaf7e2000 r-xp ...": hex digits up to a dash, where a field line has a name and a colon.
+    private static bool IsHeader(ReadOnlySpan<byte> line)
     {
-        var value = line.AsSpan(line.IndexOf(':', StringComparison.Ordinal) + 1).Trim();
-        return long.Parse(value[..value.IndexOf(' ')], CultureInfo.InvariantCulture);
+        var dash = line.IndexOf((byte)'-');
+        return dash > 0 && !line[..dash].ContainsAnyExcept(HexDigits);
+    }
+
+    private static readonly SearchValues<byte> HexDigits = SearchValues.Create("0123456789abcdef"u8);
+
+    // "Rss:                9852 kB"
+    private static long Kibibytes(ReadOnlySpan<byte> line)
+    {
+        var value = line[(line.IndexOf((byte)':') + 1)..].Trim((byte)' ');
+        var space = value.IndexOf((byte)' ');
+        return long.TryParse(space < 0 ? value : value[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var kib) ? kib : 0;
     }
 
     [LibraryImport("libc", EntryPoint = "madvise")]
@@ -102,23 +125,27 @@ internal static partial class ExecutablePages
 
         public bool Executable => Permissions[2] == 'x';
 
-        // "55ecaec81000-55ecaf7e2000 r-xp 00029000 08:01 1234      /app/meshproxy"
-        public static bool TryParseHeader(string line, out FileMapping mapping)
+        // "55ecaec81000-55ecaf7e2000 r-xp 00029000 08:01 1234      /app/meshproxy": a read-only mapping of the file
+        // at path only (any other header is left to IsHeader, so that no string is made for it).
+        public static bool TryParseHeader(ReadOnlySpan<byte> line, ReadOnlySpan<byte> path, out FileMapping mapping)
         {
             mapping = null!;
-            var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var dash = fields.Length >= 5 ? fields[0].IndexOf('-', StringComparison.Ordinal) : -1;
-            if (dash <= 0
-                || fields[1].Length != 4
-                || !long.TryParse(fields[0].AsSpan(0, dash), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var start)
-                || !long.TryParse(fields[0].AsSpan(dash + 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var end))
+            var dash = line.IndexOf((byte)'-');
+            var space = line.IndexOf((byte)' ');
+            if (!line.EndsWith(path)
+                || dash <= 0
+                || space <= dash
+                || line.Length < space + 5
+                || line[space + 1] != (byte)'r'
+                || line[space + 2] != (byte)'-'
+                || line[..(line.Length - path.Length)].TrimEnd((byte)' ').Length == line.Length - path.Length
+                || !long.TryParse(line[..dash], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var start)
+                || !long.TryParse(line[(dash + 1)..space], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var end))
             {
                 return false;
             }
 
-            // An anonymous mapping has no sixth field.
-            var path = fields.Length == 6 ? fields[5] : "";
-            mapping = new FileMapping((nint)start, (nuint)(end - start), fields[1], path, 0);
+            mapping = new FileMapping((nint)start, (nuint)(end - start), Encoding.ASCII.GetString(line.Slice(space + 1, 4)), Encoding.UTF8.GetString(path), 0);
             return true;
         }
     }

@@ -190,7 +190,7 @@ public sealed partial class PublishTests(ITestOutputHelper output)
             // the apphost's own code after start to map it back (its headers are read again by the unwinder).
             var executable = Path.Combine(app, "meshproxy");
             Assert.Contains(executable, maps, StringComparison.Ordinal);
-            while (ExecutablePages.CleanReadOnlyMappings(File.ReadLines($"/proc/{process.Id}/smaps"), executable).Where(m => m.Executable).ToList() is { Count: > 0 } resident)
+            while (ExecutablePages.CleanReadOnlyMappings(File.ReadAllBytes($"/proc/{process.Id}/smaps"), executable).Where(m => m.Executable).ToList() is { Count: > 0 } resident)
             {
                 Assert.True(process.WaitForExit(50) is false, "the sidecar exited");
                 Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20), $"code still resident 20 s after start: {string.Join(", ", resident)}");

@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using System.Text;
 using MeshProxy.Hosting;
 using MeshProxy.TestSupport;
 
@@ -35,12 +36,16 @@ public sealed class ExecutablePagesTests
             "55ecb04d4000-55ecb04d8000 rw-p 00000000 00:00 0",
             "Rss:                  16 kB",
             "Anonymous:            16 kB",
+            // Another file whose path ends like the executable's.
+            "7f0e1b000000-7f0e1b001000 r--p 00000000 08:01 77                         /srv/app/meshproxy",
+            "Rss:                   4 kB",
+            "Anonymous:             0 kB",
             "7f0e1c000000-7f0e1c200000 r-xp 00000000 08:01 99                         /usr/lib/x86_64-linux-gnu/libc.so.6",
             "Rss:                1400 kB",
             "Anonymous:             0 kB",
         ];
 
-        var clean = ExecutablePages.CleanReadOnlyMappings(smaps, Executable);
+        var clean = ExecutablePages.CleanReadOnlyMappings(Encoding.UTF8.GetBytes(string.Join('\n', smaps) + "\n"), Executable);
 
         Assert.Equal(
             [(0x55ecaec58000, 0x29000u, 164L * 1024), (0x55ecaec81000, 0xb61000u, 9852L * 1024)],
@@ -75,5 +80,5 @@ public sealed class ExecutablePagesTests
     }
 
     private static long ResidentBytes(string path) =>
-        ExecutablePages.CleanReadOnlyMappings(File.ReadLines("/proc/self/smaps"), path).Sum(m => m.ResidentBytes);
+        ExecutablePages.CleanReadOnlyMappings(File.ReadAllBytes("/proc/self/smaps"), path).Sum(m => m.ResidentBytes);
 }
