@@ -21,7 +21,8 @@ internal sealed class IdleHeapTrim(
     ILogger logger,
     Action releaseSpareBuffers,
     Func<HeapReading>? read = null,
-    Action? collect = null)
+    Action? collect = null,
+    Func<long>? unmapExecutable = null)
 {
     /// <summary>
     /// A second: the heap a burst grew is given back a second or two after it ends, not five or ten later (a look is a
@@ -50,23 +51,21 @@ internal sealed class IdleHeapTrim(
     public const long Slack = 4 * 1024 * 1024;
 
     private readonly Func<HeapReading> _read = read ?? HeapReading.Now;
-    private readonly Action _collect = collect ?? CollectAndUnmap;
+    private readonly Action _collect = collect ?? (() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true));
+    private readonly Func<long> _unmapExecutable = unmapExecutable ?? ExecutablePages.ReleaseOwn;
     private HeapReading _afterTrim;
 
     public static bool ShouldTrim(long allocatedSinceLastLook, long allocatedSinceTrim, long committed, long committedAfterTrim) =>
         allocatedSinceLastLook < QuietBytes && allocatedSinceTrim >= Churn && committed - committedAfterTrim >= Slack;
 
-    public void Trim()
+    /// <summary>Trims now; returns how many bytes of the executable's pages left the resident set.</summary>
+    public long Trim()
     {
         releaseSpareBuffers();
         _collect();
+        var unmapped = _unmapExecutable();
         _afterTrim = _read();
-    }
-
-    private static void CollectAndUnmap()
-    {
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        ExecutablePages.ReleaseOwn();
+        return unmapped;
     }
 
     /// <summary>Looks every <see cref="Interval"/> until cancelled.</summary>
@@ -81,8 +80,8 @@ internal sealed class IdleHeapTrim(
                 var now = _read();
                 if (ShouldTrim(now.AllocatedBytes - allocated, now.AllocatedBytes - _afterTrim.AllocatedBytes, now.CommittedBytes, _afterTrim.CommittedBytes))
                 {
-                    Trim();
-                    HostingLog.HeapTrimmed(logger, now.CommittedBytes >> 20, _afterTrim.CommittedBytes >> 20);
+                    var unmapped = Trim();
+                    HostingLog.HeapTrimmed(logger, now.CommittedBytes >> 20, _afterTrim.CommittedBytes >> 20, unmapped >> 20);
                     now = _read();
                 }
 

@@ -14,6 +14,6 @@ internal static partial class HostingLog
     [LoggerMessage(EventId = 1402, EventName = "ProxyStopping", Level = LogLevel.Information, Message = "MeshProxy stopping.")]
     public static partial void ProxyStopping(ILogger logger);
 
-    [LoggerMessage(EventId = 1403, EventName = "HeapTrimmed", Level = LogLevel.Debug, Message = "Idle: the GC heap was trimmed from {Before} MiB to {After} MiB committed.")]
-    public static partial void HeapTrimmed(ILogger logger, long before, long after);
+    [LoggerMessage(EventId = 1403, EventName = "HeapTrimmed", Level = LogLevel.Debug, Message = "Idle: the GC heap was trimmed from {Before} MiB to {After} MiB committed, and {Unmapped} MiB of the executable's pages were unmapped.")]
+    public static partial void HeapTrimmed(ILogger logger, long before, long after, long unmapped);
 }

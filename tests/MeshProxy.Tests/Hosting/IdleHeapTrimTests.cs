@@ -52,7 +52,7 @@ public sealed class IdleHeapTrimTests
         await using var run = await TrimRun.StartAsync();
         var heap = run.Heap;
         Assert.Equal(1, heap.Collections);
-        Assert.Equal(["release", "collect"], heap.Steps);
+        Assert.Equal(["release", "collect", "unmap"], heap.Steps);
 
         // Busy: 50 MiB allocated in the interval, the heap grown to 90 MiB.
         heap.Allocated += 50 * MiB;
@@ -69,7 +69,7 @@ public sealed class IdleHeapTrimTests
         await run.TickAsync(readsAfter: 7);
         await run.TickAsync(readsAfter: 8);
         Assert.Equal(2, heap.Collections);
-        Assert.Equal(["release", "collect", "release", "collect"], heap.Steps);
+        Assert.Equal(["release", "collect", "unmap", "release", "collect", "unmap"], heap.Steps);
     }
 
     /// <summary>A trim that has trimmed once, as at start, and then looks in virtual time until disposed.</summary>
@@ -84,7 +84,7 @@ public sealed class IdleHeapTrimTests
         public static async Task<TrimRun> StartAsync()
         {
             var run = new TrimRun();
-            var trim = new IdleHeapTrim(run._time, NullLogger.Instance, run.Heap.ReleaseSpareBuffers, run.Heap.Read, run.Heap.Collect);
+            var trim = new IdleHeapTrim(run._time, NullLogger.Instance, run.Heap.ReleaseSpareBuffers, run.Heap.Read, run.Heap.Collect, run.Heap.UnmapExecutable);
             trim.Trim();
             run._running = trim.RunAsync(run._stop.Token);
             await run.Heap.ReadsReach(2).DefaultTimeout();
@@ -117,7 +117,10 @@ public sealed class IdleHeapTrimTests
 
         public int Collections { get; private set; }
 
-        /// <summary>What each trim did, in order: the spare buffers must be dropped before the collection that frees them.</summary>
+        /// <summary>
+        /// What each trim did, in order: the spare buffers dropped before the collection that frees them, the
+        /// executable unmapped after the collection, whose stack walks read some of its pages.
+        /// </summary>
         public List<string> Steps { get; } = [];
 
         public HeapReading Read()
@@ -136,6 +139,12 @@ public sealed class IdleHeapTrimTests
         }
 
         public void ReleaseSpareBuffers() => Steps.Add("release");
+
+        public long UnmapExecutable()
+        {
+            Steps.Add("unmap");
+            return 0;
+        }
 
         public async Task ReadsReach(int count)
         {
