@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace MeshProxy.Hosting;
 
@@ -22,6 +22,8 @@ internal static partial class ExecutablePages
 {
     private const int MadviseRandom = 1;
     private const int MadviseDontNeed = 4;
+
+    private static readonly SearchValues<byte> HexDigits = SearchValues.Create("0123456789abcdef"u8);
 
     /// <summary>Releases the running executable's clean read-only pages; returns how many bytes were resident.</summary>
     public static long ReleaseOwn() =>
@@ -64,8 +66,7 @@ internal static partial class ExecutablePages
     internal static List<FileMapping> CleanReadOnlyMappings(ReadOnlySpan<byte> smaps, string path)
     {
         var clean = new List<FileMapping>();
-        Span<byte> pathBytes = stackalloc byte[Encoding.UTF8.GetMaxByteCount(path.Length)];
-        pathBytes = pathBytes[..Encoding.UTF8.GetBytes(path, pathBytes)];
+        var pathBytes = Encoding.UTF8.GetBytes(path);
         FileMapping? current = null;
         while (!smaps.IsEmpty)
         {
@@ -105,8 +106,6 @@ internal static partial class ExecutablePages
         return dash > 0 && !line[..dash].ContainsAnyExcept(HexDigits);
     }
 
-    private static readonly SearchValues<byte> HexDigits = SearchValues.Create("0123456789abcdef"u8);
-
     // "Rss:                9852 kB"
     private static long Kibibytes(ReadOnlySpan<byte> line)
     {
@@ -118,11 +117,9 @@ internal static partial class ExecutablePages
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(nint address, nuint length, int advice);
 
-    /// <summary>One mapping of smaps: its address range, permissions (e.g. <c>r-xp</c>), the file and its resident bytes.</summary>
+    /// <summary>One read-only mapping of smaps: its address range, permissions (e.g. <c>r-xp</c>), the file and its resident bytes.</summary>
     internal sealed record FileMapping(nint Start, nuint Length, string Permissions, string Path, long ResidentBytes)
     {
-        public bool ReadOnly => Permissions[0] == 'r' && Permissions[1] == '-';
-
         public bool Executable => Permissions[2] == 'x';
 
         // "55ecaec81000-55ecaf7e2000 r-xp 00029000 08:01 1234      /app/meshproxy": a read-only mapping of the file

@@ -5,7 +5,7 @@ namespace MeshProxy.Hosting;
 
 /// <summary>
 /// Hands the GC heap back to the OS when the sidecar has nothing to do. The heap grows with traffic (the gen0 budget,
-/// pooled and in-flight buffers: ~40 MiB after a saturating unary run, 100-140 MiB after 1,000 streams) and only a
+/// pooled and in-flight buffers: ~20 MiB after a saturating unary run, ~60 MiB after 1,000 streams) and only a
 /// collection releases it, which only allocation brings: a sidecar whose traffic stopped would keep its peak for good,
 /// and one just started the garbage of its start-up. So <c>meshproxy run</c> trims once at start, then looks every
 /// <see cref="Interval"/> and trims again once traffic has come and gone: less than <see cref="QuietBytes"/> allocated
