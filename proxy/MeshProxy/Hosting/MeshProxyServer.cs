@@ -220,6 +220,11 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         try
         {
             server._traces = TraceExport.Start(config.Tracing, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<MeshProxyServer>());
+            if (server._traces is not null)
+            {
+                app.Services.GetRequiredService<NewTraceSampler>().Start(config.Tracing.SampleRate);
+            }
+
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await control.StartAsync(cancellationToken).ConfigureAwait(false);
             server._controlStarted = true;

@@ -63,6 +63,7 @@ internal static class MeshProxyServiceCollectionExtensions
         // Observability: metrics, request ids, traces, access log.
         services.TryAddSingleton<MeshProxyMetrics>();
         services.TryAddSingleton<AccessLogWriter>();
+        services.TryAddSingleton<NewTraceSampler>();
         services.TryAddSingleton<GrpcCallTelemetry>();
         services.TryAddSingleton<IEjectionListener, EjectionMetrics>();
         services.TryAddSingleton<IOverloadListener, OverloadMetrics>();

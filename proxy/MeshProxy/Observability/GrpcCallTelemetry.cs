@@ -15,7 +15,7 @@ namespace MeshProxy.Observability;
 /// the call once with the grpc-status the caller got, record each try and retry, end the span and queue the access
 /// log line. It only reads the call once it is over, so forwarding can change freely beneath it and never calls it.
 /// </summary>
-internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWriter accessLog, TimeProvider time)
+internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWriter accessLog, NewTraceSampler traces, TimeProvider time)
 {
     public Task InvokeAsync(HttpContext context, RequestDelegate next) => InvokeAsync(context, next, respond: null);
 
@@ -48,7 +48,7 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
             return Task.CompletedTask;
         }, (context.Response, requestId));
 
-        var trace = CallTrace.Start(context);
+        var trace = CallTrace.Start(context, traces);
         metrics.RequestStarted(protocol);
         try
         {

@@ -220,6 +220,62 @@ public sealed class TracingTests
         Assert.Empty(await receiver.WaitForTraceAsync(_traceId, _ => true).DefaultTimeout());
     }
 
+    // A new trace the sampler does not record (sampleRate 0) gets no Activity at all, only what one would have handed
+    // the backend: a traceparent of a fresh trace, unsampled (a stray tracestate dropped). The access log names that
+    // trace, and a sampled caller's call right after it is still recorded and exported.
+    [Fact]
+    public async Task Otlp_NewTraceNotSampled_NoActivityAndBackendGetsAnUnsampledTraceparent()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync().DefaultTimeout();
+        using var log = TempPath.File("access", ".log");
+        var stack = new TracingStack($$"""
+            tracing:
+              otlpEndpoint: {{receiver.Address}}
+              protocol: http/protobuf
+              sampleRate: 0
+            accessLog: { enabled: true, sampleRate: 1, path: {{log.Path}} }
+            """);
+        var started = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == MeshProxy.Observability.Tracing.MeshProxyActivitySource.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.None,
+            ActivityStarted = started.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await stack.InitializeAsync();
+        string? upstream;
+        global::MeshProxy.SampleBackends.Calls.ObservedCall? seen;
+        try
+        {
+            using var client = GrpcHttp.CreateClient();
+            using (var response = await client.SendAsync(GrpcHttp.UnaryRequest(stack.GrpcAddress, GetUser, ("tracestate", "vendor=abc"))).DefaultTimeout())
+            {
+                await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
+            }
+
+            seen = stack.Backend.LastCall(GetUser);
+            upstream = seen?.Header("traceparent");
+
+            using var sampled = await client.SendAsync(GrpcHttp.UnaryRequest(stack.GrpcAddress, GetUser, ("traceparent", TraceParent))).DefaultTimeout();
+            await sampled.Content.ReadAsByteArrayAsync().DefaultTimeout();
+        }
+        finally
+        {
+            await stack.DisposeAsync();
+        }
+
+        Assert.NotNull(upstream);
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-00$", upstream);
+        Assert.Null(seen?.Header("tracestate"));
+        var traceId = upstream.Split('-')[1];
+        var logged = System.Text.Json.JsonDocument.Parse((await File.ReadAllLinesAsync(log.Path))[0]).RootElement;
+        Assert.Equal(traceId, logged.GetProperty("trace_id").GetString());
+        Assert.DoesNotContain(started, a => a.TraceId.ToHexString() == traceId);
+        await receiver.WaitForTraceAsync(_traceId, s => s.Count >= 2).DefaultTimeout();
+        Assert.Empty(await receiver.WaitForTraceAsync(traceId, _ => true).DefaultTimeout());
+    }
+
     // The traceparent the backend got: the caller's trace, with the sampled flag given, and a parent span of the
     // sidecar's (not the caller's). Its parts: version, trace id, parent span id, flags.
     private string[] AssertChildOfTheCallersTrace(string? upstream, bool sampled)

@@ -20,8 +20,11 @@ internal sealed class CallTrace
 
     public Activity Call { get; }
 
-    /// <summary>Starts the call's span when tracing is on; null (and no allocation) when nothing listens.</summary>
-    public static CallTrace? Start(HttpContext context)
+    /// <summary>
+    /// Starts the call's span when tracing is on; null (and no allocation) when nothing listens. A new trace the sampler
+    /// does not record gets no span either: only the unsampled traceparent its backend would have had from one.
+    /// </summary>
+    public static CallTrace? Start(HttpContext context, NewTraceSampler sampler)
     {
         var source = MeshProxyActivitySource.Instance;
         if (!source.HasListeners())
@@ -30,7 +33,20 @@ internal sealed class CallTrace
         }
 
         var headers = context.Request.Headers;
-        ActivityContext.TryParse(headers[TraceHeaders.TraceParent].ToString(), headers[TraceHeaders.TraceState].ToString(), isRemote: true, out var parent);
+        if (!ActivityContext.TryParse(headers[TraceHeaders.TraceParent].ToString(), headers[TraceHeaders.TraceState].ToString(), isRemote: true, out var parent)
+            && !sampler.Samples())
+        {
+            if (sampler.IsOn)
+            {
+                // What the forwarder copies upstream and the access log reads, as if the caller had sent it; a tracestate
+                // without a valid traceparent belongs to no trace and goes no further (a span would not carry it either).
+                headers[TraceHeaders.TraceParent] = TraceHeaders.NewUnsampled();
+                headers.Remove(TraceHeaders.TraceState);
+            }
+
+            return null;
+        }
+
         var path = context.Request.Path.Value ?? string.Empty;
 
         // OpenTelemetry's RPC conventions name the span "package.Service/Method".

@@ -10,7 +10,8 @@ namespace MeshProxy.Observability.Tracing;
 
 /// <summary>
 /// Exports the sidecar's spans with the OpenTelemetry OTLP exporter when <c>tracing.otlpEndpoint</c> is set (read at
-/// start). New traces are sampled at <c>sampleRate</c>; a call with a traceparent follows its caller's decision
+/// start). New traces are sampled at <c>sampleRate</c> by <see cref="NewTraceSampler"/>, before a span is made, so the
+/// SDK's root sampler takes every root it is offered; a call with a traceparent follows its caller's decision
 /// (ParentBased, W3C Trace Context's sampled flag).
 /// </summary>
 internal static class TraceExport
@@ -34,7 +35,7 @@ internal static class TraceExport
         return Sdk.CreateTracerProviderBuilder()
             .AddSource(MeshProxyActivitySource.Name)
             .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService("meshproxy", serviceVersion: MeshProxyMetrics.BuildVersion))
-            .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(config.SampleRate)))
+            .SetSampler(new ParentBasedSampler(new AlwaysOnSampler()))
             .AddOtlpExporter(options =>
             {
                 options.Endpoint = uri;

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace MeshProxy.Observability.Tracing;
 
 /// <summary>W3C Trace Context header names (https://www.w3.org/TR/trace-context/#traceparent-header).</summary>
@@ -27,5 +29,23 @@ internal static class TraceHeaders
         }
 
         return id.ContainsAnyExcept('0') ? id.ToString() : null;
+    }
+
+    /// <summary>A traceparent of a new trace, not sampled: random trace and parent ids, flags 00.</summary>
+    public static string NewUnsampled()
+    {
+        var trace = ActivityTraceId.CreateRandom();
+        var span = ActivitySpanId.CreateRandom();
+        return string.Create(55, (trace, span), static (chars, ids) =>
+        {
+            Span<byte> bytes = stackalloc byte[24];
+            ids.trace.CopyTo(bytes[..16]);
+            ids.span.CopyTo(bytes[16..]);
+            "00-".CopyTo(chars);
+            Convert.TryToHexStringLower(bytes[..16], chars.Slice(3, 32), out _);
+            chars[35] = '-';
+            Convert.TryToHexStringLower(bytes[16..], chars.Slice(36, 16), out _);
+            "-00".CopyTo(chars[52..]);
+        });
     }
 }
