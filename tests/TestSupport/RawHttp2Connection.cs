@@ -28,6 +28,7 @@ public sealed class RawHttp2Connection : IAsyncDisposable
     private readonly TaskCompletionSource<int> _goAway = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _reader;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, TaskCompletionSource> _pings = new();
+    private readonly System.Threading.Channels.Channel<(int StreamId, byte[] Block)> _headerBlocks = System.Threading.Channels.Channel.CreateUnbounded<(int, byte[])>();
     private long _nextPing;
 
     private RawHttp2Connection(Stream stream, Socket? socket)
@@ -39,6 +40,12 @@ public sealed class RawHttp2Connection : IAsyncDisposable
 
     /// <summary>The error code of the server's GOAWAY; -1 when the connection closed without one.</summary>
     public Task<int> GoAwayCode => _goAway.Task;
+
+    /// <summary>
+    /// The header blocks the server sent, in order: each HEADERS frame's fragment (padding and priority removed) with
+    /// its CONTINUATION frames appended.
+    /// </summary>
+    public System.Threading.Channels.ChannelReader<(int StreamId, byte[] Block)> HeaderBlocks => _headerBlocks.Reader;
 
     /// <summary>Completes when the server has closed the connection (or it broke).</summary>
     public Task Closed => _reader;
@@ -211,6 +218,7 @@ public sealed class RawHttp2Connection : IAsyncDisposable
     {
         var header = new byte[9];
         var payload = new byte[16384];
+        List<byte>? block = null;
         try
         {
             while (true)
@@ -233,6 +241,10 @@ public sealed class RawHttp2Connection : IAsyncDisposable
                 {
                     acked.TrySetResult();
                 }
+                else if (type is Headers or Continuation)
+                {
+                    block = Collect(block, header[4], BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(5)) & int.MaxValue, type, payload.AsSpan(0, length));
+                }
                 else if (type == GoAway && length >= 8)
                 {
                     _goAway.TrySetResult(BinaryPrimitives.ReadInt32BigEndian(payload.AsSpan(4)));
@@ -246,6 +258,29 @@ public sealed class RawHttp2Connection : IAsyncDisposable
         finally
         {
             _goAway.TrySetResult(-1);
+            _headerBlocks.Writer.TryComplete();
         }
+    }
+
+    // Appends a HEADERS or CONTINUATION fragment to the block being read; a block ends with END_HEADERS (RFC 9113 §6.2).
+    private List<byte>? Collect(List<byte>? block, byte flags, int streamId, byte type, ReadOnlySpan<byte> payload)
+    {
+        const byte Padded = 0x8, PriorityFlag = 0x20;
+        if (type == Headers)
+        {
+            var padding = (flags & Padded) != 0 ? payload[0] : 0;
+            payload = payload[((flags & Padded) != 0 ? 1 : 0)..^padding];
+            payload = payload[((flags & PriorityFlag) != 0 ? 5 : 0)..];
+            block = [];
+        }
+
+        block?.AddRange(payload);
+        if ((flags & EndHeaders) != 0 && block is not null)
+        {
+            _headerBlocks.Writer.TryWrite((streamId, block.ToArray()));
+            return null;
+        }
+
+        return block;
     }
 }
