@@ -10,7 +10,8 @@ namespace MeshProxy.Tests.Upstream.Hpack;
 /// HPACK against a real peer: Node's http2 module (nghttp2, which Huffman codes and indexes as it sees fit) serves
 /// responses with many repeated and new fields and trailers over one connection (tests/node/hpack/server.js); our
 /// decoder reads every block in connection order and must give back exactly the fields the server was told to send.
-/// The server answers each request with the fields nghttp2 decoded from our encoder's block, checked as well.
+/// The server answers each request with the fields nghttp2 decoded from our encoder's block, checked as well: nghttp2
+/// is the independent decoder that must keep its dynamic table in step with our encoder's.
 /// </summary>
 public sealed class NodeHttp2PeerTests
 {
@@ -80,11 +81,11 @@ public sealed class NodeHttp2PeerTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task Encode_ServerLowersItsTableSize_NeedsTheSizeUpdateAtTheStartOfOurNextBlock(bool sizeUpdate)
+    public async Task Encode_ServerLowersItsTableSize_NeedsTheSizeUpdateAtTheStartOfOurNextBlock(bool told)
     {
         // RFC 7541 §4.2: once the server's smaller SETTINGS_HEADER_TABLE_SIZE is acknowledged, nghttp2 insists that
-        // our next block open with a size update, though we never index; without it the connection ends with
-        // COMPRESSION_ERROR (9). HpackEncoder.EncodeDynamicTableSizeUpdate(0) is what the connection must send.
+        // our next block open with a size update; without it the connection ends with COMPRESSION_ERROR (9). The
+        // encoder sends it when it is told of the setting, as the connection tells it.
         using var spec = TempPath.File("hpack", ".json");
         await File.WriteAllTextAsync(spec.Path, JsonSerializer.Serialize(new[] { new { headers = new[] { new[] { ":status", "200" } }, trailers = new[] { new[] { "grpc-status", "0" } } } }));
         using var cancellation = new CancellationTokenSource(TaskTimeoutExtensions.DefaultTimeoutSpan);
@@ -92,10 +93,10 @@ public sealed class NodeHttp2PeerTests
         try
         {
             await using var connection = await Http2ResponseReader.ConnectAsync(port, 4096, cancellation.Token).DefaultTimeout();
-            await connection.AcknowledgeServerSettingsAsync(cancellation.Token).DefaultTimeout();
-            await connection.SendRequestAsync(1, MakeRequest(0, port), cancellation.Token, sizeUpdate).DefaultTimeout();
+            await connection.AcknowledgeServerSettingsAsync(cancellation.Token, applyToEncoder: told).DefaultTimeout();
+            await connection.SendRequestAsync(1, MakeRequest(0, port), cancellation.Token).DefaultTimeout();
             var read = connection.ReadStreamAsync(1, cancellation.Token);
-            if (sizeUpdate)
+            if (told)
             {
                 var (blocks, _) = await read.DefaultTimeout();
                 Assert.Equal([(":status", "200")], blocks[0].Where(f => f.Name == ":status"));
