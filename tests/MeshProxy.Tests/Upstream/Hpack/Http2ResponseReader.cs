@@ -14,7 +14,7 @@ namespace MeshProxy.Tests.Upstream.Hpack;
 /// </summary>
 internal sealed class Http2ResponseReader : IAsyncDisposable
 {
-    private const byte Data = 0x0, Headers = 0x1, RstStream = 0x3, Settings = 0x4, Ping = 0x6, GoAway = 0x7, Continuation = 0x9;
+    private const byte Data = 0x0, Headers = 0x1, RstStream = 0x3, Settings = 0x4, Ping = 0x6, GoAway = 0x7, WindowUpdate = 0x8, Continuation = 0x9;
     private const byte EndStream = 0x1, Ack = 0x1, EndHeaders = 0x4, Padded = 0x8, PriorityFlag = 0x20;
 
     private readonly Socket _socket;
@@ -140,6 +140,14 @@ internal sealed class Http2ResponseReader : IAsyncDisposable
                     break;
                 case Data:
                     body.Write(Unpad(payload, flags));
+                    if (payload.Length > 0)
+                    {
+                        // Credit back for the connection, whose 64 KiB window many responses would use up.
+                        var increment = new byte[4];
+                        BinaryPrimitives.WriteInt32BigEndian(increment, payload.Length);
+                        await WriteFrameAsync(WindowUpdate, 0, 0, increment, cancellationToken);
+                    }
+
                     break;
             }
 
