@@ -24,8 +24,8 @@ namespace MeshProxy.Upstream.Hpack;
 /// </list>
 /// <para>A literal's name is an index when either table has it; its strings are Huffman coded when that is shorter
 /// (§5.2). Names must already be lower case (RFC 9113 §8.2.1); the caller guarantees it.</para>
-/// <para>The table's size is the server's SETTINGS_HEADER_TABLE_SIZE, 4096 at most (what nghttp2, Envoy and Kestrel
-/// encode with), and 4096 until the server says otherwise, as its decoder starts (RFC 9113 §6.5.2).</para>
+/// <para>The table's size is the server's SETTINGS_HEADER_TABLE_SIZE, 4096 at most (as nghttp2's and Kestrel's encoders
+/// keep by default), and 4096 until the server says otherwise, since its decoder starts there (RFC 9113 §6.5.2).</para>
 /// </remarks>
 internal sealed class HpackEncoder
 {
@@ -68,7 +68,7 @@ internal sealed class HpackEncoder
     /// <summary>The number of entries in the dynamic table.</summary>
     public int DynamicTableCount => _table.Count;
 
-    /// <summary>The dynamic table's maximum size, as the last size update the server saw set it.</summary>
+    /// <summary>The dynamic table's maximum size, as the size updates encoded so far set it.</summary>
     public int DynamicTableCapacity => _table.Capacity;
 
     /// <summary>
