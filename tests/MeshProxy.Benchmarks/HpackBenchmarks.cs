@@ -5,9 +5,9 @@ using MeshProxy.Upstream.Hpack;
 namespace MeshProxy.Benchmarks;
 
 /// <summary>
-/// What HPACK costs the lean HTTP/2 client per call: encoding a gRPC request's header block, and decoding a response's
-/// headers and trailers as a warm connection sees them (repeated fields indexed by the server, new ones Huffman coded).
-/// Both must allocate nothing.
+/// What HPACK costs the lean HTTP/2 client per call on a warm connection: encoding a gRPC request's header block (the
+/// fields that repeat already in our dynamic table, the per-call ones Huffman coded), and decoding a response's headers
+/// and trailers (repeated fields indexed by the server, new ones Huffman coded). Both must allocate nothing.
 /// </summary>
 [MemoryDiagnoser]
 public class HpackBenchmarks
@@ -20,6 +20,7 @@ public class HpackBenchmarks
     ];
 
     private readonly ArrayBufferWriter<byte> _writer = new(1024);
+    private readonly HpackEncoder _encoder = new();
     private readonly Sink _sink = new();
     private HpackDecoder _decoder = null!;
     private byte[] _headers = null!;
@@ -39,17 +40,20 @@ public class HpackBenchmarks
         _trailers = Block(Literal("grpc-status", "0", 0x00), Literal("grpc-message", "ok", 0x00));
         _decoder.Decode(_headers, _sink);
         _decoder.Decode(_trailers, _sink);
+        EncodeRequest();
     }
 
     [Benchmark]
     public int EncodeRequest()
     {
         _writer.ResetWrittenCount();
+        _encoder.BeginBlock(_writer);
         foreach (var (name, value) in Request)
         {
-            HpackEncoder.EncodeHeader(name, value, _writer);
+            _encoder.EncodeHeader(name, value, _writer);
         }
 
+        _encoder.EndBlock();
         return _writer.WrittenCount;
     }
 

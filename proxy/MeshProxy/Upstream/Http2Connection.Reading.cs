@@ -378,7 +378,9 @@ internal sealed partial class Http2Connection
                         _peerMaxFrameSize = (int)value;
                         break;
                     case Http2Wire.SettingsHeaderTableSize:
-                        _tableSizeChanged = true;
+                        // Under the lock that appends the ack below: the server applies the new size when the ack
+                        // arrives, so the blocks appended after it must start with the size update (RFC 7541 §4.2).
+                        _encoder.SetMaxTableSize(value);
                         break;
                     default:
                         // Unknown ids are ignored (RFC 9113 §6.5.2).

@@ -15,7 +15,7 @@ internal sealed partial class Http2Connection
     private const int LowerCaseNamesLimit = 512;
 
     private readonly ArrayBufferWriter<byte> _headerBlock = new(512);
-    private bool _tableSizeChanged;
+    private readonly HpackEncoder _encoder = new();
 
     /// <summary>Opens <paramref name="stream"/> on a reserved slot: HEADERS with the request's header block, sent by the caller's next <see cref="Flush"/>.</summary>
     /// <exception cref="HttpRequestException">The connection failed or is going away; the slot is given back.</exception>
@@ -29,22 +29,20 @@ internal sealed partial class Http2Connection
                 throw new HttpRequestException(HttpRequestError.ConnectionError, "the upstream connection closed before the call could start", _failure);
             }
 
+            // The encoder's dynamic table must match the server's decoder, which reads blocks in the order they arrive
+            // (RFC 7541 §2.3.2): so a block is encoded and appended in one go under the lock, in stream id order, and
+            // nothing else may encode between the two.
             _headerBlock.ResetWrittenCount();
-            if (_tableSizeChanged)
-            {
-                // RFC 7541 §4.2: after the server changes SETTINGS_HEADER_TABLE_SIZE the next block starts with a size
-                // update; ours is always 0, since this encoder never indexes.
-                HpackEncoder.EncodeDynamicTableSizeUpdate(0, _headerBlock);
-                _tableSizeChanged = false;
-            }
-
             try
             {
-                EncodeRequestHeaders(request, _pool.Authority, _headerBlock);
+                _encoder.BeginBlock(_headerBlock);
+                EncodeRequestHeaders(request, _pool.Authority, _encoder, _headerBlock);
+                _encoder.EndBlock();
             }
             catch (ArgumentException ex)
             {
-                // A value HPACK cannot carry (a character above U+00FF added without validation): this call only.
+                // A value HPACK cannot carry (a character above U+00FF added without validation): this call only. The
+                // block is dropped unended, so the encoder resets both tables with the next block (HpackEncoder.BeginBlock).
                 _reserved--;
                 throw new HttpRequestException(HttpRequestError.Unknown, $"the request's headers cannot be sent upstream: {ex.Message}", ex);
             }
@@ -207,17 +205,17 @@ internal sealed partial class Http2Connection
         }
     }
 
-    private static void EncodeRequestHeaders(HttpRequestMessage request, string authority, IBufferWriter<byte> destination)
+    private static void EncodeRequestHeaders(HttpRequestMessage request, string authority, HpackEncoder encoder, IBufferWriter<byte> destination)
     {
         var uri = request.RequestUri!;
-        HpackEncoder.EncodeHeader(":method", request.Method.Method, destination);
-        HpackEncoder.EncodeHeader(":scheme", "http", destination);
-        HpackEncoder.EncodeHeader(":authority", Host(request.Headers) ?? authority, destination);
-        HpackEncoder.EncodeHeader(":path", uri.PathAndQuery, destination);
-        EncodeFields(request.Headers.NonValidated, destination);
+        encoder.EncodeHeader(":method", request.Method.Method, destination);
+        encoder.EncodeHeader(":scheme", "http", destination);
+        encoder.EncodeHeader(":authority", Host(request.Headers) ?? authority, destination);
+        encoder.EncodeHeader(":path", uri.PathAndQuery, destination);
+        EncodeFields(request.Headers.NonValidated, encoder, destination);
         if (request.Content is { } content)
         {
-            EncodeFields(content.Headers.NonValidated, destination);
+            EncodeFields(content.Headers.NonValidated, encoder, destination);
         }
     }
 
@@ -225,7 +223,7 @@ internal sealed partial class Http2Connection
     private static string? Host(HttpRequestHeaders headers) =>
         headers.NonValidated.TryGetValues("Host", out var values) && values.Count == 1 && values.ToString() is { Length: > 0 } host ? host : null;
 
-    private static void EncodeFields(HttpHeadersNonValidated headers, IBufferWriter<byte> destination)
+    private static void EncodeFields(HttpHeadersNonValidated headers, HpackEncoder encoder, IBufferWriter<byte> destination)
     {
         foreach (var (rawName, values) in headers)
         {
@@ -242,7 +240,7 @@ internal sealed partial class Http2Connection
                     continue;
                 }
 
-                HpackEncoder.EncodeHeader(name, value, destination);
+                encoder.EncodeHeader(name, value, destination);
             }
         }
     }

@@ -3,7 +3,8 @@
 // the optional size is the server's SETTINGS_HEADER_TABLE_SIZE (default 4096). Prints
 // "LISTENING <port>" and runs until stdin closes. The file is an array of { headers: [[name, value]...],
 // trailers: [[name, value]...] }; a request for /responses/<i> gets response i, whose body is the JSON of the
-// request's header fields as nghttp2 decoded them, so the test can check our encoder as well.
+// request's header fields as nghttp2 decoded them, so the test can check our encoder as well. A request for
+// /settings/<n> makes the server send SETTINGS_HEADER_TABLE_SIZE = n; its empty 200 follows the client's ack.
 'use strict';
 const fs = require('fs');
 const http2 = require('http2');
@@ -21,6 +22,13 @@ function toObject(pairs) {
 const headerTableSize = process.argv[3] === undefined ? 4096 : Number(process.argv[3]);
 const server = http2.createServer({ settings: { headerTableSize } });
 server.on('stream', (stream, _headers, _flags, rawHeaders) => {
+  const settings = /^\/settings\/(\d+)$/.exec(_headers[':path']);
+  if (settings) {
+    stream.session.settings({ headerTableSize: Number(settings[1]) }, () => {
+      stream.respond({ ':status': 200 }, { endStream: true });
+    });
+    return;
+  }
   const match = /^\/responses\/(\d+)$/.exec(_headers[':path']);
   const response = match && responses[Number(match[1])];
   if (!response) {

@@ -6,7 +6,11 @@
 //   x-session           the number of the HTTP/2 connection (per server, from 1) the stream came on
 //   x-remote-settings   JSON of session.remoteSettings: the SETTINGS the caller sent on that connection
 //   x-goaway-sent       "true" when this connection's GOAWAY went out before the reply
+//   x-received          with x-echo-headers: JSON of the request's header fields, [[name, value]...] in the order
+//                       nghttp2 decoded them, so a test can check the caller's HPACK encoder
 // Request headers drive it, in this order:
+//   x-table-size: N     send SETTINGS_HEADER_TABLE_SIZE = N first, and go on once the caller acknowledged it: the
+//                       caller's next header block must open with a dynamic table size update (RFC 7541 §4.2)
 //   x-wait-streams: N   wait until N streams are open on this connection (at most 10 s), so a test can line calls up
 //   x-action: goaway    send GOAWAY (session.close(): no new streams, open ones finish), then answer after 200 ms
 //   x-action: rst       reset the stream with x-rst-code (default 2, INTERNAL_ERROR) instead of answering, once the
@@ -53,7 +57,7 @@ function startServer() {
     session.meshGoaway = false;
     session.on('error', () => {});
   });
-  server.on('stream', async (stream, headers) => {
+  server.on('stream', async (stream, headers, _flags, rawHeaders) => {
     const session = stream.session;
     session.meshOpen.add(stream);
     let answered = false;
@@ -70,6 +74,11 @@ function startServer() {
     let requestEnded = false;
     stream.on('end', () => { requestEnded = true; });
     stream.resume();
+    if (headers['x-table-size'] !== undefined) {
+      // The callback runs when the caller's SETTINGS ack arrives.
+      await new Promise(resolve => session.settings({ headerTableSize: Number(headers['x-table-size']) }, resolve));
+    }
+
     const waitStreams = Number(headers['x-wait-streams'] || '0');
     if (waitStreams > 0) {
       await until(() => session.meshOpen.size >= waitStreams || !alive(), 10000);
@@ -89,12 +98,17 @@ function startServer() {
       await delay(200);
     }
 
+    const received = [];
+    for (let i = 0; headers['x-echo-headers'] !== undefined && i < rawHeaders.length; i += 2) {
+      received.push([rawHeaders[i], rawHeaders[i + 1]]);
+    }
     const respond = () => stream.respond({
       ':status': 200,
       'content-type': 'application/grpc',
       'x-session': String(session.meshNumber),
       'x-remote-settings': settingsJson(session),
       'x-goaway-sent': String(session.meshGoaway),
+      ...(received.length > 0 ? { 'x-received': JSON.stringify(received) } : {}),
     }, { waitForTrailers: true });
     if (action === 'message') {
       respond();

@@ -4,89 +4,203 @@ using System.Text;
 namespace MeshProxy.Upstream.Hpack;
 
 /// <summary>
-/// Encodes request header fields (RFC 7541). We never index, so there is no dynamic table to keep in step and the
-/// encoder has no state: a field is an indexed static entry when the static table has both name and value (§6.1),
-/// else a literal without indexing (§6.2.2) whose name is a static index when the table has the name, with strings
-/// Huffman coded when that is shorter (§5.2).
+/// Encodes the request header blocks of one HTTP/2 connection (RFC 7541), keeping a dynamic table in step with the
+/// server's decoder (§2.3.2, §4), so that a field sent on an earlier call goes as one indexed byte, neither Huffman
+/// coded nor copied again. One instance per connection; the blocks must reach the server in the order they were
+/// encoded, and each must be sent once <see cref="EndBlock"/> is called (the connection encodes and appends a block
+/// under its lock).
 /// </summary>
 /// <remarks>
-/// Credentials (authorization, proxy-authorization) go as literals never indexed (§6.2.3, §7.1.3), so that an
-/// intermediary behind the destination does not put them in a table of its own either.
-/// Names must already be lower case (RFC 9113 §8.2.1); the caller guarantees it.
+/// <para>A field takes the first of these that applies:</para>
+/// <list type="number">
+/// <item>The static table has its name and value: indexed (§6.1).</item>
+/// <item>A credential (authorization, proxy-authorization, a cookie under 20 bytes): a literal never indexed
+/// (§6.2.3), so that no intermediary behind the server indexes it either (§7.1.3).</item>
+/// <item>A field whose value is new on every call (grpc-timeout, trace context, request ids, content-length): a
+/// literal without indexing (§6.2.2); indexing it would only evict the fields that do repeat.</item>
+/// <item>The dynamic table has it: indexed (§6.1).</item>
+/// <item>A <c>:path</c> over 256 bytes, or a field over a quarter of the table: a literal without indexing.</item>
+/// <item>Otherwise: a literal with incremental indexing (§6.2.1), and the field becomes the table's newest entry.</item>
+/// </list>
+/// <para>A literal's name is an index when either table has it; its strings are Huffman coded when that is shorter
+/// (§5.2). Names must already be lower case (RFC 9113 §8.2.1); the caller guarantees it.</para>
+/// <para>The table's size is the server's SETTINGS_HEADER_TABLE_SIZE, 4096 at most (as nghttp2's and Kestrel's encoders
+/// keep by default), and 4096 until the server says otherwise, since its decoder starts there (RFC 9113 §6.5.2).</para>
 /// </remarks>
-internal static class HpackEncoder
+internal sealed class HpackEncoder
 {
+    /// <summary>The largest table we keep, and the protocol's initial SETTINGS_HEADER_TABLE_SIZE.</summary>
+    public const int MaxTableSize = 4096;
+
+    /// <summary>Longer paths are taken for per-call (REST ids, query strings) and not indexed; a gRPC method's repeats.</summary>
+    public const int MaxIndexedPathLength = 256;
+
     private const byte IndexedPattern = 0x80;
-    private const byte WithoutIndexingPattern = 0x00;
-    private const byte NeverIndexedPattern = 0x10;
+    private const byte IncrementalIndexingPattern = 0x40;
     private const byte SizeUpdatePattern = 0x20;
+    private const byte NeverIndexedPattern = 0x10;
+    private const byte WithoutIndexingPattern = 0x00;
     private const byte HuffmanFlag = 0x80;
 
-    // Static table indices of the fields sent never indexed.
-    private const int AuthorizationIndex = 23;
-    private const int ProxyAuthorizationIndex = 49;
+    private readonly HpackEncoderTable _table = new(MaxTableSize);
+    private int _allowedSize = MaxTableSize;   // what the server's last SETTINGS_HEADER_TABLE_SIZE allows us
+    private int _smallestAllowed = -1;         // the smallest it allowed since the last block began; -1: no change
+    private bool _inBlock;
 
-    /// <summary>Appends one field; strings are sent as ISO-8859-1 bytes.</summary>
-    /// <exception cref="ArgumentException">A character above U+00FF, which has no single byte to send.</exception>
-    public static void EncodeHeader(string name, string value, IBufferWriter<byte> destination)
+    private enum Kind
+    {
+        /// <summary>Looked up in the dynamic table, and added to it when missing.</summary>
+        Repeating,
+
+        /// <summary>Too large to index; its name may still be in either table.</summary>
+        Large,
+
+        /// <summary>A name we never index, so the dynamic table never has it.</summary>
+        PerCall,
+
+        /// <summary>A credential: never indexed, here or downstream.</summary>
+        Sensitive,
+    }
+
+    /// <summary>The dynamic table's size in RFC 7541 §4.1 terms (name + value + 32 per entry).</summary>
+    public int DynamicTableSize => _table.Size;
+
+    /// <summary>The number of entries in the dynamic table.</summary>
+    public int DynamicTableCount => _table.Count;
+
+    /// <summary>The dynamic table's maximum size, as the size updates encoded so far set it.</summary>
+    public int DynamicTableCapacity => _table.Capacity;
+
+    /// <summary>
+    /// Takes a SETTINGS_HEADER_TABLE_SIZE from the server. The next block opens with the size updates that tell its
+    /// decoder of the change (RFC 7541 §4.2): call this under the lock that appends the SETTINGS ack, since the server
+    /// applies the new limit when the ack arrives, before the blocks sent after it.
+    /// </summary>
+    public void SetMaxTableSize(uint settingsHeaderTableSize)
+    {
+        _allowedSize = (int)Math.Min(settingsHeaderTableSize, MaxTableSize);
+        _smallestAllowed = _smallestAllowed < 0 ? _allowedSize : Math.Min(_smallestAllowed, _allowedSize);
+    }
+
+    /// <summary>Starts a header block: appends the dynamic table size updates it owes the server, if any (§6.3).</summary>
+    public void BeginBlock(IBufferWriter<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (_inBlock)
+        {
+            // The last block was never ended, so never sent (encoding it threw): the server did not see the entries it
+            // added, nor the size updates it opened with. Rather than undo them, empty both tables: a size update to 0
+            // evicts every entry on the server's side too (§4.3), whatever size it had. Rare, and safe whatever threw.
+            Resize(0, destination);
+            _smallestAllowed = _allowedSize;
+        }
+
+        _inBlock = true;
+        if (_smallestAllowed < 0)
+        {
+            return;
+        }
+
+        // §4.2: when the size changed more than once between blocks, the smallest is signalled, then the final one.
+        // A change that leaves the size where the server's decoder has it needs no update (nghttp2 asks for one only
+        // when its setting goes below the size in use).
+        if (_smallestAllowed < _table.Capacity)
+        {
+            Resize(_smallestAllowed, destination);
+        }
+
+        if (_allowedSize != _table.Capacity)
+        {
+            Resize(_allowedSize, destination);
+        }
+
+        _smallestAllowed = -1;
+    }
+
+    /// <summary>Ends the block begun by <see cref="BeginBlock"/>: it will be sent, and the table is as the server will have it.</summary>
+    public void EndBlock() => _inBlock = false;
+
+    /// <summary>Appends one field of the block; strings are sent as ISO-8859-1 bytes.</summary>
+    /// <exception cref="ArgumentException">
+    /// A character above U+00FF, which has no single byte to send. Nothing is appended for this field, but the block
+    /// must then be dropped: the next <see cref="BeginBlock"/> sets both tables back to empty.
+    /// </exception>
+    public void EncodeHeader(string name, string value, IBufferWriter<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(destination);
 
-        var index = HpackStaticTable.Find(name.AsSpan(), value.AsSpan(), out var nameIndex);
-        if (index != 0)
+        var staticIndex = HpackStaticTable.Find(name.AsSpan(), value.AsSpan(), out var nameIndex);
+        if (staticIndex != 0)
         {
-            WriteIndexed(index, destination);
+            WriteIndexed(staticIndex, destination);
             return;
         }
 
-        var nameHuffman = nameIndex == 0 ? HuffmanLength(name, name, nameof(name)) : 0;
-        var valueHuffman = HuffmanLength(value, name, nameof(value));
-        var span = destination.GetSpan(HpackInteger.MaxLength + (nameIndex == 0 ? HpackInteger.MaxLength + name.Length : 0) + HpackInteger.MaxLength + value.Length);
-        var written = WriteLiteralStart(nameIndex, span);
-        if (nameIndex == 0)
+        var size = (long)name.Length + value.Length + HpackDynamicTable.EntryOverhead;
+        var kind = Classify(name, value, size);
+        if (kind is Kind.Sensitive or Kind.PerCall)
         {
-            written += WriteString(name, nameHuffman, span[written..]);
-        }
-
-        written += WriteString(value, valueHuffman, span[written..]);
-        destination.Advance(written);
-    }
-
-    /// <summary>Appends one field whose name and value are already bytes.</summary>
-    public static void EncodeHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, IBufferWriter<byte> destination)
-    {
-        ArgumentNullException.ThrowIfNull(destination);
-
-        var index = HpackStaticTable.Find(name, value, out var nameIndex);
-        if (index != 0)
-        {
-            WriteIndexed(index, destination);
+            // Every credential's name is in the static table; per-call names never enter the dynamic one.
+            WriteLiteral(kind == Kind.Sensitive ? NeverIndexedPattern : WithoutIndexingPattern, 4, nameIndex, name, value, destination);
             return;
         }
 
-        var span = destination.GetSpan(HpackInteger.MaxLength + (nameIndex == 0 ? HpackInteger.MaxLength + name.Length : 0) + HpackInteger.MaxLength + value.Length);
-        var written = WriteLiteralStart(nameIndex, span);
-        if (nameIndex == 0)
+        var nameHash = HpackEncoderTable.HashName(name);
+        var fieldHash = 0;
+        if (size <= _table.Capacity)
         {
-            written += WriteString(name, span[written..]);
+            // A large field too may be in the table, added before the table shrank; one larger than the table is not.
+            fieldHash = HpackEncoderTable.HashField(nameHash, value);
+            var index = _table.FindField(name, value, nameHash, fieldHash);
+            if (index != 0)
+            {
+                WriteIndexed(index, destination);
+                return;
+            }
         }
 
-        written += WriteString(value, span[written..]);
-        destination.Advance(written);
+        if (nameIndex == 0)
+        {
+            nameIndex = _table.FindName(name, nameHash);
+        }
+
+        if (kind == Kind.Large)
+        {
+            WriteLiteral(WithoutIndexingPattern, 4, nameIndex, name, value, destination);
+            return;
+        }
+
+        // The literal is written (and its strings checked) before the entry is added: the server reads a name index
+        // against the table as it was, even when adding evicts that very entry (§4.4).
+        WriteLiteral(IncrementalIndexingPattern, 6, nameIndex, name, value, destination);
+        _table.Add(name, value, nameHash, fieldHash);
     }
 
-    /// <summary>
-    /// Appends a dynamic table size update (RFC 7541 §6.3), which must open a header block. We never index, so 0
-    /// is always right: send it at the start of the first block after each change of the peer's
-    /// SETTINGS_HEADER_TABLE_SIZE (a peer that lowers it may insist on hearing the change, RFC 7541 §4.2).
-    /// </summary>
-    public static void EncodeDynamicTableSizeUpdate(int size, IBufferWriter<byte> destination)
+    private Kind Classify(string name, string value, long size)
     {
-        ArgumentNullException.ThrowIfNull(destination);
+        switch (name)
+        {
+            case "authorization" or "proxy-authorization":
+            case "cookie" when value.Length < 20: // short cookies are guessable from the table's behaviour (§7.1.3)
+                return Kind.Sensitive;
+            case "grpc-timeout" or "grpc-previous-rpc-attempts" or "content-length" or "x-request-id"
+                or "traceparent" or "tracestate" or "grpc-trace-bin" or "b3" or "x-b3-traceid" or "x-b3-spanid" or "x-b3-parentspanid":
+                return Kind.PerCall;
+            case ":path" when value.Length > MaxIndexedPathLength:
+                return Kind.Large;
+        }
+
+        return size > _table.Capacity / 4 ? Kind.Large : Kind.Repeating;
+    }
+
+    /// <summary>A dynamic table size update (§6.3), and the same eviction the server's decoder makes on reading it.</summary>
+    private void Resize(int size, IBufferWriter<byte> destination)
+    {
         var span = destination.GetSpan(HpackInteger.MaxLength);
         destination.Advance(HpackInteger.Encode(size, 5, SizeUpdatePattern, span));
+        _table.Resize(size);
     }
 
     private static void WriteIndexed(int index, IBufferWriter<byte> destination)
@@ -95,11 +209,21 @@ internal static class HpackEncoder
         destination.Advance(HpackInteger.Encode(index, 7, IndexedPattern, span));
     }
 
-    /// <summary>The literal's first byte(s): never-indexed or without-indexing, with the 4-bit name index (0: new name).</summary>
-    private static int WriteLiteralStart(int nameIndex, Span<byte> destination)
+    /// <summary>A literal (§6.2): the pattern with the name index in its prefix (0: a new name follows), then the value.</summary>
+    private static void WriteLiteral(byte pattern, int prefixBits, int nameIndex, string name, string value, IBufferWriter<byte> destination)
     {
-        var pattern = nameIndex is AuthorizationIndex or ProxyAuthorizationIndex ? NeverIndexedPattern : WithoutIndexingPattern;
-        return HpackInteger.Encode(nameIndex, 4, pattern, destination);
+        // Both lengths first: they refuse a string HPACK cannot carry before anything is written.
+        var nameHuffman = nameIndex == 0 ? HuffmanLength(name, name, nameof(name)) : 0;
+        var valueHuffman = HuffmanLength(value, name, nameof(value));
+        var span = destination.GetSpan(HpackInteger.MaxLength + (nameIndex == 0 ? HpackInteger.MaxLength + name.Length : 0) + HpackInteger.MaxLength + value.Length);
+        var written = HpackInteger.Encode(nameIndex, prefixBits, pattern, span);
+        if (nameIndex == 0)
+        {
+            written += WriteString(name, nameHuffman, span[written..]);
+        }
+
+        written += WriteString(value, valueHuffman, span[written..]);
+        destination.Advance(written);
     }
 
     private static int HuffmanLength(string text, string fieldName, string parameterName)
@@ -114,20 +238,6 @@ internal static class HpackEncoder
         }
 
         return length;
-    }
-
-    private static int WriteString(ReadOnlySpan<byte> text, Span<byte> destination)
-    {
-        var huffmanLength = Huffman.EncodedLength(text);
-        if (huffmanLength < text.Length)
-        {
-            var written = HpackInteger.Encode(huffmanLength, 7, HuffmanFlag, destination);
-            return written + Huffman.Encode(text, destination[written..]);
-        }
-
-        var headerLength = HpackInteger.Encode(text.Length, 7, 0, destination);
-        text.CopyTo(destination[headerLength..]);
-        return headerLength + text.Length;
     }
 
     private static int WriteString(string text, int huffmanLength, Span<byte> destination)

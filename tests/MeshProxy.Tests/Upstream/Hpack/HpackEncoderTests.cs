@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using CsCheck;
 using MeshProxy.Upstream.Hpack;
 
@@ -7,6 +6,13 @@ namespace MeshProxy.Tests.Upstream.Hpack;
 
 public sealed class HpackEncoderTests
 {
+    private static readonly (string Name, string Value)[] GrpcRequest =
+    [
+        (":method", "POST"), (":scheme", "http"), (":authority", "backend:5001"), (":path", "/greet.Greeter/SayHello"),
+        ("content-type", "application/grpc"), ("te", "trailers"), ("grpc-accept-encoding", "identity,gzip"),
+        ("user-agent", "grpc-dotnet/2.85.0 (.NET 10.0.0; CLR 10.0.0; net10.0; linux; x64)"),
+    ];
+
     [Theory]
     [InlineData(":method", "POST", "83")]
     [InlineData(":method", "GET", "82")]
@@ -15,145 +21,419 @@ public sealed class HpackEncoderTests
     [InlineData(":path", "/", "84")]
     [InlineData(":status", "200", "88")]
     [InlineData("accept-encoding", "gzip, deflate", "90")]
-    public void EncodeHeader_NameAndValueInTheStaticTable_IsOneIndexedByte(string name, string value, string hex)
+    public void EncodeHeader_NameAndValueInTheStaticTable_IsOneIndexedByteAndNotAdded(string name, string value, string hex)
     {
-        Assert.Equal(HeaderList.Hex(hex), Encode(name, value));
-        Assert.Equal(HeaderList.Hex(hex), EncodeBytes(name, value));
+        var encoder = new HpackEncoder();
+        Assert.Equal(HeaderList.Hex(hex), Block(encoder, (name, value)));
+        Assert.Equal(0, encoder.DynamicTableCount);
     }
 
     [Fact]
-    public void EncodeHeader_StaticName_IsALiteralWithoutIndexingWithTheNameIndex()
+    public void EncodeHeader_RepeatingField_IndexedWhenFirstSent_OneIndexedByteAfter()
     {
-        // content-type is index 31: 4-bit prefix full (0x0f), then 31 - 15 = 16.
-        var bytes = Encode("content-type", "application/grpc");
-        Assert.Equal([0x0F, 0x10], bytes[..2]);
-        Assert.Equal([("content-type", "application/grpc")], HeaderList.Decode(new HpackDecoder(), bytes));
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
 
-        // :path is index 4, in the prefix.
-        bytes = Encode(":path", "/greet.Greeter/SayHello");
-        Assert.Equal(0x04, bytes[0]);
-        Assert.Equal(0x80, bytes[1] & 0x80); // Huffman is shorter for this path
+        // content-type is static index 31, in the 6-bit prefix of a literal with incremental indexing (0x40 | 31);
+        // the value follows Huffman coded.
+        var first = Block(encoder, ("content-type", "application/grpc"));
+        Assert.Equal(0x5F, first[0]);
+        Assert.Equal(0x80, first[1] & 0x80);
+        Assert.Equal([("content-type", "application/grpc")], server.Decode(first));
+
+        // A new string instance with the same content: the newest dynamic entry, index 62.
+        Assert.Equal([0xBE], Block(encoder, ("content-type", new string("application/grpc".AsSpan()))));
+        Assert.Equal(60, encoder.DynamicTableSize); // 12 + 16 + 32
     }
 
     [Fact]
-    public void EncodeHeader_Te_IsNotInTheStaticTableSoANewName()
+    public void EncodeHeader_NewName_IsSentAsAStringOnceThenIndexed()
     {
         // "te" Huffman coded is 10 bits, two bytes, no shorter: sent raw. "trailers" is 43 bits, 6 bytes: coded.
-        var bytes = Encode("te", "trailers");
-        Assert.Equal(HeaderList.Hex("00 02 7465 86"), bytes[..5]);
-        Assert.Equal(11, bytes.Length);
-        Assert.Equal([("te", "trailers")], HeaderList.Decode(new HpackDecoder(), bytes));
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        var first = Block(encoder, ("te", "trailers"));
+        Assert.Equal(HeaderList.Hex("40 02 7465 86"), first[..5]);
+        Assert.Equal(11, first.Length);
+        Assert.Equal([("te", "trailers")], server.Decode(first));
+        Assert.Equal([0xBE], Block(encoder, ("te", "trailers")));
+    }
+
+    [Fact]
+    public void EncodeBlock_SecondIdenticalGrpcRequest_IsOneBytePerField()
+    {
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        var first = Block(encoder, GrpcRequest);
+        var second = Block(encoder, Copies(GrpcRequest));
+
+        Assert.Equal(GrpcRequest, server.Decode(first));
+        Assert.Equal(GrpcRequest, server.Decode(second));
+        Assert.True(first.Length > 100, $"the first block carries the strings: {first.Length} bytes");
+        Assert.Equal(GrpcRequest.Length, second.Length);
+        Assert.All(second, b => Assert.Equal(0x80, b & 0x80));
     }
 
     [Theory]
-    [InlineData("authorization", "1f08")]       // index 23: 0x10 | 0x0f, then 8
-    [InlineData("proxy-authorization", "1f22")] // index 49: then 34
-    public void EncodeHeader_Credentials_AreNeverIndexed(string name, string prefix)
+    [InlineData("grpc-timeout", "998m")]
+    [InlineData("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")]
+    [InlineData("tracestate", "congo=t61rcWkgMzE")]
+    [InlineData("x-request-id", "7f3a9c0e-5d1b-4c2a-9e8f-0a1b2c3d4e5f")]
+    [InlineData("grpc-previous-rpc-attempts", "1")]
+    [InlineData("content-length", "1234")]
+    public void EncodeHeader_PerCallField_IsALiteralWithoutIndexing_EveryTime(string name, string value)
     {
-        var bytes = Encode(name, "Bearer abc.def");
-        Assert.Equal(HeaderList.Hex(prefix), bytes[..2]);
-        Assert.Equal([(name, "Bearer abc.def")], HeaderList.Decode(new HpackDecoder(), bytes));
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        var first = Block(encoder, (name, value));
+        var second = Block(encoder, (name, value));
+
+        Assert.Equal(0x00, first[0] & 0xF0);
+        Assert.Equal(first, second);
+        Assert.Equal([(name, value)], server.Decode(first));
+        Assert.Equal([(name, value)], server.Decode(second));
+        Assert.Equal(0, server.Decoder.DynamicTableCount);
     }
 
     [Fact]
-    public void EncodeHeader_Latin1Value_IsSentAsOneBytePerChar()
+    public void EncodeHeader_Path_IndexedUpTo256Bytes_LongerIsALiteralWithoutIndexing()
     {
-        var bytes = Encode("x-name", "caf\u00e9");
-        Assert.Equal([("x-name", "caf\u00e9")], HeaderList.Decode(new HpackDecoder(), bytes));
-        Assert.Equal(bytes, EncodeBytes("x-name", "caf\u00e9"));
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        var grpcMethod = "/" + new string('m', 255);
+        var longer = grpcMethod + "x";
+
+        var block = Block(encoder, (":path", grpcMethod), (":path", longer));
+        Assert.Equal(0x44, block[0]); // incremental indexing, :path (static 4)
+        Assert.Equal([(":path", grpcMethod), (":path", longer)], server.Decode(block));
+        Assert.Equal(1, encoder.DynamicTableCount);
+
+        block = Block(encoder, (":path", grpcMethod), (":path", longer));
+        Assert.Equal([0xBE, 0x04], block[..2]); // indexed; then without indexing, :path
+        Assert.Equal([(":path", grpcMethod), (":path", longer)], server.Decode(block));
+    }
+
+    [Theory]
+    [InlineData(4096u, 1024)]
+    [InlineData(256u, 64)]
+    public void EncodeHeader_FieldOverAQuarterOfTheTable_IsNotIndexed(uint tableSize, int quarter)
+    {
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        server.Settings(tableSize);
+        var fits = new string('v', quarter - 32 - "x-big".Length);
+
+        var block = Block(encoder, ("x-big", fits), ("x-big", fits + "v"));
+        Assert.Equal([("x-big", fits), ("x-big", fits + "v")], server.Decode(block));
+        Assert.Equal(1, encoder.DynamicTableCount);
+        Assert.Equal(quarter, encoder.DynamicTableSize);
+
+        // The larger one names the entry the first became (index 62, 4-bit prefix full, then 47), without indexing.
+        block = Block(encoder, ("x-big", fits + "v"));
+        Assert.Equal([0x0F, 62 - 15], block[..2]);
+        Assert.Equal([("x-big", fits + "v")], server.Decode(block));
+    }
+
+    [Theory]
+    [InlineData("authorization", "Bearer abc.def", "1f08")]       // index 23: 0x10 | 0x0f, then 8
+    [InlineData("proxy-authorization", "Basic YWxhZGRpbg==", "1f22")] // index 49: then 34
+    [InlineData("cookie", "session=1234567890", "1f11")]           // index 32: then 17; 18 bytes, under 20
+    public void EncodeHeader_Credential_IsNeverIndexed_EveryTime(string name, string value, string prefix)
+    {
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        var first = Block(encoder, (name, value));
+        var second = Block(encoder, (name, value));
+
+        Assert.Equal(HeaderList.Hex(prefix), first[..2]);
+        Assert.Equal(first, second);
+        Assert.Equal([(name, value)], server.Decode(first));
+        Assert.Equal([(name, value)], server.Decode(second));
+        Assert.Equal(0, encoder.DynamicTableCount);
+    }
+
+    [Fact]
+    public void EncodeHeader_CookieOf20BytesOrMore_IsIndexed()
+    {
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        var block = Block(encoder, ("cookie", "session=0123456789ab"));
+        Assert.Equal(0x40 | 32, block[0]);
+        Assert.Equal([("cookie", "session=0123456789ab")], server.Decode(block));
+        Assert.Equal([0xBE], Block(encoder, ("cookie", "session=0123456789ab")));
+    }
+
+    [Fact]
+    public void EncodeHeader_NewValueOfANameInTheDynamicTable_NamesTheEntry()
+    {
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        var block = Block(encoder, ("x-tenant", "a"), ("grpc-timeout", "1S"), ("x-tenant", "b"), ("x-tenant", "c"));
+
+        // Each new x-tenant value names the newest x-tenant entry: 62 the first time, 62 again (b is then newest).
+        Assert.Equal([("x-tenant", "a"), ("grpc-timeout", "1S"), ("x-tenant", "b"), ("x-tenant", "c")], server.Decode(block));
+        var second = Block(encoder, ("x-tenant", "d"));
+        Assert.Equal(0x40 | 62, second[0]);
+        Assert.Equal([("x-tenant", "d")], server.Decode(second));
+    }
+
+    [Fact]
+    public void EncodeHeader_LiteralNamingTheEntryItsInsertionEvicts_DecodesRight()
+    {
+        // RFC 7541 §4.4: the name is read from the table before the entry it names is evicted to make room.
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        server.Settings(256);
+        (string, string)[] full = [("x-k", new string('k', 29)), ("x-l", new string('l', 29)), ("x-m", new string('m', 29)), ("x-n", new string('n', 29))];
+        Assert.Equal(full, server.Decode(Block(encoder, full)));
+        Assert.Equal(256, encoder.DynamicTableSize); // four entries of 64, the most a quarter allows
+
+        // x-k is the oldest, index 65 (6-bit prefix full, then 2); adding x-k: b evicts it.
+        var block = Block(encoder, ("x-k", "b"));
+        Assert.Equal([0x7F, 65 - 63], block[..2]);
+        Assert.Equal([("x-k", "b")], server.Decode(block));
+        Assert.Equal((4, (3 * 64) + 36), (encoder.DynamicTableCount, encoder.DynamicTableSize));
+    }
+
+    [Fact]
+    public void SetMaxTableSize_NoChangeFromTheInitial4096_SendsNoSizeUpdate()
+    {
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        Assert.Empty(HpackServerModel.SizeUpdates(Block(encoder, GrpcRequest)));
+
+        server.Settings(4096);
+        server.Settings(65536); // above our 4096: the table stays at 4096
+        Assert.Equal([0xBE], Block(encoder, ("user-agent", GrpcRequest[^1].Value)));
+        Assert.Equal(4096, encoder.DynamicTableCapacity);
+    }
+
+    [Fact]
+    public void SetMaxTableSize_Smaller_NextBlockOpensWithTheUpdate_AndTheOldestEntriesGo()
+    {
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        server.Decode(Block(encoder, ("x-a", "1"), ("x-b", "2"), ("x-c", "3"))); // 36 each
+        server.Settings(100);
+
+        var block = Block(encoder, ("x-c", "3"), ("x-b", "2"), ("x-a", "1"));
+        Assert.Equal([100], HpackServerModel.SizeUpdates(block));
+        Assert.Equal(HeaderList.Hex("3f45"), block[..2]);    // 100 = 31 + 69
+        Assert.Equal([0xBE, 0xBF], block[2..4]);               // x-c, x-b; x-a went to make room
+        Assert.Equal([("x-c", "3"), ("x-b", "2"), ("x-a", "1")], server.Decode(block));
+
+        // A quarter of 100 is 25: x-a (36) is now too large to index again.
+        Assert.Equal(72, encoder.DynamicTableSize);
+    }
+
+    [Fact]
+    public void SetMaxTableSize_Larger_NextBlockOpensWithTheUpdate_AndMoreIsKept()
+    {
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        server.Settings(256);
+        var opening = Block(encoder, ("x-a", "1"));
+        Assert.Equal([256], HpackServerModel.SizeUpdates(opening));
+        server.Decode(opening);
+
+        server.Settings(8192);
+        var block = Block(encoder, ("x-a", "1"), ("x-big", new string('v', 900)));
+        Assert.Equal([4096], HpackServerModel.SizeUpdates(block));
+        Assert.Equal(0xBE, block[3]);
+        Assert.Equal(2, server.Decode(block).Count);
+        Assert.Equal(2, encoder.DynamicTableCount); // 900 bytes fit a quarter of 4096, not of 256
+    }
+
+    [Fact]
+    public void SetMaxTableSize_Zero_EmptiesTheTable_AndNothingIsIndexedAfter()
+    {
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        server.Decode(Block(encoder, GrpcRequest));
+        server.Settings(0);
+
+        var block = Block(encoder, GrpcRequest);
+        Assert.Equal([0], HpackServerModel.SizeUpdates(block));
+        Assert.Equal(GrpcRequest, server.Decode(block));
+        Assert.Equal(GrpcRequest, server.Decode(Block(encoder, GrpcRequest)));
+        Assert.Equal(0, server.Decoder.DynamicTableCount);
+    }
+
+    [Fact]
+    public void SetMaxTableSize_DownAndUpBetweenBlocks_SignalsTheSmallestThenTheFinal()
+    {
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        server.Decode(Block(encoder, GrpcRequest));
+        server.Settings(1000);
+        server.Settings(0);
+        server.Settings(2000);
+
+        var block = Block(encoder, GrpcRequest);
+        Assert.Equal([0, 2000], HpackServerModel.SizeUpdates(block));
+        Assert.Equal(GrpcRequest, server.Decode(block));
+        Assert.Equal(GrpcRequest.Length, Block(encoder, GrpcRequest).Length);
     }
 
     [Fact]
     public void EncodeHeader_CharAboveLatin1_IsRefusedWithoutEchoingTheValue()
     {
+        var encoder = new HpackEncoder();
         var writer = new ArrayBufferWriter<byte>();
-        var error = Assert.Throws<ArgumentException>(() => HpackEncoder.EncodeHeader("x-token", "secret\u20ac", writer));
+        encoder.BeginBlock(writer);
+        var error = Assert.Throws<ArgumentException>(() => encoder.EncodeHeader("x-token", "secret\u20ac", writer));
         Assert.Contains("'x-token'", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, writer.WrittenCount);
+        Assert.Equal(0, encoder.DynamicTableCount);
     }
 
     [Fact]
-    public void EncodeDynamicTableSizeUpdate_Zero_OpensABlockTheDecoderAccepts()
+    public void EncodeHeader_FailedBlockDropped_EncoderAndServerStayInStep()
     {
-        var writer = new ArrayBufferWriter<byte>();
-        HpackEncoder.EncodeDynamicTableSizeUpdate(0, writer);
-        HpackEncoder.EncodeHeader(":method", "POST", writer);
-        Assert.Equal([0x20, 0x83], writer.WrittenSpan.ToArray());
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        Assert.Equal([("x-a", "1"), ("x-b", "2")], server.Decode(Block(encoder, ("x-a", "1"), ("x-b", "2"))));
 
-        var decoder = new HpackDecoder();
-        Assert.Equal([(":method", "POST")], HeaderList.Decode(decoder, writer.WrittenSpan.ToArray()));
-        Assert.Equal(0, decoder.DynamicTableCapacity);
+        // This block adds two entries, then meets a value HPACK cannot carry; the connection drops it unsent.
+        var dropped = new ArrayBufferWriter<byte>();
+        encoder.BeginBlock(dropped);
+        encoder.EncodeHeader("x-c", "3", dropped);
+        encoder.EncodeHeader("x-a", "1", dropped);
+        encoder.EncodeHeader("x-d", "4", dropped);
+        Assert.Throws<ArgumentException>(() => encoder.EncodeHeader("x-e", "caf\u20ac", dropped));
+
+        // The server saw only the first block. The next one empties both tables and starts again.
+        (string, string)[] fields = [("x-c", "3"), ("x-a", "1"), ("x-b", "2"), ("x-d", "4")];
+        var block = Block(encoder, fields);
+        Assert.Equal([0, 4096], HpackServerModel.SizeUpdates(block));
+        Assert.Equal(fields, server.Decode(block));
+        Assert.Equal(4, server.Decoder.DynamicTableCount);
+
+        block = Block(encoder, fields);
+        Assert.Equal(fields.Length, block.Length);
+        Assert.Equal(fields, server.Decode(block));
     }
 
     [Fact]
-    public void EncodeHeader_AnyHeaderList_DecodesToTheSameList()
+    public void EncodeHeader_FailedBlockThatOpenedWithASizeUpdate_TheUpdateIsSentAgain()
     {
-        var staticNames = Enumerable.Range(1, HpackStaticTable.Count).Select(i => Encoding.ASCII.GetString(HpackStaticTable.GetName(i))).Distinct().ToArray();
-        var name = Gen.OneOf(Pick(staticNames), Gen.String[Gen.Char["abcdefghijklmnopqrstuvwxyz0123456789-_."], 1, 30], Gen.Const("te"));
-        var value = Gen.OneOf(
-            Pick("", "GET", "POST", "200", "/", "http", "trailers", "application/grpc", "gzip, deflate"),
-            Gen.String[Gen.Char[(char)0, (char)255], 0, 100],
-            Gen.String[Gen.Char.AlphaNumeric, 0, 300]);
-        var list = Gen.Select(name, value).Array[0, 20];
-        list.Sample(fields =>
+        // The dropped block carried the update the server waits for since its SETTINGS lowered the size to 0.
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        server.Decode(Block(encoder, GrpcRequest));
+        server.Settings(0);
+        var dropped = new ArrayBufferWriter<byte>();
+        encoder.BeginBlock(dropped);
+        Assert.Throws<ArgumentException>(() => encoder.EncodeHeader("x-e", "caf\u20ac", dropped));
+
+        var block = Block(encoder, GrpcRequest);
+        Assert.Equal([0], HpackServerModel.SizeUpdates(block));
+        Assert.Equal(GrpcRequest, server.Decode(block));
+    }
+
+    [Fact]
+    public void EncodeBlocks_AnySequenceWithSettingsChangesAndFailures_TheServerDecodesEveryFieldInStep()
+    {
+        // Few names and values, so fields repeat; tables as small as 64 bytes, so entries are evicted all the time.
+        string[] names = [":path", ":authority", "content-type", "te", "x-a", "x-b", "x-tenant", "grpc-timeout", "authorization", "cookie", "user-agent"];
+        string[] values = ["", "1", "trailers", "application/grpc", "/pkg.Service/Method", "value of some length", "caf\u00e9"];
+        var name = Gen.OneOf(Gen.Int[0, names.Length - 1].Select(i => names[i]), Gen.String[Gen.Char["abcxyz-"], 1, 12]);
+        var value = Gen.Frequency(
+            (6, Gen.Int[0, values.Length - 1].Select(i => values[i])),
+            (3, Gen.String[Gen.Char[(char)0, (char)255], 0, 40]),
+            (1, Gen.String[Gen.Char.AlphaNumeric, 200, 1200]));
+        var fields = Gen.Select(name, value).Array[0, 14];
+        var step = Gen.Frequency(
+            (12, fields.Select(f => new Step(f, FailAt: -1, Settings: null))),
+            (2, Gen.Select(fields, Gen.Int[0, 14]).Select(t => new Step(t.Item1, Math.Min(t.Item2, t.Item1.Length), null))),
+            (3, Gen.OneOf(Gen.UInt[0, 5000], Gen.Const(0u), Gen.Const(64u), Gen.Const(256u), Gen.Const(uint.MaxValue)).Select(s => new Step([], -1, s))));
+
+        step.Array[1, 40].Sample(steps =>
         {
-            var writer = new ArrayBufferWriter<byte>();
-            var byteWriter = new ArrayBufferWriter<byte>();
-            foreach (var (n, v) in fields)
+            var encoder = new HpackEncoder();
+            var server = new HpackServerModel(encoder);
+            foreach (var s in steps)
             {
-                HpackEncoder.EncodeHeader(n, v, writer);
-                HpackEncoder.EncodeHeader(Encoding.Latin1.GetBytes(n), Encoding.Latin1.GetBytes(v), byteWriter);
-            }
+                if (s.Settings is { } size)
+                {
+                    server.Settings(size);
+                    continue;
+                }
 
-            Assert.Equal(writer.WrittenSpan.ToArray(), byteWriter.WrittenSpan.ToArray());
-            var decoder = new HpackDecoder(maxHeaderListSize: int.MaxValue);
-            Assert.Equal(fields, HeaderList.Decode(decoder, writer.WrittenSpan.ToArray()));
-            Assert.Equal(0, decoder.DynamicTableCount);
-        }, iter: 1000, threads: 1);
+                // A block that fails (at any field, or after the last) is dropped unsent, as the connection does.
+                var writer = new ArrayBufferWriter<byte>();
+                encoder.BeginBlock(writer);
+                for (var i = 0; i <= s.Fields.Length; i++)
+                {
+                    if (i == s.FailAt)
+                    {
+                        Assert.Throws<ArgumentException>(() => encoder.EncodeHeader("x-bad", "\u0100", writer));
+                        break;
+                    }
+
+                    if (i < s.Fields.Length)
+                    {
+                        encoder.EncodeHeader(s.Fields[i].Name, s.Fields[i].Value, writer);
+                    }
+                }
+
+                if (s.FailAt < 0)
+                {
+                    encoder.EndBlock();
+                    Assert.Equal(s.Fields, server.Decode(writer.WrittenSpan.ToArray()));
+                }
+            }
+        }, iter: 500, threads: 1);
     }
 
     [Fact]
-    public void EncodeHeader_GrpcRequest_AllocatesNothing()
+    public void EncodeBlock_WarmConnection_AllocatesNothing()
     {
-        (string Name, string Value)[] request =
-        [
-            (":method", "POST"), (":scheme", "http"), (":path", "/greet.Greeter/SayHello"), (":authority", "backend:5001"),
-            ("content-type", "application/grpc"), ("te", "trailers"), ("grpc-timeout", "1S"), ("authorization", "Bearer abc"),
-        ];
+        (string Name, string Value)[] request = [.. GrpcRequest, ("grpc-timeout", "1S"), ("authorization", "Bearer abc")];
+        var encoder = new HpackEncoder();
         var writer = new ArrayBufferWriter<byte>(4096);
-        foreach (var (name, value) in request)
-        {
-            HpackEncoder.EncodeHeader(name, value, writer);
-        }
+        Encode(request);
+        var copies = Copies(request);
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 100; i++)
         {
             writer.ResetWrittenCount();
-            foreach (var (name, value) in request)
-            {
-                HpackEncoder.EncodeHeader(name, value, writer);
-            }
+            Encode(copies);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal(request, HeaderList.Decode(new HpackDecoder(), writer.WrittenSpan.ToArray()));
+
+        void Encode((string Name, string Value)[] fields)
+        {
+            encoder.BeginBlock(writer);
+            foreach (var (name, value) in fields)
+            {
+                encoder.EncodeHeader(name, value, writer);
+            }
+
+            encoder.EndBlock();
+        }
     }
 
-    private static Gen<string> Pick(params string[] choices) => Gen.Int[0, choices.Length - 1].Select(i => choices[i]);
-
-    private static byte[] Encode(string name, string value)
+    private static byte[] Block(HpackEncoder encoder, params (string Name, string Value)[] fields)
     {
         var writer = new ArrayBufferWriter<byte>();
-        HpackEncoder.EncodeHeader(name, value, writer);
+        encoder.BeginBlock(writer);
+        foreach (var (name, value) in fields)
+        {
+            encoder.EncodeHeader(name, value, writer);
+        }
+
+        encoder.EndBlock();
         return writer.WrittenSpan.ToArray();
     }
 
-    private static byte[] EncodeBytes(string name, string value)
-    {
-        var writer = new ArrayBufferWriter<byte>();
-        HpackEncoder.EncodeHeader(Encoding.Latin1.GetBytes(name), Encoding.Latin1.GetBytes(value), writer);
-        return writer.WrittenSpan.ToArray();
-    }
+    /// <summary>The same fields in new string instances, as the next call brings them.</summary>
+    private static (string Name, string Value)[] Copies((string Name, string Value)[] fields) =>
+        [.. fields.Select(f => (new string(f.Name.AsSpan()), new string(f.Value.AsSpan())))];
+
+    /// <summary>A header block (failing after <paramref name="FailAt"/> fields when that is not -1), or a SETTINGS change.</summary>
+    private sealed record Step((string Name, string Value)[] Fields, int FailAt, uint? Settings);
 }

@@ -7,18 +7,20 @@ namespace MeshProxy.Tests.Upstream.Hpack;
 
 /// <summary>
 /// The least of an HTTP/2 client (RFC 9113) that lets a test watch a real server's header blocks: the preface and a
-/// SETTINGS at connect, GET requests whose header blocks our <see cref="HpackEncoder"/> writes, and a frame reader
-/// that joins HEADERS and CONTINUATION, strips padding and priority, and hands each block to one
-/// <see cref="HpackDecoder"/> in the order the blocks arrive, as the connection's decoder must.
+/// SETTINGS at connect, GET requests whose header blocks one <see cref="HpackEncoder"/> writes (told of the server's
+/// SETTINGS_HEADER_TABLE_SIZE when it acknowledges them, as the connection does), and a frame reader that joins
+/// HEADERS and CONTINUATION, strips padding and priority, and hands each block to one <see cref="HpackDecoder"/> in the
+/// order the blocks arrive, as the connection's decoder must.
 /// </summary>
 internal sealed class Http2ResponseReader : IAsyncDisposable
 {
-    private const byte Data = 0x0, Headers = 0x1, RstStream = 0x3, Settings = 0x4, Ping = 0x6, GoAway = 0x7, Continuation = 0x9;
+    private const byte Data = 0x0, Headers = 0x1, RstStream = 0x3, Settings = 0x4, Ping = 0x6, GoAway = 0x7, WindowUpdate = 0x8, Continuation = 0x9;
     private const byte EndStream = 0x1, Ack = 0x1, EndHeaders = 0x4, Padded = 0x8, PriorityFlag = 0x20;
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly HpackDecoder _decoder;
+    private readonly HpackEncoder _encoder = new();
 
     private Http2ResponseReader(Socket socket, HpackDecoder decoder)
     {
@@ -39,6 +41,9 @@ internal sealed class Http2ResponseReader : IAsyncDisposable
     /// <summary>Blocks that opened with a dynamic table size update (RFC 7541 §6.3).</summary>
     public int SizeUpdateCount { get; private set; }
 
+    /// <summary>Our encoder's dynamic table entries after the last request.</summary>
+    public int EncoderTableCount => _encoder.DynamicTableCount;
+
     /// <summary>Connects and sends the preface and SETTINGS_HEADER_TABLE_SIZE = <paramref name="headerTableSize"/>.</summary>
     public static async Task<Http2ResponseReader> ConnectAsync(int port, int headerTableSize, CancellationToken cancellationToken)
     {
@@ -53,23 +58,17 @@ internal sealed class Http2ResponseReader : IAsyncDisposable
         return reader;
     }
 
-    /// <summary>
-    /// Sends a GET with <paramref name="fields"/> (pseudo-fields first) and ends the stream; the block opens with a
-    /// dynamic table size update of 0 when <paramref name="sizeUpdate"/> says so.
-    /// </summary>
-    public Task SendRequestAsync(int streamId, IEnumerable<(string Name, string Value)> fields, CancellationToken cancellationToken, bool sizeUpdate = false)
+    /// <summary>Sends a GET with <paramref name="fields"/> (pseudo-fields first) and ends the stream.</summary>
+    public Task SendRequestAsync(int streamId, IEnumerable<(string Name, string Value)> fields, CancellationToken cancellationToken)
     {
         var block = new ArrayBufferWriter<byte>();
-        if (sizeUpdate)
-        {
-            HpackEncoder.EncodeDynamicTableSizeUpdate(0, block);
-        }
-
+        _encoder.BeginBlock(block);
         foreach (var (name, value) in fields)
         {
-            HpackEncoder.EncodeHeader(name, value, block);
+            _encoder.EncodeHeader(name, value, block);
         }
 
+        _encoder.EndBlock();
         return WriteFrameAsync(Headers, EndStream | EndHeaders, streamId, block.WrittenSpan.ToArray(), cancellationToken);
     }
 
@@ -104,7 +103,7 @@ internal sealed class Http2ResponseReader : IAsyncDisposable
             switch (type)
             {
                 case Settings when (flags & Ack) == 0:
-                    await WriteFrameAsync(Settings, Ack, 0, [], cancellationToken);
+                    await AcknowledgeAsync(payload, applyToEncoder: true, cancellationToken);
                     break;
                 case Ping when (flags & Ack) == 0:
                     await WriteFrameAsync(Ping, Ack, 0, payload, cancellationToken);
@@ -141,6 +140,14 @@ internal sealed class Http2ResponseReader : IAsyncDisposable
                     break;
                 case Data:
                     body.Write(Unpad(payload, flags));
+                    if (payload.Length > 0)
+                    {
+                        // Credit back for the connection, whose 64 KiB window many responses would use up.
+                        var increment = new byte[4];
+                        BinaryPrimitives.WriteInt32BigEndian(increment, payload.Length);
+                        await WriteFrameAsync(WindowUpdate, 0, 0, increment, cancellationToken);
+                    }
+
                     break;
             }
 
@@ -157,8 +164,11 @@ internal sealed class Http2ResponseReader : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads frames until the server's SETTINGS, and acknowledges it: its values apply from then on.</summary>
-    public async Task AcknowledgeServerSettingsAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads frames until the server's SETTINGS, and acknowledges it: its values apply from then on. Our encoder is
+    /// told of its SETTINGS_HEADER_TABLE_SIZE unless <paramref name="applyToEncoder"/> is false (a client that forgets).
+    /// </summary>
+    public async Task AcknowledgeServerSettingsAsync(CancellationToken cancellationToken, bool applyToEncoder = true)
     {
         var header = new byte[9];
         while (true)
@@ -168,13 +178,26 @@ internal sealed class Http2ResponseReader : IAsyncDisposable
             await _stream.ReadExactlyAsync(payload, cancellationToken);
             if (header[3] == Settings && (header[4] & Ack) == 0)
             {
-                await WriteFrameAsync(Settings, Ack, 0, [], cancellationToken);
+                await AcknowledgeAsync(payload, applyToEncoder, cancellationToken);
                 return;
             }
         }
     }
 
     public ValueTask DisposeAsync() => _stream.DisposeAsync();
+
+    /// <summary>Acks a SETTINGS frame, then has the encoder open its next block with the size update it calls for.</summary>
+    private async Task AcknowledgeAsync(byte[] payload, bool applyToEncoder, CancellationToken cancellationToken)
+    {
+        await WriteFrameAsync(Settings, Ack, 0, [], cancellationToken);
+        for (var offset = 0; applyToEncoder && offset + 6 <= payload.Length; offset += 6)
+        {
+            if (BinaryPrimitives.ReadUInt16BigEndian(payload.AsSpan(offset)) == 0x1) // SETTINGS_HEADER_TABLE_SIZE
+            {
+                _encoder.SetMaxTableSize(BinaryPrimitives.ReadUInt32BigEndian(payload.AsSpan(offset + 2)));
+            }
+        }
+    }
 
     private List<(string, string)> DecodeBlock(List<byte> block, int frames)
     {

@@ -10,7 +10,8 @@ namespace MeshProxy.Tests.Upstream.Hpack;
 /// HPACK against a real peer: Node's http2 module (nghttp2, which Huffman codes and indexes as it sees fit) serves
 /// responses with many repeated and new fields and trailers over one connection (tests/node/hpack/server.js); our
 /// decoder reads every block in connection order and must give back exactly the fields the server was told to send.
-/// The server answers each request with the fields nghttp2 decoded from our encoder's block, checked as well.
+/// The server answers each request with the fields nghttp2 decoded from our encoder's block, checked as well: nghttp2
+/// is the independent decoder that must keep its dynamic table in step with our encoder's.
 /// </summary>
 public sealed class NodeHttp2PeerTests
 {
@@ -80,11 +81,11 @@ public sealed class NodeHttp2PeerTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task Encode_ServerLowersItsTableSize_NeedsTheSizeUpdateAtTheStartOfOurNextBlock(bool sizeUpdate)
+    public async Task Encode_ServerLowersItsTableSize_NeedsTheSizeUpdateAtTheStartOfOurNextBlock(bool told)
     {
         // RFC 7541 §4.2: once the server's smaller SETTINGS_HEADER_TABLE_SIZE is acknowledged, nghttp2 insists that
-        // our next block open with a size update, though we never index; without it the connection ends with
-        // COMPRESSION_ERROR (9). HpackEncoder.EncodeDynamicTableSizeUpdate(0) is what the connection must send.
+        // our next block open with a size update; without it the connection ends with COMPRESSION_ERROR (9). The
+        // encoder sends it when it is told of the setting, as the connection tells it.
         using var spec = TempPath.File("hpack", ".json");
         await File.WriteAllTextAsync(spec.Path, JsonSerializer.Serialize(new[] { new { headers = new[] { new[] { ":status", "200" } }, trailers = new[] { new[] { "grpc-status", "0" } } } }));
         using var cancellation = new CancellationTokenSource(TaskTimeoutExtensions.DefaultTimeoutSpan);
@@ -92,10 +93,10 @@ public sealed class NodeHttp2PeerTests
         try
         {
             await using var connection = await Http2ResponseReader.ConnectAsync(port, 4096, cancellation.Token).DefaultTimeout();
-            await connection.AcknowledgeServerSettingsAsync(cancellation.Token).DefaultTimeout();
-            await connection.SendRequestAsync(1, MakeRequest(0, port), cancellation.Token, sizeUpdate).DefaultTimeout();
+            await connection.AcknowledgeServerSettingsAsync(cancellation.Token, applyToEncoder: told).DefaultTimeout();
+            await connection.SendRequestAsync(1, MakeRequest(0, port), cancellation.Token).DefaultTimeout();
             var read = connection.ReadStreamAsync(1, cancellation.Token);
-            if (sizeUpdate)
+            if (told)
             {
                 var (blocks, _) = await read.DefaultTimeout();
                 Assert.Equal([(":status", "200")], blocks[0].Where(f => f.Name == ":status"));
@@ -110,6 +111,97 @@ public sealed class NodeHttp2PeerTests
         {
             Stop(process);
         }
+    }
+
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(256)] // a table that holds a handful of our fields: evictions on nearly every request
+    public async Task Encode_ManyRequestsOverOneConnection_NghttpDecodesEveryFieldAsSent(int headerTableSize)
+    {
+        var responses = Enumerable.Range(0, Responses).Select(MakeResponse).ToArray();
+        using var spec = TempPath.File("hpack", ".json");
+        await File.WriteAllTextAsync(spec.Path, JsonSerializer.Serialize(responses.Select(r => new
+        {
+            headers = r.Headers.Select(f => new[] { f.Name, f.Value }),
+            trailers = r.Trailers.Select(f => new[] { f.Name, f.Value }),
+        })));
+        using var cancellation = new CancellationTokenSource(TaskTimeoutExtensions.DefaultTimeoutSpan);
+        var (process, port) = await StartServerAsync(spec.Path, cancellation.Token, headerTableSize.ToString(CultureInfo.InvariantCulture)).DefaultTimeout();
+        try
+        {
+            // Mid-connection the server changes its SETTINGS_HEADER_TABLE_SIZE (smaller, 0, larger, above 4096): each
+            // change is acknowledged before the response, so our next block must open with the size update.
+            var changes = new Dictionary<int, int> { [30] = 100, [45] = 0, [55] = 4096, [70] = 1024, [85] = 65536 };
+            var random = new Random(7541);
+            var requests = Enumerable.Range(0, 100).Select(i => MakeVaryingRequest(i, port, random)).ToArray();
+            var indexed = requests.SelectMany(r => r).Where(f => f.Name.StartsWith("x-call-", StringComparison.Ordinal)).Sum(f => f.Name.Length + f.Value.Length + 32);
+            Assert.True(indexed > 4096, $"the fields indexed should overflow the table: {indexed} bytes");
+
+            await using var connection = await Http2ResponseReader.ConnectAsync(port, 4096, cancellation.Token).DefaultTimeout();
+            var streamId = 1;
+            for (var i = 0; i < requests.Length; i++)
+            {
+                if (changes.TryGetValue(i, out var size))
+                {
+                    await connection.SendRequestAsync(streamId, [(":method", "GET"), (":scheme", "http"), (":path", $"/settings/{size}"), (":authority", $"127.0.0.1:{port}")], cancellation.Token).DefaultTimeout();
+                    await connection.ReadStreamAsync(streamId, cancellation.Token).DefaultTimeout();
+                    streamId += 2;
+                }
+
+                await connection.SendRequestAsync(streamId, requests[i], cancellation.Token).DefaultTimeout();
+                var (blocks, body) = await connection.ReadStreamAsync(streamId, cancellation.Token).DefaultTimeout();
+                streamId += 2;
+
+                var received = JsonSerializer.Deserialize<string[][]>(Encoding.Latin1.GetString(body))!;
+                Assert.Equal(requests[i], received.Select(f => (f[0], f[1])));
+                Assert.Equal(responses[i % Responses].Headers, blocks[0]);
+            }
+
+            Assert.True(connection.EncoderTableCount > 0, "the encoder should have indexed fields");
+        }
+        finally
+        {
+            Stop(process);
+        }
+    }
+
+    /// <summary>
+    /// A request with fields that repeat on every call, some that repeat now and then (a tenant, a method), some new
+    /// each time (a deadline, a name and value of their own, a larger value), and credentials.
+    /// </summary>
+    private static List<(string Name, string Value)> MakeVaryingRequest(int i, int port, Random random)
+    {
+        var fields = new List<(string Name, string Value)>
+        {
+            (":method", "GET"),
+            (":scheme", "http"),
+            (":path", $"/responses/{i % Responses}"),
+            (":authority", $"127.0.0.1:{port}"),
+            ("te", "trailers"),
+            ("content-type", "application/grpc"),
+            ("user-agent", "meshproxy-hpack-test"),
+            ("authorization", $"Bearer token-{i % 3}"),
+            ("grpc-timeout", $"{random.Next(1, 100000)}m"),
+            ("x-tenant", $"tenant-{random.Next(8)}"),
+            ($"x-call-{i}", $"value {i} {new string('v', random.Next(1, 60))}"),
+            ("x-client-latin1", "été þ"),
+        };
+        if (random.Next(3) == 0)
+        {
+            fields.Add(("x-medium", new string((char)('a' + random.Next(26)), random.Next(100, 400))));
+        }
+
+        if (random.Next(10) == 0)
+        {
+            fields.Add(("x-large", new string('L', random.Next(1100, 3000))));
+        }
+
+        if (random.Next(4) == 0)
+        {
+            fields.Add(("cookie", $"id={random.Next(1000)}"));
+        }
+
+        return fields;
     }
 
     private static (List<(string Name, string Value)> Headers, List<(string Name, string Value)> Trailers) MakeResponse(int i)
