@@ -177,13 +177,7 @@ public sealed class TracingTests
         var stack = OtlpStack(receiver, "http/protobuf");
         var sampledTraceId = ActivityTraceId.CreateRandom().ToHexString();
         var started = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == MeshProxy.Observability.Tracing.MeshProxyActivitySource.Name,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.None,
-            ActivityStarted = started.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = ListenToStarts(started);
         await stack.InitializeAsync();
         string? upstream;
         try
@@ -236,13 +230,7 @@ public sealed class TracingTests
             accessLog: { enabled: true, sampleRate: 1, path: {{log.Path}} }
             """);
         var started = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == MeshProxy.Observability.Tracing.MeshProxyActivitySource.Name,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.None,
-            ActivityStarted = started.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = ListenToStarts(started);
         await stack.InitializeAsync();
         string? upstream;
         global::MeshProxy.SampleBackends.Calls.ObservedCall? seen;
@@ -286,6 +274,19 @@ public sealed class TracingTests
         Assert.Equal(sampled ? "01" : "00", parts[3]);
         Assert.NotEqual(CallerSpanId, parts[2]);
         return parts;
+    }
+
+    // Hears every Activity the sidecars' source starts, without sampling anything itself.
+    private static ActivityListener ListenToStarts(System.Collections.Concurrent.ConcurrentQueue<Activity> started)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == MeshProxy.Observability.Tracing.MeshProxyActivitySource.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.None,
+            ActivityStarted = started.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
     }
 
     // A sidecar that samples every new trace and exports it to receiver.

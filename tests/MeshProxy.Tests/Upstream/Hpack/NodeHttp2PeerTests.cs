@@ -25,11 +25,7 @@ public sealed class NodeHttp2PeerTests
     {
         var responses = Enumerable.Range(0, Responses).Select(MakeResponse).ToArray();
         using var spec = TempPath.File("hpack", ".json");
-        await File.WriteAllTextAsync(spec.Path, JsonSerializer.Serialize(responses.Select(r => new
-        {
-            headers = r.Headers.Select(f => new[] { f.Name, f.Value }),
-            trailers = r.Trailers.Select(f => new[] { f.Name, f.Value }),
-        })));
+        await WriteSpecAsync(spec.Path, responses);
         using var cancellation = new CancellationTokenSource(TaskTimeoutExtensions.DefaultTimeoutSpan);
         var (process, port) = await StartServerAsync(spec.Path, cancellation.Token).DefaultTimeout();
         try
@@ -120,11 +116,7 @@ public sealed class NodeHttp2PeerTests
     {
         var responses = Enumerable.Range(0, Responses).Select(MakeResponse).ToArray();
         using var spec = TempPath.File("hpack", ".json");
-        await File.WriteAllTextAsync(spec.Path, JsonSerializer.Serialize(responses.Select(r => new
-        {
-            headers = r.Headers.Select(f => new[] { f.Name, f.Value }),
-            trailers = r.Trailers.Select(f => new[] { f.Name, f.Value }),
-        })));
+        await WriteSpecAsync(spec.Path, responses);
         using var cancellation = new CancellationTokenSource(TaskTimeoutExtensions.DefaultTimeoutSpan);
         var (process, port) = await StartServerAsync(spec.Path, cancellation.Token, headerTableSize.ToString(CultureInfo.InvariantCulture)).DefaultTimeout();
         try
@@ -203,6 +195,14 @@ public sealed class NodeHttp2PeerTests
 
         return fields;
     }
+
+    // The responses the Node server sends, in the JSON its script reads.
+    private static Task WriteSpecAsync(string path, IEnumerable<(List<(string Name, string Value)> Headers, List<(string Name, string Value)> Trailers)> responses) =>
+        File.WriteAllTextAsync(path, JsonSerializer.Serialize(responses.Select(r => new
+        {
+            headers = r.Headers.Select(f => new[] { f.Name, f.Value }),
+            trailers = r.Trailers.Select(f => new[] { f.Name, f.Value }),
+        })));
 
     private static (List<(string Name, string Value)> Headers, List<(string Name, string Value)> Trailers) MakeResponse(int i)
     {
