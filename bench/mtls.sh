@@ -112,7 +112,7 @@ clusters:
     destinations: [ { address: "http://127.0.0.1:$B_GRPC" } ]
 EOF
 
-env=${MESHPROXY_ENV-DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=256 DOTNET_GCgen0size=400000 DOTNET_GCRegionSize=100000}
+env=${MESHPROXY_ENV-DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=256 DOTNET_GCgen0size=1000000 DOTNET_GCRegionSize=100000}
 # shellcheck disable=SC2086
 start_proc sidecar-b "$OUT/b/stdout.log" taskset -c "$PROXY_CPU" env $env "$MESHPROXY" run --config "$OUT/b/meshproxy.yaml"
 B_PID=$STARTED_PID

@@ -49,7 +49,7 @@ start_target() {
           "$HERE/config/meshproxy.yaml.in" >"$dir/meshproxy.yaml"
       # MESHPROXY_ENV: runtime settings to try without a rebuild (bench/memory.sh sets it per variant); unset, the
       # ones the Dockerfile's image sets (the ArrayPool size and the gen0 budget; docs/benchmarks.md).
-      local env=${MESHPROXY_ENV-DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=256 DOTNET_GCgen0size=400000 DOTNET_GCRegionSize=100000}
+      local env=${MESHPROXY_ENV-DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=256 DOTNET_GCgen0size=1000000 DOTNET_GCRegionSize=100000}
       # shellcheck disable=SC2086
       start_proc meshproxy "$dir/stdout.log" taskset -c "$PROXY_CPU" env $env "$MESHPROXY" run --config "$dir/meshproxy.yaml"
       TARGET_PID=$STARTED_PID

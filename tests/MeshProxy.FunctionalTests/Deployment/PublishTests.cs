@@ -53,8 +53,8 @@ public sealed partial class PublishTests(ITestOutputHelper output)
         // The shared ArrayPool sized for YARP's 64 KiB body buffers at a few hundred calls in flight (docs/benchmarks.md).
         Assert.Contains("DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=256", image.RuntimeSingle("ENV"), StringComparison.Ordinal);
 
-        // A fixed 4 MiB gen0 budget, in the bare hexadecimal the Native AOT runtime reads (with 0x it is ignored).
-        Assert.Contains("DOTNET_GCgen0size=400000", image.RuntimeSingle("ENV"), StringComparison.Ordinal);
+        // A fixed 16 MiB gen0 budget, in the bare hexadecimal the Native AOT runtime reads (with 0x it is ignored).
+        Assert.Contains("DOTNET_GCgen0size=1000000", image.RuntimeSingle("ENV"), StringComparison.Ordinal);
 
         // 1 MiB GC regions (the runtime's default is 4 MiB), in the same bare hexadecimal.
         Assert.Contains("DOTNET_GCRegionSize=100000", image.RuntimeSingle("ENV"), StringComparison.Ordinal);
