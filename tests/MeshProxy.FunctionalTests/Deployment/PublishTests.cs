@@ -123,6 +123,9 @@ public sealed partial class PublishTests(ITestOutputHelper output)
             var knobs = runtimeConfig.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
             Assert.False(knobs.GetProperty("System.GC.Server").GetBoolean());
             Assert.False(knobs.TryGetProperty("System.GC.Concurrent", out var concurrent) && !concurrent.GetBoolean());
+
+            // A fixed thread pool, one worker per CPU (no hill climbing): the same option reaches the AOT executable.
+            Assert.True(knobs.GetProperty("System.Threading.ThreadPool.HillClimbing.Disable").GetBoolean());
         }
 
         // 2. The image's ENTRYPOINT + CMD, with /app and the config path mapped the same way.
