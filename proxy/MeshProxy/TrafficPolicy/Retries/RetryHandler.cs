@@ -61,28 +61,35 @@ internal sealed partial class RetryHandler(HttpMessageHandler inner) : Delegatin
     {
         // 1. The first try pumps the caller's body, recording it for replays.
         var callerContent = RecordBody(request, call);
-        var message = request;
+
+        // 2. Send it. A reply that committed, or whose status is not retried, is the caller's: most calls end here, in
+        //    a state machine that holds only what the first try needs (the retry loop's is allocated only to retry).
+        var tried = await SendOnceAsync(request, call, call.Current!, call.Route.Retry.Config.PerTryTimeout, cancellationToken).ConfigureAwait(false);
+        var verdict = Judge(call, tried);
+        return verdict.Committed
+            ? Commit(call, tried.Response!, verdict.Status)
+            : await RetryAsync(request, call, callerContent, tried, verdict, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HttpResponseMessage> RetryAsync(HttpRequestMessage request, ProxyCall call, HttpContent? callerContent, Tried tried, Verdict verdict, CancellationToken cancellationToken)
+    {
         while (true)
         {
-            // 2. Send one try.
-            var tried = await SendOnceAsync(message, call, call.Current!, call.Route.Retry.Config.PerTryTimeout, cancellationToken).ConfigureAwait(false);
-
-            // 3. A reply that committed, or whose status is not retried, is the caller's.
-            var verdict = Judge(call, tried);
-            if (verdict.Committed)
-            {
-                return Commit(call, tried.Response!, verdict.Status);
-            }
-
-            // 4. May it be retried?
+            // 3. May it be retried?
             var plan = await PlanRetryAsync(call, tried, verdict, cancellationToken).ConfigureAwait(false);
             if (plan.Next is null)
             {
                 return GiveUp(request, call, tried, verdict, plan);
             }
 
-            // 5. Retry: record the failed try, wait, then move to a destination not tried yet.
-            message = await StartRetryAsync(request, call, callerContent, tried, verdict, plan, cancellationToken).ConfigureAwait(false);
+            // 4. Retry: record the failed try, wait, then move to a destination not tried yet, and send again.
+            var message = await StartRetryAsync(request, call, callerContent, tried, verdict, plan, cancellationToken).ConfigureAwait(false);
+            tried = await SendOnceAsync(message, call, call.Current!, call.Route.Retry.Config.PerTryTimeout, cancellationToken).ConfigureAwait(false);
+            verdict = Judge(call, tried);
+            if (verdict.Committed)
+            {
+                return Commit(call, tried.Response!, verdict.Status);
+            }
         }
     }
 
