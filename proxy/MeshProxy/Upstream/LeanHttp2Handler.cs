@@ -14,8 +14,14 @@ namespace MeshProxy.Upstream;
 /// </remarks>
 internal sealed class LeanHttp2Handler : HttpMessageHandler
 {
+    // Scanned before the dictionary: a cluster has a handful of destinations, and a scan of this small array costs less
+    // per call than a lookup in a dictionary whose nodes the other calls in flight have pushed out of the cache (0.6 %
+    // of the proxy's CPU under load; perf). It holds only pools the dictionary holds, so Sweep and Dispose reach them.
+    private const int RecentPoolsLimit = 16;
 
     private readonly ConcurrentDictionary<(string Host, int Port), Http2ConnectionPool> _pools = new();
+    private readonly Lock _recentLock = new();
+    private Http2ConnectionPool[] _recentPools = [];
     private readonly bool _multiple;
     private readonly TimeSpan _connectTimeout;
     private readonly LeanHttp2Timings _timings;
@@ -38,8 +44,37 @@ internal sealed class LeanHttp2Handler : HttpMessageHandler
             throw new HttpRequestException(HttpRequestError.ConfigurationLimitExceeded, $"the lean HTTP/2 client speaks h2c only; cannot send to {request.RequestUri}");
         }
 
-        var pool = _pools.GetOrAdd((uri.IdnHost, uri.Port), static (key, handler) => new Http2ConnectionPool(key.Host, key.Port, handler._multiple, handler._connectTimeout), this);
+        var host = uri.IdnHost;
+        var port = uri.Port;
+        foreach (var recent in Volatile.Read(ref _recentPools))
+        {
+            if (recent.Port == port && string.Equals(recent.Host, host, StringComparison.Ordinal))
+            {
+                return recent.SendAsync(request, cancellationToken);
+            }
+        }
+
+        var pool = _pools.GetOrAdd((host, port), static (key, handler) => new Http2ConnectionPool(key.Host, key.Port, handler._multiple, handler._connectTimeout), this);
+        Remember(pool);
         return pool.SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>Puts a pool the dictionary holds into the array, while it has room.</summary>
+    private void Remember(Http2ConnectionPool pool)
+    {
+        if (Volatile.Read(ref _recentPools).Length >= RecentPoolsLimit)
+        {
+            return;
+        }
+
+        lock (_recentLock)
+        {
+            var recent = _recentPools;
+            if (recent.Length < RecentPoolsLimit && Array.IndexOf(recent, pool) < 0)
+            {
+                Volatile.Write(ref _recentPools, [.. recent, pool]);
+            }
+        }
     }
 
     private void Sweep()
