@@ -48,6 +48,46 @@ public sealed class LeanKeepAliveTests
         Assert.DoesNotContain(Http2FrameHeader.Ping, server.FrameTypes);
     }
 
+    [Fact]
+    public async Task ManyDestinations_EachCallReachesItsOwnServer_AndEveryIdleConnectionIsClosed()
+    {
+        // More destinations than the handler's array of recent pools holds (16): the rest are found in its dictionary,
+        // and the idle sweep must reach the pools of both.
+        var servers = new List<H2Server>();
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                servers.Add(await H2Server.StartAsync(answer: true));
+            }
+
+            // Idle long enough that no connection closes between a server's two calls (each server takes one connection).
+            var timings = Quick with { IdleTimeout = TimeSpan.FromMilliseconds(1500), PingDelay = TimeSpan.FromSeconds(10) };
+            using var client = new HttpMessageInvoker(new LeanHttp2Handler(Cluster(), timings));
+            for (var round = 0; round < 2; round++)
+            {
+                foreach (var server in servers)
+                {
+                    using var response = await client.SendAsync(Request(server.Port), CancellationToken.None).DefaultTimeout();
+                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                }
+            }
+
+            foreach (var server in servers)
+            {
+                await server.ClientClosed.DefaultTimeout();
+                Assert.Equal(2, server.FrameTypes.Count(type => type == Http2FrameHeader.Headers));
+            }
+        }
+        finally
+        {
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+
     private static ClusterConfig Cluster() =>
         new("users", EquatableArray<DestinationConfig>.Empty, LoadBalancingKind.RoundRobin, TimeSpan.FromSeconds(5), new Http2Config(true, Http2ClientKind.Lean));
 
