@@ -110,6 +110,7 @@ public sealed class LeanKeepAliveTests
         private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly List<byte> _types = [];
         private readonly Task _serving;
+        private Socket? _socket;
 
         private H2Server(bool answer)
         {
@@ -140,11 +141,14 @@ public sealed class LeanKeepAliveTests
         public async ValueTask DisposeAsync()
         {
             _listener.Stop();
+
+            // A test that failed may leave the client's connection open: closing it ends the read the server waits in.
+            _socket?.Dispose();
             try
             {
                 await _serving.ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException or EndOfStreamException)
             {
                 // Stopped while accepting or reading.
             }
@@ -152,7 +156,7 @@ public sealed class LeanKeepAliveTests
 
         private async Task ServeAsync()
         {
-            using var socket = await _listener.AcceptSocketAsync().ConfigureAwait(false);
+            using var socket = _socket = await _listener.AcceptSocketAsync().ConfigureAwait(false);
             await using var stream = new NetworkStream(socket, ownsSocket: false);
             await stream.WriteAsync(Frame(Http2FrameHeader.Settings, 0, 0, [])).ConfigureAwait(false);
             var preface = new byte[Http2Wire.Preface.Length];
