@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Frozen;
 using System.Text;
 
 namespace MeshProxy.Upstream.Hpack;
@@ -42,6 +43,16 @@ internal sealed class HpackEncoder
     private const byte WithoutIndexingPattern = 0x00;
     private const byte HuffmanFlag = 0x80;
 
+    /// <summary>
+    /// The fields whose values are new on every call (remarks, item 3), each with all of its literal up to the value:
+    /// the same bytes on every call, so Huffman coded once here rather than per call.
+    /// </summary>
+    private static readonly FrozenDictionary<string, byte[]> PerCallLiteralStarts = new[]
+    {
+        "grpc-timeout", "grpc-previous-rpc-attempts", "content-length", "x-request-id", "traceparent", "tracestate",
+        "grpc-trace-bin", "b3", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid",
+    }.ToFrozenDictionary(name => name, PerCallLiteralStart, StringComparer.Ordinal);
+
     private readonly HpackEncoderTable _table = new(MaxTableSize);
     private int _allowedSize = MaxTableSize;   // what the server's last SETTINGS_HEADER_TABLE_SIZE allows us
     private int _smallestAllowed = -1;         // the smallest it allowed since the last block began; -1: no change
@@ -54,9 +65,6 @@ internal sealed class HpackEncoder
 
         /// <summary>Too large to index; its name may still be in either table.</summary>
         Large,
-
-        /// <summary>A name we never index, so the dynamic table never has it.</summary>
-        PerCall,
 
         /// <summary>A credential: never indexed, here or downstream.</summary>
         Sensitive,
@@ -138,12 +146,19 @@ internal sealed class HpackEncoder
             return;
         }
 
+        // After the static table, which has content-length with an empty value: that one goes as its index.
+        if (PerCallLiteralStarts.TryGetValue(name, out var literalStart))
+        {
+            WriteLiteral(literalStart, name, value, destination);
+            return;
+        }
+
         var size = (long)name.Length + value.Length + HpackDynamicTable.EntryOverhead;
         var kind = Classify(name, value, size);
-        if (kind is Kind.Sensitive or Kind.PerCall)
+        if (kind == Kind.Sensitive)
         {
-            // Every credential's name is in the static table; per-call names never enter the dynamic one.
-            WriteLiteral(kind == Kind.Sensitive ? NeverIndexedPattern : WithoutIndexingPattern, 4, nameIndex, name, value, destination);
+            // Every credential's name is in the static table.
+            WriteLiteral(NeverIndexedPattern, 4, nameIndex, name, value, destination);
             return;
         }
 
@@ -185,9 +200,6 @@ internal sealed class HpackEncoder
             case "authorization" or "proxy-authorization":
             case "cookie" when value.Length < 20: // short cookies are guessable from the table's behaviour (§7.1.3)
                 return Kind.Sensitive;
-            case "grpc-timeout" or "grpc-previous-rpc-attempts" or "content-length" or "x-request-id"
-                or "traceparent" or "tracestate" or "grpc-trace-bin" or "b3" or "x-b3-traceid" or "x-b3-spanid" or "x-b3-parentspanid":
-                return Kind.PerCall;
             case ":path" when value.Length > MaxIndexedPathLength:
                 return Kind.Large;
         }
@@ -216,14 +228,39 @@ internal sealed class HpackEncoder
         var nameHuffman = nameIndex == 0 ? HuffmanLength(name, name, nameof(name)) : 0;
         var valueHuffman = HuffmanLength(value, name, nameof(value));
         var span = destination.GetSpan(HpackInteger.MaxLength + (nameIndex == 0 ? HpackInteger.MaxLength + name.Length : 0) + HpackInteger.MaxLength + value.Length);
-        var written = HpackInteger.Encode(nameIndex, prefixBits, pattern, span);
-        if (nameIndex == 0)
-        {
-            written += WriteString(name, nameHuffman, span[written..]);
-        }
-
+        var written = WriteLiteralStart(pattern, prefixBits, nameIndex, name, nameHuffman, span);
         written += WriteString(value, valueHuffman, span[written..]);
         destination.Advance(written);
+    }
+
+    /// <summary>A literal whose bytes up to the value, <paramref name="start"/>, were written once before.</summary>
+    private static void WriteLiteral(byte[] start, string name, string value, IBufferWriter<byte> destination)
+    {
+        var valueHuffman = HuffmanLength(value, name, nameof(value));
+        var span = destination.GetSpan(start.Length + HpackInteger.MaxLength + value.Length);
+        start.CopyTo(span);
+        var written = start.Length + WriteString(value, valueHuffman, span[start.Length..]);
+        destination.Advance(written);
+    }
+
+    private static int WriteLiteralStart(byte pattern, int prefixBits, int nameIndex, string name, int nameHuffman, Span<byte> destination)
+    {
+        var written = HpackInteger.Encode(nameIndex, prefixBits, pattern, destination);
+        if (nameIndex != 0)
+        {
+            return written;
+        }
+
+        return written + WriteString(name, nameHuffman, destination[written..]);
+    }
+
+    /// <summary>What <see cref="EncodeHeader"/> writes before the value of a per-call field: its name never enters the dynamic table.</summary>
+    private static byte[] PerCallLiteralStart(string name)
+    {
+        HpackStaticTable.Find(name.AsSpan(), [], out var nameIndex);
+        var start = new byte[HpackInteger.MaxLength + HpackInteger.MaxLength + name.Length];
+        var nameHuffman = nameIndex == 0 ? HuffmanLength(name, name, nameof(name)) : 0;
+        return start[..WriteLiteralStart(WithoutIndexingPattern, 4, nameIndex, name, nameHuffman, start)];
     }
 
     private static int HuffmanLength(string text, string fieldName, string parameterName)

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace MeshProxy.Upstream.Hpack;
 
 /// <summary>The 61 entries of HPACK's static table (RFC 7541 Appendix A), index 1 to 61, as bytes.</summary>
@@ -84,9 +86,10 @@ internal static class HpackStaticTable
             return 0;
         }
 
+        // Ascii.Equals is plain equality here, as every entry is ASCII, and compares 8 chars or more a load at a time.
         foreach (var index in ByNameLength[name.Length])
         {
-            if (!Equals(name, Names[index]))
+            if (!Ascii.Equals(name, Names[index]))
             {
                 if (nameIndex != 0)
                 {
@@ -101,31 +104,13 @@ internal static class HpackStaticTable
                 nameIndex = index;
             }
 
-            if (Equals(value, Values[index]))
+            if (Ascii.Equals(value, Values[index]))
             {
                 return index;
             }
         }
 
         return 0;
-    }
-
-    private static bool Equals(ReadOnlySpan<char> text, ReadOnlySpan<byte> ascii)
-    {
-        if (text.Length != ascii.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (text[i] != ascii[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static byte[][] BuildValues()

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using CsCheck;
 using MeshProxy.Upstream.Hpack;
 
@@ -93,6 +94,65 @@ public sealed class HpackEncoderTests
         Assert.Equal([(name, value)], server.Decode(first));
         Assert.Equal([(name, value)], server.Decode(second));
         Assert.Equal(0, server.Decoder.DynamicTableCount);
+    }
+
+    [Theory]
+    [InlineData("grpc-timeout", 0)]
+    [InlineData("grpc-previous-rpc-attempts", 0)]
+    [InlineData("content-length", 28)]
+    [InlineData("x-request-id", 0)]
+    [InlineData("traceparent", 0)]
+    [InlineData("tracestate", 0)]
+    [InlineData("grpc-trace-bin", 0)]
+    [InlineData("b3", 0)] // Huffman coded no shorter than its 2 bytes: sent raw
+    [InlineData("x-b3-traceid", 0)]
+    [InlineData("x-b3-spanid", 0)]
+    [InlineData("x-b3-parentspanid", 0)]
+    public void EncodeHeader_PerCallField_IsTheLiteralWithoutIndexingBuiltByHand(string name, int staticNameIndex)
+    {
+        // The field's literal up to the value is made once; it must be what RFC 7541 §6.2.2 and §5.2 give for the name.
+        string[] values = ["1S", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "\u00e9\u00ff{}", "", new string('7', 400)];
+        var encoder = new HpackEncoder();
+        var server = new HpackServerModel(encoder);
+        foreach (var value in values)
+        {
+            byte[] expected = [.. Integer(staticNameIndex, 4, 0x00), .. staticNameIndex == 0 ? String(name) : [], .. String(value)];
+            if (staticNameIndex != 0 && value.Length == 0)
+            {
+                expected = [(byte)(0x80 | staticNameIndex)]; // the static table's own entry, content-length with no value
+            }
+
+            var block = Block(encoder, (name, value));
+            Assert.Equal(expected, block);
+            Assert.Equal([(name, value)], server.Decode(block));
+            Assert.Equal(0, encoder.DynamicTableCount);
+        }
+
+        static byte[] String(string text)
+        {
+            var raw = Encoding.Latin1.GetBytes(text);
+            var coded = new byte[Huffman.EncodedLength(raw)];
+            Huffman.Encode(raw, coded);
+            return coded.Length < raw.Length ? [.. Integer(coded.Length, 7, 0x80), .. coded] : [.. Integer(raw.Length, 7, 0x00), .. raw];
+        }
+
+        static byte[] Integer(int value, int prefixBits, byte pattern)
+        {
+            var bytes = new byte[HpackInteger.MaxLength];
+            return bytes[..HpackInteger.Encode(value, prefixBits, pattern, bytes)];
+        }
+    }
+
+    [Fact]
+    public void EncodeHeader_PerCallFieldWithACharAboveLatin1_IsRefusedAndNothingIsWritten()
+    {
+        var encoder = new HpackEncoder();
+        var writer = new ArrayBufferWriter<byte>();
+        encoder.BeginBlock(writer);
+        var error = Assert.Throws<ArgumentException>(() => encoder.EncodeHeader("traceparent", "secret\u20ac", writer));
+        Assert.Contains("'traceparent'", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, writer.WrittenCount);
     }
 
     [Fact]

@@ -136,9 +136,113 @@ public sealed class HuffmanTests
     }
 
     [Fact]
+    public void Encode_RandomLatin1_MatchesABitByBitEncoderAndRoundTrips()
+    {
+        // Alphabets that favour the 5-8 bit codes, the 20-30 bit ones, or mix them, so that every flush and padding
+        // width comes up; each string's coded form is checked in an exact buffer and refused one byte short.
+        string[] alphabets = ["0123456789abcdefghijklmnopqrstuvwxyz-/:.", Latin1(128, 256), Latin1(0, 256)];
+        var random = new Random(7541);
+        for (var i = 0; i < 3000; i++)
+        {
+            var alphabet = alphabets[i % alphabets.Length];
+            var text = new string([.. Enumerable.Range(0, random.Next(301)).Select(_ => alphabet[random.Next(alphabet.Length)])]);
+            var expected = ReferenceEncode(text);
+            var bytes = Encoding.Latin1.GetBytes(text);
+
+            Assert.Equal(expected.Length, Huffman.EncodedLength(text.AsSpan()));
+            Assert.Equal(expected.Length, Huffman.EncodedLength(bytes));
+            var coded = new byte[expected.Length];
+            Assert.Equal(expected.Length, Huffman.Encode(text.AsSpan(), coded));
+            Assert.Equal(expected, coded);
+            Array.Clear(coded);
+            Assert.Equal(expected.Length, Huffman.Encode(bytes, coded));
+            Assert.Equal(expected, coded);
+
+            var decoded = new byte[Huffman.GetMaxDecodedLength(coded.Length)];
+            Assert.Equal(bytes, decoded[..Huffman.Decode(coded, decoded)]);
+
+            if (expected.Length > 0)
+            {
+                AssertRefusedOneByteShort(text, expected.Length);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("a")]                  // 5 bits: all of it in the padded last byte
+    [InlineData("aaaaaa")]             // 30 bits: four bytes with 2 of padding, and no 32-bit store
+    [InlineData("012345")]             // 33 bits: one store, then one bit and 7 of padding
+    [InlineData(@"\\\\\\")]            // 6 x 19 bits: stores that each leave a different remainder
+    [InlineData("\u00ff\u00fe\u00fd")] // 26, 27, 26 bits
+    public void Encode_ExactDestination_Fits_AndOneByteShort_IsRefusedWithoutWritingPastIt(string text)
+    {
+        var expected = ReferenceEncode(text);
+        var coded = new byte[expected.Length];
+        Assert.Equal(expected.Length, Huffman.Encode(text.AsSpan(), coded));
+        Assert.Equal(expected, coded);
+        AssertRefusedOneByteShort(text, expected.Length);
+    }
+
+    [Theory]
+    [InlineData("\u0100", 0)]
+    [InlineData("abc\u0161", 3)]                        // U+0161 cut to a byte is 'a': must not be taken for it
+    [InlineData("traceparent-00-0af7651916\u20ac", 25)] // after a 32-bit store
+    public void EncodeChars_AboveLatin1_IsRefusedWherever(string text, int position)
+    {
+        Assert.True(text[position] > 0xFF);
+        Assert.Equal(-1, Huffman.EncodedLength(text.AsSpan()));
+        var error = Assert.Throws<ArgumentException>(() => Huffman.Encode(text.AsSpan(), new byte[4 * text.Length]));
+        Assert.Equal("source", error.ParamName);
+    }
+
+    [Fact]
     public void EncodeChars_AboveLatin1_IsRefused()
     {
         Assert.Equal(-1, Huffman.EncodedLength("caf\u20ac".AsSpan()));
         Assert.Throws<ArgumentException>(() => Huffman.Encode("caf\u20ac".AsSpan(), new byte[16]));
     }
+
+    /// <summary>The code of each character, bit by bit, then ones up to a byte boundary (RFC 7541 §5.2).</summary>
+    private static byte[] ReferenceEncode(string text)
+    {
+        var bits = new List<bool>();
+        foreach (var c in text)
+        {
+            var (code, length) = Huffman.GetCode(c);
+            for (var bit = length - 1; bit >= 0; bit--)
+            {
+                bits.Add(((code >> bit) & 1) == 1);
+            }
+        }
+
+        while (bits.Count % 8 != 0)
+        {
+            bits.Add(true);
+        }
+
+        var bytes = new byte[bits.Count / 8];
+        for (var i = 0; i < bits.Count; i++)
+        {
+            if (bits[i])
+            {
+                bytes[i / 8] |= (byte)(0x80 >> (i % 8));
+            }
+        }
+
+        return bytes;
+    }
+
+    /// <summary>A destination one byte short, inside a larger buffer whose bytes past it must stay as they were.</summary>
+    private static void AssertRefusedOneByteShort(string text, int encodedLength)
+    {
+        var buffer = new byte[encodedLength + 8];
+        Array.Fill(buffer, (byte)0xA5);
+        var error = Assert.Throws<ArgumentException>(() => Huffman.Encode(text.AsSpan(), buffer.AsSpan(0, encodedLength - 1)));
+        Assert.Equal("destination", error.ParamName);
+        Assert.All(buffer[(encodedLength - 1)..], b => Assert.Equal(0xA5, b));
+        Assert.Throws<ArgumentException>(() => Huffman.Encode(Encoding.Latin1.GetBytes(text), buffer.AsSpan(0, encodedLength - 1)));
+        Assert.All(buffer[(encodedLength - 1)..], b => Assert.Equal(0xA5, b));
+    }
+
+    private static string Latin1(int from, int to) => new([.. Enumerable.Range(from, to - from).Select(i => (char)i)]);
 }
