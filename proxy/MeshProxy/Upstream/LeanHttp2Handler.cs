@@ -21,11 +21,11 @@ internal sealed class LeanHttp2Handler : HttpMessageHandler
 
     private readonly ConcurrentDictionary<(string Host, int Port), Http2ConnectionPool> _pools = new();
     private readonly Lock _recentLock = new();
-    private Http2ConnectionPool[] _recentPools = [];
     private readonly bool _multiple;
     private readonly TimeSpan _connectTimeout;
     private readonly LeanHttp2Timings _timings;
     private readonly ITimer _sweep;
+    private Http2ConnectionPool[] _recentPools = [];
 
     /// <param name="config">The cluster's HTTP/2 and connect settings.</param>
     /// <param name="timings">Idle close and keep-alive; <see cref="LeanHttp2Timings.Default"/> in the sidecar.</param>

@@ -55,9 +55,10 @@ internal sealed class HpackEncoderTable
 
     public int Count => (int)(_next - _oldest);
 
-    public static int HashName(string name) => name.GetHashCode(StringComparison.Ordinal);
+    // string.GetHashCode() is the ordinal hash itself; GetHashCode(StringComparison.Ordinal) looked up a comparer per call.
+    public static int HashName(string name) => name.GetHashCode();
 
-    public static int HashField(int nameHash, string value) => HashCode.Combine(nameHash, value.GetHashCode(StringComparison.Ordinal));
+    public static int HashField(int nameHash, string value) => HashCode.Combine(nameHash, value.GetHashCode());
 
     /// <summary>Sets the maximum size, evicting the oldest entries until the rest fit (RFC 7541 §4.3).</summary>
     public void Resize(int capacity)
