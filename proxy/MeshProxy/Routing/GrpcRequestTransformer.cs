@@ -16,10 +16,15 @@ internal sealed class GrpcRequestTransformer : HttpTransformer
 {
     public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
-        if (httpContext.Features.Get<ProxyCall>()?.Destination is { } destination)
+        if (httpContext.Features.Get<ProxyCall>() is { Destination: { } destination } call)
         {
             var request = httpContext.Request;
             proxyRequest.RequestUri = destination.Uris.For(request.Path, request.QueryString);
+            if (call.TryTakeCallerHeaders())
+            {
+                // The lean client sends them by the same rules, without the copy (Upstream/CallerHeaders.cs).
+                return default;
+            }
         }
 
         return base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);

@@ -49,6 +49,7 @@ internal sealed class BackendPicker
 
         _clusters = [.. clusters];
         _cumulativeWeights = [.. cumulative];
+        AllLean = Array.TrueForAll(_clusters, static cluster => cluster.Client.Retries.IsLean);
 
         // Bucket ranges: backend i owns [end(i-1), end(i)) with end = floor(cumulative weight * buckets / total).
         // Computed from cumulative weights, never by rounding each share on its own, so the ranges tile all buckets
@@ -62,6 +63,9 @@ internal sealed class BackendPicker
 
     /// <summary>The backends that can be picked (positive weight), in config order.</summary>
     public IReadOnlyList<ClusterState> Clusters => _clusters;
+
+    /// <summary>Every backend sends through the lean HTTP/2 client, which can send the caller's headers as the call took them.</summary>
+    public bool AllLean { get; }
 
     /// <summary>The header that makes the pick sticky, or null.</summary>
     public string? HashHeader => _hashHeader;

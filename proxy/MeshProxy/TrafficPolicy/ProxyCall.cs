@@ -4,6 +4,7 @@ using MeshProxy.IO;
 using MeshProxy.Observability;
 using MeshProxy.TrafficPolicy.CircuitBreaking;
 using MeshProxy.TrafficPolicy.Retries;
+using MeshProxy.Upstream;
 using Microsoft.AspNetCore.Http;
 
 namespace MeshProxy.TrafficPolicy;
@@ -168,6 +169,28 @@ internal sealed class ProxyCall : HttpMessageInvoker
     /// <summary>YARP's upstream request for this call: sent, retried or hedged by the picked cluster's attempt loop.</summary>
     public override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
         _picked.Client.Retries.SendCallAsync(request, this, cancellationToken);
+
+    /// <summary>
+    /// The caller's headers as every try sends them, when the call took them (<see cref="TryTakeCallerHeaders"/>); null
+    /// when the forwarder copied them into the upstream request.
+    /// </summary>
+    public CallerHeaders? CallerHeaders { get; private set; }
+
+    /// <summary>
+    /// Takes the caller's headers for the lean client to send after each try's own, in place of the forwarder's copy into
+    /// the upstream request: only when every cluster the route may try sends through the lean client (a retry may fail
+    /// over to any of them). False leaves them to the forwarder.
+    /// </summary>
+    public bool TryTakeCallerHeaders()
+    {
+        if (!Route.Backends.AllLean)
+        {
+            return false;
+        }
+
+        CallerHeaders = CallerHeaders.From(HttpContext.Request);
+        return true;
+    }
 
     /// <summary>Time left of the deadline (negative once passed); null without one.</summary>
     public TimeSpan? Remaining() => Deadline?.Remaining();

@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using MeshProxy.IO;
 using MeshProxy.Upstream.Hpack;
 
@@ -12,6 +13,8 @@ internal sealed partial class Http2Connection
 {
     // Lower-case copies of the mixed-case names HttpHeaders knows ("Content-Type"), so a call does not allocate one.
     private static readonly ConcurrentDictionary<string, string> LowerCaseNames = new(StringComparer.Ordinal);
+    private const string TraceParent = "traceparent";
+    private const string TraceState = "tracestate";
     private const int LowerCaseNamesLimit = 512;
 
     private readonly ArrayBufferWriter<byte> _headerBlock = new(512);
@@ -19,7 +22,7 @@ internal sealed partial class Http2Connection
 
     /// <summary>Opens <paramref name="stream"/> on a reserved slot: HEADERS with the request's header block, sent by the caller's next <see cref="Flush"/>.</summary>
     /// <exception cref="HttpRequestException">The connection failed or is going away; the slot is given back.</exception>
-    public void Open(Http2Stream stream, HttpRequestMessage request, bool endStream)
+    public void Open(Http2Stream stream, HttpRequestMessage request, CallerHeaders? caller, bool endStream)
     {
         lock (_lock)
         {
@@ -36,7 +39,7 @@ internal sealed partial class Http2Connection
             try
             {
                 _encoder.BeginBlock(_headerBlock);
-                EncodeRequestHeaders(request, _pool.Authority, _encoder, _headerBlock);
+                EncodeRequestHeaders(request, caller, _pool.Authority, _encoder, _headerBlock);
                 _encoder.EndBlock();
             }
             catch (ArgumentException ex)
@@ -205,17 +208,36 @@ internal sealed partial class Http2Connection
         }
     }
 
-    private static void EncodeRequestHeaders(HttpRequestMessage request, string authority, HpackEncoder encoder, IBufferWriter<byte> destination)
+    private static void EncodeRequestHeaders(HttpRequestMessage request, CallerHeaders? caller, string authority, HpackEncoder encoder, IBufferWriter<byte> destination)
     {
         var uri = request.RequestUri!;
         encoder.EncodeHeader(":method", request.Method.Method, destination);
         encoder.EncodeHeader(":scheme", "http", destination);
-        encoder.EncodeHeader(":authority", Host(request.Headers) ?? authority, destination);
+        encoder.EncodeHeader(":authority", (caller is null ? Host(request.Headers) : caller.Authority) ?? authority, destination);
         encoder.EncodeHeader(":path", uri.PathAndQuery, destination);
-        EncodeFields(request.Headers.NonValidated, encoder, destination);
+
+        // The try's own fields first: they replace the caller's of the same name.
+        var own = new OwnFieldNames();
+        EncodeFields(request.Headers.NonValidated, encoder, destination, ref own);
         if (request.Content is { } content)
         {
-            EncodeFields(content.Headers.NonValidated, encoder, destination);
+            EncodeFields(content.Headers.NonValidated, encoder, destination, ref own);
+        }
+
+        if (caller is null)
+        {
+            return;
+        }
+
+        var ownTraceParent = own.Contains(TraceParent, request);
+        foreach (ref readonly var field in caller.Fields)
+        {
+            if (own.Contains(field.Name, request) || (ownTraceParent && field.Name == TraceState))
+            {
+                continue;
+            }
+
+            encoder.EncodeHeader(field.Name, field.Value, destination);
         }
     }
 
@@ -223,7 +245,7 @@ internal sealed partial class Http2Connection
     private static string? Host(HttpRequestHeaders headers) =>
         headers.NonValidated.TryGetValues("Host", out var values) && values.Count == 1 && values.ToString() is { Length: > 0 } host ? host : null;
 
-    private static void EncodeFields(HttpHeadersNonValidated headers, HpackEncoder encoder, IBufferWriter<byte> destination)
+    private static void EncodeFields(HttpHeadersNonValidated headers, HpackEncoder encoder, IBufferWriter<byte> destination, ref OwnFieldNames own)
     {
         foreach (var (rawName, values) in headers)
         {
@@ -233,6 +255,7 @@ internal sealed partial class Http2Connection
                 continue;
             }
 
+            own.Add(name);
             foreach (var value in values)
             {
                 if (name == "te" && !value.Equals("trailers", StringComparison.OrdinalIgnoreCase))
@@ -333,6 +356,52 @@ internal sealed partial class Http2Connection
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
             Abort(new HttpRequestException(HttpRequestError.ConnectionError, "the upstream connection failed while sending", ex));
+        }
+    }
+
+    /// <summary>
+    /// The names of a try's own fields, which a caller's field of the same name gives way to; <c>tracestate</c> gives way
+    /// to the try's own <c>traceparent</c> too, as the two describe one trace context (W3C Trace Context §3.3).
+    /// </summary>
+    /// <remarks>A try has a few (the deadline, a trace, the attempt count): past <see cref="Capacity"/> the request is asked.</remarks>
+    private struct OwnFieldNames
+    {
+        private const int Capacity = 4;
+        private Names _names;
+        private int _count;
+
+        public void Add(string name)
+        {
+            if (_count < Capacity)
+            {
+                _names[_count] = name;
+            }
+
+            _count++;
+        }
+
+        public readonly bool Contains(string name, HttpRequestMessage request)
+        {
+            if (_count > Capacity)
+            {
+                return request.Headers.NonValidated.Contains(name) || (request.Content?.Headers.NonValidated.Contains(name) ?? false);
+            }
+
+            for (var i = 0; i < _count; i++)
+            {
+                if (string.Equals(_names[i], name, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        [InlineArray(Capacity)]
+        private struct Names
+        {
+            private string _first;
         }
     }
 }

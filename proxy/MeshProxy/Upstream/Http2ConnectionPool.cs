@@ -36,18 +36,18 @@ internal sealed class Http2ConnectionPool
     /// Sends <paramref name="request"/> on a stream of a connection with a free slot. A slot found at once (the common
     /// case on a warm pool) returns the stream's own task: no state machine of this layer per call.
     /// </summary>
-    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CallerHeaders? caller, CancellationToken cancellationToken)
     {
         var acquiring = AcquireAsync(cancellationToken);
         return acquiring.IsCompletedSuccessfully
-            ? new Http2Stream(acquiring.Result, request).SendAsync(cancellationToken)
-            : SendWhenAcquiredAsync(acquiring, request, cancellationToken);
+            ? new Http2Stream(acquiring.Result, request, caller).SendAsync(cancellationToken)
+            : SendWhenAcquiredAsync(acquiring, request, caller, cancellationToken);
     }
 
-    private static async Task<HttpResponseMessage> SendWhenAcquiredAsync(ValueTask<Http2Connection> acquiring, HttpRequestMessage request, CancellationToken cancellationToken)
+    private static async Task<HttpResponseMessage> SendWhenAcquiredAsync(ValueTask<Http2Connection> acquiring, HttpRequestMessage request, CallerHeaders? caller, CancellationToken cancellationToken)
     {
         var connection = await acquiring.ConfigureAwait(false);
-        return await new Http2Stream(connection, request).SendAsync(cancellationToken).ConfigureAwait(false);
+        return await new Http2Stream(connection, request, caller).SendAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<Http2Connection> AcquireAsync(CancellationToken cancellationToken)

@@ -19,6 +19,7 @@ internal sealed class Http2Stream : IHeaderSink
 
     private readonly Http2Connection _connection;
     private readonly HttpRequestMessage _request;
+    private readonly CallerHeaders? _caller;
     private readonly TaskCompletionSource<HttpResponseMessage> _responseReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _receiveLock = new();
     private CancellationToken _cancellationToken;
@@ -43,10 +44,14 @@ internal sealed class Http2Stream : IHeaderSink
     // Send side waiting for window (connection lock arms it, a window update wakes it).
     private AsyncSignal? _windowSignal;
 
-    public Http2Stream(Http2Connection connection, HttpRequestMessage request)
+    /// <param name="connection">The connection with a slot reserved for the stream.</param>
+    /// <param name="request">The try's request.</param>
+    /// <param name="caller">The caller's headers, sent after the request's own; null when the forwarder copied them into the request.</param>
+    public Http2Stream(Http2Connection connection, HttpRequestMessage request, CallerHeaders? caller)
     {
         _connection = connection;
         _request = request;
+        _caller = caller;
     }
 
     /// <summary>The stream id, set when HEADERS are written (connection lock).</summary>
@@ -73,7 +78,7 @@ internal sealed class Http2Stream : IHeaderSink
         var content = _request.Content;
         try
         {
-            _connection.Open(this, _request, endStream: content is null);
+            _connection.Open(this, _request, _caller, endStream: content is null);
         }
         catch (HttpRequestException ex)
         {

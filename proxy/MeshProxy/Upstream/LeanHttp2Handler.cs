@@ -37,7 +37,11 @@ internal sealed class LeanHttp2Handler : HttpMessageHandler
         _sweep = TimeProvider.System.CreateTimer(static state => ((LeanHttp2Handler)state!).Sweep(), this, timings.SweepPeriod, timings.SweepPeriod);
     }
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        SendAsync(request, caller: null, cancellationToken);
+
+    /// <summary>Sends <paramref name="request"/>, followed in its header block by <paramref name="caller"/>'s fields when given.</summary>
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CallerHeaders? caller, CancellationToken cancellationToken)
     {
         if (request.RequestUri is not { Scheme: "http" } uri)
         {
@@ -50,13 +54,13 @@ internal sealed class LeanHttp2Handler : HttpMessageHandler
         {
             if (recent.Port == port && string.Equals(recent.Host, host, StringComparison.Ordinal))
             {
-                return recent.SendAsync(request, cancellationToken);
+                return recent.SendAsync(request, caller, cancellationToken);
             }
         }
 
         var pool = _pools.GetOrAdd((host, port), static (key, handler) => new Http2ConnectionPool(key.Host, key.Port, handler._multiple, handler._connectTimeout), this);
         Remember(pool);
-        return pool.SendAsync(request, cancellationToken);
+        return pool.SendAsync(request, caller, cancellationToken);
     }
 
     /// <summary>Puts a pool the dictionary holds into the array, while it has room.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using MeshProxy.Configuration;
 using MeshProxy.TestSupport;
 using MeshProxy.Upstream;
+using Microsoft.AspNetCore.Http;
 
 namespace MeshProxy.FunctionalTests.Upstream;
 
@@ -66,6 +67,53 @@ public sealed class LeanHpackTests(H2PeerFixture fixture) : IClassFixture<H2Peer
 
         Assert.Single(sessions);
         Assert.True(indexedBytes > 2 * 4096, $"the fields to index should overflow the table more than once: {indexedBytes} bytes");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CallerHeaders_FollowTheTrysOwn_WhichReplaceTheirNamesakes_AndTheCallersHostIsTheAuthority(bool manyOwnFields)
+    {
+        using var handler = new LeanHttp2Handler(
+            new ClusterConfig("caller", EquatableArray<DestinationConfig>.Empty, LoadBalancingKind.RoundRobin, TimeSpan.FromSeconds(5), new Http2Config(false, Http2ClientKind.Lean)),
+            LeanHttp2Timings.Default);
+        var caller = new DefaultHttpContext();
+        caller.Request.Protocol = HttpProtocol.Http2;
+        caller.Request.Headers.Host = "users.mesh:8443";
+        caller.Request.Headers.ContentType = "application/grpc";
+        caller.Request.Headers.TE = "trailers";
+        caller.Request.Headers["traceparent"] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        caller.Request.Headers["tracestate"] = "vendor=caller";
+        caller.Request.Headers["grpc-previous-rpc-attempts"] = "9";
+        caller.Request.Headers["grpc-timeout"] = "10S";
+        caller.Request.Headers["x-tenant"] = new(["a", "b"]);
+        caller.Request.Headers["x-echo-headers"] = "1";
+        using var request = new HttpRequestMessage(HttpMethod.Post, fixture.Address + Methods[0]) { Content = new ByteArrayContent(GrpcFrames.Frame([])) };
+        request.Headers.TryAddWithoutValidation("grpc-timeout", "99m");
+        request.Headers.TryAddWithoutValidation("traceparent", "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01");
+        request.Headers.TryAddWithoutValidation("grpc-previous-rpc-attempts", "1");
+        if (manyOwnFields)
+        {
+            // More than the encoder keeps names of: the request itself is asked.
+            request.Headers.TryAddWithoutValidation("x-own-1", "1");
+            request.Headers.TryAddWithoutValidation("x-own-2", "2");
+            request.Headers.TryAddWithoutValidation("x-tenant", "own");
+        }
+
+        using var response = await handler.SendAsync(request, CallerHeaders.From(caller.Request), CancellationToken.None).DefaultTimeout();
+        await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
+
+        var received = JsonSerializer.Deserialize<string[][]>(response.Headers.GetValues("x-received").Single())!.Select(f => (Name: f[0], Value: f[1])).ToList();
+        (string, string)[] expected =
+        [
+            (":method", "POST"), (":scheme", "http"), (":authority", "users.mesh:8443"), (":path", Methods[0]),
+            ("grpc-timeout", "99m"), ("traceparent", "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01"), ("grpc-previous-rpc-attempts", "1"),
+            .. manyOwnFields ? [("x-own-1", "1"), ("x-own-2", "2"), ("x-tenant", "own")] : Array.Empty<(string, string)>(),
+            ("content-type", "application/grpc"), ("te", "trailers"),
+            .. manyOwnFields ? Array.Empty<(string, string)>() : [("x-tenant", "a"), ("x-tenant", "b")],
+            ("x-echo-headers", "1"),
+        ];
+        Assert.Equal(expected, received.Where(f => f.Name != "content-length"));
     }
 
     private HttpRequestMessage Request(string path, IEnumerable<(string Name, string Value)> fields)

@@ -14,7 +14,8 @@
 //   x-wait-streams: N   wait until N streams are open on this connection (at most 10 s), so a test can line calls up
 //   x-action: goaway    send GOAWAY (session.close(): no new streams, open ones finish), then answer after 200 ms
 //   x-action: rst       reset the stream with x-rst-code (default 2, INTERNAL_ERROR) instead of answering, once the
-//                       whole request has arrived (a reset racing the request body is another test's business)
+//                       whole request has arrived (a reset racing the request body is another test's business); with
+//                       x-rst-once: KEY only the first stream carrying KEY is reset, so a retry of it is answered
 //   x-action: destroy   send the headers and one message, then drop the TCP connection without GOAWAY
 //   x-action: message   send the headers and one message first, then hold (so the caller knows the call arrived)
 //   x-hold-ms: N        wait N ms before answering (a reset ends the wait)
@@ -24,6 +25,7 @@ const http2 = require('http2');
 
 const count = Number(process.argv[2] || '1');
 const emptyMessage = Buffer.alloc(5);
+const resetOnce = new Set();
 
 function delay(ms) {
   return new Promise(resolve => setTimeout(resolve, ms));
@@ -84,8 +86,13 @@ function startServer() {
       await until(() => session.meshOpen.size >= waitStreams || !alive(), 10000);
     }
 
-    const action = headers['x-action'];
+    const once = headers['x-rst-once'];
+    const action = headers['x-action'] === 'rst' && once !== undefined && resetOnce.has(once) ? undefined : headers['x-action'];
     if (action === 'rst') {
+      if (once !== undefined) {
+        resetOnce.add(once);
+      }
+
       await until(() => requestEnded || !alive(), 10000);
       answered = true;
       stream.close(Number(headers['x-rst-code'] || '2'));

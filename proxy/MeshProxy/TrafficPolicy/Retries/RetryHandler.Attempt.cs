@@ -41,11 +41,8 @@ internal sealed partial class RetryHandler
         var token = perTry?.Token ?? cancellationToken;
         try
         {
-            // Tries in the cluster YARP called go straight to this handler's inner one; others through their cluster's
-            // client, whose own handler lets a request without a call pass.
-            var response = ReferenceEquals(cluster, call.First!.Cluster)
-                ? await base.SendAsync(message, token).ConfigureAwait(false)
-                : await cluster.Client.SendAsync(message, token).ConfigureAwait(false);
+            // Tries in the cluster YARP called go straight to this handler's inner one; others to their cluster's.
+            var response = await (ReferenceEquals(cluster, call.First!.Cluster) ? this : cluster.Client.Retries).SendTryAsync(message, call, token).ConfigureAwait(false);
             perTry?.Stop();
             return new Tried(response, null, null, PerTryTimedOut: false);
         }

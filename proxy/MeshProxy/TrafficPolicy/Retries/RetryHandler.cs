@@ -1,6 +1,7 @@
 using MeshProxy.Configuration;
 using MeshProxy.Grpc;
 using MeshProxy.Observability;
+using MeshProxy.Upstream;
 
 namespace MeshProxy.TrafficPolicy.Retries;
 
@@ -37,6 +38,8 @@ namespace MeshProxy.TrafficPolicy.Retries;
 /// </remarks>
 internal sealed partial class RetryHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
 {
+    private readonly LeanHttp2Handler? _lean = inner as LeanHttp2Handler;
+
     /// <summary>The number of earlier attempts, sent on every retry (gRPC A6, "Retry attempt header").</summary>
     public const string PreviousAttemptsHeader = "grpc-previous-rpc-attempts";
 
@@ -54,8 +57,17 @@ internal sealed partial class RetryHandler(HttpMessageHandler inner) : Delegatin
             return SendHedgedAsync(request, call, cancellationToken);
         }
 
-        return call.Route.Retry.Enabled ? SendWithRetriesAsync(request, call, cancellationToken) : base.SendAsync(request, cancellationToken);
+        return call.Route.Retry.Enabled ? SendWithRetriesAsync(request, call, cancellationToken) : SendTryAsync(request, call, cancellationToken);
     }
+
+    /// <summary>This cluster's client sends the caller's headers itself (<see cref="ProxyCall.TryTakeCallerHeaders"/>).</summary>
+    public bool IsLean => _lean is not null;
+
+    /// <summary>Sends one try of <paramref name="call"/> through this cluster's own handler, with the caller's headers when the call took them.</summary>
+    internal Task<HttpResponseMessage> SendTryAsync(HttpRequestMessage message, ProxyCall call, CancellationToken cancellationToken) =>
+        call.CallerHeaders is { } caller
+            ? (_lean ?? throw new InvalidOperationException("the call took the caller's headers for a cluster whose client cannot send them")).SendAsync(message, caller, cancellationToken)
+            : base.SendAsync(message, cancellationToken);
 
     private async Task<HttpResponseMessage> SendWithRetriesAsync(HttpRequestMessage request, ProxyCall call, CancellationToken cancellationToken)
     {

@@ -1,0 +1,219 @@
+using System.Collections.Frozen;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace MeshProxy.Upstream;
+
+/// <summary>
+/// A caller's request headers as the lean client sends them upstream: taken once per call from the server's collection,
+/// by the rules YARP's request transform copies them with, with names already lower-case for HPACK. It stands in for
+/// that copy on routes whose every cluster sends through the lean client: the copy went through
+/// <see cref="System.Net.Http.Headers.HttpHeaders"/> (a descriptor lookup and an entry per header, content headers
+/// tried twice) only to be read back and lower-cased by the encoder, 3 % of the proxy's CPU (docs/benchmarks.md).
+/// </summary>
+/// <remarks>
+/// Taken while the call runs, not when a try is sent: a hedge may open its stream after the caller's request has
+/// ended, when the server has already reused the collection for another call. What it leaves out:
+/// <list type="bullet">
+/// <item>Connection-specific and proxy-only fields (RFC 9113 §8.2.2, and the list YARP drops), pseudo-headers, and
+/// any field whose value holds a line break.</item>
+/// <item><c>Host</c>, which becomes <see cref="Authority"/> (the caller's :authority, as Envoy keeps it).</item>
+/// <item><c>te</c> other than <c>trailers</c>, and <c>te</c> altogether from a caller that is not HTTP/2.</item>
+/// <item><c>content-length</c> beside <c>transfer-encoding</c> (RFC 9112 §6.3: a sign of request smuggling).</item>
+/// <item><c>grpc-timeout</c>: the proxy writes the time left of the call's deadline into each try's own headers.</item>
+/// </list>
+/// A try's own headers (its <see cref="HttpRequestMessage"/>: <c>grpc-timeout</c>, <c>traceparent</c>,
+/// <c>grpc-previous-rpc-attempts</c>) replace the caller's fields of the same name when the block is encoded.
+/// </remarks>
+internal sealed class CallerHeaders
+{
+    private static readonly FrozenDictionary<string, Field> Known = BuildKnown();
+
+    private readonly HeaderField[] _fields;
+    private readonly int _count;
+
+    private CallerHeaders(HeaderField[] fields, int count, string? authority)
+    {
+        _fields = fields;
+        _count = count;
+        Authority = authority;
+    }
+
+    /// <summary>The caller's <c>Host</c> as it came (one non-empty value), or null to use the destination's.</summary>
+    public string? Authority { get; }
+
+    /// <summary>The fields to send, in the caller's order, with lower-case names.</summary>
+    public ReadOnlySpan<HeaderField> Fields => _fields.AsSpan(0, _count);
+
+    /// <summary>Takes the headers of <paramref name="request"/> (its <see cref="HttpRequest.Protocol"/> decides <c>te</c>).</summary>
+    public static CallerHeaders From(HttpRequest request)
+    {
+        var headers = request.Headers;
+        var fields = new HeaderField[headers.Count];
+        var count = 0;
+        string? authority = null;
+        foreach (var (rawName, values) in headers)
+        {
+            var (name, kind) = Classify(rawName);
+            switch (kind)
+            {
+                case FieldKind.Dropped:
+                    continue;
+                case FieldKind.Host:
+                    authority = values.Count == 1 && values[0] is { Length: > 0 } host && !HasLineBreak(values) ? host : null;
+                    continue;
+                case FieldKind.Te:
+                    if (HttpProtocol.IsHttp2(request.Protocol) || HttpProtocol.IsHttp3(request.Protocol))
+                    {
+                        if (TrailersToken(values) is { } trailers)
+                        {
+                            Append(ref fields, ref count, new HeaderField(name, trailers));
+                        }
+                    }
+
+                    continue;
+                case FieldKind.ContentLength when headers.TransferEncoding.Count > 0:
+                    continue;
+            }
+
+            if (HasLineBreak(values))
+            {
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                Append(ref fields, ref count, new HeaderField(name, value ?? string.Empty));
+            }
+        }
+
+        return new CallerHeaders(fields, count, authority);
+    }
+
+    // One slot per name fits a call whose fields each have one value; more values grow the array.
+    private static void Append(ref HeaderField[] fields, ref int count, HeaderField field)
+    {
+        if (count == fields.Length)
+        {
+            Array.Resize(ref fields, Math.Max(4, count * 2));
+        }
+
+        fields[count++] = field;
+    }
+
+    /// <summary>The lower-case name and the rule of a field name as the server's collection gives it.</summary>
+    private static (string Name, FieldKind Kind) Classify(string rawName)
+    {
+        if (Known.TryGetValue(rawName, out var known))
+        {
+            return (known.Name, known.Kind);
+        }
+
+        if (rawName.StartsWith(':'))
+        {
+            return (rawName, FieldKind.Dropped);
+        }
+
+        if (!rawName.AsSpan().ContainsAnyInRange('A', 'Z'))
+        {
+            return (rawName, FieldKind.Forwarded);
+        }
+
+        // A mixed-case name the table lacks (an HTTP/1.1 caller's own field, as grpc-web sends): its rule by its
+        // lower-case spelling, which every entry has.
+        var lower = rawName.ToLowerInvariant();
+        return Known.TryGetValue(lower, out known) ? (known.Name, known.Kind) : (lower, FieldKind.Forwarded);
+    }
+
+    // The token as the caller wrote it, as YARP forwards it.
+    private static string? TrailersToken(StringValues values)
+    {
+        foreach (var value in values)
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            foreach (var range in value.AsSpan().Split(','))
+            {
+                var token = value.AsSpan()[range].Trim(" \t");
+                if (token.Equals("trailers", StringComparison.OrdinalIgnoreCase))
+                {
+                    return token.Length == value.Length ? value : token.ToString();
+                }
+            }
+        }
+
+        return null;
+    }
+
+    // YARP drops such a field whole, every value with it.
+    private static bool HasLineBreak(StringValues values)
+    {
+        foreach (var value in values)
+        {
+            if (value is not null && value.AsSpan().ContainsAny('\r', '\n'))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static FrozenDictionary<string, Field> BuildKnown()
+    {
+        // Both spellings of each name: the canonical one the server's collection gives for the fields it knows, and the
+        // lower-case one it gives for HTTP/2 fields it does not.
+        var table = new Dictionary<string, Field>(StringComparer.Ordinal);
+        void Add(string canonical, FieldKind kind)
+        {
+            var field = new Field(canonical.ToLowerInvariant(), kind);
+            table[canonical] = field;
+            table[field.Name] = field;
+        }
+
+        // Connection-specific and proxy-only fields (RFC 9113 §8.2.2; RFC 9110 §7.6.1, §11.7): YARP's list.
+        foreach (var name in (string[])["Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade",
+                     "Proxy-Authenticate", "Proxy-Authentication-Info", "Proxy-Authorization", "Proxy-Features",
+                     "Proxy-Instruction", "Security-Scheme", "ALPN", "Close", "HTTP2-Settings",
+                     "Upgrade-Insecure-Requests", "Alt-Svc"])
+        {
+            Add(name, FieldKind.Dropped);
+        }
+
+        Add("Host", FieldKind.Host);
+        Add("TE", FieldKind.Te);
+        Add("Content-Length", FieldKind.ContentLength);
+        Add("Grpc-Timeout", FieldKind.Dropped);
+
+        // The rest of the fields the server knows by name (Kestrel gives these in this spelling), forwarded as they are.
+        foreach (var name in (string[])["Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language",
+                     "Access-Control-Request-Headers", "Access-Control-Request-Method", "Allow", "Authorization", "Baggage",
+                     "Cache-Control", "Content-Encoding", "Content-Language", "Content-Location", "Content-MD5",
+                     "Content-Range", "Content-Type", "Cookie", "Correlation-Context", "Date", "Expect", "Expires", "From",
+                     "Grpc-Accept-Encoding", "Grpc-Encoding", "If-Match", "If-Modified-Since", "If-None-Match", "If-Range",
+                     "If-Unmodified-Since", "Last-Modified", "Max-Forwards", "Origin", "Pragma", "Range", "Referer",
+                     "Request-Id", "Traceparent", "Tracestate", "Trailer", "Translate", "User-Agent", "Via", "Warning"])
+        {
+            Add(name, FieldKind.Forwarded);
+        }
+
+        return table.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    private enum FieldKind
+    {
+        Forwarded,
+        Dropped,
+        Host,
+        Te,
+        ContentLength,
+    }
+
+    private readonly record struct Field(string Name, FieldKind Kind);
+}
+
+/// <summary>One header field: a lower-case name and one value.</summary>
+internal readonly record struct HeaderField(string Name, string Value);
