@@ -40,15 +40,26 @@ internal static class RequestId
     }
 
     /// <summary>A fresh id: the process's prefix and the next count, as a UUID string.</summary>
-    internal static string Next()
+    internal static string Next() => Format(Prefix, (ulong)Interlocked.Increment(ref _counter));
+
+    /// <summary>
+    /// The UUID string ("D" form, lower case) of the 16 bytes <paramref name="prefix"/> then <paramref name="count"/>
+    /// (big-endian), with the version 4 and RFC 9562 variant bits set.
+    /// </summary>
+    internal static string Format(ulong prefix, ulong count) => string.Create(36, (prefix, count), static (chars, id) =>
     {
-        Span<byte> bytes = stackalloc byte[16];
-        BinaryPrimitives.WriteUInt64BigEndian(bytes, Prefix);
-        BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], (ulong)Interlocked.Increment(ref _counter));
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x40);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes, bigEndian: true).ToString();
-    }
+        var high = (id.prefix & ~0xF000UL) | 0x4000UL;
+        var low = (id.count & ~(0xC0UL << 56)) | (0x80UL << 56);
+        LowerHex.Write(chars[..8], high >> 32);
+        chars[8] = '-';
+        LowerHex.Write(chars[9..13], high >> 16);
+        chars[13] = '-';
+        LowerHex.Write(chars[14..18], high);
+        chars[18] = '-';
+        LowerHex.Write(chars[19..23], low >> 48);
+        chars[23] = '-';
+        LowerHex.Write(chars[24..], low);
+    });
 
     private static ulong DrawPrefix()
     {

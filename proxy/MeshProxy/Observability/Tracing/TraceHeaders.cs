@@ -43,9 +43,9 @@ internal static class TraceHeaders
         ids[15] |= 1;
         ids[23] |= 1;
         "00-".CopyTo(chars);
-        Convert.TryToHexStringLower(ids[..16], chars.Slice(3, 32), out _);
+        LowerHex.Write(chars.Slice(3, 32), ids[..16]);
         chars[35] = '-';
-        Convert.TryToHexStringLower(ids[16..], chars.Slice(36, 16), out _);
+        LowerHex.Write(chars.Slice(36, 16), ids[16..]);
         "-00".CopyTo(chars[52..]);
     });
 }
