@@ -30,14 +30,29 @@ internal sealed class GrpcRequestTransformer : HttpTransformer
         return base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
     }
 
-    /// <summary>Paces the upstream body's reads by the caller's written-behind response (<see cref="WriteBehindBody"/>).</summary>
+    /// <summary>
+    /// Paces the upstream body's reads by the caller's written-behind response (<see cref="WriteBehindBody"/>), and
+    /// copies the response's fields itself when the lean client kept them out of the message (a call that took the
+    /// caller's headers), by the same rules as the base transform.
+    /// </summary>
     public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
-        if (proxyResponse?.Content is Http2ResponseContent content && httpContext.Features.Get<ProxyCall>()?.ResponsePacer is { } pacer)
+        if (proxyResponse?.Content is Http2ResponseContent content)
         {
-            content.PaceReadsBy(pacer);
+            if (httpContext.Features.Get<ProxyCall>()?.ResponsePacer is { } pacer)
+            {
+                content.PaceReadsBy(pacer);
+            }
+
+            if (UpstreamResponseFields.TryCopyHeaders(proxyResponse, httpContext.Response))
+            {
+                return new ValueTask<bool>(true);
+            }
         }
 
         return base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
     }
+
+    public override ValueTask TransformResponseTrailersAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken) =>
+        UpstreamResponseFields.TryCopyTrailers(proxyResponse, httpContext) ? default : base.TransformResponseTrailersAsync(httpContext, proxyResponse, cancellationToken);
 }

@@ -27,6 +27,17 @@ namespace MeshProxy.Upstream;
 /// </remarks>
 internal sealed class CallerHeaders
 {
+    /// <summary>
+    /// Connection-specific and proxy-only fields (RFC 9113 §8.2.2; RFC 9110 §7.6.1, §11.7), lower-case: YARP's list,
+    /// less <c>te</c>, which a request may carry as <c>trailers</c>. Never forwarded either way.
+    /// </summary>
+    internal static readonly string[] ProxyOnlyFields =
+    [
+        "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "proxy-authenticate",
+        "proxy-authentication-info", "proxy-authorization", "proxy-features", "proxy-instruction", "security-scheme",
+        "alpn", "close", "http2-settings", "upgrade-insecure-requests", "alt-svc",
+    ];
+
     private static readonly FrozenDictionary<string, Field> Known = BuildKnown();
 
     private readonly HeaderField[] _fields;
@@ -174,13 +185,10 @@ internal sealed class CallerHeaders
             table[field.Name] = field;
         }
 
-        // Connection-specific and proxy-only fields (RFC 9113 §8.2.2; RFC 9110 §7.6.1, §11.7): YARP's list.
-        foreach (var name in (string[])["Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade",
-                     "Proxy-Authenticate", "Proxy-Authentication-Info", "Proxy-Authorization", "Proxy-Features",
-                     "Proxy-Instruction", "Security-Scheme", "ALPN", "Close", "HTTP2-Settings",
-                     "Upgrade-Insecure-Requests", "Alt-Svc"])
+        foreach (var name in ProxyOnlyFields)
         {
-            Add(name, FieldKind.Dropped);
+            // The server's spelling of those it knows (Connection, Keep-Alive, Proxy-Authorization, ...).
+            Add(string.Join('-', name.Split('-').Select(word => char.ToUpperInvariant(word[0]) + word[1..])), FieldKind.Dropped);
         }
 
         Add("Host", FieldKind.Host);

@@ -47,6 +47,19 @@ internal sealed class Http2ResponseContent(Http2Stream stream) : HttpContent
         base.Dispose(disposing);
     }
 
+    /// <summary>
+    /// True when the lean client keeps the response's fields in <see cref="Fields"/> and <see cref="TrailerFields"/>
+    /// rather than in the message's collections: the call took the caller's headers, so the proxy forwards these too
+    /// (<see cref="UpstreamResponseFields"/>).
+    /// </summary>
+    public bool KeepsFields => stream.KeepsFields;
+
+    /// <summary>The response's header fields when <see cref="KeepsFields"/> and there were any; otherwise null.</summary>
+    public HeaderFieldList? Fields => stream.ResponseFields;
+
+    /// <summary>The response's trailer fields when <see cref="KeepsFields"/> and they have arrived; otherwise null.</summary>
+    public HeaderFieldList? TrailerFields => stream.TrailerFields;
+
     /// <summary>Makes every read of the body wait for <paramref name="pacer"/> first (<see cref="Http2ResponseBodyStream.Pacer"/>).</summary>
     public void PaceReadsBy(IReadPacer pacer) => Body().Pacer = pacer;
 

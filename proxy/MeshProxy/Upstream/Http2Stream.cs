@@ -27,6 +27,8 @@ internal sealed class Http2Stream : IHeaderSink
     private CancellationTokenSource? _stopBody;
     private bool _starting;
     private HttpResponseMessage? _response;
+    private HeaderFieldList? _responseFields;
+    private HeaderFieldList? _trailerFields;
     private bool _informational;
     private bool _trailersDone;
     private string? _malformed;
@@ -233,6 +235,14 @@ internal sealed class Http2Stream : IHeaderSink
         {
             _malformed ??= "the upstream server sent a header block after its trailers";
         }
+        else if (KeepsFields)
+        {
+            // A field name HttpHeaders would refuse is dropped, as it was when the fields went through it.
+            if (HeaderStrings.IsToken(name))
+            {
+                (_responseReady.Task.IsCompleted ? _trailerFields ??= new(capacity: 4) : _responseFields ??= new()).Add(headerName, headerValue);
+            }
+        }
         else if (_responseReady.Task.IsCompleted)
         {
             _response.TrailingHeaders.TryAddWithoutValidation(headerName, headerValue);
@@ -242,6 +252,15 @@ internal sealed class Http2Stream : IHeaderSink
             _response.Content.Headers.TryAddWithoutValidation(headerName, headerValue);
         }
     }
+
+    /// <summary>The call took the caller's headers, so the response's fields are kept for it to forward (<see cref="UpstreamResponseFields"/>).</summary>
+    public bool KeepsFields => _caller is not null;
+
+    /// <summary>The response's header fields, when <see cref="KeepsFields"/> (read loop, before the response is handed over).</summary>
+    public HeaderFieldList? ResponseFields => _responseFields;
+
+    /// <summary>The response's trailer fields, when <see cref="KeepsFields"/>; read once the body has ended.</summary>
+    public HeaderFieldList? TrailerFields => Volatile.Read(ref _trailerFields);
 
     private void OnPseudoHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using MeshProxy.Configuration;
 using MeshProxy.Grpc;
+using MeshProxy.Upstream;
 
 namespace MeshProxy.TrafficPolicy.Retries;
 
@@ -122,21 +123,11 @@ internal sealed partial class RetryHandler
         return request;
     }
 
-    // Read unparsed: every response passes here, and the typed TryGetValues parses the header under a lock first.
-    private static StatusCode? TrailersOnlyStatus(HttpResponseMessage response)
-    {
-        if (!response.Headers.NonValidated.TryGetValues(GrpcProtocol.StatusHeader, out var values))
-        {
-            return null;
-        }
-
-        foreach (var value in values)
-        {
-            return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var code) ? (StatusCode)code : null;
-        }
-
-        return null;
-    }
+    // Read unparsed (every response passes here, and the typed TryGetValues parses under a lock), wherever the client kept it.
+    private static StatusCode? TrailersOnlyStatus(HttpResponseMessage response) =>
+        UpstreamResponseFields.First(response, GrpcProtocol.StatusHeader) is { } value && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var code)
+            ? (StatusCode)code
+            : null;
 
     private static RetryOn? Classify(Exception exception)
     {

@@ -112,7 +112,7 @@ internal sealed partial class RetryHandler(HttpMessageHandler inner) : Delegatin
         var next = verdict.Retriable && call.AttemptCount < policy.MaxAttempts ? call.NextCluster() : null;
         if (next is not null && verdict.Pushback.Kind == PushbackKind.Stop)
         {
-            TrafficPolicyLog.RetryPushbackStop(logger, call.Route.Name, call.Destination!.Name, string.Join(',', tried.Response!.Headers.GetValues(RetryPushback.Header)));
+            TrafficPolicyLog.RetryPushbackStop(logger, call.Route.Name, call.Destination!.Name, UpstreamResponseFields.Joined(tried.Response!, RetryPushback.Header) ?? string.Empty);
             next = null;
         }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MeshProxy.Upstream;
 
 namespace MeshProxy.TrafficPolicy.Retries;
 
@@ -13,13 +14,12 @@ internal static class RetryPushback
     /// <summary>None when the header is absent, Delay with its value, or Stop.</summary>
     public static (PushbackKind Kind, TimeSpan Delay) Read(HttpResponseMessage response)
     {
-        if (!response.Headers.TryGetValues(Header, out var values))
+        if (UpstreamResponseFields.First(response, Header) is not { } first)
         {
             return (PushbackKind.None, TimeSpan.Zero);
         }
 
-        var first = values.FirstOrDefault();
-        return first is not null && int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+        return int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
             ? (PushbackKind.Delay, TimeSpan.FromMilliseconds(ms))
             : (PushbackKind.Stop, TimeSpan.Zero);
     }
