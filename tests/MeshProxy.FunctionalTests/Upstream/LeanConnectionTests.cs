@@ -79,6 +79,19 @@ public sealed class LeanConnectionTests(H2PeerFixture fixture, ITestOutputHelper
     }
 
     [Theory]
+    [MemberData(nameof(UpstreamClients.Both), MemberType = typeof(UpstreamClients))]
+    public async Task BackendRefusesTheStreamOnce_TheRetryIsAnswered(string client)
+    {
+        // The default retryOn has refused-stream. SocketsHttpHandler re-sends a refused request on its own, which the
+        // pumped body cannot feed; that try counts as refused, and the retry loop replays the body in a try of its own.
+        await using var stack = await RetryStack.StartAsync(output, fixture.Config(route: "retry: { maxAttempts: 2, backoff: { base: 1ms, max: 5ms } }"), []);
+
+        var outcome = await UpstreamCall.SendAsync(stack.Client, stack.Address, client, headers: [("x-action", "rst"), ("x-rst-code", "7"), ("x-rst-once", Guid.NewGuid().ToString("N"))]);
+
+        Assert.Equal(("0", (string?)null), (outcome.Status, outcome.Failure));
+    }
+
+    [Theory]
     [InlineData(0x2)]
     [InlineData(0x8)]
     [InlineData(0x7)]

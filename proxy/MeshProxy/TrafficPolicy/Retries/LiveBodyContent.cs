@@ -26,7 +26,7 @@ internal sealed class LiveBodyContent : HttpContent
         var body = _body;
         if (!body.TryStartPump(out var stop))
         {
-            throw new InvalidOperationException("The caller's request body is already being read by another attempt.");
+            throw new BodyPumpedException();
         }
 
         // Not the handler's token: HttpClient cancels it when this upstream stops wanting the body, and the pump must

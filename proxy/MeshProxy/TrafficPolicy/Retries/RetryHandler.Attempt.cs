@@ -133,7 +133,7 @@ internal sealed partial class RetryHandler
     {
         for (var ex = exception; ex is not null; ex = ex.InnerException)
         {
-            if (ex is HttpProtocolException { ErrorCode: RefusedStreamErrorCode })
+            if (ex is HttpProtocolException { ErrorCode: RefusedStreamErrorCode } or BodyPumpedException)
             {
                 return RetryOn.RefusedStream;
             }
