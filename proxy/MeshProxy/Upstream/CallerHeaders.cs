@@ -1,4 +1,4 @@
-using System.Collections.Frozen;
+using MeshProxy.IO;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
@@ -27,19 +27,6 @@ namespace MeshProxy.Upstream;
 /// </remarks>
 internal sealed class CallerHeaders
 {
-    /// <summary>
-    /// Connection-specific and proxy-only fields (RFC 9113 §8.2.2; RFC 9110 §7.6.1, §11.7), lower-case: YARP's list,
-    /// less <c>te</c>, which a request may carry as <c>trailers</c>. Never forwarded either way.
-    /// </summary>
-    internal static readonly string[] ProxyOnlyFields =
-    [
-        "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "proxy-authenticate",
-        "proxy-authentication-info", "proxy-authorization", "proxy-features", "proxy-instruction", "security-scheme",
-        "alpn", "close", "http2-settings", "upgrade-insecure-requests", "alt-svc",
-    ];
-
-    private static readonly FrozenDictionary<string, Field> Known = BuildKnown();
-
     private readonly HeaderField[] _fields;
     private readonly int _count;
 
@@ -115,25 +102,17 @@ internal sealed class CallerHeaders
     /// <summary>The lower-case name and the rule of a field name as the server's collection gives it.</summary>
     private static (string Name, FieldKind Kind) Classify(string rawName)
     {
-        if (Known.TryGetValue(rawName, out var known))
+        var name = HttpFieldNames.Lower(rawName);
+        var kind = name switch
         {
-            return (known.Name, known.Kind);
-        }
-
-        if (rawName.StartsWith(':'))
-        {
-            return (rawName, FieldKind.Dropped);
-        }
-
-        if (!rawName.AsSpan().ContainsAnyInRange('A', 'Z'))
-        {
-            return (rawName, FieldKind.Forwarded);
-        }
-
-        // A mixed-case name the table lacks (an HTTP/1.1 caller's own field, as grpc-web sends): its rule by its
-        // lower-case spelling, which every entry has.
-        var lower = rawName.ToLowerInvariant();
-        return Known.TryGetValue(lower, out known) ? (known.Name, known.Kind) : (lower, FieldKind.Forwarded);
+            "host" => FieldKind.Host,
+            "te" => FieldKind.Te,
+            "content-length" => FieldKind.ContentLength,
+            "grpc-timeout" => FieldKind.Dropped,
+            _ when name.StartsWith(':') || HttpFieldNames.IsProxyOnly(name) => FieldKind.Dropped,
+            _ => FieldKind.Forwarded,
+        };
+        return (name, kind);
     }
 
     // The token as the caller wrote it, as YARP forwards it.
@@ -173,44 +152,6 @@ internal sealed class CallerHeaders
         return false;
     }
 
-    private static FrozenDictionary<string, Field> BuildKnown()
-    {
-        // Both spellings of each name: the canonical one the server's collection gives for the fields it knows, and the
-        // lower-case one it gives for HTTP/2 fields it does not.
-        var table = new Dictionary<string, Field>(StringComparer.Ordinal);
-        void Add(string canonical, FieldKind kind)
-        {
-            var field = new Field(canonical.ToLowerInvariant(), kind);
-            table[canonical] = field;
-            table[field.Name] = field;
-        }
-
-        foreach (var name in ProxyOnlyFields)
-        {
-            // The server's spelling of those it knows (Connection, Keep-Alive, Proxy-Authorization, ...).
-            Add(string.Join('-', name.Split('-').Select(word => char.ToUpperInvariant(word[0]) + word[1..])), FieldKind.Dropped);
-        }
-
-        Add("Host", FieldKind.Host);
-        Add("TE", FieldKind.Te);
-        Add("Content-Length", FieldKind.ContentLength);
-        Add("Grpc-Timeout", FieldKind.Dropped);
-
-        // The rest of the fields the server knows by name (Kestrel gives these in this spelling), forwarded as they are.
-        foreach (var name in (string[])["Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language",
-                     "Access-Control-Request-Headers", "Access-Control-Request-Method", "Allow", "Authorization", "Baggage",
-                     "Cache-Control", "Content-Encoding", "Content-Language", "Content-Location", "Content-MD5",
-                     "Content-Range", "Content-Type", "Cookie", "Correlation-Context", "Date", "Expect", "Expires", "From",
-                     "Grpc-Accept-Encoding", "Grpc-Encoding", "If-Match", "If-Modified-Since", "If-None-Match", "If-Range",
-                     "If-Unmodified-Since", "Last-Modified", "Max-Forwards", "Origin", "Pragma", "Range", "Referer",
-                     "Request-Id", "Traceparent", "Tracestate", "Trailer", "Translate", "User-Agent", "Via", "Warning"])
-        {
-            Add(name, FieldKind.Forwarded);
-        }
-
-        return table.ToFrozenDictionary(StringComparer.Ordinal);
-    }
-
     private enum FieldKind
     {
         Forwarded,
@@ -219,8 +160,6 @@ internal sealed class CallerHeaders
         Te,
         ContentLength,
     }
-
-    private readonly record struct Field(string Name, FieldKind Kind);
 }
 
 /// <summary>One header field: a lower-case name and one value.</summary>

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 
 namespace MeshProxy.Upstream;
@@ -16,12 +15,6 @@ internal static class HeaderStrings
     ];
 
     private static readonly string[] Values = ["application/grpc", "0", "identity", "Kestrel", "gzip", "identity,gzip", "identity,deflate,gzip"];
-
-    // RFC 9110 §5.6.2 tchar: what HttpHeaders takes as a field name.
-    private static readonly SearchValues<byte> TokenChars = SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
-
-    /// <summary>Whether <paramref name="name"/> is a token, as HttpHeaders requires of a field name.</summary>
-    public static bool IsToken(ReadOnlySpan<byte> name) => name.Length > 0 && !name.ContainsAnyExcept(TokenChars);
 
     public static string Name(ReadOnlySpan<byte> name) => Lookup(Names, name) ?? Encoding.ASCII.GetString(name);
 

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -11,11 +10,8 @@ namespace MeshProxy.Upstream;
 
 internal sealed partial class Http2Connection
 {
-    // Lower-case copies of the mixed-case names HttpHeaders knows ("Content-Type"), so a call does not allocate one.
-    private static readonly ConcurrentDictionary<string, string> LowerCaseNames = new(StringComparer.Ordinal);
     private const string TraceParent = "traceparent";
     private const string TraceState = "tracestate";
-    private const int LowerCaseNamesLimit = 512;
 
     private readonly ArrayBufferWriter<byte> _headerBlock = new(512);
     private readonly HpackEncoder _encoder = new();
@@ -249,7 +245,7 @@ internal sealed partial class Http2Connection
     {
         foreach (var (rawName, values) in headers)
         {
-            var name = LowerCase(rawName);
+            var name = HttpFieldNames.Lower(rawName);
             if (IsConnectionSpecific(name))
             {
                 continue;
@@ -271,27 +267,6 @@ internal sealed partial class Http2Connection
     // RFC 9113 §8.2.2: connection-specific fields must not appear in HTTP/2; Host travels as :authority.
     private static bool IsConnectionSpecific(string name) => name is "connection" or "keep-alive" or "proxy-connection"
         or "transfer-encoding" or "upgrade" or "host";
-
-    private static string LowerCase(string name)
-    {
-        if (!name.AsSpan().ContainsAnyInRange('A', 'Z'))
-        {
-            return name;
-        }
-
-        if (LowerCaseNames.TryGetValue(name, out var lower))
-        {
-            return lower;
-        }
-
-        lower = name.ToLowerInvariant();
-        if (LowerCaseNames.Count < LowerCaseNamesLimit)
-        {
-            LowerCaseNames.TryAdd(name, lower);
-        }
-
-        return lower;
-    }
 
     /// <summary>
     /// Sends what is pending unless a send is already on its way (which then sends it too). With one stream open the

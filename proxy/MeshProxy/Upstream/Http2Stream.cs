@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Text;
+using MeshProxy.IO;
 using MeshProxy.Upstream.Hpack;
 
 namespace MeshProxy.Upstream;
@@ -238,7 +239,7 @@ internal sealed class Http2Stream : IHeaderSink
         else if (KeepsFields)
         {
             // A field name HttpHeaders would refuse is dropped, as it was when the fields went through it.
-            if (HeaderStrings.IsToken(name))
+            if (HttpFieldNames.IsToken(name))
             {
                 (_responseReady.Task.IsCompleted ? _trailerFields ??= new(capacity: 4) : _responseFields ??= new()).Add(headerName, headerValue);
             }

@@ -1,4 +1,4 @@
-using System.Collections.Frozen;
+using MeshProxy.IO;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
@@ -20,14 +20,12 @@ namespace MeshProxy.Upstream;
 /// </remarks>
 internal static class UpstreamResponseFields
 {
-    private static readonly FrozenSet<string> ProxyOnly = CallerHeaders.ProxyOnlyFields.Append("te").ToFrozenSet(StringComparer.OrdinalIgnoreCase);
-
     /// <summary>The first value of the response header <paramref name="name"/> or null.</summary>
     public static string? First(HttpResponseMessage response, string name)
     {
-        if (response.Content is Http2ResponseContent { Fields: { } fields })
+        if (response.Content is Http2ResponseContent { KeepsFields: true } kept)
         {
-            return fields.First(name);
+            return kept.Fields?.First(name);
         }
 
         if (!response.Headers.NonValidated.TryGetValues(name, out var values))
@@ -45,8 +43,8 @@ internal static class UpstreamResponseFields
 
     /// <summary>Every value of the response header <paramref name="name"/> joined by commas; null when absent.</summary>
     public static string? Joined(HttpResponseMessage response, string name) =>
-        response.Content is Http2ResponseContent { Fields: { } fields }
-            ? fields.Joined(name)
+        response.Content is Http2ResponseContent { KeepsFields: true } kept
+            ? kept.Fields?.Joined(name)
             : response.Headers.NonValidated.TryGetValues(name, out var values) ? string.Join(',', values) : null;
 
     /// <summary>
@@ -55,12 +53,16 @@ internal static class UpstreamResponseFields
     /// </summary>
     public static bool TryCopyHeaders(HttpResponseMessage response, HttpResponse destination)
     {
-        if (response.Content is not Http2ResponseContent { Fields: { } fields })
+        if (response.Content is not Http2ResponseContent { KeepsFields: true } kept)
         {
             return false;
         }
 
-        CopyHeaders(fields, response.StatusCode, destination.Headers);
+        if (kept.Fields is { } fields)
+        {
+            CopyHeaders(fields, response.StatusCode, destination.Headers);
+        }
+
         return true;
     }
 
@@ -97,7 +99,8 @@ internal static class UpstreamResponseFields
         bool? proxySetStrictTransportSecurity = null;
         foreach (ref readonly var field in fields.Fields)
         {
-            if (ProxyOnly.Contains(field.Name))
+            // HTTP/2 names are lower case; a server that sends otherwise is read case-insensitively, as HttpHeaders reads it.
+            if (HttpFieldNames.Lower(field.Name) is var lower && (lower == "te" || HttpFieldNames.IsProxyOnly(lower)))
             {
                 continue;
             }

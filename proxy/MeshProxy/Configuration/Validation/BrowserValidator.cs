@@ -1,3 +1,5 @@
+using MeshProxy.IO;
+
 namespace MeshProxy.Configuration.Validation;
 
 /// <summary>
@@ -81,28 +83,10 @@ internal sealed class BrowserValidator : IConfigValidator
         for (var i = 0; i < names.Count; i++)
         {
             var name = names[i];
-            if (!IsToken(name))
+            if (!HttpFieldNames.IsToken(name))
             {
                 errors.Add($"{path}[{i}]", $"'{name}' is not a header name (an HTTP token: letters, digits and !#$%&'*+-.^_`|~)");
             }
         }
-    }
-
-    private static bool IsToken(string name)
-    {
-        if (name.Length == 0)
-        {
-            return false;
-        }
-
-        foreach (var c in name)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }
