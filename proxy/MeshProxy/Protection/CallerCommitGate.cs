@@ -82,7 +82,7 @@ internal sealed class CallerCommitGate(ProtectionOptions options, TimeProvider t
                 {
                     // Not committed in time: a streaming call that waits for the server (ping-pong, or a server that
                     // speaks first) is forwarded anyway; its pending read goes to the forwarder's first read.
-                    context.Request.Body = new HeldBodyStream(held.WrittenMemory, read, reader, context.Request.Body);
+                    HeldBodyStream.Install(context, held.WrittenMemory, read, reader);
                     return true;
                 }
 
@@ -90,7 +90,7 @@ internal sealed class CallerCommitGate(ProtectionOptions options, TimeProvider t
                 Hold(reader, result.Buffer, held);
                 if (result.IsCompleted || held.WrittenCount >= options.CommitBytes || StreamsMessages(new ReadOnlySequence<byte>(held.WrittenMemory)))
                 {
-                    context.Request.Body = new HeldBodyStream(held.WrittenMemory, pending: null, reader, context.Request.Body);
+                    HeldBodyStream.Install(context, held.WrittenMemory, pending: null, reader);
                     return !context.RequestAborted.IsCancellationRequested || Refuse(context);
                 }
             }

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace MeshProxy.Protection;
 
@@ -10,6 +12,27 @@ namespace MeshProxy.Protection;
 /// </summary>
 internal sealed class HeldBodyStream(ReadOnlyMemory<byte> held, Task<ReadResult>? pending, PipeReader reader, Stream body) : Stream
 {
+    /// <summary>
+    /// Becomes the request's body, and its pipe too: <see cref="HttpRequest.BodyReader"/> (what the forwarder reads)
+    /// must read this stream, not the server's pipe, which no longer holds the bytes the gate took. Removing the pipe
+    /// feature instead would not do: on a transcoded call's layered features it uncovers the REST request's own.
+    /// </summary>
+    public static void Install(HttpContext context, ReadOnlyMemory<byte> held, Task<ReadResult>? pending, PipeReader reader)
+    {
+        var stream = new HeldBodyStream(held, pending, reader, context.Request.Body);
+        var pipe = new StreamPipe(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)));
+        context.Request.Body = stream;
+        context.Features.Set<IRequestBodyPipeFeature>(pipe);
+
+        // Gives its pooled buffers back once the exchange is over.
+        context.Response.OnCompleted(static state => ((PipeReader)state).CompleteAsync().AsTask(), pipe.Reader);
+    }
+
+    private sealed class StreamPipe(PipeReader reader) : IRequestBodyPipeFeature
+    {
+        public PipeReader Reader { get; } = reader;
+    }
+
     private ReadOnlyMemory<byte> _held = held;
     private Task<ReadResult>? _pending = pending;
 

@@ -168,7 +168,6 @@ internal sealed class GrpcProxyEndpoint
         var writeBehind = WriteBehindBody.Install(context);
         call.ResponsePacer = writeBehind;
         var guard = DownstreamGuard.Install(context, deadline);
-        var requestBody = CallerRequestBody.Install(context);
         var error = await _forwarder.SendAsync(context, prefix, call, route.RequestConfig, _transformer, deadline).ConfigureAwait(false);
         call.MarkDeadlineExpired();
 
@@ -176,7 +175,7 @@ internal sealed class GrpcProxyEndpoint
         // RequestTimedOut or RequestBodyClient depending on which failure it looked at first (CallerRequestBody). The
         // caller was the side that stalled, so it is RequestBodyClient either way; a destination that had the whole
         // request and sent no headers in time still gets RequestTimedOut.
-        if (requestBody.ReadCut && error is ForwarderError.RequestTimedOut or ForwarderError.RequestBodyClient)
+        if (call.RequestBody is { ReadCut: true } && error is ForwarderError.RequestTimedOut or ForwarderError.RequestBodyClient)
         {
             error = ForwarderError.RequestBodyClient;
             call.MarkCallerWentQuiet();

@@ -124,6 +124,9 @@ internal sealed class ProxyCall : HttpMessageInvoker
     /// <summary>Try number <paramref name="index"/> + 1, without allocating.</summary>
     public CallAttempt Attempt(int index) => _attempts?[index] ?? (index == 0 && _first is not null ? _first : throw new ArgumentOutOfRangeException(nameof(index)));
 
+    /// <summary>The caller's request body as the forwarder reads it; null when no destination could be picked.</summary>
+    public CallerRequestBody? RequestBody { get; private set; }
+
     /// <summary>The caller's request body as read so far, for replays; made on first use.</summary>
     public ReplayBody Body => _body ??= new ReplayBody(Route.Retry.Config.BufferLimit);
 
@@ -138,8 +141,8 @@ internal sealed class ProxyCall : HttpMessageInvoker
 
     /// <summary>
     /// Starts the call on <paramref name="route"/>: picks the cluster (canary split) and the destination of the first
-    /// try, counts it in flight, and publishes the call as the request's feature. When the call may be sent more than
-    /// once, the caller's body is recorded as it is read.
+    /// try, counts it in flight, publishes the call as the request's feature, and puts <see cref="RequestBody"/> in place
+    /// of the caller's body (recording it as it is read when the call may be sent more than once).
     /// </summary>
     /// <param name="context">The caller's request.</param>
     /// <param name="route">The matched route's policy.</param>
@@ -157,10 +160,7 @@ internal sealed class ProxyCall : HttpMessageInvoker
         if (cluster.PickDestination() is { } destination)
         {
             call.BeginAttempt(cluster, destination, reason: null);
-            if (call.Retries)
-            {
-                context.Request.Body = new RecordingRequestStream(context.Request.Body, call.Body);
-            }
+            call.RequestBody = CallerRequestBody.Install(context, call.Retries ? call.Body : null);
         }
 
         return call;

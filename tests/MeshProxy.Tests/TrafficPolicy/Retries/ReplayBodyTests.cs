@@ -1,3 +1,5 @@
+using System.IO.Pipelines;
+using MeshProxy.TrafficPolicy;
 using MeshProxy.TrafficPolicy.Retries;
 
 namespace MeshProxy.Tests.TrafficPolicy.Retries;
@@ -168,7 +170,7 @@ public sealed class ReplayBodyTests
         // YARP waits for data with a zero-byte read before each read: that 0 is no END_STREAM.
         using var body = new ReplayBody(64);
         Assert.True(body.TryStartPump(out _));
-        await using var stream = new RecordingRequestStream(new MemoryStream([1, 2, 3]), body);
+        await using var stream = new CallerRequestBody(PipeReader.Create(new MemoryStream([1, 2, 3])), body);
         var buffer = new byte[2];
 
         Assert.Equal(0, await stream.ReadAsync(Memory<byte>.Empty));
@@ -186,7 +188,7 @@ public sealed class ReplayBodyTests
     {
         using var body = new ReplayBody(64);
         Assert.True(body.TryStartPump(out _));
-        await using var stream = new RecordingRequestStream(new MemoryStream([1, 2]), body);
+        await using var stream = new CallerRequestBody(PipeReader.Create(new MemoryStream([1, 2])), body);
         var buffer = new byte[8];
 
         Assert.Equal(0, await stream.ReadAsync(Memory<byte>.Empty));
@@ -208,7 +210,7 @@ public sealed class ReplayBodyTests
         using var body = new ReplayBody(64);
         Assert.True(body.TryStartPump(out _));
         var pipe = new System.IO.Pipelines.Pipe();
-        await using var stream = new RecordingRequestStream(pipe.Reader.AsStream(), body);
+        await using var stream = new CallerRequestBody(pipe.Reader, body);
 
         var wait = stream.ReadAsync(Memory<byte>.Empty).AsTask();
         Assert.False(wait.IsCompleted);
