@@ -55,25 +55,15 @@ internal sealed class DownstreamGuard : IHttpResetFeature, IHttpResponseBodyFeat
     }
 
     /// <summary>
-    /// Puts a guard on the call when its caller's transport can reset a stream (HTTP/2). The response body is watched
-    /// only when a <paramref name="deadline"/> can cut the call.
+    /// A guard for the call when its caller's transport can reset a stream (HTTP/2); null otherwise. It stands in for
+    /// <paramref name="reset"/>, and for <paramref name="body"/> too when it <see cref="WatchesBody"/>
+    /// (<see cref="CallerResponse"/> puts it in place).
     /// </summary>
-    public static DownstreamGuard? Install(HttpContext context, CancellationToken deadline)
-    {
-        if (context.Features.Get<IHttpResetFeature>() is not { } reset || context.Features.Get<IHttpResponseBodyFeature>() is not { } body)
-        {
-            return null;
-        }
+    public static DownstreamGuard? Over(IHttpResetFeature? reset, IHttpResponseBodyFeature? body, CancellationToken deadline) =>
+        reset is not null && body is not null ? new DownstreamGuard(reset, body, deadline) : null;
 
-        var guard = new DownstreamGuard(reset, body, deadline);
-        context.Features.Set<IHttpResetFeature>(guard);
-        if (guard._frames is not null)
-        {
-            context.Features.Set<IHttpResponseBodyFeature>(guard);
-        }
-
-        return guard;
-    }
+    /// <summary>The response body is watched, for where messages end: only when a deadline can cut the call.</summary>
+    public bool WatchesBody => _frames is not null;
 
     public void Reset(int errorCode)
     {

@@ -22,7 +22,6 @@ internal sealed class GrpcProxyEndpoint
 {
     private readonly ProxySnapshotProvider _snapshots;
     private readonly IHttpForwarder _forwarder;
-    private readonly HttpTransformer _transformer = new GrpcRequestTransformer();
     private readonly CallServices _services;
     private readonly IdempotentMethods _idempotent;
     private readonly ILogger _logger;
@@ -165,10 +164,9 @@ internal sealed class GrpcProxyEndpoint
     {
         var prefix = call.Destination!.Prefix;
         var deadline = call.Deadline?.Token ?? CancellationToken.None;
-        var writeBehind = WriteBehindBody.Install(context);
-        call.ResponsePacer = writeBehind;
-        var guard = DownstreamGuard.Install(context, deadline);
-        var error = await _forwarder.SendAsync(context, prefix, call, route.RequestConfig, _transformer, deadline).ConfigureAwait(false);
+        var (writeBehind, guard) = CallerResponse.Install(context, deadline);
+        var transformer = new GrpcRequestTransformer(call, writeBehind);
+        var error = await _forwarder.SendAsync(context, prefix, call, route.RequestConfig, transformer, deadline).ConfigureAwait(false);
         call.MarkDeadlineExpired();
 
         // The idle timeout fired before response headers while the request copy waited for the caller: YARP reports

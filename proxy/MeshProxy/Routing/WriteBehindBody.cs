@@ -44,21 +44,11 @@ internal sealed class WriteBehindBody : NonSeekableStream, IHttpResponseBodyFeat
 
     /// <summary>
     /// Writes the call's response behind when its caller is on HTTP/2, the only transport whose writes wait so (a
-    /// gRPC-Web call over HTTP/1.1 has a reset feature of its own, but nothing to gain).
+    /// gRPC-Web call over HTTP/1.1 has a reset feature of its own, but nothing to gain); null otherwise. The caller
+    /// puts it in place of <paramref name="body"/> (<see cref="CallerResponse"/>).
     /// </summary>
-    public static WriteBehindBody? Install(HttpContext context)
-    {
-        if (!HttpProtocol.IsHttp2(context.Request.Protocol)
-            || context.Features.Get<IHttpResetFeature>() is null
-            || context.Features.Get<IHttpResponseBodyFeature>() is not { } body)
-        {
-            return null;
-        }
-
-        var writeBehind = new WriteBehindBody(body);
-        context.Features.Set<IHttpResponseBodyFeature>(writeBehind);
-        return writeBehind;
-    }
+    public static WriteBehindBody? Over(HttpRequest request, IHttpResetFeature? reset, IHttpResponseBodyFeature? body) =>
+        HttpProtocol.IsHttp2(request.Protocol) && reset is not null && body is not null ? new WriteBehindBody(body) : null;
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {

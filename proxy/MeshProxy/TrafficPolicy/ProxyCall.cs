@@ -61,9 +61,6 @@ internal sealed class ProxyCall : HttpMessageInvoker
 
     public HttpContext HttpContext { get; }
 
-    /// <summary>What reads of the upstream response wait for: the caller's written-behind response body, on HTTP/2.</summary>
-    public IReadPacer? ResponsePacer { get; set; }
-
     public RoutePolicy Route { get; }
 
     public CallServices Services { get; }

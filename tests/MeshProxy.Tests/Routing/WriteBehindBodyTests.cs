@@ -112,7 +112,7 @@ public sealed class WriteBehindBodyTests
         context.Request.Protocol = HttpProtocol.Http2;
         context.Features.Set<IHttpResponseBodyFeature>(new PipeBody(_pipe.Writer));
 
-        Assert.Null(WriteBehindBody.Install(context));
+        Assert.Equal((null, null), CallerResponse.Install(context, CancellationToken.None));
         Assert.IsType<PipeBody>(context.Features.Get<IHttpResponseBodyFeature>());
     }
 
@@ -124,7 +124,33 @@ public sealed class WriteBehindBodyTests
         context.Features.Set<IHttpResponseBodyFeature>(new PipeBody(_pipe.Writer));
         context.Features.Set<IHttpResetFeature>(new NoReset());
 
-        Assert.Null(WriteBehindBody.Install(context));
+        var (writeBehind, guard) = CallerResponse.Install(context, CancellationToken.None);
+        Assert.Null(writeBehind);
+        Assert.Same(guard, context.Features.Get<IHttpResetFeature>());
+        Assert.IsType<PipeBody>(context.Features.Get<IHttpResponseBodyFeature>());
+    }
+
+    [Fact]
+    public async Task Install_CallWithADeadline_TheGuardWatchesTheWriteBehindBody()
+    {
+        using var deadline = new CancellationTokenSource();
+        var context = new DefaultHttpContext();
+        context.Request.Protocol = HttpProtocol.Http2;
+        context.Features.Set<IHttpResponseBodyFeature>(new PipeBody(_pipe.Writer));
+        context.Features.Set<IHttpResetFeature>(new NoReset());
+
+        var (writeBehind, guard) = CallerResponse.Install(context, deadline.Token);
+        Assert.NotNull(writeBehind);
+        Assert.NotNull(guard);
+        Assert.True(guard.WatchesBody);
+        Assert.Same(guard, context.Features.Get<IHttpResponseBodyFeature>());
+        Assert.Same(guard, context.Features.Get<IHttpResetFeature>());
+
+        // The guard's writes go through the body written behind: the pacer waits for their flush.
+        await context.Features.Get<IHttpResponseBodyFeature>()!.Stream.WriteAsync(new byte[] { 0, 0, 0, 0, 1, 7 });
+        var paced = writeBehind.WhenReadyAsync().AsTask();
+        Assert.Equal([0, 0, 0, 0, 1, 7], await ReadAsync(6));
+        await paced.WaitAsync(Bound);
     }
 
     private (WriteBehindBody Body, Stream Stream) Install()
@@ -133,7 +159,7 @@ public sealed class WriteBehindBodyTests
         context.Request.Protocol = HttpProtocol.Http2;
         context.Features.Set<IHttpResponseBodyFeature>(new PipeBody(_pipe.Writer));
         context.Features.Set<IHttpResetFeature>(new NoReset());
-        var body = WriteBehindBody.Install(context) ?? throw new InvalidOperationException("not installed");
+        var body = CallerResponse.Install(context, CancellationToken.None).WriteBehind ?? throw new InvalidOperationException("not installed");
         Assert.Same(body, context.Features.Get<IHttpResponseBodyFeature>());
         return (body, context.Features.Get<IHttpResponseBodyFeature>()!.Stream);
     }
