@@ -28,34 +28,42 @@ internal sealed partial class RetryHandler
     }
 
     /// <summary>
-    /// Sends <paramref name="message"/> for <paramref name="attempt"/>. The per-try timeout (none when zero, or when it
-    /// is not shorter than the time left: <see cref="ProxyCall.TryTimeoutFor"/>) runs until response headers; after
-    /// that the call's deadline governs. A transport failure and the per-try timeout come back as values; a
-    /// cancellation by <paramref name="cancellationToken"/> (caller, deadline) is thrown. Every call runs one, awaited
-    /// once, so its state machine comes from the runtime's pool rather than being allocated per call.
+    /// Sends <paramref name="message"/> for <paramref name="attempt"/>: a retry, or a hedge. The per-try timeout (none
+    /// when zero, or when it is not shorter than the time left: <see cref="ProxyCall.TryTimeoutFor"/>) runs until
+    /// response headers; after that the call's deadline governs. A transport failure and the per-try timeout come back
+    /// as values (<see cref="IsTryFailure"/>); a cancellation by <paramref name="cancellationToken"/> (caller, deadline)
+    /// is thrown. The first try of a retried call is sent the same way, inline in <see cref="SendWithRetriesAsync"/>.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Tried> SendOnceAsync(HttpRequestMessage message, ProxyCall call, CallAttempt attempt, TimeSpan perTryTimeout, CancellationToken cancellationToken)
     {
         var cluster = attempt.Cluster;
         var perTry = call.TryTimeoutFor(perTryTimeout, cancellationToken);
-        var token = perTry?.Token ?? cancellationToken;
         try
         {
             // Tries in the cluster YARP called go straight to this handler's inner one; others to their cluster's.
-            var response = await (ReferenceEquals(cluster, call.First!.Cluster) ? this : cluster.Client.Retries).SendTryAsync(message, call, token).ConfigureAwait(false);
+            var response = await (ReferenceEquals(cluster, call.First!.Cluster) ? this : cluster.Client.Retries).SendTryAsync(message, call, perTry?.Token ?? cancellationToken).ConfigureAwait(false);
             perTry?.Stop();
             return new Tried(response, null, null, PerTryTimedOut: false);
         }
-        catch (OperationCanceledException) when (perTry?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (IsTryFailure(ex, perTry, cancellationToken))
         {
-            return new Tried(null, null, null, PerTryTimedOut: true);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && Classify(ex) is { } kind)
-        {
-            return new Tried(null, ExceptionDispatchInfo.Capture(ex), kind, PerTryTimedOut: false);
+            return TriedFailure(ex, perTry);
         }
     }
+
+    /// <summary>
+    /// Whether a try's exception is the try's own failure, returned as a value: its per-try timeout, or a transport
+    /// failure retryOn can name. A cancellation of the call itself (caller, deadline) is not, and is thrown on.
+    /// </summary>
+    private static bool IsTryFailure(Exception exception, TryTimeout? perTry, CancellationToken call) =>
+        !call.IsCancellationRequested
+        && ((exception is OperationCanceledException && perTry is { IsCancellationRequested: true }) || Classify(exception) is not null);
+
+    private static Tried TriedFailure(Exception exception, TryTimeout? perTry) =>
+        exception is OperationCanceledException && perTry is { IsCancellationRequested: true }
+            ? new Tried(null, null, null, PerTryTimedOut: true)
+            : new Tried(null, ExceptionDispatchInfo.Capture(exception), Classify(exception), PerTryTimedOut: false);
 
     /// <summary>What a try says: committed (the caller's), or a failure with its outcome, status and retry reason.</summary>
     private static Verdict Judge(ProxyCall call, Tried tried)

@@ -74,9 +74,22 @@ internal sealed partial class RetryHandler(HttpMessageHandler inner) : Delegatin
         // 1. The first try pumps the caller's body, recording it for replays.
         var callerContent = RecordBody(request, call);
 
-        // 2. Send it. A reply that committed, or whose status is not retried, is the caller's: most calls end here, in
-        //    a state machine that holds only what the first try needs (the retry loop's is allocated only to retry).
-        var tried = await SendOnceAsync(request, call, call.Current!, call.Route.Retry.Config.PerTryTimeout, cancellationToken).ConfigureAwait(false);
+        // 2. Send it, here rather than in SendOnceAsync: the response wakes one state machine fewer, each of them cold
+        //    memory by then. A reply that committed, or whose status is not retried, is the caller's: most calls end
+        //    here, in a state machine that holds only what the first try needs (the retry loop's is made only to retry).
+        var perTry = call.TryTimeoutFor(call.Route.Retry.Config.PerTryTimeout, cancellationToken);
+        Tried tried;
+        try
+        {
+            var response = await SendTryAsync(request, call, perTry?.Token ?? cancellationToken).ConfigureAwait(false);
+            perTry?.Stop();
+            tried = new Tried(response, null, null, PerTryTimedOut: false);
+        }
+        catch (Exception ex) when (IsTryFailure(ex, perTry, cancellationToken))
+        {
+            tried = TriedFailure(ex, perTry);
+        }
+
         var verdict = Judge(call, tried);
         return verdict.Committed
             ? Commit(call, tried.Response!, verdict.Status)
