@@ -41,7 +41,7 @@ internal sealed class ConnectEndpoint
     ];
 
     private readonly GrpcCallTelemetry _telemetry;
-    private readonly RequestDelegate _forward;
+    private readonly Func<HttpContext, ValueTask> _forward;
     private readonly TranscodingSnapshotProvider _transcoding;
     private readonly ILogger _logger;
 

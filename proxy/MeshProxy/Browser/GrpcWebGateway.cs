@@ -32,7 +32,7 @@ internal sealed class GrpcWebGateway
     private const string BinaryContentType = "application/grpc-web";
 
     private readonly GrpcCallTelemetry _telemetry;
-    private readonly RequestDelegate _forward;
+    private readonly Func<HttpContext, ValueTask> _forward;
     private readonly ProxySnapshotProvider _snapshots;
     private readonly ILogger _logger;
 

@@ -415,7 +415,7 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         var telemetry = services.GetRequiredService<GrpcCallTelemetry>();
         var identity = services.GetRequiredService<WorkloadIdentity>();
         var protection = services.GetRequiredService<ProtectionOptions>();
-        RequestDelegate forward = grpc.InvokeAsync;
+        Func<HttpContext, ValueTask> forward = grpc.InvokeAsync;
         return context =>
         {
             // Only the mTLS listener may vouch for a caller: a forwarded-client-cert header the caller wrote is dropped everywhere.

@@ -17,7 +17,7 @@ namespace MeshProxy.Observability;
 /// </summary>
 internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWriter accessLog, NewTraceSampler traces, TimeProvider time)
 {
-    public Task InvokeAsync(HttpContext context, RequestDelegate next) => InvokeAsync(context, next, respond: null);
+    public Task InvokeAsync(HttpContext context, Func<HttpContext, ValueTask> next) => InvokeAsync(context, next, respond: null);
 
     /// <summary>
     /// Decides whether the REST call on <paramref name="restContext"/> is access-logged and, when it is, counts its
@@ -31,7 +31,7 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
     /// Runs the call; <paramref name="respond"/> (a transcoded call's REST response writing) runs after it, inside the
     /// call, so the access log line sees every byte the caller got.
     /// </summary>
-    public async Task InvokeAsync(HttpContext context, RequestDelegate next, Func<Task>? respond)
+    public async Task InvokeAsync(HttpContext context, Func<HttpContext, ValueTask> next, Func<Task>? respond)
     {
         // A transcoded call arrives with the REST call's byte counter, which BeginTranscodedCall set (logged or not):
         // that is what marks it as a REST call. Otherwise decide here, so that only logged calls pay for counting.

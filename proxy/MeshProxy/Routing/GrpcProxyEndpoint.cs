@@ -41,7 +41,12 @@ internal sealed class GrpcProxyEndpoint
         _logger = logger;
     }
 
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>
+    /// Handles one call. Awaited once, by the call's telemetry, so its state machine comes from the runtime's pool rather
+    /// than being allocated per call (a request delegate's Task could not be pooled).
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask InvokeAsync(HttpContext context)
     {
         // 1. Only gRPC on this listener (PROTOCOL-HTTP2.md: POST with content-type application/grpc*).
         if (!Accepts(context))

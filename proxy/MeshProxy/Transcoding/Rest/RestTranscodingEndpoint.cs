@@ -36,7 +36,7 @@ internal sealed class RestTranscodingEndpoint
 
     private readonly GrpcCallTelemetry _telemetry;
     private readonly MeshProxyMetrics _metrics;
-    private readonly RequestDelegate _forward;
+    private readonly Func<HttpContext, ValueTask> _forward;
     private readonly TranscodingSnapshotProvider _snapshots;
     private readonly ILogger _logger;
     private readonly RestEdgeGuard? _edge;
