@@ -108,9 +108,7 @@ public sealed class WriteBehindBodyTests
     [Fact]
     public void Install_CallerWithoutStreamResets_NotInstalled()
     {
-        var context = new DefaultHttpContext();
-        context.Request.Protocol = HttpProtocol.Http2;
-        context.Features.Set<IHttpResponseBodyFeature>(new PipeBody(_pipe.Writer));
+        var context = Caller(HttpProtocol.Http2, resets: false);
 
         Assert.Equal((null, null), CallerResponse.Install(context, CancellationToken.None));
         Assert.IsType<PipeBody>(context.Features.Get<IHttpResponseBodyFeature>());
@@ -119,10 +117,7 @@ public sealed class WriteBehindBodyTests
     [Fact]
     public void Install_Http11CallerWithAResetFeature_NotInstalled()
     {
-        var context = new DefaultHttpContext();
-        context.Request.Protocol = HttpProtocol.Http11;
-        context.Features.Set<IHttpResponseBodyFeature>(new PipeBody(_pipe.Writer));
-        context.Features.Set<IHttpResetFeature>(new NoReset());
+        var context = Caller(HttpProtocol.Http11, resets: true);
 
         var (writeBehind, guard) = CallerResponse.Install(context, CancellationToken.None);
         Assert.Null(writeBehind);
@@ -134,10 +129,7 @@ public sealed class WriteBehindBodyTests
     public async Task Install_CallWithADeadline_TheGuardWatchesTheWriteBehindBody()
     {
         using var deadline = new CancellationTokenSource();
-        var context = new DefaultHttpContext();
-        context.Request.Protocol = HttpProtocol.Http2;
-        context.Features.Set<IHttpResponseBodyFeature>(new PipeBody(_pipe.Writer));
-        context.Features.Set<IHttpResetFeature>(new NoReset());
+        var context = Caller(HttpProtocol.Http2, resets: true);
 
         var (writeBehind, guard) = CallerResponse.Install(context, deadline.Token);
         Assert.NotNull(writeBehind);
@@ -153,12 +145,23 @@ public sealed class WriteBehindBodyTests
         await paced.WaitAsync(Bound);
     }
 
-    private (WriteBehindBody Body, Stream Stream) Install()
+    /// <summary>A caller on <paramref name="protocol"/> whose response body is the test's pipe; <paramref name="resets"/>: its transport can reset the stream.</summary>
+    private DefaultHttpContext Caller(string protocol, bool resets)
     {
         var context = new DefaultHttpContext();
-        context.Request.Protocol = HttpProtocol.Http2;
+        context.Request.Protocol = protocol;
         context.Features.Set<IHttpResponseBodyFeature>(new PipeBody(_pipe.Writer));
-        context.Features.Set<IHttpResetFeature>(new NoReset());
+        if (resets)
+        {
+            context.Features.Set<IHttpResetFeature>(new NoReset());
+        }
+
+        return context;
+    }
+
+    private (WriteBehindBody Body, Stream Stream) Install()
+    {
+        var context = Caller(HttpProtocol.Http2, resets: true);
         var body = CallerResponse.Install(context, CancellationToken.None).WriteBehind ?? throw new InvalidOperationException("not installed");
         Assert.Same(body, context.Features.Get<IHttpResponseBodyFeature>());
         return (body, context.Features.Get<IHttpResponseBodyFeature>()!.Stream);
