@@ -57,13 +57,15 @@ internal sealed partial class RetryHandler
     /// failure retryOn can name. A cancellation of the call itself (caller, deadline) is not, and is thrown on.
     /// </summary>
     private static bool IsTryFailure(Exception exception, TryTimeout? perTry, CancellationToken call) =>
-        !call.IsCancellationRequested
-        && ((exception is OperationCanceledException && perTry is { IsCancellationRequested: true }) || Classify(exception) is not null);
+        !call.IsCancellationRequested && (PerTryTimedOut(exception, perTry) || Classify(exception) is not null);
 
     private static Tried TriedFailure(Exception exception, TryTimeout? perTry) =>
-        exception is OperationCanceledException && perTry is { IsCancellationRequested: true }
+        PerTryTimedOut(exception, perTry)
             ? new Tried(null, null, null, PerTryTimedOut: true)
             : new Tried(null, ExceptionDispatchInfo.Capture(exception), Classify(exception), PerTryTimedOut: false);
+
+    private static bool PerTryTimedOut(Exception exception, TryTimeout? perTry) =>
+        exception is OperationCanceledException && perTry is { IsCancellationRequested: true };
 
     /// <summary>What a try says: committed (the caller's), or a failure with its outcome, status and retry reason.</summary>
     private static Verdict Judge(ProxyCall call, Tried tried)
