@@ -30,11 +30,20 @@ namespace MeshProxy.TrafficPolicy;
 /// waiting, whatever the order (the endpoint reads it once forwarding has ended; YARP has awaited the copy by then). A
 /// copy that was writing upstream when the timer fired is not marked: that wait was the destination's.
 /// </para>
+/// <para>
+/// Why <see cref="StopReading"/>: the retry pump must stop reading the caller once no replay can follow and the upstream
+/// is gone. A token of its own would have made YARP link it to its activity token in a source per call; the reader can
+/// be woken for free instead. Only a read that is waiting is woken (<see cref="PipeReader.CancelPendingRead"/>): a stop
+/// may come after the call ended, when the server may have given the pipe to another request.
+/// </para>
 /// </remarks>
 internal sealed class CallerRequestBody : NonSeekableStream
 {
     private readonly PipeReader _reader;
     private readonly ReplayBody? _replay;
+    private readonly Lock _waitLock = new();
+    private bool _waiting;
+    private volatile bool _stopped;
 
     public CallerRequestBody(PipeReader reader, ReplayBody? replay)
     {
@@ -57,8 +66,29 @@ internal sealed class CallerRequestBody : NonSeekableStream
         return body;
     }
 
+    /// <summary>
+    /// Ends the reads: one waiting for the caller returns at once, and it and every later one throw
+    /// <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public void StopReading()
+    {
+        lock (_waitLock)
+        {
+            _stopped = true;
+            if (_waiting)
+            {
+                _reader.CancelPendingRead();
+            }
+        }
+    }
+
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        if (_stopped)
+        {
+            return ValueTask.FromException<int>(Stopped());
+        }
+
         if (_reader.TryRead(out var result) && TryTake(result, buffer.Span, out var count))
         {
             return new ValueTask<int>(count);
@@ -87,6 +117,16 @@ internal sealed class CallerRequestBody : NonSeekableStream
     {
         while (true)
         {
+            lock (_waitLock)
+            {
+                if (_stopped)
+                {
+                    throw Stopped();
+                }
+
+                _waiting = true;
+            }
+
             ReadResult result;
             try
             {
@@ -96,6 +136,19 @@ internal sealed class CallerRequestBody : NonSeekableStream
             {
                 ReadCut = true;
                 throw;
+            }
+            finally
+            {
+                lock (_waitLock)
+                {
+                    _waiting = false;
+                }
+            }
+
+            if (result.IsCanceled && _stopped)
+            {
+                _reader.AdvanceTo(result.Buffer.Start);
+                throw Stopped();
             }
 
             if (TryTake(result, buffer.Span, out var count))
@@ -110,6 +163,8 @@ internal sealed class CallerRequestBody : NonSeekableStream
             }
         }
     }
+
+    private static OperationCanceledException Stopped() => new("the read of the caller's body was stopped: the upstream is gone and no replay can follow");
 
     /// <summary>
     /// Takes what <paramref name="result"/> holds into <paramref name="destination"/>; false when it held nothing yet

@@ -27,7 +27,10 @@ internal sealed class DetachableUpstreamStream(Stream upstream, ReplayBody body)
 
         try
         {
+            // Flushed here rather than by YARP's copy: each piece of a client-streaming call goes out when it is read
+            // (LiveBodyContent says why YARP's copy does not flush).
             await upstream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await upstream.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when ((ex is IOException or OperationCanceledException or ObjectDisposedException or HttpRequestException) && !body.CannotReplay)
         {

@@ -40,7 +40,7 @@ internal sealed class ReplayBody : IDisposable
     private bool _pumpStarted;
     private bool _pumpEnded;
     private bool _upstreamGone;
-    private CancellationTokenSource? _pumpStop;
+    private CallerRequestBody? _pumpReads;
     private TaskCompletionSource? _changed;
 
     public ReplayBody(int limit) => _limit = limit;
@@ -83,22 +83,20 @@ internal sealed class ReplayBody : IDisposable
 
     /// <summary>
     /// Claims the caller's body for one pump; false when an earlier attempt started it already. The pump reads the
-    /// caller under <paramref name="stop"/>, cancelled once the upstream is gone and no replay can follow
+    /// caller through <paramref name="reads"/>, stopped once the upstream is gone and no replay can follow
     /// (<see cref="UpstreamGone"/>, <see cref="Commit"/>).
     /// </summary>
-    public bool TryStartPump(out CancellationToken stop)
+    public bool TryStartPump(CallerRequestBody? reads)
     {
         lock (_lock)
         {
             if (_pumpStarted)
             {
-                stop = default;
                 return false;
             }
 
             _pumpStarted = true;
-            _pumpStop = new CancellationTokenSource();
-            stop = _pumpStop.Token;
+            _pumpReads = reads;
             return true;
         }
     }
@@ -110,14 +108,14 @@ internal sealed class ReplayBody : IDisposable
     /// </summary>
     public void UpstreamGone()
     {
-        CancellationTokenSource? stop;
+        CallerRequestBody? stop;
         lock (_lock)
         {
             _upstreamGone = true;
-            stop = _overflow || _committed ? _pumpStop : null;
+            stop = _overflow || _committed ? _pumpReads : null;
         }
 
-        stop?.Cancel();
+        stop?.StopReading();
     }
 
     public void PumpEnded()
@@ -251,7 +249,7 @@ internal sealed class ReplayBody : IDisposable
     /// <summary>No more retries: stop recording and give the buffer back as soon as no replay reads it.</summary>
     public void Commit()
     {
-        CancellationTokenSource? stop;
+        CallerRequestBody? stop;
         lock (_lock)
         {
             if (_committed)
@@ -261,17 +259,13 @@ internal sealed class ReplayBody : IDisposable
 
             _committed = true;
             ReleaseLeaseLocked();
-            stop = _upstreamGone ? _pumpStop : null;
+            stop = _upstreamGone ? _pumpReads : null;
         }
 
-        // Outside the lock: cancelling runs the pump's callbacks inline.
-        stop?.Cancel();
+        // Outside the lock: stopping wakes the pump's read, which records here.
+        stop?.StopReading();
     }
 
-    /// <remarks>
-    /// The pump's <see cref="CancellationTokenSource"/> is not disposed: it has no timer and no linked parent, so it
-    /// holds nothing to release, and a late upstream callback may still cancel it after the call ended.
-    /// </remarks>
     public void Dispose() => Commit();
 
     internal void ReturnLease()

@@ -16,12 +16,12 @@ internal sealed partial class RetryHandler
     /// The first try's request content becomes the pump that records the caller's body (<see cref="LiveBodyContent"/>);
     /// returns the caller's original content, which later tries copy their content headers from.
     /// </summary>
-    private static HttpContent? RecordBody(HttpRequestMessage request, ProxyCall call)
+    private static HttpContent? RecordBody(HttpRequestMessage request, ProxyCall call, CancellationToken forwarderToken)
     {
         var callerContent = request.Content;
         if (callerContent is not null)
         {
-            request.Content = new LiveBodyContent(callerContent, call.Body);
+            request.Content = new LiveBodyContent(callerContent, call.Body, call.RequestBody, forwarderToken);
         }
 
         return callerContent;
@@ -104,7 +104,7 @@ internal sealed partial class RetryHandler
         return response;
     }
 
-    private static HttpRequestMessage CreateRetryRequest(HttpRequestMessage original, ProxyCall call, CallAttempt attempt, HttpContent? callerContent, ReplayState replay)
+    private static HttpRequestMessage CreateRetryRequest(HttpRequestMessage original, ProxyCall call, CallAttempt attempt, HttpContent? callerContent, ReplayState replay, CancellationToken forwarderToken)
     {
         var caller = call.HttpContext.Request;
         var request = new HttpRequestMessage(original.Method, attempt.Destination.Uris.For(caller.Path, caller.QueryString))
@@ -127,7 +127,7 @@ internal sealed partial class RetryHandler
         {
             request.Content = replay == ReplayState.Complete && call.Body.Lease() is { } lease
                 ? new ReplayContent(lease, callerContent)
-                : new LiveBodyContent(callerContent, call.Body);
+                : new LiveBodyContent(callerContent, call.Body, call.RequestBody, forwarderToken);
         }
 
         return request;

@@ -22,7 +22,7 @@ internal sealed partial class RetryHandler
     {
         var hedging = call.Hedging!;
         var time = call.Services.Time;
-        var callerContent = RecordBody(request, call);
+        var callerContent = RecordBody(request, call, cancellationToken);
         var running = new List<Hedge>(hedging.MaxAttempts) { StartHedge(request, call, call.Current!, cancellationToken) };
         var step = HedgeStep.Sent;
         (CallAttempt Attempt, Tried Tried)? lastFailure = null;
@@ -157,7 +157,7 @@ internal sealed partial class RetryHandler
 
         var attempt = call.BeginAttempt(cluster, destination, "hedge");
         TrafficPolicyLog.HedgeSent(call.Services.Logger, call.Route.Name, attempt.Number, cluster.Name, destination.Name);
-        var message = CreateRetryRequest(request, call, attempt, callerContent, replay);
+        var message = CreateRetryRequest(request, call, attempt, callerContent, replay, cancellationToken);
         running.Add(StartHedge(message, call, attempt, cancellationToken));
         return HedgeStep.Sent;
     }

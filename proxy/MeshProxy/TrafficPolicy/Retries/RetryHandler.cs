@@ -72,7 +72,7 @@ internal sealed partial class RetryHandler(HttpMessageHandler inner) : Delegatin
     private async Task<HttpResponseMessage> SendWithRetriesAsync(HttpRequestMessage request, ProxyCall call, CancellationToken cancellationToken)
     {
         // 1. The first try pumps the caller's body, recording it for replays.
-        var callerContent = RecordBody(request, call);
+        var callerContent = RecordBody(request, call, cancellationToken);
 
         // 2. Send it, here rather than in SendOnceAsync: the response wakes one state machine fewer, each of them cold
         //    memory by then. A reply that committed, or whose status is not retried, is the caller's: most calls end
@@ -216,7 +216,7 @@ internal sealed partial class RetryHandler(HttpMessageHandler inner) : Delegatin
         // The new try counts in flight before the failed one stops, so a retired cluster's client outlives the move.
         var attempt = call.BeginAttempt(next, destination, verdict.Reason);
         failed.Release();
-        return CreateRetryRequest(request, call, attempt, callerContent, plan.Replay);
+        return CreateRetryRequest(request, call, attempt, callerContent, plan.Replay, cancellationToken);
     }
 
     private readonly record struct RetryPlan(ClusterState? Next, ReplayState Replay, TimeSpan Delay, bool DeadlineTooShort);

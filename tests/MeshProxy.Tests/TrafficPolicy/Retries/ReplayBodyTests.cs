@@ -18,7 +18,7 @@ public sealed class ReplayBodyTests
     public async Task Settle_WholeBodyWithinLimit_CompleteAndLeasedByteForByte()
     {
         using var body = new ReplayBody(8);
-        Assert.True(body.TryStartPump(out _));
+        Assert.True(body.TryStartPump(null));
         body.Record([1, 2, 3]);
         body.Record([4, 5, 6, 7, 8]);
         body.Record([]);
@@ -27,14 +27,14 @@ public sealed class ReplayBodyTests
         Assert.Equal(ReplayState.Complete, await body.SettleAsync(CancellationToken.None));
         using var lease = body.Lease();
         Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }, Assert.IsType<ReplayLease>(lease).Body.ToArray());
-        Assert.False(body.TryStartPump(out _));
+        Assert.False(body.TryStartPump(null));
     }
 
     [Fact]
     public async Task Record_OneByteOverLimit_TooLargeAndBufferReleasedAtOnce()
     {
         using var body = new ReplayBody(8);
-        body.TryStartPump(out _);
+        body.TryStartPump(null);
         body.Record([1, 2, 3, 4, 5, 6, 7, 8]);
         Assert.False(body.Released);
 
@@ -52,7 +52,7 @@ public sealed class ReplayBodyTests
     public async Task Settle_CallerStillSending_Incomplete()
     {
         using var body = new ReplayBody(64);
-        body.TryStartPump(out _);
+        body.TryStartPump(null);
         body.Record([1]);
 
         var settle = body.SettleAsync(CancellationToken.None).AsTask();
@@ -66,7 +66,7 @@ public sealed class ReplayBodyTests
     public async Task Settle_PumpEndsBeforeEndOfStream_Incomplete()
     {
         using var body = new ReplayBody(64);
-        body.TryStartPump(out _);
+        body.TryStartPump(null);
         body.Record([1]);
 
         var settle = body.SettleAsync(CancellationToken.None).AsTask();
@@ -79,7 +79,7 @@ public sealed class ReplayBodyTests
     public async Task Settle_EndOfStreamThenPumpEnds_CompleteOnceBothHappened()
     {
         using var body = new ReplayBody(64);
-        body.TryStartPump(out _);
+        body.TryStartPump(null);
         body.Record([1]);
         body.Record([]);
 
@@ -94,7 +94,7 @@ public sealed class ReplayBodyTests
     public void Commit_WhileALeaseReplays_BufferKeptUntilTheLeaseEnds()
     {
         var body = new ReplayBody(64);
-        body.TryStartPump(out _);
+        body.TryStartPump(null);
         body.Record([1, 2]);
         body.Record([]);
         body.PumpEnded();
@@ -113,7 +113,7 @@ public sealed class ReplayBodyTests
     public void Commit_StopsRecording()
     {
         using var body = new ReplayBody(64);
-        body.TryStartPump(out _);
+        body.TryStartPump(null);
         body.Record([1]);
 
         body.Commit();
@@ -124,44 +124,61 @@ public sealed class ReplayBodyTests
     }
 
     [Fact]
-    public void PumpStop_UpstreamGoneWhileReplayable_PumpReadsOnUntilCommit()
+    public async Task PumpStop_UpstreamGoneWhileReplayable_PumpReadsOnUntilCommit()
     {
         using var body = new ReplayBody(64);
-        Assert.True(body.TryStartPump(out var stop));
-        body.Record([1]);
+        var caller = new Pipe();
+        var reads = new CallerRequestBody(caller.Reader, body);
+        Assert.True(body.TryStartPump(reads));
+        var waiting = reads.ReadAsync(new byte[8]).AsTask();
 
         body.UpstreamGone();
-        Assert.False(stop.IsCancellationRequested);
+        await caller.Writer.WriteAsync(new byte[] { 1 });
+        Assert.Equal(1, await waiting);
 
+        var next = reads.ReadAsync(new byte[8]).AsTask();
         body.Commit();
-        Assert.True(stop.IsCancellationRequested);
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => next);
     }
 
     [Fact]
-    public void PumpStop_CommittedThenUpstreamGone_Stopped()
+    public async Task PumpStop_CommittedThenUpstreamGone_WaitingReadEnds()
     {
         using var body = new ReplayBody(64);
-        Assert.True(body.TryStartPump(out var stop));
-        body.Record([1]);
+        var caller = new Pipe();
+        var reads = new CallerRequestBody(caller.Reader, body);
+        Assert.True(body.TryStartPump(reads));
+        var waiting = reads.ReadAsync(new byte[8]).AsTask();
 
         body.Commit();
-        Assert.False(stop.IsCancellationRequested);
+        await Task.Delay(20);
+        Assert.False(waiting.IsCompleted);
 
         body.UpstreamGone();
-        Assert.True(stop.IsCancellationRequested);
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => waiting);
     }
 
     [Fact]
-    public void PumpStop_OverLimitThenUpstreamGone_Stopped()
+    public async Task PumpStop_OverLimitThenUpstreamGone_LaterReadsRefusedWithoutTouchingThePipe()
     {
         using var body = new ReplayBody(4);
-        Assert.True(body.TryStartPump(out var stop));
-        body.Record([1, 2, 3, 4, 5]);
-        Assert.False(stop.IsCancellationRequested);
+        var caller = new Pipe();
+        var reads = new CallerRequestBody(caller.Reader, body);
+        Assert.True(body.TryStartPump(reads));
+        await caller.Writer.WriteAsync(new byte[] { 1, 2, 3, 4, 5 });
+        Assert.Equal(5, await reads.ReadAsync(new byte[8]));
 
         body.UpstreamGone();
 
-        Assert.True(stop.IsCancellationRequested);
+        // No read was waiting, so the pipe was not woken: a stop that comes after the call must leave the server's
+        // pipe alone. The pump's next read is refused by the body itself.
+        await caller.Writer.WriteAsync(new byte[] { 6 });
+        Assert.True(caller.Reader.TryRead(out var pending));
+        Assert.False(pending.IsCanceled);
+        caller.Reader.AdvanceTo(pending.Buffer.Start);
+        await Assert.ThrowsAsync<OperationCanceledException>(() => reads.ReadAsync(new byte[8]).AsTask());
     }
 
     [Fact]
@@ -169,7 +186,7 @@ public sealed class ReplayBodyTests
     {
         // YARP waits for data with a zero-byte read before each read: that 0 is no END_STREAM.
         using var body = new ReplayBody(64);
-        Assert.True(body.TryStartPump(out _));
+        Assert.True(body.TryStartPump(null));
         await using var stream = new CallerRequestBody(PipeReader.Create(new MemoryStream([1, 2, 3])), body);
         var buffer = new byte[2];
 
@@ -187,7 +204,7 @@ public sealed class ReplayBodyTests
     public async Task RecordingStream_EmptyReadIntoABuffer_IsEndOfStream()
     {
         using var body = new ReplayBody(64);
-        Assert.True(body.TryStartPump(out _));
+        Assert.True(body.TryStartPump(null));
         await using var stream = new CallerRequestBody(PipeReader.Create(new MemoryStream([1, 2])), body);
         var buffer = new byte[8];
 
@@ -208,7 +225,7 @@ public sealed class ReplayBodyTests
         // While the zero-byte read waits, the caller is still sending; once it returns, the data is there and the
         // body can still complete.
         using var body = new ReplayBody(64);
-        Assert.True(body.TryStartPump(out _));
+        Assert.True(body.TryStartPump(null));
         var pipe = new System.IO.Pipelines.Pipe();
         await using var stream = new CallerRequestBody(pipe.Reader, body);
 
