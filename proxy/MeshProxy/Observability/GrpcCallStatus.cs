@@ -14,12 +14,12 @@ internal static class GrpcCallStatus
     public static StatusCode Final(HttpContext context)
     {
         var response = context.Response;
-        if (TryParse(response.Headers[GrpcProtocol.StatusHeader], out var status))
+        if (TryParse(response.Headers.GrpcStatus, out var status))
         {
             return status;
         }
 
-        if (context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers is { } trailers && TryParse(trailers[GrpcProtocol.StatusHeader], out status))
+        if (context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers is { } trailers && TryParse(trailers.GrpcStatus, out status))
         {
             return status;
         }

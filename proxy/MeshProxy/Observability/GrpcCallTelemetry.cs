@@ -89,7 +89,7 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
                     bytes.RequestBytes,
                     bytes.ResponseBytes,
                     requestId,
-                    trace?.Call.TraceId.ToHexString() ?? TraceHeaders.TraceIdOf(context.Request.Headers[TraceHeaders.TraceParent].ToString()))
+                    trace?.Call.TraceId.ToHexString() ?? TraceHeaders.TraceIdOf(context.Request.Headers.TraceParent.ToString()))
                 {
                     Caller = caller.SpiffeId,
                     RequestPrincipal = caller.RequestPrincipal,

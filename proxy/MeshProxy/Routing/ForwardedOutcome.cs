@@ -46,10 +46,10 @@ internal static class ForwardedOutcome
     /// <summary>The grpc-status the destination sent, in headers (Trailers-Only) or trailers; null when none.</summary>
     public static StatusCode? GrpcStatus(HttpContext context)
     {
-        var value = context.Response.Headers[GrpcProtocol.StatusHeader];
+        var value = context.Response.Headers.GrpcStatus;
         if (value.Count == 0 && context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers is { } trailers)
         {
-            value = trailers[GrpcProtocol.StatusHeader];
+            value = trailers.GrpcStatus;
         }
 
         return value.Count > 0 && int.TryParse(value[0], out var code) && code >= 0 ? (StatusCode)code : null;

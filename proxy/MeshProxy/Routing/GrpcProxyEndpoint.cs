@@ -225,7 +225,7 @@ internal sealed class GrpcProxyEndpoint
     private TimeSpan? Deadline(HttpRequest request, Route route)
     {
         var timeout = route.Policy.Timeout;
-        var header = request.Headers[GrpcProtocol.TimeoutHeader];
+        var header = request.Headers.GrpcTimeout;
         if (header.Count == 0)
         {
             return timeout;

@@ -33,14 +33,14 @@ internal sealed class CallTrace
         }
 
         var headers = context.Request.Headers;
-        if (!ActivityContext.TryParse(headers[TraceHeaders.TraceParent].ToString(), headers[TraceHeaders.TraceState].ToString(), isRemote: true, out var parent)
+        if (!ActivityContext.TryParse(headers.TraceParent.ToString(), headers.TraceState.ToString(), isRemote: true, out var parent)
             && !sampler.Samples())
         {
             if (sampler.IsOn)
             {
                 // What the forwarder copies upstream and the access log reads, as if the caller had sent it; a tracestate
                 // without a valid traceparent belongs to no trace and goes no further (a span would not carry it either).
-                headers[TraceHeaders.TraceParent] = TraceHeaders.NewUnsampled();
+                headers.TraceParent = TraceHeaders.NewUnsampled();
                 headers.Remove(TraceHeaders.TraceState);
             }
 
