@@ -41,7 +41,10 @@ internal sealed class CallTrace
                 // What the forwarder copies upstream and the access log reads, as if the caller had sent it; a tracestate
                 // without a valid traceparent belongs to no trace and goes no further (a span would not carry it either).
                 headers.TraceParent = TraceHeaders.NewUnsampled();
-                headers.Remove(TraceHeaders.TraceState);
+                if (headers.TraceState.Count > 0)
+                {
+                    headers.Remove(TraceHeaders.TraceState);
+                }
             }
 
             return null;
