@@ -37,7 +37,10 @@ public sealed class ConnectionBufferPoolTests(ITestOutputHelper output)
         await using var stack = await RetryStack.StartAsync(output, Config, [a]);
         var pool = stack.Proxy.Services.GetRequiredService<ConnectionBufferPool>();
 
-        // The control server: an ops probe is read into new blocks once there are no spare ones.
+        // The control server: an ops probe is read into new blocks once there are no spare ones. Every block is back
+        // first: one a connection of the proxy's start was still giving back would otherwise be rented again by the
+        // probe (Held unchanged, a failure seen once in a full run).
+        await OverloadStack.WaitUntilAsync(() => pool.Held == pool.Spare);
         pool.ReleaseSpare();
         var before = pool.Held;
         using (var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }))
@@ -48,7 +51,9 @@ public sealed class ConnectionBufferPoolTests(ITestOutputHelper output)
 
         Assert.True(pool.Held > before, $"the ops listener made no block of the pool ({pool.Held} held)");
 
-        // The traffic server: a call, its first message read, then every spare block dropped while it is open.
+        // The traffic server: a call, its first message read, then every spare block dropped while it is open. The
+        // probe's connection has closed, but its blocks may still be on their way back.
+        await OverloadStack.WaitUntilAsync(() => pool.Held == pool.Spare);
         pool.ReleaseSpare();
         before = pool.Held;
         using var request = GrpcHttp.UnaryRequest(stack.Address, UpstreamCall.Method, UpstreamClients.Pick(client));
