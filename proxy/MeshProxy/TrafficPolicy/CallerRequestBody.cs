@@ -145,12 +145,6 @@ internal sealed class CallerRequestBody : NonSeekableStream
                 }
             }
 
-            if (result.IsCanceled && _stopped)
-            {
-                _reader.AdvanceTo(result.Buffer.Start);
-                throw Stopped();
-            }
-
             if (TryTake(result, buffer.Span, out var count))
             {
                 if (buffer.IsEmpty)
