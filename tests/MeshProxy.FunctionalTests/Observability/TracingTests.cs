@@ -72,6 +72,29 @@ public sealed class TracingTests
     }
 
     [Fact]
+    public async Task RequestId_TheProxysOwnErrorReply_CarriesItToo()
+    {
+        var stack = new TracingStack(string.Empty);
+        await stack.InitializeAsync();
+        try
+        {
+            // No route matches: the sidecar answers itself with a Trailers-Only UNIMPLEMENTED, which replaces whatever
+            // the response held, and the caller still gets its id back, once.
+            using var client = GrpcHttp.CreateClient();
+            using var response = await client.SendAsync(GrpcHttp.UnaryRequest(
+                stack.GrpcAddress, "/unrouted.v1.Nowhere/Call", ("x-request-id", "req-err-7"))).DefaultTimeout();
+            await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
+
+            Assert.Equal("12", GrpcHttp.Status(response));
+            Assert.Equal("req-err-7", Assert.Single(response.Headers.GetValues("x-request-id")));
+        }
+        finally
+        {
+            await stack.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task RequestIdAndTraceContext_Present_KeptAndPassedThroughWithoutTracing()
     {
         var stack = new TracingStack(string.Empty);
