@@ -21,6 +21,21 @@ public sealed class TracingTests
     private readonly string _traceId = ActivityTraceId.CreateRandom().ToHexString();
 
     private string TraceParent => $"00-{_traceId}-{CallerSpanId}-01";
+
+    // A sidecar of the test's own, with the given observability sections, started and stopped around the test.
+    private static async Task WithStackAsync(string observabilityYaml, Func<TracingStack, Task> test)
+    {
+        var stack = new TracingStack(observabilityYaml);
+        await stack.InitializeAsync();
+        try
+        {
+            await test(stack);
+        }
+        finally
+        {
+            await stack.DisposeAsync();
+        }
+    }
     private static readonly string GetUser = "/users.v1.UserService/GetUser";
 
     // ASP.NET Core Hosting starts an Activity and a log scope for every request while its diagnostics category is on at
@@ -28,9 +43,7 @@ public sealed class TracingTests
     [Fact]
     public async Task HostingDiagnostics_Off_NoPerRequestActivityButServerErrorsStillLogged()
     {
-        var stack = new TracingStack(string.Empty);
-        await stack.InitializeAsync();
-        try
+        await WithStackAsync(string.Empty, async stack =>
         {
             var loggers = stack.Proxy.Services.GetRequiredService<ILoggerFactory>();
 
@@ -43,19 +56,13 @@ public sealed class TracingTests
             using var response = await client.SendAsync(request).DefaultTimeout();
             await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
             Assert.Equal(TraceParent, stack.Backend.LastCall(GetUser)?.Header("traceparent"));
-        }
-        finally
-        {
-            await stack.DisposeAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task RequestId_Absent_GeneratedForwardedAndEchoed()
     {
-        var stack = new TracingStack(string.Empty);
-        await stack.InitializeAsync();
-        try
+        await WithStackAsync(string.Empty, async stack =>
         {
             using var client = GrpcHttp.CreateClient();
             using var response = await client.SendAsync(GrpcHttp.UnaryRequest(stack.GrpcAddress, GetUser)).DefaultTimeout();
@@ -64,19 +71,13 @@ public sealed class TracingTests
             var echoed = Assert.Single(response.Headers.GetValues("x-request-id"));
             Assert.True(Guid.TryParse(echoed, out _), echoed);
             Assert.Equal(echoed, stack.Backend.LastCall(GetUser)?.Header("x-request-id"));
-        }
-        finally
-        {
-            await stack.DisposeAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task RequestId_TheProxysOwnErrorReply_CarriesItToo()
     {
-        var stack = new TracingStack(string.Empty);
-        await stack.InitializeAsync();
-        try
+        await WithStackAsync(string.Empty, async stack =>
         {
             // No route matches: the sidecar answers itself with a Trailers-Only UNIMPLEMENTED, which replaces whatever
             // the response held, and the caller still gets its id back, once.
@@ -87,19 +88,13 @@ public sealed class TracingTests
 
             Assert.Equal("12", GrpcHttp.Status(response));
             Assert.Equal("req-err-7", Assert.Single(response.Headers.GetValues("x-request-id")));
-        }
-        finally
-        {
-            await stack.DisposeAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task RequestIdAndTraceContext_Present_KeptAndPassedThroughWithoutTracing()
     {
-        var stack = new TracingStack(string.Empty);
-        await stack.InitializeAsync();
-        try
+        await WithStackAsync(string.Empty, async stack =>
         {
             using var client = GrpcHttp.CreateClient();
             using var response = await client.SendAsync(GrpcHttp.UnaryRequest(
@@ -112,11 +107,7 @@ public sealed class TracingTests
             Assert.Equal("req-42", seen?.Header("x-request-id"));
             Assert.Equal(TraceParent, seen?.Header("traceparent"));
             Assert.Equal("vendor=abc", seen?.Header("tracestate"));
-        }
-        finally
-        {
-            await stack.DisposeAsync();
-        }
+        });
     }
 
     [Theory]
