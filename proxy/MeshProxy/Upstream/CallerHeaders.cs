@@ -78,7 +78,7 @@ internal sealed class CallerHeaders
         string? authority = null;
         foreach (var (rawName, values) in headers)
         {
-            var (name, kind) = FindKnownInstance(rawName) is { } known ? (known.Name, known.Kind) : Classify(rawName);
+            var (name, kind) = FindKnownInstance(rawName)?.Rule ?? Classify(rawName);
             switch (kind)
             {
                 case FieldKind.Dropped:
@@ -206,14 +206,8 @@ internal sealed class CallerHeaders
         return false;
     }
 
-    private sealed class KnownName(string instance, (string Name, FieldKind Kind) classified)
-    {
-        public string Instance { get; } = instance;
-
-        public string Name { get; } = classified.Name;
-
-        public FieldKind Kind { get; } = classified.Kind;
-    }
+    /// <summary>A name instance the server gives, with its lower-case spelling and rule worked out once.</summary>
+    private sealed record KnownName(string Instance, (string Name, FieldKind Kind) Rule);
 
     private enum FieldKind
     {
