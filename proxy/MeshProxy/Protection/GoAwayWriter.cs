@@ -21,8 +21,8 @@ namespace MeshProxy.Protection;
 /// Either way, once the GOAWAY is on its way the output becomes a sink: the connection is being closed, so whatever
 /// Kestrel writes after it (its own GOAWAY, ACKs, replies) is dropped rather than interleaved.
 /// </para>
-/// The cost on the normal path is one uncontended lock per GetMemory and per flush, and the frame-header walk over
-/// the bytes Kestrel advances (it allocates nothing).
+/// The cost on the normal path is one uncontended lock at the first GetMemory after a flush and one per flush, and the
+/// frame-header walk over the bytes Kestrel advances (it allocates nothing).
 /// </summary>
 internal sealed class GoAwayWriter(PipeWriter inner, Http2FloodDetector detector) : PipeWriter
 {
@@ -63,15 +63,21 @@ internal sealed class GoAwayWriter(PipeWriter inner, Http2FloodDetector detector
 
     public override Memory<byte> GetMemory(int sizeHint = 0)
     {
-        lock (_sync)
+        // Only Kestrel sets and clears _kestrelWriting (its writes are serialised), and nothing turns the output into a
+        // sink while it is set but Kestrel's own FlushAsync, which clears it after. So once Kestrel has begun writing,
+        // its further buffers until that flush need no lock: it asks for several per response.
+        if (!_kestrelWriting)
         {
-            if (_sink)
+            lock (_sync)
             {
-                _lentScratch = true;
-                return Scratch(sizeHint);
-            }
+                if (_sink)
+                {
+                    _lentScratch = true;
+                    return Scratch(sizeHint);
+                }
 
-            _kestrelWriting = true;
+                _kestrelWriting = true;
+            }
         }
 
         _lentScratch = false;
