@@ -17,7 +17,8 @@ namespace MeshProxy.Observability;
 /// </summary>
 internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWriter accessLog, NewTraceSampler traces, TimeProvider time)
 {
-    public Task InvokeAsync(HttpContext context, Func<HttpContext, ValueTask> next) => InvokeAsync(context, next, respond: null);
+    /// <summary>Runs a call that came in as gRPC (or gRPC-Web): it has no REST byte counter to look for.</summary>
+    public Task InvokeAsync(HttpContext context, Func<HttpContext, ValueTask> next) => InvokeAsync(context, next, respond: null, restBytes: null);
 
     /// <summary>
     /// Decides whether the REST call on <paramref name="restContext"/> is access-logged and, when it is, counts its
@@ -31,11 +32,13 @@ internal sealed class GrpcCallTelemetry(MeshProxyMetrics metrics, AccessLogWrite
     /// Runs the call; <paramref name="respond"/> (a transcoded call's REST response writing) runs after it, inside the
     /// call, so the access log line sees every byte the caller got.
     /// </summary>
-    public async Task InvokeAsync(HttpContext context, Func<HttpContext, ValueTask> next, Func<Task>? respond)
+    public Task InvokeAsync(HttpContext context, Func<HttpContext, ValueTask> next, Func<Task>? respond) =>
+        InvokeAsync(context, next, respond, context.Features.Get<BodyByteCounter>());
+
+    private async Task InvokeAsync(HttpContext context, Func<HttpContext, ValueTask> next, Func<Task>? respond, BodyByteCounter? restBytes)
     {
         // A transcoded call arrives with the REST call's byte counter, which BeginTranscodedCall set (logged or not):
         // that is what marks it as a REST call. Otherwise decide here, so that only logged calls pay for counting.
-        var restBytes = context.Features.Get<BodyByteCounter>();
         var protocol = restBytes is null ? CallProtocol.Grpc : CallProtocol.Rest;
         var bytes = restBytes ?? (accessLog.ShouldLog() ? BodyByteCounter.Install(context) : BodyByteCounter.NotLogged);
         var started = time.GetTimestamp();
