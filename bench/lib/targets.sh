@@ -32,7 +32,7 @@ bench_setup() {
 # GRPC_PORT, and REST_PORT / OPS_PORT (empty when the target has none).
 start_target() {
   local name=$1 dir="$OUT/$1"
-  mkdir -p "$dir/logs"
+  mkdir -p "$dir/logs" "$dir/config"
   REST_PORT=""
   OPS_PORT=""
   case "$name" in
@@ -43,15 +43,16 @@ start_target() {
     meshproxy)
       local admin_port
       read -r GRPC_PORT REST_PORT OPS_PORT admin_port < <(free_ports 4)
-      # The access log goes to logs/, not next to the config: the config watcher wakes on every write in its folder.
+      # The config has a folder of its own: the config watcher wakes on every write in its folder, and the run writes
+      # h2load's per-request logs into $dir (one inotify event a call at c=1) and the access log into logs/.
       sed -e "s/@GRPC_PORT@/$GRPC_PORT/; s/@REST_PORT@/$REST_PORT/; s/@OPS_PORT@/$OPS_PORT/; s/@ADMIN_PORT@/$admin_port/" \
           -e "s/@BACKEND_PORT@/$BACKEND_PORT/; s/@SINK_PORT@/$SINK_PORT/; s#@LOG_DIR@#$dir/logs#" \
-          "$HERE/config/meshproxy.yaml.in" >"$dir/meshproxy.yaml"
+          "$HERE/config/meshproxy.yaml.in" >"$dir/config/meshproxy.yaml"
       # MESHPROXY_ENV: runtime settings to try without a rebuild (bench/memory.sh sets it per variant); unset, the
       # ones the Dockerfile's image sets (the ArrayPool size and the gen0 budget; docs/benchmarks.md).
       local env=${MESHPROXY_ENV-DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=256 DOTNET_GCgen0size=1000000 DOTNET_GCRegionSize=100000}
       # shellcheck disable=SC2086
-      start_proc meshproxy "$dir/stdout.log" taskset -c "$PROXY_CPU" env $env "$MESHPROXY" run --config "$dir/meshproxy.yaml"
+      start_proc meshproxy "$dir/stdout.log" taskset -c "$PROXY_CPU" env $env "$MESHPROXY" run --config "$dir/config/meshproxy.yaml"
       TARGET_PID=$STARTED_PID
       wait_for_http "http://127.0.0.1:$OPS_PORT/healthz/ready" 60
       ;;
