@@ -76,7 +76,7 @@ internal sealed class WorkloadIdentity : IDisposable
         Observe(credentials);
 
         _trigger = new ReloadTrigger(_time, Debounce, config.PollInterval, () => Check());
-        _watcher = DirectoryWatch.TryStart(config.Directory, _trigger, ex => TlsLog.CertificateWatchFailed(_logger, config.Directory, ex));
+        _watcher = DirectoryWatch.TryStart(config.Directory, [config.CertificateFile, config.KeyFile, config.BundleFile], _trigger, ex => TlsLog.CertificateWatchFailed(_logger, config.Directory, ex));
 
         TlsLog.CertificateWatchStarted(_logger, config.Directory, _watcher is not null, Duration.Format(config.PollInterval));
     }

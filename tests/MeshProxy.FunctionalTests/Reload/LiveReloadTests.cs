@@ -198,6 +198,38 @@ public sealed class LiveReloadTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Edit_AnotherFileOfTheFolderWrittenNonstop_IsPickedUpAtOnce()
+    {
+        // A log beside the config, written every 50 ms: when every event in the folder restarted the 200 ms debounce,
+        // the edit waited for these writes to stop (WatchOnly has no poll), past the wait's 30 s. Bounded to 40 s.
+        await using var sidecar = await ReloadingSidecar.StartAsync(Config("n1", blue: 100, green: 0), WatchOnly, output);
+        var log = Path.Combine(sidecar.Directory, "requests.log");
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+        var writes = Task.Run(async () =>
+        {
+            for (var line = 0; !stop.IsCancellationRequested; line++)
+            {
+                await File.AppendAllTextAsync(log, $"request {line}\n");
+                await Task.Delay(50);
+            }
+        });
+        try
+        {
+            await sidecar.WriteConfigAsync(Config("n2", blue: 0, green: 100));
+            var status = await sidecar.WaitForGenerationAsync(2);
+
+            Assert.Null(status.LastError);
+            Assert.Equal("green", await CallAsync(sidecar));
+            Assert.False(writes.IsCompleted, "the log was still being written when the edit applied");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await writes.DefaultTimeout();
+        }
+    }
+
+    [Fact]
     public async Task Poll_WatcherDisabled_CatchesChange()
     {
         var pollOnly = new ConfigReloadOptions { WatchFileSystem = false, PollInterval = TimeSpan.FromMilliseconds(100) };

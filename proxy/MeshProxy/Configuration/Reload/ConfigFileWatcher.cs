@@ -7,11 +7,11 @@ namespace MeshProxy.Configuration.Reload;
 /// Follows a config file on disk and hands each new content to <see cref="ConfigReloader"/>.
 /// </summary>
 /// <remarks>
-/// The watcher is on the file's directory with no name filter: a ConfigMap volume holds
+/// The watcher is on the file's directory, for the file's name and kubelet's <c>..</c> names: a ConfigMap volume holds
 /// <c>meshproxy.yaml -> ..data/meshproxy.yaml</c> and <c>..data -> ..2026_11_22_08_00_00.123</c>, and kubelet updates
 /// it by writing a new timestamped directory, pointing <c>..data_tmp</c> at it and renaming that over <c>..data</c>.
-/// The file itself never changes, so only directory events show the edit. Any event just arms the debounce; the
-/// content hash then decides whether anything changed, so unrelated events cost one read and one hash.
+/// The file itself never changes, so only those directory events show the edit. An event just arms the debounce; the
+/// content hash then decides whether anything changed. Other files of the folder are not followed (DirectoryWatch).
 /// </remarks>
 internal sealed class ConfigFileWatcher : IDisposable
 {
@@ -30,7 +30,7 @@ internal sealed class ConfigFileWatcher : IDisposable
         if (options.WatchFileSystem)
         {
             var directory = Path.GetDirectoryName(_path) ?? throw new ArgumentException($"'{path}' has no directory.", nameof(path));
-            _watcher = DirectoryWatch.TryStart(directory, _trigger, ex => ConfigurationLog.ConfigWatchFailed(_logger, directory, ex));
+            _watcher = DirectoryWatch.TryStart(directory, [Path.GetFileName(_path)], _trigger, ex => ConfigurationLog.ConfigWatchFailed(_logger, directory, ex));
         }
 
         ConfigurationLog.ConfigWatchStarted(

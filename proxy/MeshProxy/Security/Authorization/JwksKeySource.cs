@@ -244,7 +244,7 @@ internal sealed class JwksKeySource : IDisposable
             return;
         }
 
-        _watcher = DirectoryWatch.TryStart(directory, _trigger, ex => AuthorizationLog.JwksWatchFailed(_logger, directory, ex));
+        _watcher = DirectoryWatch.TryStart(directory, [path], _trigger, ex => AuthorizationLog.JwksWatchFailed(_logger, directory, ex));
     }
 
     private void Signal(JwksKeys keys)

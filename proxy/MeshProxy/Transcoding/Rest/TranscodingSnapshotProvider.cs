@@ -191,7 +191,7 @@ internal sealed class TranscodingSnapshotProvider : IDisposable
         foreach (var directory in files.Select(Path.GetDirectoryName).OfType<string>().Distinct(StringComparer.Ordinal))
         {
             // The poll still sees every change when a watch cannot start, only later.
-            if (DirectoryWatch.TryStart(directory, _trigger, ex => TranscodingLog.DescriptorSetWatchFailed(_logger, directory, ex)) is { } watcher)
+            if (DirectoryWatch.TryStart(directory, files, _trigger, ex => TranscodingLog.DescriptorSetWatchFailed(_logger, directory, ex)) is { } watcher)
             {
                 _watchers.Add(watcher);
             }
