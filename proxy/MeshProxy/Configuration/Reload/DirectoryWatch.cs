@@ -13,14 +13,14 @@ namespace MeshProxy.Configuration.Reload;
 /// <remarks>
 /// Events for other entries of the folder are ignored, as Envoy's watcher dispatches only its file's: a log or any
 /// file written often beside the config restarted the debounce on every write, so a real edit waited for those writes
-/// to pause or for the poll (and every write woke the sidecar; `bench/run.sh` kept h2load's per-request log there).
+/// to pause or for the poll, and every write woke the sidecar.
 /// </remarks>
 internal static class DirectoryWatch
 {
     /// <summary>
     /// Starts watching <paramref name="directory"/> for <paramref name="entries"/> (paths relative to it or absolute; an
-    /// entry in a subfolder is followed through that subfolder's name, one outside the folder only by the poll); null when the
-    /// watch cannot start (the inotify limit of a crowded node, a missing folder), after telling
+    /// entry in a subfolder is followed through that subfolder's name, one outside the folder only by the poll); null
+    /// when the watch cannot start (the inotify limit of a crowded node, a missing folder), after telling
     /// <paramref name="failed"/>, which also hears of later watcher errors.
     /// </summary>
     public static FileSystemWatcher? TryStart(string directory, IEnumerable<string> entries, ReloadTrigger trigger, Action<Exception> failed)

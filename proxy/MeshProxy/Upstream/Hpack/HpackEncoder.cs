@@ -24,7 +24,8 @@ namespace MeshProxy.Upstream.Hpack;
 /// <item>Otherwise: a literal with incremental indexing (§6.2.1), and the field becomes the table's newest entry.</item>
 /// </list>
 /// <para>A literal's name is an index when either table has it; its strings are Huffman coded when that is shorter
-/// (§5.2), except the values of per-call fields (item 3), which are sent raw. Names must already be lower case (RFC 9113 §8.2.1); the caller guarantees it.</para>
+/// (§5.2), except the values of per-call fields (item 3), which are sent raw. Names must already be lower case
+/// (RFC 9113 §8.2.1); the caller guarantees it.</para>
 /// <para>The table's size is the server's SETTINGS_HEADER_TABLE_SIZE, 4096 at most (as nghttp2's and Kestrel's encoders
 /// keep by default), and 4096 until the server says otherwise, since its decoder starts there (RFC 9113 §6.5.2).</para>
 /// </remarks>
