@@ -73,9 +73,7 @@ internal static class DirectoryWatch
     private static bool Follows(FrozenSet<string> followed, string? name) =>
         string.IsNullOrEmpty(name) || name.StartsWith("..", StringComparison.Ordinal) || followed.Contains(name);
 
-    private static string FirstSegment(string entry)
-    {
-        var end = entry.IndexOfAny(['/', Path.DirectorySeparatorChar]);
-        return end < 0 ? entry : entry[..end];
-    }
+    // GetRelativePath gives the platform's separator.
+    private static string FirstSegment(string relative) =>
+        relative.IndexOf(Path.DirectorySeparatorChar) is var end and >= 0 ? relative[..end] : relative;
 }
