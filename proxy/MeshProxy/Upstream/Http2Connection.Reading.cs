@@ -21,11 +21,18 @@ internal sealed partial class Http2Connection
         var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
         var start = 0;
         var end = 0;
+        var readInOneGo = 0;
         try
         {
             while (true)
             {
-                var received = await _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None).ConfigureAwait(false);
+                var receive = _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None);
+                if (!receive.IsCompleted)
+                {
+                    readInOneGo = 0;
+                }
+
+                var received = await receive.ConfigureAwait(false);
                 if (received == 0)
                 {
                     throw new HttpIOException(HttpRequestError.ResponseEnded, "the upstream server closed the connection");
@@ -43,6 +50,15 @@ internal sealed partial class Http2Connection
                     buffer.AsSpan(start, end - start).CopyTo(buffer);
                     end -= start;
                     start = 0;
+                }
+
+                // The loop resumes on the event thread (EventThreadReads), and a read that finds data waiting completes
+                // at once: a server sending without pause would hold the loop, and every other socket's events, there.
+                // A buffer's worth read in one go moves it to the thread pool.
+                if ((readInOneGo += received) >= ReceiveBufferSize && !Thread.CurrentThread.IsThreadPoolThread)
+                {
+                    readInOneGo = 0;
+                    await Task.Yield();
                 }
             }
         }
@@ -567,6 +583,9 @@ internal sealed partial class Http2Connection
 
         try
         {
+            // Never waits for room: this may run on the socket's event thread (EventThreadReads), which alone could
+            // make that room.
+            _socket.Blocking = false;
             _socket.Send(pending.Written.Span, SocketFlags.None);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
