@@ -29,6 +29,7 @@ internal sealed partial class Http2Connection
                 var receive = _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None);
                 if (!receive.IsCompleted)
                 {
+                    // A read that has to wait ends a run: the loop resumes where the socket completes it.
                     readInOneGo = 0;
                 }
 
