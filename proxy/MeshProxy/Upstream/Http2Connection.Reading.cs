@@ -53,9 +53,9 @@ internal sealed partial class Http2Connection
                     start = 0;
                 }
 
-                // The loop resumes on the event thread (EventThreadReads), and a read that finds data waiting completes
-                // at once: a server sending without pause would hold the loop, and every other socket's events, there.
-                // A buffer's worth read in one go moves it to the thread pool.
+                // The loop resumes on the event thread (EventThreadCompletions), and a read that finds data waiting
+                // completes at once: a server sending without pause would hold the loop, and every other socket's
+                // events, there. A buffer's worth read in one go moves it to the thread pool.
                 if ((readInOneGo += received) >= ReceiveBufferSize && !Thread.CurrentThread.IsThreadPoolThread)
                 {
                     readInOneGo = 0;
@@ -584,8 +584,8 @@ internal sealed partial class Http2Connection
 
         try
         {
-            // Never waits for room: this may run on the socket's event thread (EventThreadReads), which alone could
-            // make that room.
+            // Never waits for room: this may run on the socket's event thread (EventThreadCompletions), which alone
+            // could make that room.
             _socket.Blocking = false;
             _socket.Send(pending.Written.Span, SocketFlags.None);
         }

@@ -83,7 +83,7 @@ internal sealed partial class Http2Connection : IThreadPoolWorkItem
 
             // Set on the connected socket: a streamed call's frames go out as they come, never held for an ACK.
             socket.NoDelay = true;
-            EventThreadReads.TryEnable(socket);
+            EventThreadCompletions.TryEnable(socket);
         }
         catch
         {

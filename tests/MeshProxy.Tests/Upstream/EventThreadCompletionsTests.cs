@@ -6,10 +6,10 @@ namespace MeshProxy.Tests.Upstream;
 
 /// <summary>
 /// The lean client asks the runtime, through an internal switch, to complete its sockets' reads on the event thread
-/// (<see cref="EventThreadReads"/>). These hold that the switch still exists and still does that on the runtime the
-/// tests run on, so a runtime that drops or changes it fails here rather than quietly costing every call a hop.
+/// (<see cref="EventThreadCompletions"/>). These hold that the switch still exists and still does that on the runtime
+/// the tests run on, so a runtime that drops or changes it fails here rather than quietly costing every call a hop.
 /// </summary>
-public sealed class EventThreadReadsTests
+public sealed class EventThreadCompletionsTests
 {
     [Fact]
     public async Task TryEnable_ReadThatWaits_CompletesOffThePool()
@@ -18,7 +18,7 @@ public sealed class EventThreadReadsTests
         using (client)
         using (server)
         {
-            Assert.True(EventThreadReads.TryEnable(client));
+            Assert.True(EventThreadCompletions.TryEnable(client));
 
             Assert.False(await ReadOnPoolThreadAsync(client, server));
         }
