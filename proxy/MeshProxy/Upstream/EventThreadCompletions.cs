@@ -16,11 +16,11 @@ namespace MeshProxy.Upstream;
 /// the proxy spent about 2.6 % less CPU a call (docs/benchmarks.md, "Upstream reads on the event thread").</para>
 /// <para>.NET 10 keeps the per-socket switch internal. Its public form,
 /// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c>, applies to every socket of the process and makes Kestrel run
-/// the callers' frames on the event thread too
-/// (docs/benchmarks.md, "Dotnet's inline socket completions"). The internal setter is reached by
-/// <see cref="UnsafeAccessorAttribute"/>, which Native AOT compiles; a runtime without it leaves the socket as it was,
-/// and <c>EventThreadCompletionsTests</c> fails so that the change is seen. The callers' sockets under Kestrel were
-/// measured with it too and keep the default: 0.5 % for running Kestrel's transport on the shared thread.</para>
+/// the callers' frames on the event thread too (docs/benchmarks.md, "Dotnet's inline socket completions"). The
+/// internal setter is reached by <see cref="UnsafeAccessorAttribute"/>, which Native AOT compiles; a runtime without it
+/// leaves the socket as it was, and <c>EventThreadCompletionsTests</c> fails so that the change is seen. The callers'
+/// sockets under Kestrel were measured with it too and keep the default: 0.5 % was not worth running Kestrel's
+/// transport on the shared thread.</para>
 /// </remarks>
 internal static class EventThreadCompletions
 {
