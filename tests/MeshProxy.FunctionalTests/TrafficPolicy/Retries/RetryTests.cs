@@ -438,9 +438,12 @@ public sealed class RetryTests(ITestOutputHelper output)
         var call = Sum(samples, "meshproxy_request_duration_seconds_sum", ("route", "users"));
         var retry = Sum(samples, "meshproxy_upstream_attempt_duration_seconds_sum", ("backend", "b"), ("grpc_status", "OK"));
         var first = Sum(samples, "meshproxy_upstream_attempt_duration_seconds_sum", ("backend", "a"), ("grpc_status", "UNAVAILABLE"));
+        // Neither try counts the pushback between them, so each is shorter than the call by about the 1 s pushback.
+        // Relative, not a bound of its own: the first try also carries the first call's JIT when the test process is
+        // fresh (about 1 s when this class runs alone).
         Assert.True(call >= 0.99, $"call {call}");
-        Assert.True(retry < 0.5, $"retry attempt {retry}");
-        Assert.True(first < 0.5, $"first attempt {first}");
+        Assert.True(retry <= call - 0.9, $"retry attempt {retry} of a call of {call}");
+        Assert.True(first <= call - 0.9, $"first attempt {first} of a call of {call}");
     }
 
     [Theory]
