@@ -101,19 +101,19 @@ def main(out):
     targets = list(rounds)
     if not targets:
         sys.exit("bench: no round had a whole call")
-    median = lambda values: statistics.median(values)
+    def row(label, cell):
+        print(f"| {label} | " + " | ".join(cell(rounds[t]) for t in targets) + " |")
+
+    def median_of(pick):
+        return lambda of_target: f"{statistics.median(pick(r) for r in of_target):.0f}"
+
     print("| leg (median µs, of each round's median) | " + " | ".join(targets) + " |")
     print("|---|" + "---:|" * len(targets))
     for i in range(len(STEPS) - 1):
-        print(f"| {i + 1}. {STEPS[i + 1][2]} | " + " | ".join(
-            f"{median([r[1][i] for r in rounds[t]]):.0f}" for t in targets) + " |")
-    print("| the proxy's own work (legs 2, 3, 8 and 9) | " + " | ".join(
-        f"{median([r[2] for r in rounds[t]]):.0f}" for t in targets) + " |")
-    print("| h2load's send to its read | " + " | ".join(
-        f"{median([r[3] for r in rounds[t]]):.0f}" for t in targets) + " |")
-    print("| calls followed, per round | " + " | ".join(
-        ", ".join(str(r[0]) for r in rounds[t]) for t in targets) + " |")
-
+        row(f"{i + 1}. {STEPS[i + 1][2]}", median_of(lambda r, i=i: r[1][i]))
+    row("the proxy's own work (legs 2, 3, 8 and 9)", median_of(lambda r: r[2]))
+    row("h2load's send to its read", median_of(lambda r: r[3]))
+    row("calls followed, per round", lambda of_target: ", ".join(str(r[0]) for r in of_target))
 
 if __name__ == "__main__":
     main(sys.argv[1])
