@@ -50,6 +50,13 @@ if [ ! -x "$binary" ] || [ "$(head -c 4 "$binary" | od -An -c | tr -d ' ')" != '
   exit 1
 fi
 echo "bench: $(du -m "$binary" | cut -f1) MiB executable, no warnings" >&2
+# How much of the method order still names the code (a renamed method falls back to the default layout, silently).
+if [ -f "$binary.dbg" ]; then
+  listed=$(grep -vc '^#' "$REPO/proxy/MeshProxy/hot-methods.txt")
+  found=$(nm --defined-only "$binary.dbg" | awk '$2 == "t" || $2 == "T" { print $3 }' \
+    | grep -Fxc -f <(grep -v '^#' "$REPO/proxy/MeshProxy/hot-methods.txt") || true)
+  echo "bench: hot-methods.txt: $found of its $listed methods are in this build (bench/hot-methods.sh refreshes it)" >&2
+fi
 
 # 2. The backend, and the binary with one gRPC route and REST transcoding in front of it.
 python3 "$HERE/lib/bodies.py" "$OUT"
