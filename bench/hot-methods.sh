@@ -21,10 +21,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-if [ -z "${BENCH_MESHPROXY:-}" ] || [ ! -f "$BENCH_MESHPROXY.dbg" ]; then
-  echo "bench: BENCH_MESHPROXY must name a Native AOT executable with its .dbg beside it (bench/aot-smoke.sh)" >&2
-  exit 2
-fi
+require_aot_symbols
 bench_out hot-methods
 
 scripts=()

@@ -26,11 +26,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-if [ -z "${BENCH_MESHPROXY:-}" ] || [ ! -f "$BENCH_MESHPROXY.dbg" ]; then
-  echo "bench: BENCH_MESHPROXY must name a Native AOT executable with its .dbg beside it (bench/aot-smoke.sh)" >&2
-  exit 2
-fi
-command -v perf >/dev/null || { echo "bench: needs perf (Debian's linux-perf)" >&2; exit 2; }
+require_aot_symbols
 BUILD=0
 bench_out perf
 bench_setup

@@ -22,3 +22,12 @@ bench_out() {
   mkdir -p "$OUT"
   echo "bench: results in $OUT" >&2
 }
+
+# require_aot_symbols: BENCH_MESHPROXY must name a Native AOT executable with its .dbg beside it (perf reads its symbols).
+require_aot_symbols() {
+  if [ -z "${BENCH_MESHPROXY:-}" ] || [ ! -f "$BENCH_MESHPROXY.dbg" ]; then
+    echo "bench: BENCH_MESHPROXY must name a Native AOT executable with its .dbg beside it (bench/aot-smoke.sh)" >&2
+    exit 2
+  fi
+  command -v perf >/dev/null || { echo "bench: needs perf (Debian's linux-perf)" >&2; exit 2; }
+}

@@ -12,6 +12,8 @@ at the front of the code section, whatever the later ones add.
 import collections
 import sys
 
+from perf_frames import samples
+
 HEADER = """\
 # Native AOT method order (ILC --order; MeshProxy.csproj): the per-call path first, packed, so that a call at light load
 # touches ~110 pages of code instead of ~560 spread over 11 MB (docs/benchmarks.md, "Hot methods first").
@@ -20,29 +22,15 @@ HEADER = """\
 """
 
 
-def stacks(path):
-    """Each sample's user-space frames, innermost first (kernel frames and unknown ones dropped)."""
-    frames = []
-    with open(path, errors="replace") as lines:
-        for line in lines:
-            if not line.strip():
-                if frames:
-                    yield frames
-                frames = []
-            elif line[0] in " \t":
-                parts = line.split(None, 1)
-                if len(parts) == 2 and not parts[0].startswith("ffffffff") and not parts[1].startswith("[unknown]"):
-                    frames.append(parts[1].rstrip("\n").split(" (")[0])
-    if frames:
-        yield frames
-
-
-def ranked(path):
-    """Methods of one load: by samples on top of the stack, then by samples anywhere on it."""
+def ranked(path, known):
+    """The executable's methods in one load: by samples they were the innermost of (the kernel's and libraries' frames
+    left out), then by samples anywhere on the stack."""
     top, anywhere = collections.Counter(), collections.Counter()
-    for frames in stacks(path):
-        top[frames[0]] += 1
-        anywhere.update(set(frames))
+    for stack in samples(path):
+        frames = [frame for frame in stack if frame in known]
+        if frames:
+            top[frames[0]] += 1
+            anywhere.update(set(frames))
     listed = [name for name, _ in top.most_common()]
     seen = set(listed)
     return listed + [name for name, _ in anywhere.most_common() if name not in seen]
@@ -53,7 +41,7 @@ def main(out_file, symbols_file, scripts):
         known = {line.rstrip("\n") for line in f}
     order, seen = [], set()
     for script in scripts:
-        added = [name for name in ranked(script) if name in known and name not in seen]
+        added = [name for name in ranked(script, known) if name not in seen]
         seen.update(added)
         order.extend(added)
         print(f"hot-methods: {script}: {len(added)} methods added", file=sys.stderr)
