@@ -23,7 +23,7 @@ bench_out() {
   echo "bench: results in $OUT" >&2
 }
 
-# require_aot_symbols: BENCH_MESHPROXY must name a Native AOT executable with its .dbg beside it (perf reads its symbols).
+# require_aot_symbols: BENCH_MESHPROXY must name a Native AOT executable with its .dbg beside it, for perf's symbols.
 require_aot_symbols() {
   if [ -z "${BENCH_MESHPROXY:-}" ] || [ ! -f "$BENCH_MESHPROXY.dbg" ]; then
     echo "bench: BENCH_MESHPROXY must name a Native AOT executable with its .dbg beside it (bench/aot-smoke.sh)" >&2
