@@ -5,8 +5,8 @@
 SCRIPT: `perf script -F comm,tid,ip,sym` of one load (bench/perf.sh's script.txt), in order of importance. SYMBOLS_FILE:
 the executable's code symbols (`nm` of its .dbg), to keep only names ILC can place. Within one load, methods come by
 the samples in which they were the executable's innermost frame, then the ones only seen further up the stack (they
-run every call too, just briefly); each later load appends only what the earlier ones did not list. The first load's path thus ends up packed
-at the front of the code section, whatever the later ones add.
+run every call too, just briefly); each later load appends only what the earlier ones did not list. The first load's
+path thus ends up packed at the front of the code section, whatever the later ones add.
 """
 
 import collections
