@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-command -v perf >/dev/null || { echo "bench: needs perf (Debian's linux-perf)" >&2; exit 2; }
+require_perf
 BUILD=0
 bench_out latency-path
 bench_setup

@@ -23,11 +23,16 @@ bench_out() {
   echo "bench: results in $OUT" >&2
 }
 
-# require_aot_symbols: BENCH_MESHPROXY must name a Native AOT executable with its .dbg beside it, for perf's symbols.
+# require_perf: the scripts that record with Linux perf stop here without it.
+require_perf() {
+  command -v perf >/dev/null || { echo "bench: needs perf (Debian's linux-perf)" >&2; exit 2; }
+}
+
+# require_aot_symbols: perf, and BENCH_MESHPROXY naming a Native AOT executable with its .dbg beside it (its symbols).
 require_aot_symbols() {
   if [ -z "${BENCH_MESHPROXY:-}" ] || [ ! -f "$BENCH_MESHPROXY.dbg" ]; then
     echo "bench: BENCH_MESHPROXY must name a Native AOT executable with its .dbg beside it (bench/aot-smoke.sh)" >&2
     exit 2
   fi
-  command -v perf >/dev/null || { echo "bench: needs perf (Debian's linux-perf)" >&2; exit 2; }
+  require_perf
 }
