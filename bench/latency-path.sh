@@ -6,7 +6,10 @@
 # each traced system call, the same for both targets. Run by hand, never in CI; loopback only; needs perf (Debian's
 # linux-perf) and the right to read tracepoints (root, or perf_event_paranoid at most 1).
 #
-#   BENCH_MESHPROXY=EXE bench/latency-path.sh [--targets "meshproxy haproxy"] [--rounds 3] [--out DIR]
+#   BENCH_MESHPROXY=EXE bench/latency-path.sh [--targets "meshproxy haproxy"] [--rounds 3] [--scenario latency] [--out DIR]
+#
+# --scenario latency-work: the same call against a backend that works 300 µs before it answers (bench/run.sh's
+# `latency-work` load), so that the proxy's CPU idles through every call as it does in production.
 #
 # Rounds alternate the targets; each records 0.5 s in the middle of a 4 s load. Method and readings:
 # docs/benchmarks.md, "One call in flight, leg by leg".
@@ -18,12 +21,14 @@ source "$HERE/lib/bench.sh"
 
 TARGETS="meshproxy haproxy"
 ROUNDS=3
+SCENARIO=latency
 while [ $# -gt 0 ]; do
   case "$1" in
     --targets) TARGETS=$2; shift ;;
     --rounds) ROUNDS=$2; shift ;;
+    --scenario) SCENARIO=$2; shift ;;
     --out) OUT=$2; shift ;;
-    *) echo "usage: bench/latency-path.sh [--targets \"meshproxy haproxy\"] [--rounds N] [--out DIR]" >&2; exit 2 ;;
+    *) echo "usage: bench/latency-path.sh [--targets \"meshproxy haproxy\"] [--rounds N] [--scenario latency|latency-work] [--out DIR]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -40,9 +45,9 @@ for round in $(seq 1 "$ROUNDS"); do
   for target in $TARGETS; do
     start_target "$target"
     # shellcheck disable=SC2046
-    h2load_run -n 5000 $(scenario_args latency) >/dev/null 2>&1
+    h2load_run -n 5000 $(scenario_args "$SCENARIO") >/dev/null 2>&1
     # shellcheck disable=SC2046
-    h2load_run -D 4 $(scenario_args latency) >"$OUT/$target-$round.h2load" 2>&1 &
+    h2load_run -D 4 $(scenario_args "$SCENARIO") >"$OUT/$target-$round.h2load" 2>&1 &
     load=$!
     sleep 1.5
     h2load_pid=$(pgrep -n -x h2load)

@@ -9,7 +9,7 @@
 #
 # Options: --rounds N, --seconds N (per measured run), --targets "meshproxy rawyarp haproxy direct", --no-build, --out DIR.
 # Env: BENCH_REPO (checkout whose proxy is measured; default this one), BENCH_PROXY_CPU / BENCH_LOAD_CPU (default 1 / 0),
-# BENCH_SCENARIOS (a subset of "unary-100 unary-16k latency stream grpc-c16 rest", for A/B runs of one scenario).
+# BENCH_SCENARIOS (a subset of "unary-100 unary-16k latency latency-work stream grpc-c16 rest", for A/B runs of one scenario).
 #
 # Layout: the proxy under test runs alone on BENCH_PROXY_CPU; the backend and h2load share BENCH_LOAD_CPU. Each round
 # starts every target as a fresh process (A, B, C, A, B, C...), so the warm-up curve is measured each time and slow
@@ -65,7 +65,7 @@ measure() {
   rm -f "$log.requests"
 }
 
-SCENARIOS=${BENCH_SCENARIOS:-"unary-100 unary-16k latency stream grpc-c16 rest"}
+SCENARIOS=${BENCH_SCENARIOS:-"unary-100 unary-16k latency latency-work stream grpc-c16 rest"}
 echo "round	target	metric	value" >"$OUT/targets.tsv"
 printf 'round\ttarget\tscenario\trps\tsucceeded\tfailed\tproxy_ticks\tbackend_ticks\tp50_us\tp99_us\n' >"$OUT/results.tsv"
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Text;
 
@@ -10,7 +11,9 @@ namespace MeshProxy.Bench.Backend;
 /// <list type="bullet">
 /// <item><c>*/Echo</c> (unary, e.g. meshproxy.testing.v1.EverythingService/Echo): the request's gRPC frames are the
 /// reply, so a 100 B or 16 KiB request gets a reply of the same size; REST <c>POST /t/v1/everything</c> reaches it
-/// through the transcoder.</item>
+/// through the transcoder. A call with a <c>bench-work-us</c> header is answered that many microseconds late, as by a
+/// backend that does some work, so that the proxy's CPU goes idle during every call as it does in production. The
+/// wait is spun, because a timer here fires milliseconds late; it suits one call in flight.</item>
 /// <item><c>*/WatchBooks</c> (server streaming, meshproxy.testing.v1.LibraryService): the stream-messages option's
 /// count of about 100-byte <c>Book</c> messages, flushed one by one as a streaming server does.</item>
 /// <item><c>grpc.health.v1.Health/Check</c>: SERVING, for the proxy's active health checks.</item>
@@ -45,7 +48,7 @@ internal sealed class BenchHandler
         var writer = context.Response.BodyWriter;
         if (path.EndsWith("/Echo", StringComparison.Ordinal))
         {
-            await EchoAsync(context.Request.BodyReader, writer, context.RequestAborted).ConfigureAwait(false);
+            await EchoAsync(context.Request.BodyReader, writer, WorkTicks(context.Request), context.RequestAborted).ConfigureAwait(false);
         }
         else if (path.EndsWith("/WatchBooks", StringComparison.Ordinal))
         {
@@ -71,7 +74,12 @@ internal sealed class BenchHandler
         context.Response.AppendTrailer("grpc-status", "0");
     }
 
-    private static async Task EchoAsync(PipeReader reader, PipeWriter writer, CancellationToken cancellation)
+    private static long WorkTicks(HttpRequest request) =>
+        request.Headers["bench-work-us"] is [{ } value] && long.TryParse(value, out var microseconds)
+            ? Stopwatch.Frequency * microseconds / 1_000_000
+            : 0;
+
+    private static async Task EchoAsync(PipeReader reader, PipeWriter writer, long workTicks, CancellationToken cancellation)
     {
         while (true)
         {
@@ -90,6 +98,10 @@ internal sealed class BenchHandler
 
             // Unary: reply only once the whole request has arrived, as a gRPC server does.
             reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+
+        for (var until = Stopwatch.GetTimestamp() + workTicks; workTicks > 0 && Stopwatch.GetTimestamp() < until;)
+        {
         }
 
         await writer.FlushAsync(cancellation).ConfigureAwait(false);

@@ -11,6 +11,7 @@ SCENARIOS = {
     "unary-100": "unary 100 B, c=8 m=32 (saturating)",
     "unary-16k": "unary 16 KiB, c=8 m=16",
     "latency": "unary 100 B, c=1 m=1 (light load)",
+    "latency-work": "unary 100 B, c=1 m=1, a backend that works 300 µs",
     "stream": "server streaming, 100 x 103 B per call, c=4 m=8",
     "grpc-c16": "unary 100 B, c=16 m=1 (REST's shape over gRPC)",
     "rest": "REST POST /t/v1/everything, HTTP/1.1 JSON, c=16",
