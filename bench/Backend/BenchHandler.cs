@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 
@@ -75,7 +76,7 @@ internal sealed class BenchHandler
     }
 
     private static long WorkTicks(HttpRequest request) =>
-        request.Headers["bench-work-us"] is [{ } value] && long.TryParse(value, out var microseconds)
+        request.Headers["bench-work-us"] is [{ } value] && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var microseconds)
             ? Stopwatch.Frequency * microseconds / 1_000_000
             : 0;
 
@@ -100,7 +101,8 @@ internal sealed class BenchHandler
             reader.AdvanceTo(buffer.Start, buffer.End);
         }
 
-        for (var until = Stopwatch.GetTimestamp() + workTicks; workTicks > 0 && Stopwatch.GetTimestamp() < until;)
+        var workedUntil = Stopwatch.GetTimestamp() + workTicks;
+        while (Stopwatch.GetTimestamp() < workedUntil)
         {
         }
 
