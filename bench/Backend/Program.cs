@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 // meshproxy-bench-backend --grpc-port N --sink-port M [--stream-messages K]
 // Prints "ready grpc=PORT sink=PORT" once both listeners are bound (port 0 = ephemeral).
 var options = BackendOptions.Parse(args);
-var builder = WebApplication.CreateSlimBuilder();
+// The content root is the backend's own folder: the host watches its content root and every folder below it for
+// configuration changes, so started from a folder that a run writes into (h2load's per-request log), it would wake once a call.
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
 builder.Logging.ClearProviders();
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
