@@ -49,7 +49,8 @@ internal sealed class BenchHandler
         var writer = context.Response.BodyWriter;
         if (path.EndsWith("/Echo", StringComparison.Ordinal))
         {
-            await EchoAsync(context.Request.BodyReader, writer, WorkTicks(context.Request), context.RequestAborted).ConfigureAwait(false);
+            var work = WorkTicks(context.Request);
+            await EchoAsync(context.Request.BodyReader, writer, work, context.RequestAborted).ConfigureAwait(false);
         }
         else if (path.EndsWith("/WatchBooks", StringComparison.Ordinal))
         {
@@ -76,11 +77,13 @@ internal sealed class BenchHandler
     }
 
     private static long WorkTicks(HttpRequest request) =>
-        request.Headers["bench-work-us"] is [{ } value] && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var microseconds)
+        request.Headers["bench-work-us"] is [{ } value]
+        && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var microseconds)
             ? Stopwatch.Frequency * microseconds / 1_000_000
             : 0;
 
-    private static async Task EchoAsync(PipeReader reader, PipeWriter writer, long workTicks, CancellationToken cancellation)
+    private static async Task EchoAsync(
+        PipeReader reader, PipeWriter writer, long workTicks, CancellationToken cancellation)
     {
         while (true)
         {

@@ -6,8 +6,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 // Prints "ready grpc=PORT sink=PORT" once both listeners are bound (port 0 = ephemeral).
 var options = BackendOptions.Parse(args);
 // The content root is the backend's own folder: the host watches its content root and every folder below it for
-// configuration changes, so started from a folder that a run writes into (h2load's per-request log), it would wake once a call.
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+// config changes: started above a folder that a run writes into (h2load's per-request log), it would wake once a call.
+var host = new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory };
+var builder = WebApplication.CreateSlimBuilder(host);
 builder.Logging.ClearProviders();
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
