@@ -4,12 +4,13 @@
 # Run by hand, never in CI or `dotnet test`; loopback only. Results and method: docs/benchmarks.md,
 # "Request path: before the redesign".
 #
-#   bench/run.sh                 # the full benchmark: 3 interleaved rounds, about 10 minutes
+#   bench/run.sh                 # the full benchmark: 3 interleaved rounds, about 12 minutes
 #   bench/run.sh --quick         # smoke test of the harness: 1 round of 2-second runs
 #
 # Options: --rounds N, --seconds N (per measured run), --targets "meshproxy rawyarp haproxy direct", --no-build, --out DIR.
 # Env: BENCH_REPO (checkout whose proxy is measured; default this one), BENCH_PROXY_CPU / BENCH_LOAD_CPU (default 1 / 0),
-# BENCH_SCENARIOS (a subset of "unary-100 unary-16k latency latency-work stream grpc-c16 rest", for A/B runs of one scenario).
+# BENCH_SCENARIOS (a subset of "unary-100 unary-16k latency latency-work stream grpc-c16 rest", for A/B runs of one
+# scenario).
 #
 # Layout: the proxy under test runs alone on BENCH_PROXY_CPU; the backend and h2load share BENCH_LOAD_CPU. Each round
 # starts every target as a fresh process (A, B, C, A, B, C...), so the warm-up curve is measured each time and slow
