@@ -11,6 +11,7 @@ bench_setup() {
   # BENCH_MESHPROXY: another executable to measure as "meshproxy", e.g. the Native AOT one bench/aot-smoke.sh publishes.
   MESHPROXY=${BENCH_MESHPROXY:-"$REPO/proxy/MeshProxy/bin/Release/net10.0/meshproxy"}
   local backend="$HERE/Backend/bin/Release/net10.0/meshproxy-bench-backend"
+  RELAY=${BENCH_RELAY:-"$HERE/Relay/bin/aot/meshproxy-bench-relay"}
   if [ "$BUILD" = 1 ]; then
     echo "bench: building MeshProxy and the backend (Release)" >&2
     dotnet build -c Release "$REPO/proxy/MeshProxy" -v q -nologo >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log" >&2; exit 1; }
@@ -26,6 +27,14 @@ bench_setup() {
   read -r BACKEND_PORT SINK_PORT < <(sed -n 's/^ready grpc=\([0-9]*\) sink=\([0-9]*\)$/\1 \2/p' "$OUT/backend.out")
   GRPC_PORT=$BACKEND_PORT
   grpc_check "http://127.0.0.1:$BACKEND_PORT/meshproxy.testing.v1.EverythingService/Echo" "$OUT/unary-100.bin" 30
+}
+
+# relay_publish: publishes bench/Relay Native AOT (the relay-* targets) unless BENCH_RELAY names a build.
+relay_publish() {
+  [ -n "${BENCH_RELAY:-}" ] && return 0
+  echo "bench: publishing the relay floor (Native AOT)" >&2
+  dotnet publish -c Release -r linux-x64 "$HERE/Relay" -o "$HERE/Relay/bin/aot" -v q -nologo >>"$OUT/build.log" 2>&1 \
+    || { tail -20 "$OUT/build.log" >&2; exit 1; }
 }
 
 # start_target NAME: starts a fresh process of the target on the proxy CPU; sets TARGET_PID (empty for direct),
@@ -62,10 +71,15 @@ start_target() {
         "$HERE/RawYarp/bin/Release/net10.0/meshproxy-bench-rawyarp" "$GRPC_PORT" "$BACKEND_PORT"
       TARGET_PID=$STARTED_PID
       ;;
-    haproxy)
+    haproxy|haproxy-tcp)
       read -r GRPC_PORT < <(free_ports 1)
-      sed -e "s/@GRPC_PORT@/$GRPC_PORT/; s/@BACKEND_PORT@/$BACKEND_PORT/" "$HERE/config/haproxy.cfg.in" >"$dir/haproxy.cfg"
+      sed -e "s/@GRPC_PORT@/$GRPC_PORT/; s/@BACKEND_PORT@/$BACKEND_PORT/" "$HERE/config/$name.cfg.in" >"$dir/haproxy.cfg"
       start_proc haproxy "$dir/stdout.log" taskset -c "$PROXY_CPU" env LD_LIBRARY_PATH="$(deb_libpath)" "$HAPROXY" -db -f "$dir/haproxy.cfg"
+      TARGET_PID=$STARTED_PID
+      ;;
+    relay-tcp-pool|relay-tcp|relay-h2)
+      read -r GRPC_PORT < <(free_ports 1)
+      start_proc relay "$dir/stdout.log" taskset -c "$PROXY_CPU" "$RELAY" "$GRPC_PORT" "$BACKEND_PORT" "${name#relay-}"
       TARGET_PID=$STARTED_PID
       ;;
     *) echo "bench: unknown target $name" >&2; exit 2 ;;

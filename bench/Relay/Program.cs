@@ -1,0 +1,33 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using MeshProxy.Bench.Relay;
+
+// meshproxy-bench-relay PORT BACKEND_PORT MODE: every connection to 127.0.0.1:PORT gets its own connection to
+// 127.0.0.1:BACKEND_PORT, and what comes on either is passed to the other at once.
+//   tcp-pool: bytes; each completed read goes from the runtime's socket event thread to a thread-pool worker (.NET's
+//             default).
+//   tcp:      bytes; reads complete on the event thread and the send is issued there (MeshProxy's upstream sockets).
+//   h2:       as tcp, frame by frame: every header block is decoded and encoded again (HpackRelay), the rest is copied.
+RelayMode? mode = args.Length != 3 ? null : args[2] switch
+{
+    "tcp-pool" => RelayMode.TcpPool,
+    "tcp" => RelayMode.Tcp,
+    "h2" => RelayMode.H2,
+    _ => null,
+};
+if (mode is null)
+{
+    Console.Error.WriteLine("usage: meshproxy-bench-relay PORT BACKEND_PORT tcp-pool|tcp|h2");
+    return 2;
+}
+
+var backend = new IPEndPoint(IPAddress.Loopback, int.Parse(args[1], CultureInfo.InvariantCulture));
+using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+listener.Bind(new IPEndPoint(IPAddress.Loopback, int.Parse(args[0], CultureInfo.InvariantCulture)));
+listener.Listen(512);
+while (true)
+{
+    var caller = await listener.AcceptAsync().ConfigureAwait(false);
+    _ = ConnectionPair.RunAsync(caller, backend, mode.Value);
+}
