@@ -11,8 +11,9 @@
 # --scenario latency-work: the same call against a backend that works 300 µs before it answers (bench/run.sh's
 # `latency-work` load), so that the proxy's CPU idles through every call as it does in production.
 #
-# Targets besides bench/run.sh's: relay-tcp, relay-tcp-pool and relay-h2 (bench/Relay, published here unless
-# BENCH_RELAY names a build) and haproxy-tcp, the floor under any relay: docs/benchmarks.md, "The floor under a relay".
+# Targets besides bench/run.sh's: relay-tcp, relay-tcp-pool, relay-h2 and relay-h2-pool (bench/Relay, published here
+# unless BENCH_RELAY names a build) and haproxy-tcp, the floor under any relay: docs/benchmarks.md, "The floor under a
+# relay".
 #
 # Rounds alternate the targets; each records 0.5 s in the middle of a 4 s load. Method and readings:
 # docs/benchmarks.md, "One call in flight, leg by leg".

@@ -9,6 +9,7 @@ internal enum RelayMode
     TcpPool,
     Tcp,
     H2,
+    H2Pool,
 }
 
 /// <summary>A caller's connection and the one opened for it to the backend, copied both ways until either ends.</summary>
@@ -22,14 +23,14 @@ internal static class ConnectionPair
             caller.NoDelay = true;
             upstream.NoDelay = true;
             await upstream.ConnectAsync(backend).ConfigureAwait(false);
-            if (mode != RelayMode.TcpPool)
+            if (mode is RelayMode.Tcp or RelayMode.H2)
             {
                 SetPreferInlineCompletions(caller, true);
                 SetPreferInlineCompletions(upstream, true);
             }
 
             Task toBackend, toCaller;
-            if (mode == RelayMode.H2)
+            if (mode is RelayMode.H2 or RelayMode.H2Pool)
             {
                 // The caller opens with the 24-byte preface, which is not a frame.
                 toBackend = new FrameCopy(caller, upstream, prefaceLength: 24).RunAsync();

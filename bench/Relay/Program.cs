@@ -8,17 +8,19 @@ using MeshProxy.Bench.Relay;
 //   tcp-pool: bytes; each completed read goes from the runtime's socket event thread to a thread-pool worker (.NET's
 //             default).
 //   tcp:      bytes; reads complete on the event thread and the send is issued there (MeshProxy's upstream sockets).
-//   h2:       as tcp, frame by frame: every header block is decoded and encoded again (HpackRelay), the rest is copied.
+//   h2:       as tcp, frame by frame: every header block is decoded and encoded again (FrameCopy), the rest is copied.
+//   h2-pool:  as h2, with each read handed to a thread-pool worker.
 RelayMode? mode = args.Length != 3 ? null : args[2] switch
 {
     "tcp-pool" => RelayMode.TcpPool,
     "tcp" => RelayMode.Tcp,
     "h2" => RelayMode.H2,
+    "h2-pool" => RelayMode.H2Pool,
     _ => null,
 };
 if (mode is null)
 {
-    Console.Error.WriteLine("usage: meshproxy-bench-relay PORT BACKEND_PORT tcp-pool|tcp|h2");
+    Console.Error.WriteLine("usage: meshproxy-bench-relay PORT BACKEND_PORT tcp-pool|tcp|h2|h2-pool");
     return 2;
 }
 
