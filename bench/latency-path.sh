@@ -12,8 +12,8 @@
 # `latency-work` load), so that the proxy's CPU idles through every call as it does in production.
 #
 # Targets besides bench/run.sh's: relay-tcp, relay-tcp-pool, relay-h2 and relay-h2-pool (bench/Relay, published here
-# unless BENCH_RELAY names a build) and haproxy-tcp, the floor under any relay: docs/benchmarks.md, "The floor under a
-# relay".
+# unless BENCH_RELAY names a build) and haproxy-tcp, the floor under any relay; meshproxy-bare, the same executable with
+# no per-call policy armed (config/meshproxy-bare.yaml.in). docs/benchmarks.md, "The floor under a relay".
 #
 # Rounds alternate the targets; each records 0.5 s in the middle of a 4 s load. Method and readings:
 # docs/benchmarks.md, "One call in flight, leg by leg".

@@ -49,14 +49,14 @@ start_target() {
       TARGET_PID=""
       GRPC_PORT=$BACKEND_PORT
       ;;
-    meshproxy)
+    meshproxy|meshproxy-bare)
       local admin_port
       read -r GRPC_PORT REST_PORT OPS_PORT admin_port < <(free_ports 4)
       # The config has a folder of its own: the config watcher wakes on every write in its folder, and the run writes
       # h2load's per-request logs into $dir (one inotify event a call at c=1) and the access log into logs/.
       sed -e "s/@GRPC_PORT@/$GRPC_PORT/; s/@REST_PORT@/$REST_PORT/; s/@OPS_PORT@/$OPS_PORT/; s/@ADMIN_PORT@/$admin_port/" \
           -e "s/@BACKEND_PORT@/$BACKEND_PORT/; s/@SINK_PORT@/$SINK_PORT/; s#@LOG_DIR@#$dir/logs#" \
-          "$HERE/config/meshproxy.yaml.in" >"$dir/config/meshproxy.yaml"
+          "$HERE/config/$name.yaml.in" >"$dir/config/meshproxy.yaml"
       # MESHPROXY_ENV: runtime settings to try without a rebuild (bench/memory.sh sets it per variant); unset, the
       # ones the Dockerfile's image sets (the ArrayPool size and the gen0 budget; docs/benchmarks.md).
       local env=${MESHPROXY_ENV-DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=256 DOTNET_GCgen0size=1000000 DOTNET_GCRegionSize=100000}
