@@ -15,7 +15,8 @@ namespace MeshProxy.Bench.Relay;
 /// <remarks>
 /// The streams keep their ids, since the connections are paired one to one, and the peers' SETTINGS pass through
 /// unread: both sides here keep HPACK's default 4,096-byte table, and header blocks come whole (END_HEADERS, no
-/// CONTINUATION), which h2load and the bench backend do. A block that is not whole ends the pair.
+/// CONTINUATION), which h2load and the bench backend do. A block that is not whole ends the pair, and so would a frame
+/// larger than the input buffer (256 KiB; both peers keep the 16 KiB default).
 /// </remarks>
 internal sealed class FrameCopy(Socket from, Socket to, int prefaceLength) : IHeaderSink
 {
@@ -120,7 +121,7 @@ internal sealed class FrameCopy(Socket from, Socket to, int prefaceLength) : IHe
         _fields.Clear();
         _decoder.Decode(payload, this);
 
-        // The frame header goes first with a length of 0, filled in once the block is encoded.
+        // Room for the frame header first, written once the block's length is known.
         var start = _output.Length;
         _output.GetSpan(Http2FrameHeader.Size);
         _output.Advance(Http2FrameHeader.Size);
