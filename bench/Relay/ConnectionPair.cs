@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
+using MeshProxy.Upstream;
 
 namespace MeshProxy.Bench.Relay;
 
@@ -23,10 +23,12 @@ internal static class ConnectionPair
             caller.NoDelay = true;
             upstream.NoDelay = true;
             await upstream.ConnectAsync(backend).ConfigureAwait(false);
-            if (mode is RelayMode.Tcp or RelayMode.H2)
+            // Without the switch the inline modes would measure the pool under the wrong name.
+            if (mode is RelayMode.Tcp or RelayMode.H2
+                && !(EventThreadCompletions.TryEnable(caller) && EventThreadCompletions.TryEnable(upstream)))
             {
-                SetPreferInlineCompletions(caller, true);
-                SetPreferInlineCompletions(upstream, true);
+                Console.Error.WriteLine("this runtime has no per-socket inline completions; use tcp-pool or h2-pool");
+                Environment.Exit(1);
             }
 
             Task toBackend, toCaller;
@@ -70,8 +72,4 @@ internal static class ConnectionPair
             // Ended by the other direction's close, or by the peer.
         }
     }
-
-    // .NET 10 keeps the per-socket switch internal (MeshProxy's Upstream/EventThreadCompletions.cs says more).
-    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "set_PreferInlineCompletions")]
-    private static extern void SetPreferInlineCompletions(Socket socket, bool value);
 }
