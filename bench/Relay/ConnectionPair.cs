@@ -10,6 +10,10 @@ internal enum RelayMode
     Tcp,
     H2,
     H2Pool,
+    Kestrel,
+    AspNet,
+    Invoker,
+    Yarp,
 }
 
 /// <summary>A caller's connection and the one opened for it to the backend, copied both ways until either ends.</summary>

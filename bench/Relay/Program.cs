@@ -10,21 +10,37 @@ using MeshProxy.Bench.Relay;
 //   tcp:      bytes; reads complete on the event thread and the send is issued there (MeshProxy's upstream sockets).
 //   h2:       as tcp, frame by frame: every header block is decoded and encoded again (FrameCopy), the rest is copied.
 //   h2-pool:  as h2, with each read handed to a thread-pool worker.
+//   kestrel:  Kestrel's HTTP/2 server with a forwarding step on its request features, onto one multiplexed backend
+//             connection (KestrelFront): a relay's server side as Kestrel, without ASP.NET Core's pipeline or YARP.
+//   aspnet:   the same step as ASP.NET Core's one terminal middleware.
+//   invoker:  an HttpRequestMessage through an HttpMessageInvoker onto the same connection (MuxHandler), copied back
+//             by a step of our own (InvokerForwarding).
+//   yarp:     YARP's forwarder onto the same invoker.
 RelayMode? mode = args.Length != 3 ? null : args[2] switch
 {
     "tcp-pool" => RelayMode.TcpPool,
     "tcp" => RelayMode.Tcp,
     "h2" => RelayMode.H2,
     "h2-pool" => RelayMode.H2Pool,
+    "kestrel" => RelayMode.Kestrel,
+    "aspnet" => RelayMode.AspNet,
+    "invoker" => RelayMode.Invoker,
+    "yarp" => RelayMode.Yarp,
     _ => null,
 };
 if (mode is null)
 {
-    Console.Error.WriteLine("usage: meshproxy-bench-relay PORT BACKEND_PORT tcp-pool|tcp|h2|h2-pool");
+    Console.Error.WriteLine("usage: meshproxy-bench-relay PORT BACKEND_PORT tcp-pool|tcp|h2|h2-pool|kestrel|aspnet|invoker|yarp");
     return 2;
 }
 
 var backend = new IPEndPoint(IPAddress.Loopback, int.Parse(args[1], CultureInfo.InvariantCulture));
+if (mode is RelayMode.Kestrel or RelayMode.AspNet or RelayMode.Invoker or RelayMode.Yarp)
+{
+    await KestrelFront.RunAsync(int.Parse(args[0], CultureInfo.InvariantCulture), backend, mode.Value).ConfigureAwait(false);
+    return 0;
+}
+
 using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
 listener.Bind(new IPEndPoint(IPAddress.Loopback, int.Parse(args[0], CultureInfo.InvariantCulture)));
 listener.Listen(512);
