@@ -81,6 +81,9 @@ internal sealed class ForwardingApplication(UpstreamMux mux) : IHttpApplication<
     // Kestrel gives known names in their registered case; HTTP/2 wants them lower case.
     private static readonly ConcurrentDictionary<string, string> LowerNames = new(StringComparer.Ordinal);
 
+    /// <summary>A field name in HTTP/2's lower case, made once per name rather than per call.</summary>
+    public static string LowerCase(string name) => LowerNames.GetOrAdd(name, static n => n.ToLowerInvariant());
+
     public IFeatureCollection CreateContext(IFeatureCollection contextFeatures) => contextFeatures;
 
     public void DisposeContext(IFeatureCollection context, Exception? exception)
@@ -106,7 +109,7 @@ internal sealed class ForwardingApplication(UpstreamMux mux) : IHttpApplication<
                 continue;
             }
 
-            var lower = LowerNames.GetOrAdd(name, static n => n.ToLowerInvariant());
+            var lower = LowerCase(name);
             foreach (var value in values)
             {
                 fields.Add((lower, value ?? string.Empty));

@@ -63,7 +63,7 @@ internal sealed class MuxHandler(UpstreamMux mux) : HttpMessageHandler
     {
         foreach (var (name, values) in headers.NonValidated)
         {
-            var lower = name.ToLowerInvariant();
+            var lower = ForwardingApplication.LowerCase(name);
             foreach (var value in values)
             {
                 fields.Add((lower, value));
