@@ -12,6 +12,7 @@ internal enum RelayMode
     H2Pool,
     Kestrel,
     AspNet,
+    Lean,
     Invoker,
     Yarp,
 }

@@ -19,6 +19,7 @@ namespace MeshProxy.Bench.Relay;
 /// <item><c>kestrel</c>: Kestrel's HTTP/2 server with the gRPC listener's limits and a forwarding step written against
 /// its request features (<see cref="ForwardingApplication"/>): no HttpContext, middleware, HttpRequestMessage or YARP.</item>
 /// <item><c>aspnet</c>: the same step as ASP.NET Core's one terminal middleware, on its HttpContext.</item>
+/// <item><c>lean</c>: that middleware forwarding onto MeshProxy's own lean client instead (<see cref="LeanForwarding"/>).</item>
 /// <item><c>invoker</c>: an HttpRequestMessage through an <see cref="HttpMessageInvoker"/> (<see cref="MuxHandler"/>),
 /// copied back by <see cref="InvokerForwarding"/>.</item>
 /// <item><c>yarp</c>: YARP's <see cref="IHttpForwarder"/> onto the same invoker, as MeshProxy forwards onto its lean
@@ -55,6 +56,11 @@ internal static class KestrelFront
                 break;
             case RelayMode.AspNet:
                 app.Run(context => ForwardingApplication.ForwardAsync(mux, context.Features));
+                await app.RunAsync().ConfigureAwait(false);
+                break;
+            case RelayMode.Lean:
+                var lean = new LeanForwarding(backend);
+                app.Run(lean.ForwardAsync);
                 await app.RunAsync().ConfigureAwait(false);
                 break;
             case RelayMode.Invoker:

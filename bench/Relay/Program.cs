@@ -13,6 +13,7 @@ using MeshProxy.Bench.Relay;
 //   kestrel:  Kestrel's HTTP/2 server with a forwarding step on its request features, onto one multiplexed backend
 //             connection (KestrelFront): a relay's server side as Kestrel, without ASP.NET Core's pipeline or YARP.
 //   aspnet:   the same step as ASP.NET Core's one terminal middleware.
+//   lean:     that middleware forwarding onto MeshProxy's own lean client (LeanForwarding), without YARP.
 //   invoker:  an HttpRequestMessage through an HttpMessageInvoker onto the same connection (MuxHandler), copied back
 //             by a step of our own (InvokerForwarding).
 //   yarp:     YARP's forwarder onto the same invoker.
@@ -24,18 +25,19 @@ RelayMode? mode = args.Length != 3 ? null : args[2] switch
     "h2-pool" => RelayMode.H2Pool,
     "kestrel" => RelayMode.Kestrel,
     "aspnet" => RelayMode.AspNet,
+    "lean" => RelayMode.Lean,
     "invoker" => RelayMode.Invoker,
     "yarp" => RelayMode.Yarp,
     _ => null,
 };
 if (mode is null)
 {
-    Console.Error.WriteLine("usage: meshproxy-bench-relay PORT BACKEND_PORT tcp-pool|tcp|h2|h2-pool|kestrel|aspnet|invoker|yarp");
+    Console.Error.WriteLine("usage: meshproxy-bench-relay PORT BACKEND_PORT tcp-pool|tcp|h2|h2-pool|kestrel|aspnet|lean|invoker|yarp");
     return 2;
 }
 
 var backend = new IPEndPoint(IPAddress.Loopback, int.Parse(args[1], CultureInfo.InvariantCulture));
-if (mode is RelayMode.Kestrel or RelayMode.AspNet or RelayMode.Invoker or RelayMode.Yarp)
+if (mode is RelayMode.Kestrel or RelayMode.AspNet or RelayMode.Lean or RelayMode.Invoker or RelayMode.Yarp)
 {
     await KestrelFront.RunAsync(int.Parse(args[0], CultureInfo.InvariantCulture), backend, mode.Value).ConfigureAwait(false);
     return 0;

@@ -77,7 +77,7 @@ start_target() {
       start_proc haproxy "$dir/stdout.log" taskset -c "$PROXY_CPU" env LD_LIBRARY_PATH="$(deb_libpath)" "$HAPROXY" -db -f "$dir/haproxy.cfg"
       TARGET_PID=$STARTED_PID
       ;;
-    relay-tcp-pool|relay-tcp|relay-h2|relay-h2-pool|relay-kestrel|relay-aspnet|relay-yarp|relay-invoker)
+    relay-tcp-pool|relay-tcp|relay-h2|relay-h2-pool|relay-kestrel|relay-aspnet|relay-lean|relay-invoker|relay-yarp)
       read -r GRPC_PORT < <(free_ports 1)
       start_proc relay "$dir/stdout.log" taskset -c "$PROXY_CPU" "$RELAY" "$GRPC_PORT" "$BACKEND_PORT" "${name#relay-}"
       TARGET_PID=$STARTED_PID
