@@ -14,8 +14,8 @@
 # Targets besides bench/run.sh's: relay-tcp, relay-tcp-pool, relay-h2 and relay-h2-pool (bench/Relay, published here
 # unless BENCH_RELAY names a build) and haproxy-tcp, the floor under any relay; meshproxy-bare, the same executable with
 # no per-call policy armed (config/meshproxy-bare.yaml.in). docs/benchmarks.md, "The floor under a relay". And
-# relay-kestrel, relay-aspnet, relay-lean, relay-invoker and relay-yarp: the layers above Kestrel, one at a time (the same docs,
-# "The layers above Kestrel").
+# relay-kestrel, relay-aspnet, relay-lean, relay-invoker and relay-yarp: the layers above Kestrel, one at a time
+# (the same docs, "The layers above Kestrel").
 #
 # Rounds alternate the targets; each records 0.5 s in the middle of a 4 s load. Method and readings:
 # docs/benchmarks.md, "One call in flight, leg by leg".

@@ -4,19 +4,6 @@ using MeshProxy.Upstream;
 
 namespace MeshProxy.Bench.Relay;
 
-internal enum RelayMode
-{
-    TcpPool,
-    Tcp,
-    H2,
-    H2Pool,
-    Kestrel,
-    AspNet,
-    Lean,
-    Invoker,
-    Yarp,
-}
-
 /// <summary>A caller's connection and the one opened for it to the backend, copied both ways until either ends.</summary>
 internal static class ConnectionPair
 {

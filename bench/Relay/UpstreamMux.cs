@@ -63,6 +63,7 @@ internal sealed class UpstreamMux : IHeaderSink
     private OutputBuffer _pending = new();
     private OutputBuffer _sending = new();
     private bool _flushing;
+    private bool _closed;
     private int _nextId = 1;
     private int _connectionUnacknowledged;
     private List<(string Name, string Value)>? _decoded;
@@ -105,6 +106,13 @@ internal sealed class UpstreamMux : IHeaderSink
         lock (_lock)
         {
             call = new UpstreamCall(_nextId);
+            if (_closed)
+            {
+                // The connection is gone: the call fails at once rather than wait for an answer that cannot come.
+                call.Post(new UpstreamEvent(UpstreamEventKind.Reset, null, null, EndStream: true));
+                return call;
+            }
+
             _nextId += 2;
             _calls.Add(call.Id, call);
             var output = _pending;
@@ -192,8 +200,20 @@ internal sealed class UpstreamMux : IHeaderSink
                 (_pending, _sending) = (_sending, _pending);
             }
 
-            await _socket.SendAsync(_sending.Written, SocketFlags.None).ConfigureAwait(false);
-            _sending.Clear();
+            try
+            {
+                await _socket.SendAsync(_sending.Written, SocketFlags.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // The read loop sees the connection end too, and fails every call on it.
+                _socket.Dispose();
+                return;
+            }
+            finally
+            {
+                _sending.Clear();
+            }
         }
     }
 
@@ -225,6 +245,7 @@ internal sealed class UpstreamMux : IHeaderSink
 
         lock (_lock)
         {
+            _closed = true;
             foreach (var call in _calls.Values)
             {
                 call.Post(new UpstreamEvent(UpstreamEventKind.Reset, null, null, EndStream: true));
