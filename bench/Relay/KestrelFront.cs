@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
+using MeshProxy.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting;
@@ -14,14 +15,15 @@ using Yarp.ReverseProxy.Forwarder;
 namespace MeshProxy.Bench.Relay;
 
 /// <summary>
-/// The modes on Kestrel, each one layer above the last, all onto <see cref="UpstreamMux"/>:
+/// The modes on Kestrel, under the sidecar's own settings (<see cref="TrafficServerLimits"/>), each one layer above another:
 /// <list type="bullet">
-/// <item><c>kestrel</c>: Kestrel's HTTP/2 server with the gRPC listener's limits and a forwarding step written against
-/// its request features (<see cref="ForwardingApplication"/>): no HttpContext, middleware, HttpRequestMessage or YARP.</item>
+/// <item><c>kestrel</c>: Kestrel's HTTP/2 server and a forwarding step written against its request features
+/// (<see cref="ForwardingApplication"/>), onto <see cref="UpstreamMux"/>: no HttpContext, middleware,
+/// HttpRequestMessage or YARP.</item>
 /// <item><c>aspnet</c>: the same step as ASP.NET Core's one terminal middleware, on its HttpContext.</item>
 /// <item><c>lean</c>: that middleware forwarding onto MeshProxy's own lean client instead (<see cref="LeanForwarding"/>).</item>
-/// <item><c>invoker</c>: an HttpRequestMessage through an <see cref="HttpMessageInvoker"/> (<see cref="MuxHandler"/>),
-/// copied back by <see cref="InvokerForwarding"/>.</item>
+/// <item><c>invoker</c>: an HttpRequestMessage through an <see cref="HttpMessageInvoker"/> onto the same upstream
+/// (<see cref="MuxHandler"/>), copied back by <see cref="InvokerForwarding"/>.</item>
 /// <item><c>yarp</c>: YARP's <see cref="IHttpForwarder"/> onto the same invoker, as MeshProxy forwards onto its lean
 /// client.</item>
 /// </list>
@@ -35,13 +37,7 @@ internal static class KestrelFront
         builder.Services.AddHttpForwarder();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            // MeshProxy's gRPC listener's settings (Hosting/MeshProxyServer.ConfigureTrafficKestrel).
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MinRequestBodyDataRate = null;
-            kestrel.Limits.MinResponseDataRate = null;
-            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromHours(1);
-            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
-            kestrel.AllowResponseHeaderCompression = false;
+            TrafficServerLimits.Apply(kestrel);
             kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2);
         });
         await using var app = builder.Build();
