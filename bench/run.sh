@@ -8,6 +8,7 @@
 #   bench/run.sh --quick         # smoke test of the harness: 1 round of 2-second runs
 #
 # Options: --rounds N, --seconds N (per measured run), --targets "meshproxy rawyarp haproxy direct", --no-build, --out DIR.
+# bench/latency-path.sh's relay-* targets run here too, with BENCH_SCENARIOS naming gRPC loads only (they have no REST).
 # Env: BENCH_REPO (checkout whose proxy is measured; default this one), BENCH_PROXY_CPU / BENCH_LOAD_CPU (default 1 / 0),
 # BENCH_SCENARIOS (a subset of "unary-100 unary-16k latency latency-work stream grpc-c16 rest", for A/B runs of one
 # scenario).
@@ -42,6 +43,8 @@ done
 bench_out bench
 
 bench_setup
+# bench/Relay's Kestrel modes run the gRPC loads too (docs/benchmarks.md, "The layers above Kestrel").
+case " $TARGETS " in *" relay-"*) relay_publish ;; esac
 
 # measure ROUND TARGET SCENARIO: a short unmeasured warm run of the same shape, then the measured run; appends a line
 # to results.tsv.
