@@ -18,11 +18,12 @@ namespace MeshProxy.Browser;
 /// </summary>
 /// <remarks>
 /// Ours rather than Grpc.AspNetCore.Web 2.85.0's middleware, which was tried first (DefaultEnabled, in front of this
-/// same pipeline) and does not compose with YARP's forwarding: (1) it decodes a text request on
-/// IRequestBodyPipeFeature only, while YARP copies <see cref="HttpRequest.Body"/>, so base64 text went upstream as
-/// frames; read through a stream instead, its Base64PipeReader threw "Unexpected end of data when reading base64
-/// content" on every call, because YARP's StreamCopier starts with a zero-byte read; (2) its Base64PipeWriter threw
-/// ArgumentOutOfRangeException (BuffersExtensions.WriteMultiSegment) on YARP's response writes. So every
+/// same pipeline) and does not compose with the forwarder (YARP's then; ours reads and writes the same way): (1) it
+/// decodes a text request on IRequestBodyPipeFeature only, while the forwarder copies <see cref="HttpRequest.Body"/>,
+/// so base64 text went upstream as frames; read through a stream instead, its Base64PipeReader threw "Unexpected end
+/// of data when reading base64 content" on every call, because the copy starts with a zero-byte read; (2) its
+/// Base64PipeWriter threw ArgumentOutOfRangeException (BuffersExtensions.WriteMultiSegment) on the forwarder's
+/// response writes. So every
 /// <c>grpc-web-text</c> call failed, with the grpc-web npm client and with curl; only binary calls worked. What remains
 /// to do is small: a request read whole (browsers send whole bodies) and checked, and the response feature.
 /// </remarks>
@@ -75,7 +76,7 @@ internal sealed class GrpcWebGateway
             return;
         }
 
-        // 2. Present it as the gRPC call it stands for (PROTOCOL-WEB.md: the same call over HTTP/2): YARP streams the
+        // 2. Present it as the gRPC call it stands for (PROTOCOL-WEB.md: the same call over HTTP/2): the forwarder streams the
         //    request, sends "te: trailers" and completes the response only for HTTP/2 (see InnerGrpcContext).
         var protocol = request.Protocol;
         request.Protocol = HttpProtocol.Http2;

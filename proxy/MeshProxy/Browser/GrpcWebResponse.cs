@@ -9,7 +9,7 @@ namespace MeshProxy.Browser;
 
 /// <summary>
 /// The response side of a gRPC-Web call while it runs through the gRPC pipeline: the body (base64 for a text call),
-/// trailers kept here (YARP copies upstream trailers into a writable <see cref="IHttpResponseTrailersFeature"/>) and
+/// trailers kept here (the transform copies upstream trailers into a writable <see cref="IHttpResponseTrailersFeature"/>) and
 /// written into the body as the trailer frame when the response completes (PROTOCOL-WEB.md: flag 0x80, then
 /// <c>name: value\r\n</c> lines with lower-case names), and a reset that HTTP/1.1 can only honour by closing the connection.
 /// </summary>

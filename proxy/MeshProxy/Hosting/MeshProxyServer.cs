@@ -169,8 +169,6 @@ internal sealed class MeshProxyServer : IAsyncDisposable
         // and the sidecar's spans are its own (Observability/Tracing), so the category is off: Hosting's diagnostics were 3.4 % of the
         // busy CPU of a saturating unary run, and the Activity and scope about 0.5 KB of each call.
         builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
-        // YARP reports each forwarding failure as a Warning with a stack; GrpcProxyEndpoint logs the same event once, in our catalogue.
-        builder.Logging.AddFilter("Yarp", LogLevel.Error);
         // grpc-dotnet serves only the local health service; its per-call logs are not the sidecar's to show.
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddFilter("MeshProxy", LogLevel.Information);

@@ -2,6 +2,7 @@ using MeshProxy.Admin;
 using MeshProxy.Browser;
 using MeshProxy.Configuration.Reload;
 using MeshProxy.Discovery;
+using MeshProxy.Forwarding;
 using MeshProxy.Observability;
 using MeshProxy.Observability.AccessLog;
 using MeshProxy.Observability.Metrics;
@@ -19,6 +20,7 @@ using MeshProxy.TrafficPolicy.Retries;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace MeshProxy.Hosting;
 
@@ -29,7 +31,8 @@ internal static class MeshProxyServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(Random.Shared);
-        services.AddHttpForwarder();
+        // Our forwarding step behind YARP's contract (Forwarding/CallForwarder.cs says why).
+        services.TryAddSingleton<IHttpForwarder, CallForwarder>();
         services.TryAddSingleton(ConfigReloadOptions.Default);
         services.TryAddSingleton(sp => new ProxySnapshotProvider(
             sp.GetRequiredService<Random>(),

@@ -9,7 +9,7 @@ namespace MeshProxy.Protection;
 /// <summary>
 /// Holds a gRPC call back until its caller has committed to it, so a stream reset before its request is complete
 /// (HTTP/2 rapid reset, CVE-2023-44487: HEADERS + DATA + RST_STREAM) starts no upstream call. Kestrel runs the handler
-/// as soon as the request HEADERS end and YARP sends the upstream HEADERS as soon as forwarding starts, so without the
+/// as soon as the request HEADERS end and the forwarder sends the upstream HEADERS as soon as forwarding starts, so without the
 /// gate every reset stream whose RST_STREAM is still on the wire when the handler runs becomes a real backend call
 /// (issue 12; docs/reliability.md has the before/after figures).
 /// <para>

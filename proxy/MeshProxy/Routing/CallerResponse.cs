@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.Features;
 namespace MeshProxy.Routing;
 
 /// <summary>
-/// What stands between YARP and the caller's response for one forwarded call: the body written behind
+/// What stands between the forwarder and the caller's response for one forwarded call: the body written behind
 /// (<see cref="WriteBehindBody"/>), under the guard that gives a cut stream its reset code (<see cref="DownstreamGuard"/>).
 /// </summary>
 /// <remarks>

@@ -6,23 +6,12 @@ using Microsoft.AspNetCore.Http.Features;
 namespace MeshProxy.Routing;
 
 /// <summary>
-/// Stands between YARP and the caller's HTTP/2 stream for one call. It gives a cut stream the RST_STREAM code that says
-/// why, and lets a deadline that passes mid-stream end the call with DEADLINE_EXCEEDED in trailers when the forwarded
-/// bytes stop between two messages, rather than with a reset the caller reads as INTERNAL.
+/// Stands between the forwarder and the caller's HTTP/2 stream for one call. It lets a deadline that passes mid-stream
+/// end the call with DEADLINE_EXCEEDED in trailers when the forwarded bytes stop between two messages, rather than with
+/// a reset (CANCEL) that tells the caller less.
 /// </summary>
-/// <remarks>
-/// YARP resets a stream whose response copy was cancelled with code 0x2 and one whose copy failed with 0x8, the
-/// reverse of RFC 9113 §7 (0x2 INTERNAL_ERROR, 0x8 CANCEL): gRPC clients would read a deadline or a cancel as
-/// INTERNAL and an upstream that broke mid-stream as CANCELLED. The two codes are swapped back here. Still so in
-/// Yarp.ReverseProxy 2.3.0 (HttpForwarder.ResetOrAbort: <c>const int Cancelled = 2; const int InternalError = 8;</c>);
-/// StreamCutTests' Deadline_PassesInsideAMessage_StreamResetWithCancel and
-/// Upstream_BreaksAfterAMessage_StreamResetWithInternalError fail without the swap. Drop it when YARP sends RFC codes.
-/// </remarks>
 internal sealed class DownstreamGuard : IHttpResetFeature, IHttpResponseBodyFeature
 {
-    private const int InternalError = 0x2;
-    private const int Cancel = 0x8;
-
     private readonly IHttpResetFeature _reset;
     private readonly IHttpResponseBodyFeature _body;
     private readonly CancellationToken _deadline;
@@ -67,19 +56,13 @@ internal sealed class DownstreamGuard : IHttpResetFeature, IHttpResponseBodyFeat
 
     public void Reset(int errorCode)
     {
-        var code = errorCode switch
-        {
-            InternalError => Cancel,
-            Cancel => InternalError,
-            _ => errorCode,
-        };
         if (_deadline.IsCancellationRequested)
         {
-            _pendingReset = code;
+            _pendingReset = errorCode;
             return;
         }
 
-        _reset.Reset(code);
+        _reset.Reset(errorCode);
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ using Yarp.ReverseProxy.Forwarder;
 
 namespace MeshProxy.Routing;
 
-/// <summary>Reads what a finished YARP forward said about its destination (see <see cref="AttemptOutcomes"/>).</summary>
+/// <summary>Reads what a finished forward said about its destination (see <see cref="AttemptOutcomes"/>).</summary>
 internal static class ForwardedOutcome
 {
     /// <summary>The attempt's outcome, or null when the caller went away and the attempt says nothing.</summary>
@@ -25,7 +25,7 @@ internal static class ForwardedOutcome
         if (error != ForwarderError.None)
         {
             // A destination that answers before reading the whole request body (a Trailers-Only error, as gRPC servers
-            // send) makes YARP report a request-body error after a complete answer; the grpc-status is what it said.
+            // send) makes the forwarder report a request-body error after a complete answer; the grpc-status is what it said.
             return error is ForwarderError.RequestBodyClient or ForwarderError.RequestBodyDestination or ForwarderError.RequestBodyCanceled
                 && GrpcStatus(context) is { } answered
                 ? AttemptOutcomes.FromGrpcStatus(answered)

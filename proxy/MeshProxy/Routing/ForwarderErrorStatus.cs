@@ -4,9 +4,10 @@ using Yarp.ReverseProxy.Forwarder;
 namespace MeshProxy.Routing;
 
 /// <summary>
-/// The gRPC status for a YARP forwarding failure decided before the response started. Every upstream-side failure
-/// is UNAVAILABLE, the status gRPC clients treat as transient (gRPC doc/statuscodes.md: "the service is currently
-/// unavailable ... may be corrected by retrying"), as Envoy answers connect failures and resets before headers.
+/// The gRPC status for a forwarding failure (<see cref="ForwarderError"/>) decided before the response started. Every
+/// upstream-side failure is UNAVAILABLE, the status gRPC clients treat as transient (gRPC doc/statuscodes.md: "the
+/// service is currently unavailable ... may be corrected by retrying"), as Envoy answers connect failures and resets
+/// before headers.
 /// </summary>
 internal static class ForwarderErrorStatus
 {

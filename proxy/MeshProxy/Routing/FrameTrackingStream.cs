@@ -2,7 +2,7 @@ using MeshProxy.IO;
 
 namespace MeshProxy.Routing;
 
-/// <summary>The caller's response body as YARP writes it, with every byte that went through shown to a <see cref="GrpcFrameBoundary"/>.</summary>
+/// <summary>The caller's response body as the forwarder writes it, with every byte that went through shown to a <see cref="GrpcFrameBoundary"/>.</summary>
 internal sealed class FrameTrackingStream(Stream inner, GrpcFrameBoundary frames) : NonSeekableStream
 {
     /// <summary>A write failed part way: how much of it went out is unknown.</summary>

@@ -14,7 +14,7 @@ namespace MeshProxy.Routing;
 
 /// <summary>
 /// The request handler of the gRPC listener: route the call by :path and headers, start its <see cref="ProxyCall"/>
-/// (cluster, destination, deadline), forward with YARP, and turn every failure decided before the response started
+/// (cluster, destination, deadline), forward it (<see cref="IHttpForwarder"/>: our <c>CallForwarder</c>), and turn every failure decided before the response started
 /// into a gRPC status (gRPC callers always get gRPC answers). Retries and hedging run below, in the cluster's
 /// <see cref="RetryHandler"/>; telemetry reads the call after this returns.
 /// </summary>
@@ -157,12 +157,12 @@ internal sealed class GrpcProxyEndpoint
     }
 
     /// <summary>
-    /// Forwards with YARP, through the call (<see cref="ProxyCall.SendAsync"/>: the cluster's attempt loop), the call
-    /// copied as it is (<see cref="GrpcRequestTransformer"/>). The deadline (PROTOCOL-HTTP2.md, Timeout) cancels the
-    /// upstream call, retries and their backoff included; the handler sends upstream the time that is left. YARP links
-    /// the token it is given with the caller's RequestAborted in its own pooled source, so the call's deadline goes in
-    /// as it is (and a call without one passes no token at all): no linked source of ours. Awaited once per call, so
-    /// its state machine is pooled.
+    /// Forwards through the call (<see cref="ProxyCall.SendAsync"/>: the cluster's attempt loop), the call copied as it
+    /// is (<see cref="GrpcRequestTransformer"/>). The deadline (PROTOCOL-HTTP2.md, Timeout) cancels the upstream call,
+    /// retries and their backoff included; the handler sends upstream the time that is left. The forwarder links the
+    /// token it is given with the caller's RequestAborted in its own pooled source, so the call's deadline goes in as it
+    /// is (and a call without one passes no token at all): no linked source of ours. Awaited once per call, so its state
+    /// machine is pooled.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ForwarderError> ForwardAsync(HttpContext context, Route route, ProxyCall call)
@@ -174,8 +174,8 @@ internal sealed class GrpcProxyEndpoint
         var error = await _forwarder.SendAsync(context, prefix, call, route.RequestConfig, transformer, deadline).ConfigureAwait(false);
         call.MarkDeadlineExpired();
 
-        // The idle timeout fired before response headers while the request copy waited for the caller: YARP reports
-        // RequestTimedOut or RequestBodyClient depending on which failure it looked at first (CallerRequestBody). The
+        // The idle timeout fired before response headers while the request copy waited for the caller: the forwarder
+        // reports RequestTimedOut or RequestBodyClient depending on which failure it saw first (CallerRequestBody). The
         // caller was the side that stalled, so it is RequestBodyClient either way; a destination that had the whole
         // request and sent no headers in time still gets RequestTimedOut.
         if (call.RequestBody is { ReadCut: true } && error is ForwarderError.RequestTimedOut or ForwarderError.RequestBodyClient)
@@ -184,8 +184,8 @@ internal sealed class GrpcProxyEndpoint
             call.MarkCallerWentQuiet();
         }
 
-        // YARP blames the upstream for a read that failed; one that failed while it waited for the caller to take the
-        // last write stands for that write, whose failure was the caller's (a stalled caller cut by the idle timeout).
+        // The forwarder blames the upstream for a read that failed; one that failed while it waited for the caller to take
+        // the last write stands for that write, whose failure was the caller's (a stalled caller cut by the idle timeout).
         if (error == ForwarderError.ResponseBodyDestination && writeBehind is { CallerFailed: true })
         {
             error = ForwarderError.ResponseBodyClient;
@@ -266,7 +266,7 @@ internal sealed class GrpcProxyEndpoint
         var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
         if (context.Response.HasStarted)
         {
-            // YARP has reset the stream already: a status can no longer be sent without lying about the messages.
+            // The forwarder has reset the stream already: a status can no longer be sent without lying about the messages.
             RoutingLog.StreamFailed(_logger, route, path, error, exception);
             return;
         }
@@ -281,7 +281,7 @@ internal sealed class GrpcProxyEndpoint
             return;
         }
 
-        // Nothing reached the caller: whatever YARP prepared (502/504) becomes a gRPC status.
+        // Nothing reached the caller: whatever the forwarder prepared (502/504) becomes a gRPC status.
         var cluster = call.Cluster.Name;
         RoutingLog.UpstreamUnavailable(_logger, route, cluster, call.Destination!.Name, error, exception);
         var (code, message) = ForwarderErrorStatus.For(error, cluster);

@@ -23,7 +23,7 @@ internal sealed class Route
             // gRPC needs HTTP/2 end to end: trailers carry the status (PROTOCOL-HTTP2.md).
             Version = System.Net.HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            // YARP's ActivityTimeout resets on every read or write, so it is exactly a stream idle timeout.
+            // The forwarder's ActivityTimeout resets on every read or write, so it is exactly a stream idle timeout.
             ActivityTimeout = config.StreamIdleTimeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : config.StreamIdleTimeout,
             AllowResponseBuffering = false,
         };

@@ -15,15 +15,15 @@ namespace MeshProxy.Routing;
 /// </summary>
 /// <remarks>
 /// Why: Kestrel's HTTP/2 stream pipes pause at one byte, so every write waits until the connection's frame writer has
-/// taken it, behind every other stream of that connection; and YARP's copy loop holds its 64 KiB pooled buffer across
-/// the write. With 1,000 streams in flight most copies sat there: 542 live 64 KiB arrays, 35 of a 68 MB heap, and under
-/// a 96 MiB heap limit the sidecar ran out of memory. YARP gives its buffer back while a zero-byte read is pending, and
-/// that read is where the wait now happens, so only copies that are running hold a buffer.
+/// taken it, behind every other stream of that connection; and the forwarder's copy loop holds its 64 KiB pooled buffer
+/// across the write. With 1,000 streams in flight most copies sat there: 542 live 64 KiB arrays, 35 of a 68 MB heap,
+/// and under a 96 MiB heap limit the sidecar ran out of memory. The copy gives its buffer back while a zero-byte read is
+/// pending, and that read is where the wait now happens, so only copies that are running hold a buffer.
 /// <para>
 /// Order is kept: the next write, a flush or the completion of the response first waits for the flush before it. A
-/// flush that failed (the caller went away) is thrown from the next write, so YARP still blames the caller's side and
-/// not the upstream. Only YARP's copy writes here, one write or read at a time; the pipe writer is handed through for
-/// code that writes after the copy, when nothing is outstanding.
+/// flush that failed (the caller went away) is thrown from the next write, so the forwarder still blames the caller's
+/// side and not the upstream. Only the forwarder's copy writes here, one write or read at a time; the pipe writer is
+/// handed through for code that writes after the copy, when nothing is outstanding.
 /// </para>
 /// </remarks>
 internal sealed class WriteBehindBody : NonSeekableStream, IHttpResponseBodyFeature, IReadPacer
@@ -117,7 +117,7 @@ internal sealed class WriteBehindBody : NonSeekableStream, IHttpResponseBodyFeat
         await _inner.CompleteAsync().ConfigureAwait(false);
     }
 
-    // PipeWriter.Write copies before it returns, so YARP may reuse its buffer at once; the flush goes on without it.
+    // PipeWriter.Write copies before it returns, so the copy may reuse its buffer at once; the flush goes on without it.
     private void Send(ReadOnlySpan<byte> bytes, CancellationToken cancellationToken)
     {
         var writer = _inner.Writer;

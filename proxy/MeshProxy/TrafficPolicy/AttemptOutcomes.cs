@@ -35,7 +35,7 @@ internal static class AttemptOutcomes
     };
 
     /// <summary>
-    /// The outcome of a YARP failure, or null when the failure was the caller's (cancel, broken request body) and
+    /// The outcome of a forwarding failure, or null when the failure was the caller's (cancel, broken request body) and
     /// says nothing about the destination.
     /// </summary>
     public static AttemptOutcome? FromForwarderError(ForwarderError error) => error switch

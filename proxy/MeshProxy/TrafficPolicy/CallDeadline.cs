@@ -4,7 +4,7 @@ namespace MeshProxy.TrafficPolicy;
 /// A call's deadline (PROTOCOL-HTTP2.md, Timeout: the shorter of the caller's <c>grpc-timeout</c> and the route's
 /// <c>timeout</c>) as the call's one cancellation source: one object and one timer per call that has a deadline, none
 /// for a call without. It is started when the call has been routed and is read by every stage after: the overload
-/// gate's pending queue, the forwarder (YARP links it to the caller's <c>RequestAborted</c> in its own pooled
+/// gate's pending queue, the forwarder (it links it to the caller's <c>RequestAborted</c> in its own pooled
 /// source, so linking it here as well would only add a registration), the attempt loop's backoff and per-try
 /// timeout, and <c>grpc-timeout</c> upstream (<see cref="Remaining"/>).
 /// </summary>

@@ -14,7 +14,7 @@ namespace MeshProxy.TrafficPolicy;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Why one stream over the pipe: YARP reads <see cref="HttpRequest.Body"/>, and the server's body stream is itself an
+/// Why one stream over the pipe: the forwarder reads <see cref="HttpRequest.Body"/>, and the server's body stream is itself an
 /// async layer over the same pipe. With the recording and the cut marker as wrappers of their own, every read of the
 /// caller went through four streams. Reading the pipe here leaves one. <see cref="HttpRequest.BodyReader"/> always
 /// reads what <see cref="HttpRequest.Body"/> does: the server's own pipe, or a feature set together with a replaced body
@@ -22,17 +22,17 @@ namespace MeshProxy.TrafficPolicy;
 /// (the commit gate's held bytes).
 /// </para>
 /// <para>
-/// Why <see cref="ReadCut"/>: YARP 2.3.0 has one activity timer for both directions. When it fires before response
-/// headers with the request body still open, the upstream send (cancelled) and the request copy (its read from the
-/// caller cancelled: an input error) fail together, and <c>HttpForwarder.HandleRequestFailureAsync</c> reports whichever
-/// it sees first: <c>RequestBodyClient</c> when the copy has already finished, else <c>RequestTimedOut</c>, which counts
+/// Why <see cref="ReadCut"/>: the forwarder has one idle timer for both directions, as YARP's has. When it fires before
+/// response headers with the request body still open, the upstream send (cancelled) and the request copy (its read
+/// from the caller cancelled: an input error) fail together, and the forwarder's request-failure rule (YARP's, kept)
+/// reports whichever it sees first: <c>RequestBodyClient</c> when the copy has already finished, else <c>RequestTimedOut</c>, which counts
 /// against the destination. Which continuation runs first is the thread pool's choice. The marker says which side was
-/// waiting, whatever the order (the endpoint reads it once forwarding has ended; YARP has awaited the copy by then). A
+/// waiting, whatever the order (the endpoint reads it once forwarding has ended; the forwarder has awaited the copy by then). A
 /// copy that was writing upstream when the timer fired is not marked: that wait was the destination's.
 /// </para>
 /// <para>
 /// Why <see cref="StopReading"/>: the retry pump must stop reading the caller once no replay can follow and the upstream
-/// is gone. A token of its own would have made YARP link it to its activity token in a source per call; the reader can
+/// is gone. A token of its own would have made the forwarder link it to its idle token in a source per call; the reader can
 /// be woken for free instead. Only a read that is waiting is woken (<see cref="PipeReader.CancelPendingRead"/>): a stop
 /// may come after the call ended, when the server may have given the pipe to another request.
 /// </para>
@@ -111,7 +111,7 @@ internal sealed class CallerRequestBody : NonSeekableStream
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    /// <summary>Read once per waiting read by YARP's copy, so its state machine comes from the runtime's pool.</summary>
+    /// <summary>Read once per waiting read by the forwarder's copy, so its state machine comes from the runtime's pool.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> WaitAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
@@ -175,7 +175,7 @@ internal sealed class CallerRequestBody : NonSeekableStream
 
         if (destination.IsEmpty && !buffer.IsEmpty)
         {
-            // YARP waits for data with a zero-byte read before it rents a buffer: that 0 is no END_STREAM. Nothing is
+            // The forwarder's copy waits for data with a zero-byte read before it rents a buffer: that 0 is no END_STREAM. Nothing is
             // consumed or examined, so the next read returns the same bytes at once.
             _reader.AdvanceTo(buffer.Start);
             count = 0;

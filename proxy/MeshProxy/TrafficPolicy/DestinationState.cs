@@ -38,7 +38,7 @@ internal sealed class DestinationState(string name, string prefix)
 
     public string Name { get; } = name;
 
-    /// <summary>The URI prefix YARP puts before the request's :path, without a trailing slash.</summary>
+    /// <summary>The URI prefix the forwarder puts before the request's :path, without a trailing slash.</summary>
     public string Prefix { get; } = prefix;
 
     /// <summary>The upstream request URI of each method called here, made once.</summary>

@@ -13,9 +13,9 @@ namespace MeshProxy.TrafficPolicy;
 /// Everything the pipeline knows about one proxied call, made once when a route has matched and read by every stage
 /// after it: the route's policy, the cluster and destination of each try (<see cref="CallAttempt"/>), the deadline,
 /// the replay buffer, the retry budget slot, the caller's identity and how the call ended. It is the call's one
-/// HttpContext feature, and the invoker YARP forwards the call with: <see cref="SendAsync"/> hands YARP's upstream
-/// request and the call together to the attempt loop of the cluster the split picked (<see cref="RetryHandler"/>), so
-/// the request does not carry the call in its <c>Options</c> (a dictionary per call).
+/// HttpContext feature, and the invoker the forwarder sends the call with: <see cref="SendAsync"/> hands the
+/// forwarder's upstream request and the call together to the attempt loop of the cluster the split picked
+/// (<see cref="RetryHandler"/>), so the request does not carry the call in its <c>Options</c> (a dictionary per call).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -163,7 +163,7 @@ internal sealed class ProxyCall : HttpMessageInvoker
         return call;
     }
 
-    /// <summary>YARP's upstream request for this call: sent, retried or hedged by the picked cluster's attempt loop.</summary>
+    /// <summary>The forwarder's upstream request for this call: sent, retried or hedged by the picked cluster's attempt loop.</summary>
     public override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
         _picked.Client.Retries.SendCallAsync(request, this, cancellationToken);
 

@@ -91,7 +91,7 @@ internal sealed class Http2Stream : IHeaderSink
         if (cancellationToken.CanBeCanceled)
         {
             // The token covers the whole call, the response body included, as SocketsHttpHandler's does for HTTP/2:
-            // YARP cancels it when the caller goes away or the deadline ends.
+            // the forwarder cancels it when the caller goes away or the deadline ends.
             _cancellationToken = cancellationToken;
             _cancellation = cancellationToken.UnsafeRegister(CancelCallback, this);
         }

@@ -4,7 +4,7 @@ using MeshProxy.Configuration;
 namespace MeshProxy.Upstream;
 
 /// <summary>
-/// The lean HTTP/2 client (<c>http2: { client: lean }</c>): the handler YARP's forwarder sends a cluster's calls
+/// The lean HTTP/2 client (<c>http2: { client: lean }</c>): the handler the forwarder sends a cluster's calls
 /// through instead of SocketsHttpHandler, one <see cref="Http2ConnectionPool"/> per destination.
 /// </summary>
 /// <remarks>

@@ -9,7 +9,7 @@ namespace MeshProxy.Upstream;
 /// A response's fields as the proxy reads and forwards them, wherever the client keeps them: in the message's own
 /// collections, or, for a call that took the caller's headers (<see cref="CallerHeaders"/>), in the lean client's
 /// <see cref="HeaderFieldList"/>s, which skip <see cref="System.Net.Http.Headers.HttpHeaders"/> both ways (a
-/// descriptor lookup per field as the block is decoded, then YARP's copy out of them).
+/// descriptor lookup per field as the block is decoded, then the transform's copy out of them).
 /// </summary>
 /// <remarks>
 /// The copy to the caller follows YARP's response transform (<c>HttpTransformer.TransformResponseAsync</c> and
@@ -49,7 +49,7 @@ internal static class UpstreamResponseFields
 
     /// <summary>
     /// Copies the response's header fields to the caller's response when the lean client kept them; false when they are
-    /// in the message's collections (YARP's transform copies those).
+    /// in the message's collections (YARP's transform, <c>HttpTransformer</c>, copies those).
     /// </summary>
     public static bool TryCopyHeaders(HttpResponseMessage response, HttpResponse destination)
     {

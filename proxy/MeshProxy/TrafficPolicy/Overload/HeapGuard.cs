@@ -8,7 +8,7 @@ namespace MeshProxy.TrafficPolicy.Overload;
 /// <c>stop_accepting_requests</c>) for the resource a .NET sidecar dies of. The limit is the GC's own
 /// (<see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>: <c>DOTNET_GCHeapHardLimit</c>, or 75 % of the container's
 /// memory limit), so a 128Mi pod stops taking calls at about 82 MiB rather than meet an <see cref="OutOfMemoryException"/>
-/// in YARP's 64 KiB copy buffer or the upstream connection's header decoder, which fails every call on that
+/// in the forwarder's 64 KiB copy buffer or the upstream connection's header decoder, which fails every call on that
 /// connection, and on a background thread, which ends the process. Calls in flight go on; refused callers get
 /// UNAVAILABLE with <c>x-meshproxy-overloaded</c>, which a client may retry on another replica.
 /// <para>

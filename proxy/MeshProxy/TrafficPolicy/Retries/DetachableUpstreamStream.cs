@@ -27,8 +27,8 @@ internal sealed class DetachableUpstreamStream(Stream upstream, ReplayBody body)
 
         try
         {
-            // Flushed here rather than by YARP's copy: each piece of a client-streaming call goes out when it is read
-            // (LiveBodyContent says why YARP's copy does not flush).
+            // Flushed here rather than by the forwarder's copy: each piece of a client-streaming call goes out when it
+            // is read (LiveBodyContent says why the forwarder's copy does not flush).
             await upstream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
             await upstream.FlushAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -3,16 +3,16 @@ using System.Net;
 namespace MeshProxy.TrafficPolicy.Retries;
 
 /// <summary>
-/// The request content of the attempt that reads the caller's body: YARP's content, pumped through a
+/// The request content of the attempt that reads the caller's body: the forwarder's content, pumped through a
 /// <see cref="DetachableUpstreamStream"/>. Only the first attempt with a body to send uses it; later attempts replay.
 /// </summary>
 /// <remarks>
-/// YARP's content is copied under the token YARP sent the request with, its own activity source's, and nothing else.
-/// YARP 2.3.0 then neither links that token to ours in a source of its own per call, nor flushes after each write
-/// (the upstream stream here flushes each write itself), nor lifts the caller's body limits again (the gRPC
-/// listener lifted them before the body was read, when YARP's attempt only logs a warning). Together that was 1.3 %
-/// of the proxy's CPU (docs/benchmarks.md). The pump is stopped through the caller's reader instead of a token
-/// (<see cref="CallerRequestBody.StopReading"/>). Another token would cost only what it did before.
+/// The forwarder's content is copied under the token the forwarder sent the request with, its own idle source's, and
+/// nothing else. The content then neither links that token to ours in a source of its own per call, nor flushes after
+/// each write (the upstream stream here flushes each write itself). With YARP's forwarder that was 1.3 % of the
+/// proxy's CPU (docs/benchmarks.md); <c>Forwarding/CallerBodyContent</c> keeps the rule. The pump is stopped through the
+/// caller's reader instead of a token (<see cref="CallerRequestBody.StopReading"/>). Another token would cost only what
+/// it did before.
 /// </remarks>
 internal sealed class LiveBodyContent : HttpContent
 {
@@ -23,8 +23,8 @@ internal sealed class LiveBodyContent : HttpContent
 
     /// <summary>
     /// Pumps <paramref name="inner"/>, which reads <paramref name="caller"/> (null when the caller's body is read by
-    /// something else), recording into <paramref name="body"/>; <paramref name="forwarderToken"/> is the one YARP
-    /// passed to the handler.
+    /// something else), recording into <paramref name="body"/>; <paramref name="forwarderToken"/> is the one the
+    /// forwarder passed to the handler.
     /// </summary>
     public LiveBodyContent(HttpContent inner, ReplayBody body, CallerRequestBody? caller, CancellationToken forwarderToken)
     {
@@ -48,7 +48,7 @@ internal sealed class LiveBodyContent : HttpContent
 
         // Not the handler's token: HttpClient cancels it when this upstream stops wanting the body, and the pump must
         // then go on reading the caller for a replay, so it only tells the body. The body stops the pump through the
-        // caller's reader once no replay can follow; YARP's token (caller abort, idle timeout) ends the copy too.
+        // caller's reader once no replay can follow; the forwarder's token (caller abort, idle timeout) ends the copy too.
         using var registration = cancellationToken.UnsafeRegister(static state => ((ReplayBody)state!).UpstreamGone(), body);
         try
         {

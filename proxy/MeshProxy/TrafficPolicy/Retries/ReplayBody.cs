@@ -7,7 +7,7 @@ namespace MeshProxy.TrafficPolicy.Retries;
 /// </summary>
 /// <remarks>
 /// <para>
-/// One reader of the caller exists: YARP's request content, pumped by the first attempt that sends a body
+/// One reader of the caller exists: the forwarder's request content, pumped by the first attempt that sends a body
 /// (<see cref="LiveBodyContent"/>). It reads through <see cref="CallerRequestBody"/>, which records every byte
 /// here, and writes through <see cref="DetachableUpstreamStream"/>, which keeps the pump reading the caller when the
 /// upstream stops taking bytes (it answered early, or failed), so the body can still be completed for a replay.

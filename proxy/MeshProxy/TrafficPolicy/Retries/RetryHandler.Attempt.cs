@@ -41,7 +41,7 @@ internal sealed partial class RetryHandler
         var perTry = call.TryTimeoutFor(perTryTimeout, cancellationToken);
         try
         {
-            // Tries in the cluster YARP called go straight to this handler's inner one; others to their cluster's.
+            // Tries in the cluster the forwarder called go straight to this handler's inner one; others to their cluster's.
             var response = await (ReferenceEquals(cluster, call.First!.Cluster) ? this : cluster.Client.Retries).SendTryAsync(message, call, perTry?.Token ?? cancellationToken).ConfigureAwait(false);
             perTry?.Stop();
             return new Tried(response, null, null, PerTryTimedOut: false);

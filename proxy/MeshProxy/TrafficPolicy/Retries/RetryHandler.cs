@@ -7,11 +7,11 @@ namespace MeshProxy.TrafficPolicy.Retries;
 
 /// <summary>
 /// The attempt loop of a <see cref="ProxyCall"/> (gRPC A6 retries and hedging, Envoy's retry policy knobs), inside each
-/// cluster's <see cref="HttpMessageInvoker"/>. YARP only ever sees the response the caller gets, so nothing of a failed
-/// or losing try (headers included) reaches the caller, and YARP itself stays untouched.
+/// cluster's <see cref="HttpMessageInvoker"/>. The forwarder only ever sees the response the caller gets, so nothing of
+/// a failed or losing try (headers included) reaches the caller, and the forwarder knows nothing of tries.
 /// </summary>
 /// <remarks>
-/// YARP forwards a call through the call itself (<see cref="ProxyCall.SendAsync"/>), which hands the upstream request
+/// The forwarder sends a call through the call itself (<see cref="ProxyCall.SendAsync"/>), which hands the upstream request
 /// to <see cref="SendCallAsync"/>: the handler writes its <c>grpc-timeout</c> and lets the observer (tracing) hear of
 /// it, then sends it once when the call may not be repeated. A request sent through the cluster's invoker (a retry
 /// this handler sends through another cluster's client) passes straight through. Otherwise, per try of

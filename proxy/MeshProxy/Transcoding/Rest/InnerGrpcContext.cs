@@ -25,10 +25,10 @@ internal static class InnerGrpcContext
         var outer = context.Features.Get<IHttpRequestFeature>();
         var requestFeature = new HttpRequestFeature
         {
-            // The inner call is an HTTP/2 gRPC call whatever protocol the caller spoke. Yarp.ReverseProxy 2.3.0
-            // reads that from Protocol alone: only for HTTP/2 does it stream the request and complete the response
-            // explicitly (HttpForwarder: isStreamingRequest = IsHttp2OrGreater(Protocol) && IsGrpcContentType) and
-            // forward "te: trailers" (HttpTransformer), which PROTOCOL-HTTP2.md requires on every gRPC request.
+            // The inner call is an HTTP/2 gRPC call whatever protocol the caller spoke. The forwarder reads that from
+            // Protocol alone, as YARP's did: only for HTTP/2 does it stream the request and complete the response
+            // explicitly (CallForwarder: HTTP/2 and application/grpc), and YARP's HttpTransformer forwards
+            // "te: trailers" only then, which PROTOCOL-HTTP2.md requires on every gRPC request.
             // TranscodingHeaderAndBodyTests.RequestHeaders_ChosenOnes_BecomeGrpcMetadata fails with the caller's protocol.
             Protocol = "HTTP/2",
             Scheme = outer?.Scheme ?? "http",

@@ -9,8 +9,8 @@ using Microsoft.AspNetCore.Http.Features;
 namespace MeshProxy.Transcoding.Rest;
 
 /// <summary>
-/// The response side of the inner gRPC call: what YARP (or <c>GrpcProxyEndpoint</c> for a Trailers-Only refusal)
-/// writes lands here instead of on the wire. Status and headers are kept, trailers are kept (YARP copies upstream
+/// The response side of the inner gRPC call: what the forwarder (or <c>GrpcProxyEndpoint</c> for a Trailers-Only refusal)
+/// writes lands here instead of on the wire. Status and headers are kept, trailers are kept (the transform copies upstream
 /// trailers when <see cref="IHttpResponseTrailersFeature.Trailers"/> is writable), and the body is split into gRPC
 /// length-prefixed messages (PROTOCOL-HTTP2.md, Length-Prefixed-Message) handed one by one to a callback that turns
 /// them into JSON on the real response as they arrive.
