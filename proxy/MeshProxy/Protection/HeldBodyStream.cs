@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using MeshProxy.IO;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -10,7 +11,7 @@ namespace MeshProxy.Protection;
 /// it left pending (if it stopped waiting with one in flight), then the body as Kestrel serves it. Only one read is
 /// ever in flight on Kestrel's reader, so it never sees two ("Reading is already in progress").
 /// </summary>
-internal sealed class HeldBodyStream(ReadOnlyMemory<byte> held, Task<ReadResult>? pending, PipeReader reader, Stream body) : Stream
+internal sealed class HeldBodyStream(ReadOnlyMemory<byte> held, Task<ReadResult>? pending, PipeReader reader, Stream body) : NonSeekableStream
 {
     /// <summary>
     /// Becomes the request's body, and its pipe too: <see cref="HttpRequest.BodyReader"/> (what the forwarder reads)
@@ -38,13 +39,7 @@ internal sealed class HeldBodyStream(ReadOnlyMemory<byte> held, Task<ReadResult>
 
     public override bool CanRead => true;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -83,10 +78,6 @@ internal sealed class HeldBodyStream(ReadOnlyMemory<byte> held, Task<ReadResult>
     public override void Flush()
     {
     }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -1,4 +1,5 @@
 using MeshProxy.Forwarding;
+using MeshProxy.IO;
 
 namespace MeshProxy.Tests.Forwarding;
 
@@ -106,17 +107,11 @@ public sealed class BodyCopyTests
         Assert.False(idle.CancelledByLinkedToken);
     }
 
-    private sealed class FailingStream(bool failReads) : Stream
+    private sealed class FailingStream(bool failReads) : NonSeekableStream
     {
         public override bool CanRead => true;
 
-        public override bool CanSeek => false;
-
         public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             failReads && !buffer.IsEmpty ? ValueTask.FromException<int>(new IOException("read failed")) : ValueTask.FromResult(0);
@@ -129,10 +124,6 @@ public sealed class BodyCopyTests
         }
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
@@ -157,19 +148,13 @@ public sealed class BodyCopyTests
     }
 
     /// <summary>A source whose reads wait until their token is cancelled.</summary>
-    private sealed class WaitingStream : Stream
+    private sealed class WaitingStream : NonSeekableStream
     {
         public TaskCompletionSource Waiting { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public override bool CanRead => true;
 
-        public override bool CanSeek => false;
-
         public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -183,10 +168,6 @@ public sealed class BodyCopyTests
         }
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
