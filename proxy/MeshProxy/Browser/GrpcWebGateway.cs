@@ -23,9 +23,9 @@ namespace MeshProxy.Browser;
 /// so base64 text went upstream as frames; read through a stream instead, its Base64PipeReader threw "Unexpected end
 /// of data when reading base64 content" on every call, because the copy starts with a zero-byte read; (2) its
 /// Base64PipeWriter threw ArgumentOutOfRangeException (BuffersExtensions.WriteMultiSegment) on the forwarder's
-/// response writes. So every
-/// <c>grpc-web-text</c> call failed, with the grpc-web npm client and with curl; only binary calls worked. What remains
-/// to do is small: a request read whole (browsers send whole bodies) and checked, and the response feature.
+/// response writes. So every <c>grpc-web-text</c> call failed, with the grpc-web npm client and with curl; only binary
+/// calls worked. What remains to do is small: a request read whole (browsers send whole bodies) and checked, and the
+/// response feature.
 /// </remarks>
 internal sealed class GrpcWebGateway
 {

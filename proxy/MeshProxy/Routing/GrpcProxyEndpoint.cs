@@ -14,9 +14,10 @@ namespace MeshProxy.Routing;
 
 /// <summary>
 /// The request handler of the gRPC listener: route the call by :path and headers, start its <see cref="ProxyCall"/>
-/// (cluster, destination, deadline), forward it (<see cref="IHttpForwarder"/>: our <c>CallForwarder</c>), and turn every failure decided before the response started
-/// into a gRPC status (gRPC callers always get gRPC answers). Retries and hedging run below, in the cluster's
-/// <see cref="RetryHandler"/>; telemetry reads the call after this returns.
+/// (cluster, destination, deadline), forward it (<see cref="IHttpForwarder"/>: our <c>CallForwarder</c>), and turn
+/// every failure decided before the response started into a gRPC status (gRPC callers always get gRPC answers).
+/// Retries and hedging run below, in the cluster's <see cref="RetryHandler"/>; telemetry reads the call after this
+/// returns.
 /// </summary>
 internal sealed class GrpcProxyEndpoint
 {
