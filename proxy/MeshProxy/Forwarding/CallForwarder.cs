@@ -61,7 +61,8 @@ internal sealed class CallForwarder : IHttpForwarder
                     VersionPolicy = requestConfig.VersionPolicy ?? HttpVersionPolicy.RequestVersionOrLower,
                 };
 
-                if (HasBody(context))
+                // Kestrel and the transcoder's inner call both say whether a request can have a body (no for a GET).
+                if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true)
                 {
                     body = new CallerBodyContent(request, streaming, idle);
                     message.Content = body;
@@ -76,10 +77,6 @@ internal sealed class CallForwarder : IHttpForwarder
 
                 idle.Activity();
                 message.RequestUri ??= new Uri(string.Concat(destinationPrefix.AsSpan().TrimEnd('/'), request.Path.ToUriComponent(), request.QueryString.ToUriComponent()), UriKind.Absolute);
-                if (requestConfig.AllowResponseBuffering != true)
-                {
-                    context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-                }
 
                 created = true;
                 response = await httpClient.SendAsync(message, idle.Token).ConfigureAwait(false);
@@ -254,15 +251,7 @@ internal sealed class CallForwarder : IHttpForwarder
             _ => ForwarderError.ResponseBodyCanceled,
         };
         Report(context, error, failure);
-        if (!context.Response.HasStarted)
-        {
-            context.Response.Clear();
-            context.Response.StatusCode = StatusCodes.Status502BadGateway;
-            return error;
-        }
-
-        // Started: only a reset tells the caller that what it got is not the whole answer.
-        ResetOrAbort(context, cancelled: copied == CopyResult.Canceled);
+        EndFailed(context, StatusCodes.Status502BadGateway, cancelled: copied == CopyResult.Canceled);
         return error;
     }
 
@@ -283,14 +272,7 @@ internal sealed class CallForwarder : IHttpForwarder
         }
 
         Report(context, error, new AggregateException(sendError, other));
-        if (!context.Response.HasStarted)
-        {
-            context.Response.Clear();
-            context.Response.StatusCode = statusCode;
-            return error;
-        }
-
-        ResetOrAbort(context, cancelled: false);
+        EndFailed(context, statusCode, cancelled: false);
         return error;
     }
 
@@ -320,8 +302,19 @@ internal sealed class CallForwarder : IHttpForwarder
     private static void Report(HttpContext context, ForwarderError error, Exception exception) =>
         context.Features.Set<IForwarderErrorFeature>(new ForwardingFailure(error, exception));
 
-    private static void ResetOrAbort(HttpContext context, bool cancelled)
+    /// <summary>
+    /// A failed call's end: before anything was sent, a clean status (the endpoint makes it a gRPC one); after, only a
+    /// reset tells the caller that what it got is not the whole answer.
+    /// </summary>
+    private static void EndFailed(HttpContext context, int statusCode, bool cancelled)
     {
+        if (!context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            context.Response.StatusCode = statusCode;
+            return;
+        }
+
         if (context.Features.Get<IHttpResetFeature>() is { } reset)
         {
             // RFC 9113 error codes: CANCEL, INTERNAL_ERROR.
@@ -348,35 +341,6 @@ internal sealed class CallForwarder : IHttpForwarder
 
         return contentType.Length == Grpc.Length
             || (MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.MatchesMediaType(Grpc));
-    }
-
-    /// <summary>Whether the call has a body to send (the server says, for the protocols that can tell).</summary>
-    private static bool HasBody(HttpContext context)
-    {
-        if (context.Features.Get<IHttpRequestBodyDetectionFeature>() is { } detection)
-        {
-            return detection.CanHaveBody;
-        }
-
-        var request = context.Request;
-        if (request.Headers.TryGetValue(HeaderNames.TransferEncoding, out var encoding) && encoding.Count == 1
-            && string.Equals("chunked", encoding.ToString(), StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        if (request.Headers.ContentLength is { } length)
-        {
-            return length > 0;
-        }
-
-        if (!HttpProtocol.IsHttp2(request.Protocol) && !HttpProtocol.IsHttp3(request.Protocol))
-        {
-            return false;
-        }
-
-        var method = request.Method;
-        return !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsDelete(method) || HttpMethods.IsConnect(method) || HttpMethods.IsTrace(method));
     }
 
     private static HttpMethod Method(string method) => HttpMethods.IsPost(method) ? HttpMethod.Post : HttpMethod.Parse(method);

@@ -25,7 +25,6 @@ internal sealed class Route
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             // The forwarder's ActivityTimeout resets on every read or write, so it is exactly a stream idle timeout.
             ActivityTimeout = config.StreamIdleTimeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : config.StreamIdleTimeout,
-            AllowResponseBuffering = false,
         };
     }
 
