@@ -94,9 +94,11 @@ internal sealed class RetryBudget
     /// </summary>
     public bool TryTake(int activeCalls, out bool slot)
     {
-        slot = TryAcquire(activeCalls);
+        // The slot is taken under the lock that counts the retry: taken before it, a retry holding a slot could be
+        // counted after others had spent the credit it was meant to use, and a burst would get one retry too many.
         lock (_lock)
         {
+            slot = TryAcquire(activeCalls);
             var bucket = Bucket();
             if (!slot && Credit() < 1)
             {
