@@ -1,9 +1,9 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using MeshProxy.Grpc;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace MeshProxy.Forwarding;
@@ -48,7 +48,9 @@ internal sealed class CallForwarder : IHttpForwarder
         try
         {
             var request = context.Request;
-            var streaming = HttpProtocol.IsHttp2(request.Protocol) && IsGrpc(request.ContentType);
+            // Every gRPC content type (application/grpc and its +proto, +json forms): YARP's exact application/grpc left a
+            // +proto call's response uncompleted, and a status sent while its caller still streamed never reached it.
+            var streaming = HttpProtocol.IsHttp2(request.Protocol) && GrpcProtocol.IsGrpcContentType(request.ContentType);
             CallerBodyContent? body = null;
             HttpResponseMessage response;
             var created = false;
@@ -326,22 +328,6 @@ internal sealed class CallForwarder : IHttpForwarder
     }
 
     private static bool IsResponseSet(HttpResponse response) => response.StatusCode != StatusCodes.Status200OK || response.HasStarted;
-
-    /// <summary>
-    /// Whether the body is streamed as a gRPC call's: <c>application/grpc</c> exactly, parameters aside (a
-    /// <c>+proto</c> suffix is not, as YARP has it). The common value is matched without parsing.
-    /// </summary>
-    private static bool IsGrpc(string? contentType)
-    {
-        const string Grpc = "application/grpc";
-        if (contentType is null || !contentType.StartsWith(Grpc, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        return contentType.Length == Grpc.Length
-            || (MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.MatchesMediaType(Grpc));
-    }
 
     private static HttpMethod Method(string method) => HttpMethods.IsPost(method) ? HttpMethod.Post : HttpMethod.Parse(method);
 

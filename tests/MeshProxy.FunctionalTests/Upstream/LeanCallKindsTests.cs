@@ -216,6 +216,43 @@ public sealed class LeanCallKindsTests : IClassFixture<LeanBackendsFixture>, IDi
         Assert.Equal("A chat message needs text.", ex.Status.Detail);
     }
 
+    [Theory]
+    [MemberData(nameof(UpstreamClients.Both), MemberType = typeof(UpstreamClients))]
+    public async Task GrpcProtoContentType_BidiStreaming_InterleavedAnswers(string client)
+    {
+        // application/grpc+proto is as much a gRPC call as application/grpc (connect-node's gRPC transport sends it):
+        // each message must be sent on as it comes, not held for the request's end.
+        using var channel = GrpcChannel.ForAddress(_fixture.SampleProxy, new GrpcChannelOptions { HttpHandler = new GrpcProtoContentType() });
+        using var call = new PaymentService.PaymentServiceClient(channel).PaymentChat(Headers(client));
+
+        for (var i = 0; i < 3; i++)
+        {
+            await call.RequestStream.WriteAsync(new ChatMessage { SessionId = $"s-proto-{client}", Sender = "client", Text = $"question {i}" }).DefaultTimeout();
+            Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout());
+            Assert.Equal($"s-proto-{client}", call.ResponseStream.Current.SessionId);
+        }
+
+        await call.RequestStream.CompleteAsync().DefaultTimeout();
+        Assert.False(await call.ResponseStream.MoveNext().DefaultTimeout());
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(UpstreamClients.Both), MemberType = typeof(UpstreamClients))]
+    public async Task GrpcProtoContentType_DuplexError_StatusReachesACallerStillSending(string client)
+    {
+        // The backend ends the call while the caller's request stream is still open: the status must reach the caller
+        // without waiting for a request end the caller will only send after it.
+        using var channel = GrpcChannel.ForAddress(_fixture.SampleProxy, new GrpcChannelOptions { HttpHandler = new GrpcProtoContentType() });
+        using var call = new PaymentService.PaymentServiceClient(channel).PaymentChat(Headers(client));
+
+        await call.RequestStream.WriteAsync(new ChatMessage { SessionId = "s-proto-err", Sender = "client", Text = " " }).DefaultTimeout();
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext()).DefaultTimeout();
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Equal("A chat message needs text.", ex.Status.Detail);
+    }
+
     public void Dispose()
     {
         var errors = _fixture.Logs.Errors.Skip(_errorsBefore).ToArray();
@@ -234,6 +271,16 @@ public sealed class LeanCallKindsTests : IClassFixture<LeanBackendsFixture>, IDi
     }
 
     private static Metadata Headers(string client) => new() { { UpstreamClients.Header, client } };
+
+    /// <summary>Sends Grpc.Net.Client's calls as <c>application/grpc+proto</c>, as connect-node's gRPC transport does.</summary>
+    private sealed class GrpcProtoContentType() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc+proto");
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 
     /// <summary>gRPC senders may leave base64 padding off (PROTOCOL-HTTP2.md); .NET's decoder wants it.</summary>
     private static string Pad(string base64) => base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
