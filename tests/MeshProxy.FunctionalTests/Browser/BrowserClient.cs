@@ -4,7 +4,7 @@ using MeshProxy.TestSupport;
 
 namespace MeshProxy.FunctionalTests.Browser;
 
-/// <summary>Runs tests/node/browser/client.mjs: one call by a browser-protocol client nobody here wrote.</summary>
+/// <summary>Runs tests/node/browser/client.mjs: one call by a browser-protocol (or connect-node gRPC) client nobody here wrote.</summary>
 internal static class BrowserClient
 {
     /// <summary>The clients and protocols proven: name, client package, protocol, binary (proto) or not (JSON / grpc-web-text).</summary>

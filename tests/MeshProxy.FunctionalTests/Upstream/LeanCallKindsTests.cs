@@ -1,6 +1,7 @@
 using System.Text;
 using Grpc.Core;
 using Grpc.Net.Client;
+using MeshProxy.FunctionalTests.Browser;
 using MeshProxy.FunctionalTests.Infrastructure;
 using MeshProxy.FunctionalTests.SampleBackends;
 using MeshProxy.Samples.Payments.V1;
@@ -12,8 +13,9 @@ namespace MeshProxy.FunctionalTests.Upstream;
 
 /// <summary>
 /// Every call kind through each client's cluster to a grpc-js server (driven by grpc-js) and to a grpc-dotnet sample
-/// backend (driven by Grpc.Net.Client): messages, metadata of both kinds byte for byte, statuses and trailers come back
-/// as the backend sent them. Each theory runs for <c>sockets</c> (today's client, the reference) and <c>lean</c>.
+/// backend (driven by Grpc.Net.Client, and by connect-node's own gRPC client, which sends <c>application/grpc+proto</c>):
+/// messages, metadata of both kinds byte for byte, statuses and trailers come back as the backend sent them. Each theory
+/// runs for <c>sockets</c> (today's client, the reference) and <c>lean</c>.
 /// </summary>
 public sealed class LeanCallKindsTests : IClassFixture<LeanBackendsFixture>, IDisposable
 {
@@ -253,6 +255,40 @@ public sealed class LeanCallKindsTests : IClassFixture<LeanBackendsFixture>, IDi
         Assert.Equal("A chat message needs text.", ex.Status.Detail);
     }
 
+    [Theory]
+    [MemberData(nameof(UpstreamClients.Both), MemberType = typeof(UpstreamClients))]
+    public async Task ConnectNodeGrpc_Unary_MessageAndBackendMetadata(string client)
+    {
+        // connect-node's own gRPC implementation (not grpc-js), which sends application/grpc+proto.
+        var result = await BrowserClient.CallAsync(_fixture.SampleProxy, "connect-node/grpc/proto", "/users.v1.UserService/GetUser", new { userId = "u-1002" }, ConnectHeaders(client));
+
+        Assert.True(result.Code == 0, result.ToString());
+        Assert.Equal("Grace Hopper", Assert.Single(result.Messages)!["displayName"]!.GetValue<string>());
+        Assert.Equal("v1", result.Metadata("x-backend-version"));
+    }
+
+    [Theory]
+    [MemberData(nameof(UpstreamClients.Both), MemberType = typeof(UpstreamClients))]
+    public async Task ConnectNodeGrpc_ServerStreaming_EveryMessageInOrder(string client)
+    {
+        var result = await BrowserClient.CallAsync(_fixture.SampleProxy, "connect-node/grpc/proto", "/users.v1.UserService/ListUsers", new { pageSize = 4 }, ConnectHeaders(client));
+
+        Assert.True(result.Code == 0, result.ToString());
+        Assert.Equal(["u-1001", "u-1002", "u-1003", "u-1004"], result.Messages.Select(m => m!["userId"]!.GetValue<string>()));
+    }
+
+    [Theory]
+    [MemberData(nameof(UpstreamClients.Both), MemberType = typeof(UpstreamClients))]
+    public async Task ConnectNodeGrpc_ApplicationError_CodeMessageAndMetadata(string client)
+    {
+        var result = await BrowserClient.CallAsync(_fixture.SampleProxy, "connect-node/grpc/proto", "/users.v1.UserService/GetUser", new { userId = "u-404" }, ConnectHeaders(client));
+
+        Assert.True(result.Code == 5, result.ToString());
+        Assert.Contains("u-404", result.Message, StringComparison.Ordinal);
+        Assert.Equal("v1", result.Metadata("x-backend-version"));
+        Assert.Empty(result.Messages);
+    }
+
     public void Dispose()
     {
         var errors = _fixture.Logs.Errors.Skip(_errorsBefore).ToArray();
@@ -271,6 +307,8 @@ public sealed class LeanCallKindsTests : IClassFixture<LeanBackendsFixture>, IDi
     }
 
     private static Metadata Headers(string client) => new() { { UpstreamClients.Header, client } };
+
+    private static Dictionary<string, string> ConnectHeaders(string client) => new() { [UpstreamClients.Header] = client };
 
     /// <summary>Sends Grpc.Net.Client's calls as <c>application/grpc+proto</c>, as connect-node's gRPC transport does.</summary>
     private sealed class GrpcProtoContentType() : DelegatingHandler(new SocketsHttpHandler())

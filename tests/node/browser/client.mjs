@@ -1,5 +1,6 @@
 // Browser-protocol clients nobody here wrote, pointed at the sidecar's REST listener. Usage: node client.mjs '<json scenario>'
-// Scenario: { client: "connect-web" | "connect-node" | "grpc-web", protocol: "grpc-web" | "connect" (connect-* clients),
+// Scenario: { client: "connect-web" | "connect-node" | "grpc-web", protocol: "grpc-web" | "connect" (connect-* clients)
+//   | "grpc" (connect-node, HTTP/2: for the gRPC listener),
 //   binary: true|false (proto or JSON / grpc-web+proto or grpc-web-text), httpVersion: "1.1" | "2" (connect-node),
 //   baseUrl, descriptorSet (a FileDescriptorSet file), method: "/pkg.Svc/Method", request: {ProtoJSON}, headers: {k: v},
 //   timeoutMs }
@@ -32,6 +33,10 @@ async function connectTransport() {
     return scenario.protocol === 'grpc-web' ? web.createGrpcWebTransport(options) : web.createConnectTransport(options);
   }
   const node = await import('@connectrpc/connect-node');
+  if (scenario.protocol === 'grpc') {
+    // gRPC itself (application/grpc+proto, or +json), which needs HTTP/2: for the sidecar's gRPC listener.
+    return node.createGrpcTransport({ ...options, httpVersion: '2' });
+  }
   options.httpVersion = scenario.httpVersion || '1.1';
   return scenario.protocol === 'grpc-web' ? node.createGrpcWebTransport(options) : node.createConnectTransport(options);
 }
