@@ -89,6 +89,9 @@ internal sealed class WriteBehindBody : NonSeekableStream, IHttpResponseBodyFeat
     /// <summary>A flush to the caller failed or was cancelled: whatever fails next on this call is the caller's side.</summary>
     public bool CallerFailed => _failure is not null;
 
+    /// <summary>The response was completed through this body: Kestrel has its end (trailers, END_STREAM) to send.</summary>
+    public bool Completed { get; private set; }
+
     /// <summary>Waits for the last write's flush; its failure is kept for the next write to throw.</summary>
     public ValueTask WhenReadyAsync()
     {
@@ -115,6 +118,7 @@ internal sealed class WriteBehindBody : NonSeekableStream, IHttpResponseBodyFeat
     {
         await WhenReadyAsync().ConfigureAwait(false);
         await _inner.CompleteAsync().ConfigureAwait(false);
+        Completed = true;
     }
 
     // PipeWriter.Write copies before it returns, so the copy may reuse its buffer at once; the flush goes on without it.
