@@ -18,7 +18,8 @@
 # the executable's sections, the GC heap, malloc, thread stacks and libraries (bench/lib/smaps_summary.py).
 # --allocations adds, after the saturating run, 6 s more of it under dotnet-trace (gc-verbose): the GC's allocation
 # samples by layer, type and allocating method (bench/TraceSummary, bench/lib/allocation_layers.py), as
-# bench/profile.sh's step 4, per variant (the stream step's RSS then comes after that run too).
+# bench/profile.sh's step 4, per variant (the stream step's RSS then comes after that run too). JIT builds only: the
+# Native AOT executable has no EventPipe to trace.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -112,6 +113,11 @@ for variant in "${VARIANTS[@]}"; do
     # shellcheck disable=SC2046
     h2load_run -D 6 $(scenario_args unary-100) >"$OUT/$name/allocations.h2load" 2>&1 || true
     wait "$trace_pid" || true
+    if [ ! -s "$OUT/$name/allocations.nettrace" ]; then
+      # A Native AOT executable is built without EventPipe, so dotnet-trace has nothing to attach to.
+      echo "bench: no allocation trace from variant $name: --allocations needs the JIT build, not a Native AOT executable" >&2
+      exit 2
+    fi
     "$TRACE_SUMMARY" "$OUT/$name/allocations.nettrace" "$OUT/$name/allocations.tsv"
     {
       echo "#### Allocations, unary-100, $name (\`${MESHPROXY_ENV:--}\`)"
