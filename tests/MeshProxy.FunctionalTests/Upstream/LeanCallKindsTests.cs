@@ -173,19 +173,7 @@ public sealed class LeanCallKindsTests : IClassFixture<LeanBackendsFixture>, IDi
     public async Task GrpcDotnet_BidiStreaming_InterleavedAnswers(string client)
     {
         using var channel = GrpcChannel.ForAddress(_fixture.SampleProxy);
-        using var call = new PaymentService.PaymentServiceClient(channel).PaymentChat(Headers(client));
-
-        // Each answer must arrive before the next question is sent: nothing may wait for the request stream's end.
-        for (var i = 0; i < 10; i++)
-        {
-            await call.RequestStream.WriteAsync(new ChatMessage { SessionId = $"s-{client}", Sender = "client", Text = $"question {i}" }).DefaultTimeout();
-            Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout());
-            Assert.Equal($"s-{client}", call.ResponseStream.Current.SessionId);
-        }
-
-        await call.RequestStream.CompleteAsync().DefaultTimeout();
-        Assert.False(await call.ResponseStream.MoveNext().DefaultTimeout());
-        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        await InterleavedAnswersAsync(channel, client, questions: 10);
     }
 
     [Theory]
@@ -225,18 +213,7 @@ public sealed class LeanCallKindsTests : IClassFixture<LeanBackendsFixture>, IDi
         // application/grpc+proto is as much a gRPC call as application/grpc (connect-node's gRPC transport sends it):
         // each message must be sent on as it comes, not held for the request's end.
         using var channel = GrpcChannel.ForAddress(_fixture.SampleProxy, new GrpcChannelOptions { HttpHandler = new GrpcProtoContentType() });
-        using var call = new PaymentService.PaymentServiceClient(channel).PaymentChat(Headers(client));
-
-        for (var i = 0; i < 3; i++)
-        {
-            await call.RequestStream.WriteAsync(new ChatMessage { SessionId = $"s-proto-{client}", Sender = "client", Text = $"question {i}" }).DefaultTimeout();
-            Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout());
-            Assert.Equal($"s-proto-{client}", call.ResponseStream.Current.SessionId);
-        }
-
-        await call.RequestStream.CompleteAsync().DefaultTimeout();
-        Assert.False(await call.ResponseStream.MoveNext().DefaultTimeout());
-        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        await InterleavedAnswersAsync(channel, client, questions: 3);
     }
 
     [Theory]
@@ -307,6 +284,22 @@ public sealed class LeanCallKindsTests : IClassFixture<LeanBackendsFixture>, IDi
     }
 
     private static Metadata Headers(string client) => new() { { UpstreamClients.Header, client } };
+
+    /// <summary>A chat in which each answer must arrive before the next question is sent: nothing may wait for the request stream's end.</summary>
+    private static async Task InterleavedAnswersAsync(GrpcChannel channel, string client, int questions)
+    {
+        using var call = new PaymentService.PaymentServiceClient(channel).PaymentChat(Headers(client));
+        for (var i = 0; i < questions; i++)
+        {
+            await call.RequestStream.WriteAsync(new ChatMessage { SessionId = $"s-{client}", Sender = "client", Text = $"question {i}" }).DefaultTimeout();
+            Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout());
+            Assert.Equal($"s-{client}", call.ResponseStream.Current.SessionId);
+        }
+
+        await call.RequestStream.CompleteAsync().DefaultTimeout();
+        Assert.False(await call.ResponseStream.MoveNext().DefaultTimeout());
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+    }
 
     private static Dictionary<string, string> ConnectHeaders(string client) => new() { [UpstreamClients.Header] = client };
 
