@@ -1,4 +1,5 @@
-// Browser-protocol clients nobody here wrote, pointed at the sidecar's REST listener. Usage: node client.mjs '<json scenario>'
+// Clients nobody here wrote, for the browser protocols at the sidecar's REST listener, and connect-node's own gRPC
+// client at its gRPC listener. Usage: node client.mjs '<json scenario>'
 // Scenario: { client: "connect-web" | "connect-node" | "grpc-web", protocol: "grpc-web" | "connect" (connect-* clients)
 //   | "grpc" (connect-node, HTTP/2: for the gRPC listener),
 //   binary: true|false (proto or JSON / grpc-web+proto or grpc-web-text), httpVersion: "1.1" | "2" (connect-node),
