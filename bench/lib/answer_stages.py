@@ -11,9 +11,10 @@ import re
 import statistics
 import sys
 
-HOUSEKEEPING_BYTES = 30
+# What counts as HTTP/2 housekeeping rather than a step is latency-path.sh's rule.
+from latency_path import HOUSEKEEPING_BYTES, LENGTH
+
 LINE = re.compile(r"\s*(\d+)\s+([\d.]+):\s+(\w+):(\w+):\s*(.*)")
-LENGTH = re.compile(r"\b(?:len|count): (0x[0-9a-f]+)")
 
 
 def answers(path, first):
