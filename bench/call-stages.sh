@@ -32,8 +32,8 @@ BUILD=0
 bench_out call-stages
 bench_setup
 
-# name=symbol, in the order a call reaches them; NN stands for the compiler's state machine number, which changes
-# from build to build; %return probes the function's return rather than its entry.
+# name=symbol, by the half in which each first fires (the async steps fire in both); NN stands for the compiler's state
+# machine number, which changes from build to build; %return probes the function's return rather than its entry.
 KESTREL=Microsoft_AspNetCore_Server_Kestrel_Core_Microsoft_AspNetCore_Server_Kestrel_Core_Internal
 REQUEST=(
   "receive=Microsoft_AspNetCore_Server_Kestrel_Transport_Sockets_Microsoft_AspNetCore_Server_Kestrel_Transport_Sockets_Internal_SocketConnection__DoReceive_d__NN__MoveNext"

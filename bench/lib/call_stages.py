@@ -2,12 +2,12 @@
 
 A half starts when the proxy's event thread wakes (epoll_wait returns events) and ends with the proxy's next send of
 more than 30 bytes (smaller sends are HTTP/2 housekeeping): the request's half ends with the call sent upstream, the
-answer's half with the answer sent to the caller. A half that reaches the marker stage (the lean client decoding a
-header block) is the answer's. For each half the report gives every stage's median offset from the wake, over the
+answer's half with the answer sent to the caller. A half in which the lean client decodes a header block (the
+`headers` stage) is the answer's. For each half the report gives every stage's median offset from the wake, over the
 halves where it was reached before the send, in the order reached; a stage reached in fewer than half of them (work
 that runs after the send) is left out. "(a worker runs)" is the scheduler's first switch to a pool worker.
 
-    python3 bench/lib/call_stages.py EVENTS_TXT [--answer-marker STAGE]
+    python3 bench/lib/call_stages.py EVENTS_TXT
 """
 import re
 import statistics
@@ -18,6 +18,8 @@ from latency_path import HOUSEKEEPING_BYTES, LENGTH
 
 LINE = re.compile(r"\s*(\d+)\s+([\d.]+):\s+(\w+):(\w+):\s*(.*)")
 RETURN = re.compile(r"\b0x([0-9a-f]+)\s*$")
+# The stage that only an answer's half reaches.
+ANSWER_MARKER = "headers"
 
 
 def halves(path):
@@ -65,15 +67,9 @@ def table(title, found):
 
 
 def main():
-    args = sys.argv[1:]
-    marker = "headers"
-    if "--answer-marker" in args:
-        at = args.index("--answer-marker")
-        marker = args[at + 1]
-        del args[at:at + 2]
-    found = [half for half in halves(args[0]) if half["(sent)"] < 2000]
-    requests = [half for half in found if marker not in half]
-    answers = [half for half in found if marker in half]
+    found = [half for half in halves(sys.argv[1]) if half["(sent)"] < 2000]
+    requests = [half for half in found if ANSWER_MARKER not in half]
+    answers = [half for half in found if ANSWER_MARKER in half]
     if not requests or not answers:
         print("no calls found")
         return
