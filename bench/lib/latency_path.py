@@ -4,7 +4,7 @@ A call at one in flight is a fixed walk: h2load sends the request, the proxy's e
 request and sends it upstream, the backend wakes, reads and answers, the proxy wakes, reads the answer and sends it
 to the caller, and h2load reads it. Reads and sends of 30 bytes or less are HTTP/2 housekeeping (WINDOW_UPDATE, SETTINGS
 acknowledgements, PING) and are not steps. The report gives the median of each leg per target: the median over the
-rounds of each round's median.
+rounds of each round's median, leaving out a round that followed under a quarter of the calls of the target's best.
 
     python3 bench/lib/latency_path.py OUT_DIR
 """
@@ -14,6 +14,8 @@ import statistics
 import sys
 
 HOUSEKEEPING_BYTES = 30
+# A round that followed fewer than a quarter of the calls of its target's best round is left out of the medians.
+BROKEN_ROUND_SHARE = 4
 
 # (process, what it does, the leg's name in the report)
 STEPS = [
@@ -96,16 +98,26 @@ def main(out):
             legs = [statistics.median(c[i + 1] - c[i] for c in whole) for i in range(len(STEPS) - 1)]
             own = statistics.median(sum(c[i + 1] - c[i] for i in PROXY_LEGS) for c in whole)
             total = statistics.median(c[-1] - c[0] for c in whole)
-            rounds.setdefault(target, []).append((len(whole), legs, own, total))
+            rounds.setdefault(target, []).append((len(whole), legs, own, total, number))
 
     targets = list(rounds)
     if not targets:
         sys.exit("bench: no round had a whole call")
+    # A round that followed a small fraction of its target's best round's calls went wrong (the walk was lost in
+    # events it could not place, as when a backend stalled): its medians would stand for a handful of odd calls.
+    kept = {}
+    for target, of_target in rounds.items():
+        best = max(r[0] for r in of_target)
+        kept[target] = [r for r in of_target if r[0] * BROKEN_ROUND_SHARE >= best]
+        for r in of_target:
+            if r not in kept[target]:
+                print(f"{target}, round {r[4]}: {r[0]} calls followed against {best}; left out", file=sys.stderr)
+
     def row(label, cell):
-        print(f"| {label} | " + " | ".join(cell(rounds[t]) for t in targets) + " |")
+        print(f"| {label} | " + " | ".join(cell(t) for t in targets) + " |")
 
     def median_of(pick):
-        return lambda of_target: f"{statistics.median(pick(r) for r in of_target):.0f}"
+        return lambda target: f"{statistics.median(pick(r) for r in kept[target]):.0f}"
 
     print("| leg (median µs, of each round's median) | " + " | ".join(targets) + " |")
     print("|---|" + "---:|" * len(targets))
@@ -113,7 +125,8 @@ def main(out):
         row(f"{i + 1}. {STEPS[i + 1][2]}", median_of(lambda r, i=i: r[1][i]))
     row("the proxy's own work (legs 2, 3, 8 and 9)", median_of(lambda r: r[2]))
     row("h2load's send to its read", median_of(lambda r: r[3]))
-    row("calls followed, per round", lambda of_target: ", ".join(str(r[0]) for r in of_target))
+    row("calls followed, per round", lambda target: ", ".join(
+        str(r[0]) if r in kept[target] else f"{r[0]} (left out)" for r in rounds[target]))
 
 if __name__ == "__main__":
     main(sys.argv[1])
