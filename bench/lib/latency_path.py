@@ -14,7 +14,8 @@ import statistics
 import sys
 
 HOUSEKEEPING_BYTES = 30
-# A round that followed fewer than a quarter of the calls of its target's best round is left out of the medians.
+# A round that followed under 1/BROKEN_ROUND_SHARE of the calls of its target's best round went wrong (the walk was
+# lost in events it could not place, as when a backend stalled): its medians would stand for a handful of odd calls.
 BROKEN_ROUND_SHARE = 4
 
 # (process, what it does, the leg's name in the report)
@@ -103,15 +104,12 @@ def main(out):
     targets = list(rounds)
     if not targets:
         sys.exit("bench: no round had a whole call")
-    # A round that followed a small fraction of its target's best round's calls went wrong (the walk was lost in
-    # events it could not place, as when a backend stalled): its medians would stand for a handful of odd calls.
-    kept = {}
+    best = {target: max(r[0] for r in of_target) for target, of_target in rounds.items()}
+    kept = {target: [r for r in of_target if r[0] * BROKEN_ROUND_SHARE >= best[target]] for target, of_target in rounds.items()}
     for target, of_target in rounds.items():
-        best = max(r[0] for r in of_target)
-        kept[target] = [r for r in of_target if r[0] * BROKEN_ROUND_SHARE >= best]
         for r in of_target:
             if r not in kept[target]:
-                print(f"{target}, round {r[4]}: {r[0]} calls followed against {best}; left out", file=sys.stderr)
+                print(f"{target}, round {r[4]}: {r[0]} calls followed against {best[target]}; left out", file=sys.stderr)
 
     def row(label, cell):
         print(f"| {label} | " + " | ".join(cell(t) for t in targets) + " |")
