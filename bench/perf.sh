@@ -8,7 +8,8 @@
 #   BENCH_MESHPROXY=<bench/aot-smoke.sh's app/meshproxy> bench/perf.sh [--scenario unary-100] [--seconds 7] [--out DIR]
 #
 # Writes DIR/perf.data, DIR/flat.txt (self time by symbol) and DIR/script.txt (every sample's stack, for summing
-# inclusive time under a frame). Method and readings: docs/benchmarks.md, "Per-call work found with perf".
+# inclusive time under a frame with lib/perf_frames.py, or time by layer with lib/perf_layers.py). Method and readings:
+# docs/benchmarks.md, "Per-call work found with perf".
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
