@@ -8,7 +8,8 @@
 #   5. 3 s without traffic, then RSS, anonymous memory, threads and open descriptors.
 # Every cycle's figures go to DIR/soak.tsv; the report gives them per cycle and the first cycles' against the last.
 # --memory-limit MIB runs the sidecar in a memory cgroup of that limit from its start, as a pod's container runs (the
-# chart's is 128Mi): the runtime sizes its GC heap from it, and the report adds the cgroup's peak and its OOM kills.
+# chart's is 128Mi): the runtime sizes its GC heap from it, and the report adds the cgroup's OOM kills and how often
+# its usage reached the limit.
 # That needs root and a writable memory controller (cgroup v1 or v2). A sidecar that dies ends the run with an error.
 # Run by hand, never in CI; loopback only; it stops itself after --minutes (default 10) and one cycle at most more.
 #

@@ -12,7 +12,7 @@ def main():
     with open(path) as lines:
         header = lines.readline().rstrip("\n").split("\t")
         rows = [dict(zip(header, line.rstrip("\n").split("\t"))) for line in lines if line.strip()]
-    start, cycles = rows[0], rows[1:]
+    cycles = rows[1:]  # the first row is the sidecar as started
     if not cycles:
         sys.exit("soak_report: no cycle finished")
 
@@ -43,8 +43,7 @@ def main():
         print(f"| {label} | {median(first, key):.0f} | {median(last, key):.0f} |")
     print(f"| peak RSS (VmHWM) at the end, MiB | | {cycles[-1]['hwm']} |")
     print()
-    print(f"{int(cycles[-1]['calls']):,} calls, {cycles[-1]['failed']} failed or errored (h2load's count; the 1,000 "
-          f"streams' and the timed runs' last calls cut at their end count here)")
+    print(f"{int(cycles[-1]['calls']):,} calls, {cycles[-1]['failed']} failed or errored (h2load's counts)")
 
 
 if __name__ == "__main__":
